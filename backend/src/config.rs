@@ -1,0 +1,164 @@
+//! Server configuration in layers: built-in defaults, then an optional TOML file, then
+//! `PEERPOSTURE_*` environment variables (the last one wins).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::store::redact_url;
+
+/// Environment variable naming the optional configuration file.
+pub const CONFIG_FILE_VAR: &str = "PEERPOSTURE_CONFIG";
+/// Read when present and `PEERPOSTURE_CONFIG` is not set.
+pub const DEFAULT_CONFIG_FILE: &str = "peerposture.toml";
+
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// `sqlite://path/to/file.db`.
+    pub database_url: String,
+    /// Directory holding the built frontend (`index.html` and its assets).
+    pub dist_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://data/peerposture.db".to_owned(),
+            dist_dir: PathBuf::from("dist"),
+        }
+    }
+}
+
+// Written by hand so that a database password never reaches a log line.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("dist_dir", &self.dist_dir)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file {path}: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("invalid value for {name}: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+impl Config {
+    /// Loads the configuration of this process from its file and environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = std::env::var(CONFIG_FILE_VAR).ok();
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CONFIG_FILE.to_owned());
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => Some((path, text)),
+            // Only the default file may be absent; a file named explicitly must exist.
+            Err(error) if explicit.is_none() && error.kind() == std::io::ErrorKind::NotFound => {
+                None
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::from_layers(
+            file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+            |name| std::env::var(name).ok(),
+        )
+    }
+
+    /// Builds a configuration from an optional `(path, TOML text)` and an environment lookup.
+    pub fn from_layers(
+        file: Option<(&str, &str)>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some((path, text)) => toml::from_str(text).map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            })?,
+            None => Config::default(),
+        };
+        if let Some(bind) = env("PEERPOSTURE_BIND") {
+            config.bind = bind.parse().map_err(|_| ConfigError::Env {
+                name: "PEERPOSTURE_BIND",
+                message: format!("`{bind}` is not an address such as 127.0.0.1:8080"),
+            })?;
+        }
+        if let Some(url) = env("PEERPOSTURE_DATABASE_URL") {
+            config.database_url = url;
+        }
+        if let Some(dir) = env("PEERPOSTURE_DIST_DIR") {
+            config.dist_dir = PathBuf::from(dir);
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        let config = Config::from_layers(None, env(&[])).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let file = "bind = \"0.0.0.0:9000\"\ndist_dir = \"/srv/dist\"\n";
+        let config = Config::from_layers(
+            Some(("peerposture.toml", file)),
+            env(&[("PEERPOSTURE_BIND", "127.0.0.1:9100")]),
+        )
+        .unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:9100");
+        assert_eq!(config.dist_dir, PathBuf::from("/srv/dist"));
+        assert_eq!(config.database_url, Config::default().database_url);
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_addresses_are_errors() {
+        let err = Config::from_layers(Some(("x.toml", "bnd = \"1\"")), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("x.toml"), "{err}");
+        let err = Config::from_layers(None, env(&[("PEERPOSTURE_BIND", "localhost")])).unwrap_err();
+        assert!(err.to_string().contains("PEERPOSTURE_BIND"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_database_passwords() {
+        let config = Config {
+            database_url: "postgres://app:s3cret@db/pp".to_owned(),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+}

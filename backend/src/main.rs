@@ -1,0 +1,76 @@
+//! `peerposture`: the API server binary. Configuration comes from `peerposture.toml` (or the
+//! file named by `PEERPOSTURE_CONFIG`) and `PEERPOSTURE_*` environment variables.
+
+use std::process::ExitCode;
+
+use backend::Config;
+use tokio::net::TcpListener;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| spec.parse().ok())
+        .unwrap_or_else(|| {
+            "info,tower_http=info,sqlx=warn"
+                .parse()
+                .expect("valid default filter")
+        });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
+        .init();
+
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let config = Config::load()?;
+    tracing::info!(
+        ?config,
+        "starting PeerPosture {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", config.bind))?;
+    let address = listener.local_addr()?;
+    tracing::info!("PeerPosture is listening on http://{address}");
+    backend::serve(config, listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

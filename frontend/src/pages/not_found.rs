@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <section class="page page--narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address. It may have moved, or the link may be mistyped."</p>
+            <p><A href="/">"Go to the overview"</A></p>
+        </section>
+    }
+}

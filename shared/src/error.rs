@@ -1,0 +1,91 @@
+//! The JSON error body every API error uses:
+//! `{"error": {"code": "...", "message": "...", "fields": {...}}}`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error codes. Clients branch on these, never on messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request could not be parsed (400).
+    BadRequest,
+    /// No such resource or route (404).
+    NotFound,
+    /// The method is not supported on this route (405).
+    MethodNotAllowed,
+    /// The request body is larger than allowed (413).
+    PayloadTooLarge,
+    /// The request was well-formed but some values are not acceptable (422); see `fields`.
+    ValidationFailed,
+    /// Something failed on the server (500); details are in the server log only.
+    Internal,
+    /// A code this client version does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The top-level error body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// A sentence for people.
+    pub message: String,
+    /// Per-field messages for validation errors, keyed by field (or metric key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                fields: None,
+            },
+        }
+    }
+
+    pub fn with_fields(mut self, fields: BTreeMap<String, String>) -> Self {
+        self.error.fields = Some(fields);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_to_the_documented_shape() {
+        let body = ErrorBody::new(ErrorCode::NotFound, "no such route");
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"not_found","message":"no such route"}}"#
+        );
+        let fields = BTreeMap::from([(
+            "mfa_coverage".to_owned(),
+            "must be between 0 and 100 %".to_owned(),
+        )]);
+        let body = ErrorBody::new(ErrorCode::ValidationFailed, "invalid").with_fields(fields);
+        assert!(
+            serde_json::to_string(&body)
+                .unwrap()
+                .contains(r#""fields":{"mfa_coverage""#)
+        );
+    }
+
+    #[test]
+    fn unknown_codes_deserialize_as_unknown() {
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"brand_new","message":"x"}}"#).unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+    }
+}

@@ -1,0 +1,16 @@
+//! Types shared by the PeerPosture backend and frontend.
+//!
+//! Everything here is plain data and pure functions: no database, HTTP server or browser
+//! dependencies, so the same definitions validate input on the server and drive forms in the
+//! browser.
+
+pub mod api;
+pub mod catalogue;
+pub mod cohort;
+pub mod error;
+pub mod period;
+
+pub use catalogue::{CATALOGUE, CATALOGUE_VERSION, CsfFunction, Direction, Metric, Unit};
+pub use cohort::CohortKey;
+pub use error::{ErrorBody, ErrorCode};
+pub use period::Period;

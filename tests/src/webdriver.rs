@@ -1,0 +1,194 @@
+//! A small W3C WebDriver client: enough to drive headless Chromium through chromedriver
+//! (open pages, run scripts, wait for conditions, take screenshots).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+/// A chromedriver process, killed when dropped.
+#[derive(Debug)]
+pub struct ChromeDriver {
+    url: String,
+    http: reqwest::Client,
+    _process: Child,
+}
+
+impl ChromeDriver {
+    /// Starts chromedriver (path from `PEERPOSTURE_TEST_CHROMEDRIVER`, else `chromedriver`)
+    /// on a free loopback port and waits until it is ready.
+    pub async fn start() -> Self {
+        let binary = std::env::var("PEERPOSTURE_TEST_CHROMEDRIVER")
+            .unwrap_or_else(|_| "chromedriver".to_owned());
+        let port = free_port();
+        let process = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {binary}: {error}"));
+        let driver = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            _process: process,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = driver
+                .http
+                .get(format!("{}/status", driver.url))
+                .send()
+                .await;
+            if let Ok(response) = ready
+                && let Ok(status) = response.json::<Value>().await
+                && status["value"]["ready"] == true
+            {
+                return driver;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Opens a headless Chromium session with a fresh profile and the given window size.
+    pub async fn session(&self, width: u32, height: u32) -> Session {
+        let profile = tempfile::tempdir().expect("profile directory");
+        let mut options = json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        });
+        if let Ok(binary) = std::env::var("PEERPOSTURE_TEST_CHROMIUM") {
+            options["binary"] = json!(binary);
+        }
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": options,
+            }}
+        });
+        let response: Value = self
+            .http
+            .post(format!("{}/session", self.url))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("create session")
+            .json()
+            .await
+            .expect("session response");
+        let id = response["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {response}"))
+            .to_owned();
+        Session {
+            url: format!("{}/session/{id}", self.url),
+            http: self.http.clone(),
+            _profile: profile,
+        }
+    }
+}
+
+/// One browser window.
+#[derive(Debug)]
+pub struct Session {
+    url: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Session {
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response: Value = request
+            .send()
+            .await
+            .expect("webdriver request")
+            .json()
+            .await
+            .expect("webdriver json");
+        if let Some(error) = response["value"]["error"].as_str() {
+            panic!(
+                "webdriver {path}: {error}: {}",
+                response["value"]["message"]
+            );
+        }
+        response["value"].clone()
+    }
+
+    /// Navigates and waits for the document to load.
+    pub async fn goto(&self, url: &str) {
+        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
+    pub async fn execute<T: DeserializeOwned>(&self, script: &str, args: Vec<Value>) -> T {
+        let value = self
+            .command(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({ "script": script, "args": args })),
+            )
+            .await;
+        serde_json::from_value(value.clone())
+            .unwrap_or_else(|error| panic!("script result {value} has an unexpected type: {error}"))
+    }
+
+    /// Polls `script` until it returns `true`; panics with `what` after `timeout`.
+    pub async fn wait_until(&self, what: &str, script: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.execute::<bool>(script, vec![]).await {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The visible text of the first element matching `selector` (empty when none).
+    pub async fn text(&self, selector: &str) -> String {
+        self.execute(
+            "const el = document.querySelector(arguments[0]); return el ? el.innerText : '';",
+            vec![json!(selector)],
+        )
+        .await
+    }
+
+    /// Saves a PNG of the viewport to `path`.
+    pub async fn screenshot(&self, path: &Path) -> PathBuf {
+        let value = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().expect("base64 screenshot"))
+            .expect("valid base64");
+        std::fs::write(path, png).expect("write screenshot");
+        path.to_owned()
+    }
+
+    /// Closes the window and ends the session.
+    pub async fn close(self) {
+        self.command(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("free loopback port")
+}

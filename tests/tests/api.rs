@@ -1,0 +1,236 @@
+//! API integration tests: the real router and startup code on a loopback port, with a fresh
+//! SQLite file per test.
+
+use std::collections::HashSet;
+
+use peerposture_tests::{TEST_INDEX_HTML, TestApp};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+use serde_json::Value;
+use shared::api::{Catalogue, CohortInfo, Health, PeriodInfo, PeriodStatus};
+use shared::{CohortKey, ErrorBody, ErrorCode};
+
+#[tokio::test]
+async fn health_reports_ok_and_the_server_version() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let health: Health = response.json().await.unwrap();
+    assert_eq!(health.status, "ok");
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_returns_the_catalogue_of_33_metrics() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+    let catalogue: Catalogue = response.json().await.unwrap();
+    assert_eq!(catalogue.version, shared::CATALOGUE_VERSION);
+    assert_eq!(catalogue.metrics.len(), 33);
+    assert_eq!(catalogue.metrics, *shared::CATALOGUE);
+    let keys: HashSet<&str> = catalogue.metrics.iter().map(|m| m.key.as_str()).collect();
+    assert!(keys.contains("mfa_coverage") && keys.contains("phish_prone"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cohorts_lists_the_fixed_lattice_with_labels() {
+    let app = TestApp::spawn().await;
+    let cohorts: Vec<CohortInfo> = app
+        .client
+        .get(app.url("/api/v1/cohorts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cohorts.len(), CohortKey::lattice().count());
+    assert_eq!(cohorts[0].key, CohortKey::All);
+    let raw: Value = app
+        .client
+        .get(app.url("/api/v1/cohorts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let latam = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "region:latam")
+        .expect("region:latam in the lattice");
+    assert_eq!(latam["label"], "Latin America");
+    assert_eq!(latam["dimension"], "region");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn periods_list_the_current_quarter_as_open() {
+    let app = TestApp::spawn().await;
+    let periods: Vec<PeriodInfo> = app
+        .client
+        .get(app.url("/api/v1/periods"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let current = backend::http::current_period();
+    assert_eq!(
+        periods,
+        vec![PeriodInfo {
+            period: current,
+            status: PeriodStatus::Open,
+            released_at: None
+        }]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_api_paths_return_a_json_404() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/v1/nope", "/api/nope", "/api", "/api/v2/metrics"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "application/json",
+            "{path}"
+        );
+        let body: ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error.code, ErrorCode::NotFound, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_method_on_an_api_route_returns_a_json_405() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.error.code, ErrorCode::MethodNotAllowed);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/dashboard", "/metrics", "/some/deep/link"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-cache", "{path}");
+        assert!(
+            response.headers()[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert_eq!(response.text().await.unwrap(), TEST_INDEX_HTML, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hashed_assets_are_cached_for_good_and_served_gzipped_when_accepted() {
+    let app = TestApp::spawn().await;
+    let script = "console.log('PeerPosture');";
+    std::fs::write(app.dist_dir.join("app-0123abcd.js"), script).unwrap();
+    // The server passes pre-compressed files through untouched, so any bytes will do.
+    let compressed = b"\x1f\x8b stand-in for the gzip of app-0123abcd.js";
+    std::fs::write(app.dist_dir.join("app-0123abcd.js.gz"), compressed).unwrap();
+
+    let plain = app
+        .client
+        .get(app.url("/app-0123abcd.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(
+        plain.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+    assert_eq!(plain.text().await.unwrap(), script);
+
+    let zipped = app
+        .client
+        .get(app.url("/app-0123abcd.js"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(zipped.bytes().await.unwrap().as_ref(), compressed);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/v1/health", "/metrics"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            response.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(response.headers()["x-frame-options"], "DENY", "{path}");
+        assert_eq!(
+            response.headers()["referrer-policy"],
+            "no-referrer",
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_database_file_is_created_with_wal_and_migrated() {
+    let app = TestApp::spawn().await;
+    assert!(
+        app.database_path.is_file(),
+        "database created in a new nested directory"
+    );
+    let url = format!("sqlite://{}", app.database_path.display());
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let (tables,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'periods'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!(tables, 1);
+    app.stop().await;
+}

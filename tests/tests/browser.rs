@@ -1,0 +1,134 @@
+//! Browser tests: the real server with the real trunk build, driven in headless Chromium.
+//! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use peerposture_tests::webdriver::ChromeDriver;
+use peerposture_tests::{TestApp, test_output_dir};
+
+fn built_dist() -> PathBuf {
+    let dist = std::env::var_os("PEERPOSTURE_TEST_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist")));
+    assert!(
+        dist.join("index.html").is_file(),
+        "no frontend build in {}: run `cargo xtask test`",
+        dist.display()
+    );
+    dist
+}
+
+const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn metrics_page_lists_the_catalogue_grouped_by_csf_function() {
+    let app = TestApp::spawn_with_dist(Some(&built_dist())).await;
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(1280, 2000).await;
+
+    browser.goto(&app.url("/metrics")).await;
+    browser
+        .wait_until(
+            "33 metric cards",
+            "return document.querySelectorAll('article.metric').length === 33;",
+            LOAD_TIMEOUT,
+        )
+        .await;
+
+    let headings: Vec<String> = browser
+        .execute(
+            "return [...document.querySelectorAll('.csf-group h2')].map(h => h.innerText);",
+            vec![],
+        )
+        .await;
+    let functions = [
+        "Govern", "Identify", "Protect", "Detect", "Respond", "Recover",
+    ];
+    assert_eq!(headings.len(), functions.len(), "{headings:?}");
+    for (heading, function) in headings.iter().zip(functions) {
+        assert!(
+            heading.contains(function),
+            "{heading:?} should name {function}"
+        );
+    }
+    let summary = browser.text("[data-testid=catalogue-summary]").await;
+    assert!(summary.starts_with("33 metrics"), "{summary}");
+
+    let mfa = browser.text("article[data-metric=mfa_coverage]").await;
+    for expected in [
+        "MFA coverage",
+        "mfa_coverage",
+        "higher is better",
+        "0–100 %",
+        "PR.AA",
+    ] {
+        assert!(mfa.contains(expected), "MFA card lacks {expected:?}: {mfa}");
+    }
+    let phish = browser.text("article[data-metric=phish_prone]").await;
+    assert!(phish.contains("lower is better"), "{phish}");
+
+    browser
+        .wait_until(
+            "the server version in the footer",
+            "return document.querySelector('[data-testid=server-status]').innerText.includes('Server v');",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    let footer = browser.text("[data-testid=server-status]").await;
+    assert_eq!(footer, format!("Server v{}", env!("CARGO_PKG_VERSION")));
+
+    let shot = browser
+        .screenshot(&test_output_dir().join("metrics.png"))
+        .await;
+    println!("screenshot: {}", shot.display());
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn overview_shows_the_open_period_and_unknown_pages_say_not_found() {
+    let app = TestApp::spawn_with_dist(Some(&built_dist())).await;
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(390, 844).await;
+
+    browser.goto(&app.url("/")).await;
+    browser
+        .wait_until(
+            "the open period",
+            "const el = document.querySelector('[data-testid=open-period]'); return !!el && el.innerText.length > 0;",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    let current = backend::http::current_period();
+    let period = browser.text("[data-testid=open-period]").await;
+    assert!(
+        period.contains(&format!(
+            "Reporting period {current} is open for submissions."
+        )),
+        "{period}"
+    );
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .contains("Security benchmarks for BPO contact centers")
+    );
+    let shot = browser
+        .screenshot(&test_output_dir().join("overview-390px.png"))
+        .await;
+    println!("screenshot: {}", shot.display());
+
+    browser.goto(&app.url("/no/such/page")).await;
+    browser
+        .wait_until(
+            "the not-found page",
+            "const h = document.querySelector('h1'); return !!h && h.innerText === 'Page not found';",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    browser.close().await;
+    app.stop().await;
+}

@@ -1,0 +1,192 @@
+//! `cargo xtask run` and `cargo xtask test`: everything a fresh machine needs, in two commands.
+//!
+//! Each step says what it does. Tools are installed only when missing or at the wrong
+//! version, so a second run installs nothing.
+
+mod tools;
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use tools::Tools;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run     install missing tools, build the frontend and the server (release), start the server
+  test    install missing tools, then formatting, clippy, native tests, wasm build, browser tests
+  build   install missing tools and build the frontend into dist/ and the server (release)";
+
+type Result<T = (), E = String> = std::result::Result<T, E>;
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1);
+    let outcome = match command.as_deref() {
+        Some("run") => run(),
+        Some("test") => test(),
+        Some("build") => build().map(|_| ()),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+fn step(message: &str) {
+    println!("\n==> {message}");
+}
+
+/// Runs a command to completion, failing with its name when it does not succeed.
+fn status(command: &mut Command) -> Result {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .map_err(|error| format!("cannot start {shown}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.current_dir(root);
+    command
+}
+
+/// Installs the build tools, builds the frontend into `dist/` and the release server.
+fn build() -> Result<(PathBuf, Tools)> {
+    let root = workspace_root();
+    let tools = Tools::ensure_build_tools(&root)?;
+    build_frontend(&root, &tools)?;
+    step("Building the server (release)");
+    status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
+    Ok((root, tools))
+}
+
+fn build_frontend(root: &Path, tools: &Tools) -> Result {
+    step("Copying Chart.js from the pinned npm package into public/vendor/");
+    let vendor = root.join("public/vendor");
+    std::fs::create_dir_all(&vendor)
+        .map_err(|e| format!("cannot create {}: {e}", vendor.display()))?;
+    let chart_js = root.join("node_modules/chart.js/dist/chart.umd.min.js");
+    std::fs::copy(&chart_js, vendor.join("chart.umd.min.js"))
+        .map_err(|e| format!("cannot copy {}: {e}", chart_js.display()))?;
+
+    step("Building the frontend (trunk, release profile, wasm-opt -Oz)");
+    status(
+        Command::new(&tools.trunk)
+            .current_dir(root)
+            .env("PATH", &tools.path)
+            .args(["build", "--release", "--offline"]),
+    )?;
+
+    step("Compressing dist/ (gzip, served pre-compressed)");
+    let dist = root.join("dist");
+    let entries =
+        std::fs::read_dir(&dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let compressible = path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| matches!(ext, "html" | "js" | "css" | "wasm" | "svg"));
+        if compressible {
+            status(
+                Command::new("gzip")
+                    .args(["-9", "--keep", "--force", "--no-name"])
+                    .arg(&path),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `cargo xtask run`: build, then replace this process with the server.
+fn run() -> Result {
+    let (root, _) = build()?;
+    let bind = std::env::var("PEERPOSTURE_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    step(&format!(
+        "Starting PeerPosture on http://{bind} (Ctrl-C stops it)"
+    ));
+    let error = Command::new(root.join("target/release/peerposture"))
+        .current_dir(&root)
+        .exec();
+    Err(format!("cannot start the server: {error}"))
+}
+
+/// `cargo xtask test`: every check CI runs.
+fn test() -> Result {
+    let root = workspace_root();
+    let tools = Tools::ensure_build_tools(&root)?;
+    let browser = tools::ensure_browser()?;
+
+    step("Checking formatting (cargo fmt --check)");
+    status(cargo(&root).args(["fmt", "--all", "--", "--check"]))?;
+
+    step("Linting native crates (clippy, warnings denied)");
+    status(cargo(&root).args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "frontend",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("Linting and checking the frontend for wasm32 (clippy, warnings denied)");
+    status(cargo(&root).args([
+        "clippy",
+        "--package",
+        "frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("Running native tests (unit and API integration tests)");
+    status(cargo(&root).args(["test", "--workspace", "--exclude", "frontend"]))?;
+
+    build_frontend(&root, &tools)?;
+
+    step("Running browser tests (headless Chromium through chromedriver)");
+    status(
+        cargo(&root)
+            .args([
+                "test",
+                "--package",
+                "peerposture-tests",
+                "--test",
+                "browser",
+                "--",
+                "--ignored",
+            ])
+            .env("PEERPOSTURE_TEST_DIST", root.join("dist"))
+            .env("PEERPOSTURE_TEST_CHROMEDRIVER", &browser.chromedriver)
+            .env("PEERPOSTURE_TEST_CHROMIUM", &browser.chromium),
+    )?;
+
+    println!("\nAll checks passed.");
+    Ok(())
+}

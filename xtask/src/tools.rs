@@ -1,0 +1,226 @@
+//! Finds the tools the build and the tests need and installs the missing ones: the wasm32
+//! target (rustup), trunk and wasm-bindgen-cli (cargo install), Chart.js and binaryen (npm, from
+//! package-lock.json), Chromium and chromedriver (apt-get). Nothing is downloaded by trunk.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Result, status, step};
+
+/// trunk 0.22 needs a newer rustc than this project's toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Paths of the installed build tools.
+#[derive(Debug)]
+pub struct Tools {
+    pub trunk: PathBuf,
+    /// `PATH` for trunk: node_modules/.bin (wasm-opt) and cargo's bin (wasm-bindgen) first.
+    pub path: OsString,
+}
+
+/// Paths of the browser used by the end-to-end tests.
+#[derive(Debug)]
+pub struct Browser {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+impl Tools {
+    pub fn ensure_build_tools(root: &Path) -> Result<Self> {
+        ensure_wasm_target()?;
+        let bin = cargo_bin_dir();
+        let trunk = ensure_cargo_tool(&bin, "trunk", "trunk", TRUNK_VERSION, true)?;
+        let wasm_bindgen_version = locked_version(root, "wasm-bindgen")?;
+        // `--locked` fails for wasm-bindgen-cli: a locked dependency is missing from the registry.
+        ensure_cargo_tool(
+            &bin,
+            "wasm-bindgen",
+            "wasm-bindgen-cli",
+            &wasm_bindgen_version,
+            false,
+        )?;
+        ensure_npm_packages(root)?;
+
+        let mut dirs = vec![root.join("node_modules/.bin"), bin];
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        let path = std::env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?;
+        Ok(Self { trunk, path })
+    }
+}
+
+/// Installs Debian's chromium and chromium-driver when either is missing.
+pub fn ensure_browser() -> Result<Browser> {
+    if let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) {
+        println!("chromium and chromedriver: found");
+        return Ok(Browser {
+            chromium,
+            chromedriver,
+        });
+    }
+    step("Installing Chromium and chromedriver (apt-get: chromium chromium-driver)");
+    apt_install(&["chromium", "chromium-driver"])?;
+    match (which("chromium"), which("chromedriver")) {
+        (Some(chromium), Some(chromedriver)) => Ok(Browser {
+            chromium,
+            chromedriver,
+        }),
+        _ => Err("chromium or chromedriver still missing after apt-get install".to_owned()),
+    }
+}
+
+fn ensure_wasm_target() -> Result {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+        println!("{WASM_TARGET} target: installed");
+        return Ok(());
+    }
+    step(&format!("Installing the {WASM_TARGET} target (rustup)"));
+    status(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// Where `cargo install` puts binaries.
+fn cargo_bin_dir() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
+    home.join("bin")
+}
+
+/// Returns the tool's path, running `cargo install` first unless it reports `version`.
+fn ensure_cargo_tool(
+    bin: &Path,
+    tool: &str,
+    package: &str,
+    version: &str,
+    locked: bool,
+) -> Result<PathBuf> {
+    let path = bin.join(tool);
+    if reports_version(&path, version) {
+        println!("{tool} {version}: installed");
+        return Ok(path);
+    }
+    step(&format!(
+        "Installing {package} {version} (cargo install; a few minutes on 2 cores)"
+    ));
+    let mut install = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    install.args(["install", package, "--version", version, "--force"]);
+    if locked {
+        install.arg("--locked");
+    }
+    status(&mut install)?;
+    if reports_version(&path, version) {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} does not report version {version} after installing",
+            path.display()
+        ))
+    }
+}
+
+fn reports_version(path: &Path, version: &str) -> bool {
+    Command::new(path)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| {
+            output.status.success()
+                && String::from_utf8_lossy(&output.stdout)
+                    .split_whitespace()
+                    .any(|word| word == version)
+        })
+}
+
+/// The version of `package` recorded in Cargo.lock.
+fn locked_version(root: &Path, package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let name_line = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == name_line
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock"))
+}
+
+/// Runs `npm ci` unless every devDependency of package.json is installed at its pinned version.
+fn ensure_npm_packages(root: &Path) -> Result {
+    let manifest = read_json(&root.join("package.json"))?;
+    let pinned = manifest["devDependencies"]
+        .as_object()
+        .ok_or("package.json has no devDependencies")?;
+    let missing: Vec<&String> = pinned
+        .iter()
+        .filter(|(name, version)| {
+            let installed = read_json(&root.join("node_modules").join(name).join("package.json"));
+            installed
+                .ok()
+                .and_then(|json| json["version"].as_str().map(str::to_owned))
+                != version.as_str().map(str::to_owned)
+        })
+        .map(|(name, _)| name)
+        .collect();
+    if missing.is_empty() {
+        println!("npm packages (chart.js, binaryen): installed");
+        return Ok(());
+    }
+    if which("npm").is_none() {
+        step("Installing Node.js and npm (apt-get: nodejs npm)");
+        apt_install(&["nodejs", "npm"])?;
+    }
+    step(&format!(
+        "Installing npm packages from package-lock.json ({missing:?})"
+    ));
+    status(
+        Command::new("npm")
+            .current_dir(root)
+            .args(["ci", "--no-audit", "--no-fund"]),
+    )
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0");
+    if !is_root || which("apt-get").is_none() {
+        return Err(format!(
+            "please install {} with your package manager (automatic install needs root and apt-get)",
+            packages.join(" ")
+        ));
+    }
+    status(Command::new("apt-get").args(["update", "-qq"]))?;
+    status(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-qq"])
+            .args(packages),
+    )
+}
+
+/// Finds an executable on `PATH`.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
