@@ -117,6 +117,7 @@ async fn unknown_api_paths_return_a_json_404() {
         );
         let body: ErrorBody = response.json().await.unwrap();
         assert_eq!(body.error.code, ErrorCode::NotFound, "{path}");
+        assert_eq!(body.error.message, format!("no API route {path}"));
     }
     app.stop().await;
 }

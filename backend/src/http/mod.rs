@@ -10,7 +10,8 @@ pub use periods::current_period;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::extract::OriginalUri;
+use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -57,10 +58,11 @@ pub fn build_app(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-async fn api_not_found(uri: Uri) -> AppError {
+// `OriginalUri`: inside the `/api` nest the plain `Uri` has lost its prefix.
+async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::NotFound(format!("no API route {}", uri.path()))
 }
 
-async fn method_not_allowed(uri: Uri) -> AppError {
+async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::MethodNotAllowed(format!("method not allowed on {}", uri.path()))
 }
