@@ -8,6 +8,7 @@ pub mod api;
 pub mod catalogue;
 pub mod cohort;
 pub mod error;
+pub mod format;
 pub mod period;
 
 pub use catalogue::{CATALOGUE, CATALOGUE_VERSION, CsfFunction, Direction, Metric, Unit};
