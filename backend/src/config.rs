@@ -23,6 +23,30 @@ pub struct Config {
     pub database_url: String,
     /// Directory holding the built frontend (`index.html` and its assets).
     pub dist_dir: PathBuf,
+    /// With `admin_password`: the first admin, created when the store has no users.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+}
+
+/// A secret setting: never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl Default for Config {
@@ -31,6 +55,8 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://data/peerposture.db".to_owned(),
             dist_dir: PathBuf::from("dist"),
+            admin_email: None,
+            admin_password: None,
         }
     }
 }
@@ -42,6 +68,8 @@ impl fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("database_url", &redact_url(&self.database_url))
             .field("dist_dir", &self.dist_dir)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &self.admin_password)
             .finish()
     }
 }
@@ -107,6 +135,12 @@ impl Config {
         if let Some(dir) = env("PEERPOSTURE_DIST_DIR") {
             config.dist_dir = PathBuf::from(dir);
         }
+        if let Some(email) = env("PEERPOSTURE_ADMIN_EMAIL") {
+            config.admin_email = Some(email);
+        }
+        if let Some(password) = env("PEERPOSTURE_ADMIN_PASSWORD") {
+            config.admin_password = Some(Secret(password));
+        }
         Ok(config)
     }
 }
@@ -154,11 +188,16 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_database_passwords() {
+    fn debug_output_hides_passwords() {
         let config = Config {
             database_url: "postgres://app:s3cret@db/pp".to_owned(),
+            admin_password: Some(Secret::new("hunter2hunter2")),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("s3cret"));
+        let printed = format!("{config:?}");
+        assert!(
+            !printed.contains("s3cret") && !printed.contains("hunter2"),
+            "{printed}"
+        );
     }
 }

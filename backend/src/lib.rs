@@ -1,17 +1,23 @@
 //! The PeerPosture server as a library, so that tests drive the same router and startup
 //! code as the binary.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod store;
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
+use shared::account::Role;
 use tokio::net::TcpListener;
 
 pub use config::Config;
 pub use http::{AppState, build_app};
+
+use crate::store::Store;
 
 /// Opens the store and serves the application on `listener` until `shutdown` completes,
 /// then finishes the requests in flight.
@@ -21,6 +27,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = store::open(&config.database_url).await?;
+    create_first_admin(store.as_ref(), &config).await?;
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(
             dist_dir = %config.dist_dir.display(),
@@ -30,10 +37,36 @@ pub async fn serve(
     }
     let state = AppState {
         store,
-        config: std::sync::Arc::new(config),
+        config: Arc::new(config),
     };
-    axum::serve(listener, build_app(state))
+    let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
+    Ok(())
+}
+
+/// Creates the admin named by `PEERPOSTURE_ADMIN_EMAIL` / `_PASSWORD` when the store has no
+/// users yet.
+async fn create_first_admin(
+    store: &dyn Store,
+    config: &Config,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) else {
+        return Ok(());
+    };
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let email = email.trim().to_lowercase();
+    shared::account::check_email(&email).map_err(|m| format!("PEERPOSTURE_ADMIN_EMAIL {m}"))?;
+    shared::account::check_new_password(password.expose())
+        .map_err(|m| format!("PEERPOSTURE_ADMIN_PASSWORD {m}"))?;
+    let password = password.expose().to_owned();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
+    store
+        .create_user(&email, "Administrator", Role::Admin, None, &hash)
+        .await?;
+    tracing::info!("created the first admin account {email}");
     Ok(())
 }

@@ -11,14 +11,30 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     /// The request could not be parsed (400).
     BadRequest,
+    /// Not logged in, or the session or token is not valid (401).
+    Unauthorized,
+    /// Wrong email or password (401); deliberately the same for unknown users.
+    InvalidCredentials,
+    /// Logged in, but this role or organisation may not do this (403).
+    Forbidden,
+    /// A state-changing browser request came from another site (403).
+    CrossSiteRequest,
     /// No such resource or route (404).
     NotFound,
     /// The method is not supported on this route (405).
     MethodNotAllowed,
+    /// The resource is in a state that does not allow this, e.g. already exists (409).
+    Conflict,
+    /// The period is released; late data goes to the next period (409).
+    PeriodReleased,
     /// The request body is larger than allowed (413).
     PayloadTooLarge,
+    /// The body is not of the content type this route takes (415).
+    UnsupportedMediaType,
     /// The request was well-formed but some values are not acceptable (422); see `fields`.
     ValidationFailed,
+    /// Too many attempts; retry after the number of seconds in `Retry-After` (429).
+    RateLimited,
     /// Something failed on the server (500); details are in the server log only.
     Internal,
     /// A code this client version does not know yet.

@@ -4,14 +4,18 @@
 //! dependencies, so the same definitions validate input on the server and drive forms in the
 //! browser.
 
+pub mod account;
 pub mod api;
 pub mod catalogue;
 pub mod cohort;
 pub mod error;
 pub mod format;
 pub mod period;
+pub mod submission;
 
-pub use catalogue::{CATALOGUE, CATALOGUE_VERSION, CsfFunction, Direction, Metric, Unit};
+pub use catalogue::{
+    CATALOGUE, CATALOGUE_VERSION, CsfFunction, Direction, Metric, MetricValue, Unit,
+};
 pub use cohort::CohortKey;
 pub use error::{ErrorBody, ErrorCode};
 pub use period::Period;

@@ -71,7 +71,7 @@ impl Period {
 
     /// The quarter containing the given instant (seconds since the Unix epoch, UTC).
     pub fn containing_unix_seconds(seconds: i64) -> Self {
-        let (year, month) = civil_year_month(seconds.div_euclid(86_400));
+        let (year, month, _) = civil_date(seconds.div_euclid(86_400));
         Self {
             year: year as u16,
             quarter: (month as u8 - 1) / 3 + 1,
@@ -79,9 +79,21 @@ impl Period {
     }
 }
 
-/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month); the algorithm is
-/// Howard Hinnant's `civil_from_days`.
-fn civil_year_month(days: i64) -> (i64, i64) {
+/// Formats an instant (seconds since the Unix epoch) as an RFC 3339 UTC timestamp.
+pub fn rfc3339(seconds: i64) -> String {
+    let (year, month, day) = civil_date(seconds.div_euclid(86_400));
+    let second_of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
+/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day); the algorithm
+/// is Howard Hinnant's `civil_from_days`.
+fn civil_date(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
@@ -89,13 +101,14 @@ fn civil_year_month(days: i64) -> (i64, i64) {
         (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
     let month = if month_index < 10 {
         month_index + 3
     } else {
         month_index - 9
     };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month)
+    (year, month, day)
 }
 
 impl fmt::Display for Period {
@@ -177,6 +190,14 @@ mod tests {
             Period::containing_unix_seconds(954_547_200).to_string(),
             "2000-Q2"
         );
+    }
+
+    #[test]
+    fn formats_instants_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_636_800), "2026-11-25T20:00:00Z");
+        assert_eq!(rfc3339(954_547_199), "2000-03-31T23:59:59Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]

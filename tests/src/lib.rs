@@ -7,6 +7,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use backend::Config;
+use backend::config::Secret;
+use reqwest::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
+use serde_json::{Value, json};
+use shared::account::{Organisation, Role, User};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -27,6 +31,20 @@ pub struct TestApp {
 
 /// The index.html of the stand-in dist directory used by API tests.
 pub const TEST_INDEX_HTML: &str = "<!DOCTYPE html><title>PeerPosture test shell</title>";
+
+/// The first admin every test server starts with.
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+/// The password test users set when accepting invitations.
+pub const USER_PASSWORD: &str = "member-password-123";
+
+/// A logged-in browser session: every request carries its cookie.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub client: reqwest::Client,
+    pub user: User,
+    pub cookie: String,
+}
 
 impl TestApp {
     /// Starts a server whose dist directory holds only a stand-in index.html.
@@ -52,6 +70,8 @@ impl TestApp {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: format!("sqlite://{}", database_path.display()),
             dist_dir: dist_dir.clone(),
+            admin_email: Some(ADMIN_EMAIL.to_owned()),
+            admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         };
         let listener = TcpListener::bind(config.bind)
             .await
@@ -81,6 +101,103 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// Logs in; panics unless the login succeeds.
+    pub async fn login(&self, email: &str, password: &str) -> Session {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login of {email}");
+        Self::session_from(response).await
+    }
+
+    /// A session from a response that set the session cookie.
+    pub async fn session_from(response: reqwest::Response) -> Session {
+        let cookie = response
+            .headers()
+            .get(SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let user: User = response.json().await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Session {
+            client,
+            user,
+            cookie,
+        }
+    }
+
+    pub async fn admin(&self) -> Session {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates (and, when asked, verifies) an organisation as `admin`.
+    pub async fn create_org(&self, admin: &Session, name: &str, verified: bool) -> Organisation {
+        let body = json!({
+            "name": name, "seat_band": "1k-4.9k", "region": "southeast-asia",
+            "verticals": ["banking", "telecom"], "delivery": "offshore", "wfh_band": "26-75"
+        });
+        let response = admin
+            .client
+            .post(self.url("/api/v1/orgs"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "create organisation {name}");
+        let org: Organisation = response.json().await.unwrap();
+        if !verified {
+            return org;
+        }
+        let response = admin
+            .client
+            .post(self.url(&format!("/api/v1/orgs/{}/verify", org.id)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Invites `email` as `inviter` and accepts the invitation; returns the new user's session.
+    pub async fn invite(
+        &self,
+        inviter: &Session,
+        email: &str,
+        role: Role,
+        org_id: Option<i64>,
+    ) -> Session {
+        let response = inviter
+            .client
+            .post(self.url("/api/v1/invitations"))
+            .json(&json!({ "email": email, "role": role, "org_id": org_id }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "invite {email}");
+        let created: Value = response.json().await.unwrap();
+        let token = created["token"].as_str().unwrap();
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/invitations/{token}/accept")))
+            .json(&json!({ "name": format!("User {email}"), "password": USER_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "accept invitation of {email}");
+        Self::session_from(response).await
     }
 
     async fn wait_until_healthy(&self) {

@@ -1,23 +1,36 @@
 //! The HTTP surface: the REST API under `/api/v1` and the built frontend for every other path.
 
+mod account;
+mod audit;
 mod catalogue;
+mod extract;
 mod health;
+mod invitations;
+mod orgs;
 mod periods;
 mod static_files;
-
-pub use periods::current_period;
+mod submissions;
+mod tokens;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::OriginalUri;
+use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use shared::{ErrorBody, ErrorCode};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::store::Store;
+use crate::store::{AuditRecord, Store};
+
+pub use periods::current_period;
+
+/// JSON request bodies are small; CSV uploads have their own limit.
+const JSON_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Shared by every handler. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -26,14 +39,39 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
+impl AppState {
+    /// Appends to the audit log. A failure to write it is logged, not shown to the client:
+    /// the action it records has already happened.
+    pub async fn audit(&self, actor: &str, action: &'static str, target: &str, detail: &str) {
+        let record = AuditRecord {
+            actor: actor.to_owned(),
+            action,
+            target: target.to_owned(),
+            detail: detail.to_owned(),
+        };
+        if let Err(error) = self.store.audit(record).await {
+            tracing::error!(%error, action, "cannot write the audit log");
+        }
+    }
+}
+
 /// Builds the complete application router.
 pub fn build_app(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(catalogue::router())
         .merge(periods::router())
+        .merge(account::router())
+        .merge(orgs::router())
+        .merge(invitations::router())
+        .merge(tokens::router())
+        .merge(submissions::router())
+        .merge(audit::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))
+        .layer(middleware::from_fn(extract::reject_cross_site))
+        .layer(middleware::map_response(json_errors))
         .with_state(state.clone());
 
     Router::new()
@@ -55,7 +93,25 @@ pub fn build_app(state: AppState) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The request span, with secrets kept out: path segments as long as a token (invitation
+/// links) are replaced, and the query string is left out.
+fn request_span(request: &Request) -> tracing::Span {
+    let path: Vec<&str> = request
+        .uri()
+        .path()
+        .split('/')
+        .map(|segment| {
+            if segment.len() >= 32 {
+                "[redacted]"
+            } else {
+                segment
+            }
+        })
+        .collect();
+    tracing::info_span!("request", method = %request.method(), path = %path.join("/"))
 }
 
 // `OriginalUri`: inside the `/api` nest the plain `Uri` has lost its prefix.
@@ -65,4 +121,48 @@ async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
 
 async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::MethodNotAllowed(format!("method not allowed on {}", uri.path()))
+}
+
+/// Turns the plain-text errors of axum's own extractors (a malformed path or query, a body
+/// that is not UTF-8 or too large) into the API's JSON error body.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    let code = match status.as_u16() {
+        400 => ErrorCode::BadRequest,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::ValidationFailed,
+        429 => ErrorCode::RateLimited,
+        _ if status.is_client_error() => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut json = (status, axum::Json(ErrorBody::new(code, message))).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE {
+            json.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    json
 }

@@ -3,10 +3,15 @@
 
 mod sqlite;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use shared::Period;
+use shared::account::{
+    ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, Organisation, Role, User,
+};
+use shared::submission::RevisionInfo;
 
 pub use sqlite::SqliteStore;
 
@@ -24,8 +29,13 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
-    #[error("stored period `{0}` is malformed")]
-    CorruptPeriod(String),
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+    /// The write would break a uniqueness rule; the message says which, for the client.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the period is released")]
+    PeriodReleased,
 }
 
 /// A period with recorded activity.
@@ -36,7 +46,58 @@ pub struct PeriodRecord {
     pub released_at: Option<String>,
 }
 
-/// Everything the server persists.
+/// A user with their password hash, for login.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// An API token that authenticated a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub token_id: i64,
+    pub org_id: i64,
+    pub name: String,
+}
+
+/// A new invitation; the token itself is never stored.
+#[derive(Debug, Clone)]
+pub struct NewInvitationRecord {
+    pub token_hash: [u8; 32],
+    pub email: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+    pub invited_by: i64,
+    pub expires_at: i64,
+}
+
+/// The latest revision of an organisation's submission for a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSubmission {
+    pub revision: i64,
+    pub saved_at: String,
+    pub saved_by: String,
+    pub values: BTreeMap<String, f64>,
+}
+
+/// A retried request's key and the hash of its body.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: [u8; 32],
+}
+
+/// An entry for the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub actor: String,
+    pub action: &'static str,
+    pub target: String,
+    pub detail: String,
+}
+
+/// Everything the server persists. Timestamps passed in are Unix seconds.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Checks that the database answers.
@@ -44,6 +105,112 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Periods with recorded activity, oldest first.
     async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError>;
+
+    // Organisations.
+    async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError>;
+    async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
+    async fn orgs(&self) -> Result<Vec<Organisation>, StoreError>;
+    /// Marks the organisation verified; `None` when it does not exist.
+    async fn verify_org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
+
+    // Users and sessions.
+    async fn user_count(&self) -> Result<i64, StoreError>;
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password_hash: &str,
+    ) -> Result<User, StoreError>;
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError>;
+    async fn password_hash(&self, user_id: i64) -> Result<Option<String>, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn set_role(&self, user_id: i64, role: Role) -> Result<Option<User>, StoreError>;
+    /// Replaces the password and ends every session of the user.
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError>;
+    async fn create_session(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    async fn session_user(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<User>, StoreError>;
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
+
+    // Login throttling.
+    async fn record_login_failure(&self, subjects: &[String], now: i64) -> Result<(), StoreError>;
+    /// Failures of `subject` since `since`, oldest first.
+    async fn login_failures(&self, subject: &str, since: i64) -> Result<Vec<i64>, StoreError>;
+    async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError>;
+
+    // Invitations.
+    async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError>;
+    /// An invitation that is neither used nor expired.
+    async fn invitation(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<InvitationInfo>, StoreError>;
+    /// Creates the invited user and uses up the invitation, atomically; `None` when the
+    /// invitation is unknown, used or expired.
+    async fn accept_invitation(
+        &self,
+        token_hash: &[u8; 32],
+        name: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<User>, StoreError>;
+
+    // API tokens.
+    async fn create_api_token(
+        &self,
+        org_id: i64,
+        created_by: i64,
+        name: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<i64, StoreError>;
+    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
+    /// Revokes a token of the organisation; false when there is no such active token.
+    async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError>;
+    /// The owner of an active token, recording its use.
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<TokenOwner>, StoreError>;
+
+    // Submissions.
+    async fn period_released(&self, period: Period) -> Result<bool, StoreError>;
+    /// Saves a new revision (or, for a known idempotency key with the same body, returns the
+    /// revision that key created). Fails with `PeriodReleased` once the period is released.
+    async fn save_submission(
+        &self,
+        org_id: i64,
+        period: Period,
+        values: &BTreeMap<String, f64>,
+        saved_by: &str,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<StoredSubmission, StoreError>;
+    async fn submission(
+        &self,
+        org_id: i64,
+        period: Period,
+    ) -> Result<Option<StoredSubmission>, StoreError>;
+    /// Every saved revision of the organisation, newest first.
+    async fn submission_history(&self, org_id: i64) -> Result<Vec<RevisionInfo>, StoreError>;
+
+    // Audit log.
+    async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;
+    /// Newest first, at most `limit` entries older than `before` (an entry id) when given.
+    async fn audit_log(
+        &self,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// Opens the store named by `database_url`, creating and migrating it when needed.

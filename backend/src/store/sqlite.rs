@@ -1,14 +1,24 @@
 //! The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a
 //! write is on disk before the request that made it is acknowledged.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
+use shared::Period;
+use shared::account::{
+    ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, OrgRef, Organisation, Role, User,
+};
+use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
+use shared::submission::RevisionInfo;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{PeriodRecord, Store, StoreError};
+use super::{
+    AuditRecord, Credentials, IdempotencyKey, NewInvitationRecord, PeriodRecord, Store, StoreError,
+    StoredSubmission, TokenOwner,
+};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -41,6 +51,90 @@ impl SqliteStore {
     }
 }
 
+const ORG_COLUMNS: &str =
+    "id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at";
+
+type OrgRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} `{value}`"))
+}
+
+fn org_from_row(row: OrgRow) -> Result<Organisation, StoreError> {
+    let (id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at) = row;
+    let verticals = verticals
+        .split(',')
+        .filter(|key| !key.is_empty())
+        .map(|key| Vertical::from_key(key).ok_or_else(|| corrupt("vertical", key)))
+        .collect::<Result<_, _>>()?;
+    Ok(Organisation {
+        id,
+        name,
+        seat_band: SeatBand::from_key(&seat_band)
+            .ok_or_else(|| corrupt("seat band", &seat_band))?,
+        region: Region::from_key(&region).ok_or_else(|| corrupt("region", &region))?,
+        verticals,
+        delivery: Delivery::from_key(&delivery).ok_or_else(|| corrupt("delivery", &delivery))?,
+        wfh_band: WfhBand::from_key(&wfh_band).ok_or_else(|| corrupt("wfh band", &wfh_band))?,
+        verified: verified_at.is_some(),
+        created_at,
+    })
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.org_id, o.name \
+     FROM users u LEFT JOIN organisations o ON o.id = u.org_id";
+
+type UserRow = (i64, String, String, String, Option<i64>, Option<String>);
+
+fn user_from_row(row: UserRow) -> Result<User, StoreError> {
+    let (id, email, name, role, org_id, org_name) = row;
+    Ok(User {
+        id,
+        email,
+        name,
+        role: Role::from_key(&role).ok_or_else(|| corrupt("role", &role))?,
+        org: org_id.zip(org_name).map(|(id, name)| OrgRef { id, name }),
+    })
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+async fn load_submission(
+    connection: &mut SqliteConnection,
+    submission_id: i64,
+) -> Result<StoredSubmission, StoreError> {
+    let (revision, saved_at, saved_by): (i64, String, String) =
+        sqlx::query_as("SELECT revision, saved_at, saved_by FROM submissions WHERE id = ?")
+            .bind(submission_id)
+            .fetch_one(&mut *connection)
+            .await?;
+    let values: Vec<(String, f64)> =
+        sqlx::query_as("SELECT metric, value FROM submission_values WHERE submission_id = ?")
+            .bind(submission_id)
+            .fetch_all(&mut *connection)
+            .await?;
+    Ok(StoredSubmission {
+        revision,
+        saved_at,
+        saved_by,
+        values: values.into_iter().collect(),
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -55,9 +149,7 @@ impl Store for SqliteStore {
                 .await?;
         rows.into_iter()
             .map(|(period, released_at)| {
-                let period = period
-                    .parse()
-                    .map_err(|_| StoreError::CorruptPeriod(period))?;
+                let period = period.parse().map_err(|_| corrupt("period", &period))?;
                 Ok(PeriodRecord {
                     period,
                     released_at,
@@ -65,4 +157,579 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+
+    async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError> {
+        let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
+        let row: OrgRow = sqlx::query_as(&format!(
+            "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING {ORG_COLUMNS}"
+        ))
+        .bind(&org.name)
+        .bind(org.seat_band.key())
+        .bind(org.region.key())
+        .bind(verticals.join(","))
+        .bind(org.delivery.key())
+        .bind(org.wfh_band.key())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                StoreError::Conflict(format!(
+                    "an organisation named `{}` already exists",
+                    org.name
+                ))
+            } else {
+                error.into()
+            }
+        })?;
+        org_from_row(row)
+    }
+
+    async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = sqlx::query_as(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(org_from_row).transpose()
+    }
+
+    async fn orgs(&self) -> Result<Vec<Organisation>, StoreError> {
+        let rows: Vec<OrgRow> = sqlx::query_as(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations ORDER BY name"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(org_from_row).collect()
+    }
+
+    async fn verify_org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = sqlx::query_as(&format!(
+            "UPDATE organisations \
+             SET verified_at = COALESCE(verified_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) \
+             WHERE id = ? RETURNING {ORG_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(org_from_row).transpose()
+    }
+
+    async fn user_count(&self) -> Result<i64, StoreError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        insert_user(&mut connection, email, name, role, org_id, password_hash).await
+    }
+
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((id, password_hash)) = row else {
+            return Ok(None);
+        };
+        let user = self
+            .user_by_id(id)
+            .await?
+            .ok_or_else(|| corrupt("user", &id.to_string()))?;
+        Ok(Some(Credentials {
+            user,
+            password_hash,
+        }))
+    }
+
+    async fn password_hash(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(hash,)| hash))
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} ORDER BY u.email"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    async fn set_role(&self, user_id: i64, role: Role) -> Result<Option<User>, StoreError> {
+        let updated = sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.key())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|error| match error.as_database_error() {
+                Some(e) if e.is_check_violation() => StoreError::Conflict(
+                    "a member role needs an organisation; this user has none".to_owned(),
+                ),
+                _ => error.into(),
+            })?;
+        if updated.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.user_by_id(user_id).await
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)")
+            .bind(&token_hash[..])
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "{USER_SELECT} JOIN sessions s ON s.user_id = u.id \
+             WHERE s.token_hash = ? AND s.expires_at > ?"
+        ))
+        .bind(&token_hash[..])
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(user_from_row).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(&token_hash[..])
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, subjects: &[String], now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for subject in subjects {
+            sqlx::query("INSERT INTO login_failures (subject, at) VALUES (?, ?)")
+                .bind(subject)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Failures older than a day no longer matter to any limit.
+        sqlx::query("DELETE FROM login_failures WHERE at < ?")
+            .bind(now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_failures(&self, subject: &str, since: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT at FROM login_failures WHERE subject = ? AND at >= ? ORDER BY at",
+        )
+        .bind(subject)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(at,)| at).collect())
+    }
+
+    async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_failures WHERE subject = ?")
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&invitation.token_hash[..])
+        .bind(&invitation.email)
+        .bind(invitation.role.key())
+        .bind(invitation.org_id)
+        .bind(invitation.invited_by)
+        .bind(invitation.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn invitation(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<InvitationInfo>, StoreError> {
+        let row: Option<(String, String, Option<i64>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT i.email, i.role, i.org_id, o.name, i.expires_at FROM invitations i \
+             LEFT JOIN organisations o ON o.id = i.org_id \
+             WHERE i.token_hash = ? AND i.accepted_at IS NULL AND i.expires_at > ?",
+        )
+        .bind(&token_hash[..])
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(email, role, org_id, org_name, expires_at)| {
+            Ok(InvitationInfo {
+                email,
+                role: Role::from_key(&role).ok_or_else(|| corrupt("role", &role))?,
+                org: org_id.zip(org_name).map(|(id, name)| OrgRef { id, name }),
+                expires_at: shared::period::rfc3339(expires_at),
+            })
+        })
+        .transpose()
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &[u8; 32],
+        name: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Using the invitation first takes the write lock, so a token works exactly once.
+        let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
+            "UPDATE invitations SET accepted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ? \
+             RETURNING email, role, org_id",
+        )
+        .bind(&token_hash[..])
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((email, role, org_id)) = row else {
+            return Ok(None);
+        };
+        let role = Role::from_key(&role).ok_or_else(|| corrupt("role", &role))?;
+        let user = insert_user(&mut tx, &email, name, role, org_id, password_hash).await?;
+        tx.commit().await?;
+        Ok(Some(user))
+    }
+
+    async fn create_api_token(
+        &self,
+        org_id: i64,
+        created_by: i64,
+        name: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO api_tokens (org_id, created_by, name, token_hash) VALUES (?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(org_id)
+        .bind(created_by)
+        .bind(name)
+        .bind(&token_hash[..])
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        let rows: Vec<(i64, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens \
+             WHERE org_id = ? ORDER BY id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, created_at, last_used_at, revoked_at)| ApiTokenInfo {
+                    id,
+                    name,
+                    created_at,
+                    last_used_at,
+                    revoked_at,
+                },
+            )
+            .collect())
+    }
+
+    async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE id = ? AND org_id = ? AND revoked_at IS NULL",
+        )
+        .bind(token_id)
+        .bind(org_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<TokenOwner>, StoreError> {
+        let row: Option<(i64, i64, String)> = sqlx::query_as(
+            "UPDATE api_tokens SET last_used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE token_hash = ? AND revoked_at IS NULL RETURNING id, org_id, name",
+        )
+        .bind(&token_hash[..])
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(token_id, org_id, name)| TokenOwner {
+            token_id,
+            org_id,
+            name,
+        }))
+    }
+
+    async fn period_released(&self, period: Period) -> Result<bool, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT released_at FROM periods WHERE period = ?")
+                .bind(period.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(matches!(row, Some((Some(_),))))
+    }
+
+    async fn save_submission(
+        &self,
+        org_id: i64,
+        period: Period,
+        values: &BTreeMap<String, f64>,
+        saved_by: &str,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<StoredSubmission, StoreError> {
+        let period = period.to_string();
+        let mut tx = self.pool.begin().await?;
+        // A write first: it takes the database's write lock, so the released check below and
+        // the insert cannot interleave with a release.
+        sqlx::query("INSERT INTO periods (period) VALUES (?) ON CONFLICT DO NOTHING")
+            .bind(&period)
+            .execute(&mut *tx)
+            .await?;
+        let (released_at,): (Option<String>,) =
+            sqlx::query_as("SELECT released_at FROM periods WHERE period = ?")
+                .bind(&period)
+                .fetch_one(&mut *tx)
+                .await?;
+        if released_at.is_some() {
+            return Err(StoreError::PeriodReleased);
+        }
+        if let Some(idempotency) = idempotency {
+            let earlier: Option<(Vec<u8>, i64)> = sqlx::query_as(
+                "SELECT request_hash, submission_id FROM idempotency_keys \
+                 WHERE org_id = ? AND key = ?",
+            )
+            .bind(org_id)
+            .bind(&idempotency.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((request_hash, submission_id)) = earlier {
+                if request_hash != idempotency.request_hash {
+                    return Err(StoreError::Conflict(
+                        "this Idempotency-Key was already used with a different request".to_owned(),
+                    ));
+                }
+                return load_submission(&mut tx, submission_id).await;
+            }
+        }
+        let (submission_id, revision, saved_at): (i64, i64, String) = sqlx::query_as(
+            "INSERT INTO submissions (org_id, period, revision, saved_by) \
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions \
+                              WHERE org_id = ?1 AND period = ?2), ?3) \
+             RETURNING id, revision, saved_at",
+        )
+        .bind(org_id)
+        .bind(&period)
+        .bind(saved_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (metric, value) in values {
+            sqlx::query(
+                "INSERT INTO submission_values (submission_id, metric, value) VALUES (?, ?, ?)",
+            )
+            .bind(submission_id)
+            .bind(metric)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(idempotency) = idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (org_id, key, request_hash, submission_id) \
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(org_id)
+            .bind(&idempotency.key)
+            .bind(&idempotency.request_hash[..])
+            .bind(submission_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(StoredSubmission {
+            revision,
+            saved_at,
+            saved_by: saved_by.to_owned(),
+            values: values.clone(),
+        })
+    }
+
+    async fn submission(
+        &self,
+        org_id: i64,
+        period: Period,
+    ) -> Result<Option<StoredSubmission>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let latest: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM submissions WHERE org_id = ? AND period = ? \
+             ORDER BY revision DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .bind(period.to_string())
+        .fetch_optional(&mut *connection)
+        .await?;
+        match latest {
+            Some((id,)) => Ok(Some(load_submission(&mut connection, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn submission_history(&self, org_id: i64) -> Result<Vec<RevisionInfo>, StoreError> {
+        let rows: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT s.period, s.revision, s.saved_at, s.saved_by, \
+                    (SELECT count(*) FROM submission_values v WHERE v.submission_id = s.id) \
+             FROM submissions s WHERE s.org_id = ? ORDER BY s.id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(period, revision, saved_at, saved_by, value_count)| {
+                Ok(RevisionInfo {
+                    period: period.parse().map_err(|_| corrupt("period", &period))?,
+                    revision,
+                    saved_at,
+                    saved_by,
+                    value_count,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)")
+            .bind(&record.actor)
+            .bind(record.action)
+            .bind(&record.target)
+            .bind(&record.detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, detail FROM audit_log \
+             WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at, actor, action, target, detail)| AuditEntry {
+                id,
+                at,
+                actor,
+                action,
+                target,
+                detail,
+            })
+            .collect())
+    }
+}
+
+impl SqliteStore {
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(user_from_row).transpose()
+    }
+}
+
+async fn insert_user(
+    connection: &mut SqliteConnection,
+    email: &str,
+    name: &str,
+    role: Role,
+    org_id: Option<i64>,
+    password_hash: &str,
+) -> Result<User, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, name, role, org_id, password_hash) VALUES (?, ?, ?, ?, ?) \
+         RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(role.key())
+    .bind(org_id)
+    .bind(password_hash)
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            StoreError::Conflict(format!("an account with the email {email} already exists"))
+        } else {
+            error.into()
+        }
+    })?;
+    let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_one(&mut *connection)
+        .await?;
+    user_from_row(row)
 }

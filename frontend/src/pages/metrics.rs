@@ -83,7 +83,12 @@ fn CatalogueView(catalogue: Catalogue) -> impl IntoView {
 fn MetricCard(metric: Metric) -> impl IntoView {
     let range = match metric.unit {
         Unit::Boolean => "yes or no".to_owned(),
-        unit => format!("{}–{} {}", shared::format::group_thousands(metric.min), shared::format::group_thousands(metric.max), unit.label()),
+        unit => format!(
+            "{}–{} {}",
+            shared::format::group_thousands(metric.min),
+            shared::format::group_thousands(metric.max),
+            unit.label()
+        ),
     };
     let direction_class = format!("badge badge--{}", direction_modifier(metric.direction));
     let key = metric.key.clone();
@@ -115,4 +120,3 @@ fn direction_modifier(direction: shared::Direction) -> &'static str {
         shared::Direction::Context => "context",
     }
 }
-

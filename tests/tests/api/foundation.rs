@@ -1,6 +1,3 @@
-//! API integration tests: the real router and startup code on a loopback port, with a fresh
-//! SQLite file per test.
-
 use std::collections::HashSet;
 
 use peerposture_tests::{TEST_INDEX_HTML, TestApp};

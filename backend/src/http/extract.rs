@@ -1,0 +1,292 @@
+//! Request extractors: JSON bodies with API errors, the logged-in user, the calling member
+//! (browser session or API token), and the cross-site request guard.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use shared::account::{Role, User};
+
+use super::AppState;
+use crate::auth;
+use crate::error::AppError;
+use crate::store::TokenOwner;
+
+/// `axum::Json`, but its rejections are API errors (400/413/415/422 with the JSON body).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// The user of a browser session. Rejects with 401 when there is none.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = auth::session_cookie(&parts.headers)
+            .ok_or_else(|| AppError::Unauthorized("please log in".to_owned()))?;
+        let user = state
+            .store
+            .session_user(&auth::token_hash(token), auth::now_unix())
+            .await?
+            .ok_or_else(|| {
+                AppError::Unauthorized("your session has ended; please log in again".to_owned())
+            })?;
+        Ok(CurrentUser(user))
+    }
+}
+
+fn forbidden(message: &str) -> AppError {
+    AppError::Forbidden(message.to_owned())
+}
+
+/// A logged-in platform admin; 403 for every other role. Role extractors run before the body
+/// is read, so a caller without the right never learns how the body would have been judged.
+#[derive(Debug, Clone)]
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Admin => Ok(Admin(user)),
+            _ => Err(forbidden("only platform admins may do this")),
+        }
+    }
+}
+
+/// A user who may invite: an admin (anyone) or a member admin (their own organisation).
+#[derive(Debug, Clone)]
+pub struct Inviter(pub User);
+
+impl FromRequestParts<AppState> for Inviter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Admin | Role::MemberAdmin => Ok(Inviter(user)),
+            _ => Err(forbidden("only admins and member admins invite")),
+        }
+    }
+}
+
+/// A logged-in member admin and their organisation.
+#[derive(Debug, Clone)]
+pub struct OrgAdmin {
+    pub user: User,
+    pub org_id: i64,
+}
+
+impl FromRequestParts<AppState> for OrgAdmin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        match (&user.role, &user.org) {
+            (Role::MemberAdmin, Some(org)) => {
+                let org_id = org.id;
+                Ok(OrgAdmin { user, org_id })
+            }
+            _ => Err(forbidden("only member admins may do this")),
+        }
+    }
+}
+
+/// Who is calling a member endpoint: a logged-in user or a system with an API token.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    User(User),
+    Token(TokenOwner),
+}
+
+impl Caller {
+    /// The organisation whose data the caller may read; 403 for publishers and admins, who
+    /// never read raw submissions.
+    fn member_org(&self) -> Result<i64, AppError> {
+        match self {
+            Caller::User(User {
+                role,
+                org: Some(org),
+                ..
+            }) if role.is_member() => Ok(org.id),
+            Caller::User(_) => Err(forbidden(
+                "only members read their organisation's submissions",
+            )),
+            Caller::Token(owner) => Ok(owner.org_id),
+        }
+    }
+
+    /// The organisation the caller may submit for: member admins and API tokens.
+    fn submitting_org(&self) -> Result<i64, AppError> {
+        match self {
+            Caller::User(User {
+                role: Role::MemberAdmin,
+                org: Some(org),
+                ..
+            }) => Ok(org.id),
+            Caller::User(_) => Err(forbidden("only member admins submit metrics")),
+            Caller::Token(owner) => Ok(owner.org_id),
+        }
+    }
+
+    /// How the audit log and the submission history name the caller.
+    pub fn label(&self) -> String {
+        match self {
+            Caller::User(user) => user.email.clone(),
+            Caller::Token(owner) => format!("API token #{} ({})", owner.token_id, owner.name),
+        }
+    }
+
+    /// The name shown as "saved by".
+    pub fn display_name(&self) -> String {
+        match self {
+            Caller::User(user) => user.name.clone(),
+            Caller::Token(owner) => format!("API token “{}”", owner.name),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = auth::bearer_token(&parts.headers) {
+            return state
+                .store
+                .api_token_owner(&auth::token_hash(token))
+                .await?
+                .map(Caller::Token)
+                .ok_or_else(|| AppError::Unauthorized("the API token is not valid".to_owned()));
+        }
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        Ok(Caller::User(user))
+    }
+}
+
+/// A caller that may read an organisation's submissions: one of its members or its API tokens.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub org_id: i64,
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Reader {
+            org_id: caller.member_org()?,
+        })
+    }
+}
+
+/// A caller that may submit for an organisation: its member admins and its API tokens.
+#[derive(Debug, Clone)]
+pub struct Submitter {
+    pub caller: Caller,
+    pub org_id: i64,
+}
+
+impl FromRequestParts<AppState> for Submitter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let org_id = caller.submitting_org()?;
+        Ok(Submitter { caller, org_id })
+    }
+}
+
+/// The address of the client, for per-IP limits.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(
+                || "unknown".to_owned(),
+                |ConnectInfo(address)| address.ip().to_string(),
+            );
+        Ok(ClientIp(ip))
+    }
+}
+
+/// Rejects state-changing requests that a browser marks as cross-site (`Sec-Fetch-Site`) or
+/// that come from another origin (`Origin` differs from `Host`): with SameSite=Strict cookies
+/// this is a second line of defence against cross-site request forgery.
+pub async fn reject_cross_site(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && is_cross_site(&request) {
+        return AppError::CrossSite.into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(request: &Request) -> bool {
+    let headers = request.headers();
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site == "cross-site")
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+}

@@ -1,0 +1,145 @@
+//! Invitations: an admin (any organisation) or a member admin (their own) invites someone by
+//! email; the one-time link lets the invitee set a password. No mail server is needed: the link
+//! is shown to the inviter and written to the server log.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::account::{
+    AcceptInvitation, InvitationCreated, InvitationInfo, NewInvitation, Role, check_email,
+    check_new_password,
+};
+
+use super::AppState;
+use super::account::{blocking, start_session};
+use super::extract::{ApiJson, Inviter};
+use crate::auth::{self, now_unix};
+use crate::error::{AppError, Result};
+use crate::store::NewInvitationRecord;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/invitations", post(create))
+        .route("/v1/invitations/{token}", get(show))
+        .route("/v1/invitations/{token}/accept", post(accept))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Inviter(inviter): Inviter,
+    ApiJson(invitation): ApiJson<NewInvitation>,
+) -> Result<(StatusCode, Json<InvitationCreated>)> {
+    let email = invitation.email.trim().to_lowercase();
+    check_email(&email).map_err(|message| AppError::invalid("email", message))?;
+    if inviter.role == Role::MemberAdmin {
+        let own_org = inviter.org.as_ref().map(|org| org.id);
+        if !invitation.role.is_member() || invitation.org_id != own_org {
+            return Err(AppError::Forbidden(
+                "member admins invite members of their own organisation only".to_owned(),
+            ));
+        }
+    }
+    match (invitation.role.is_member(), invitation.org_id) {
+        (true, None) => return Err(AppError::invalid("org_id", "members need an organisation")),
+        (false, Some(_)) => {
+            return Err(AppError::invalid(
+                "org_id",
+                "publishers and admins belong to no organisation",
+            ));
+        }
+        (true, Some(org_id)) if state.store.org(org_id).await?.is_none() => {
+            return Err(AppError::invalid(
+                "org_id",
+                format!("no organisation #{org_id}"),
+            ));
+        }
+        _ => {}
+    }
+    if state.store.credentials(&email).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "an account with the email {email} already exists"
+        )));
+    }
+
+    let token = auth::random_token();
+    let expires_at = now_unix() + auth::INVITATION_TTL_SECONDS;
+    state
+        .store
+        .create_invitation(&NewInvitationRecord {
+            token_hash: auth::token_hash(&token),
+            email: email.clone(),
+            role: invitation.role,
+            org_id: invitation.org_id,
+            invited_by: inviter.id,
+            expires_at,
+        })
+        .await?;
+    let url = format!("/invite/{token}");
+    // Delivery without a mail server: whoever runs the server can pass the link on.
+    tracing::info!(
+        "invitation for {email} as {}: open {url}",
+        invitation.role.key()
+    );
+    let detail = match invitation.org_id {
+        Some(org_id) => format!("{} of organisation #{org_id}", invitation.role.key()),
+        None => invitation.role.key().to_owned(),
+    };
+    state
+        .audit(&inviter.email, "invitation_created", &email, &detail)
+        .await;
+    let created = InvitationCreated {
+        token,
+        url,
+        expires_at: shared::period::rfc3339(expires_at),
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+fn invalid_link() -> AppError {
+    AppError::NotFound(
+        "this invitation link is not valid: it may have been used or have expired".to_owned(),
+    )
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<InvitationInfo>> {
+    let info = state
+        .store
+        .invitation(&auth::token_hash(&token), now_unix())
+        .await?;
+    info.map(Json).ok_or_else(invalid_link)
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    ApiJson(acceptance): ApiJson<AcceptInvitation>,
+) -> Result<Response> {
+    let name = acceptance.name.trim().to_owned();
+    if !(1..=100).contains(&name.chars().count()) {
+        return Err(AppError::invalid("name", "must be 1 to 100 characters"));
+    }
+    check_new_password(&acceptance.password)
+        .map_err(|message| AppError::invalid("password", message))?;
+    let password = acceptance.password;
+    let password_hash = blocking(move || auth::hash_password(&password)).await?;
+    let user = state
+        .store
+        .accept_invitation(&auth::token_hash(&token), &name, &password_hash, now_unix())
+        .await?
+        .ok_or_else(invalid_link)?;
+    state
+        .audit(
+            &user.email,
+            "invitation_accepted",
+            &user.email,
+            user.role.key(),
+        )
+        .await;
+    start_session(&state, &headers, user).await
+}

@@ -1,0 +1,217 @@
+//! Metric submissions: `/api/v1/submissions`. Members read their own organisation's values;
+//! member admins and API tokens write them. Nobody else ever receives them.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sha2::{Digest, Sha256};
+use shared::Period;
+use shared::api::PeriodStatus;
+use shared::submission::{
+    CsvSaved, RevisionInfo, Submission, SubmissionRequest, csv_template, parse_csv, stored_value,
+    validate_values,
+};
+
+use super::AppState;
+use super::extract::{ApiJson, Reader, Submitter};
+use super::periods::current_period;
+use crate::error::{AppError, Result};
+use crate::store::{IdempotencyKey, StoredSubmission};
+
+/// CSV uploads may be larger than JSON bodies (comments, spreadsheets' padding).
+const CSV_LIMIT_BYTES: usize = 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/submissions", get(history))
+        .route("/v1/submissions/{period}", get(read).put(write))
+        .route(
+            "/v1/submissions/{period}/csv",
+            post(upload_csv).layer(axum::extract::DefaultBodyLimit::max(CSV_LIMIT_BYTES)),
+        )
+        .route("/v1/metrics/template.csv", get(template))
+}
+
+/// Parses a period from the path: 422 when malformed or in the future.
+fn reportable_period(text: &str) -> Result<Period> {
+    let period: Period = text
+        .parse()
+        .map_err(|error: shared::period::PeriodParseError| {
+            AppError::invalid("period", error.to_string())
+        })?;
+    if period > current_period() {
+        return Err(AppError::invalid(
+            "period",
+            format!("{period} has not started yet"),
+        ));
+    }
+    Ok(period)
+}
+
+fn to_api(period: Period, released: bool, stored: Option<StoredSubmission>) -> Submission {
+    let status = if released {
+        PeriodStatus::Released
+    } else {
+        PeriodStatus::Open
+    };
+    match stored {
+        Some(stored) => Submission {
+            period,
+            status,
+            revision: stored.revision,
+            saved_at: Some(stored.saved_at),
+            saved_by: Some(stored.saved_by),
+            values: stored
+                .values
+                .iter()
+                .map(|(key, &value)| (key.clone(), stored_value(key, value)))
+                .collect(),
+        },
+        None => Submission {
+            period,
+            status,
+            revision: 0,
+            saved_at: None,
+            saved_by: None,
+            values: BTreeMap::new(),
+        },
+    }
+}
+
+async fn history(State(state): State<AppState>, reader: Reader) -> Result<Json<Vec<RevisionInfo>>> {
+    Ok(Json(state.store.submission_history(reader.org_id).await?))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    reader: Reader,
+    Path(period): Path<String>,
+) -> Result<Json<Submission>> {
+    let period = reportable_period(&period)?;
+    let stored = state.store.submission(reader.org_id, period).await?;
+    let released = state.store.period_released(period).await?;
+    Ok(Json(to_api(period, released, stored)))
+}
+
+/// Saves the given values as the organisation's new revision for the period.
+async fn save(
+    state: &AppState,
+    submitter: &Submitter,
+    period: Period,
+    values: &BTreeMap<String, f64>,
+    idempotency: Option<&IdempotencyKey>,
+    how: &str,
+) -> Result<Submission> {
+    let Submitter { caller, org_id } = submitter;
+    let stored = state
+        .store
+        .save_submission(*org_id, period, values, &caller.display_name(), idempotency)
+        .await?;
+    let detail = format!(
+        "revision {} with {} values ({how})",
+        stored.revision,
+        stored.values.len()
+    );
+    state
+        .audit(
+            &caller.label(),
+            "submission_saved",
+            &format!("organisation #{org_id}, {period}"),
+            &detail,
+        )
+        .await;
+    Ok(to_api(period, false, Some(stored)))
+}
+
+async fn write(
+    State(state): State<AppState>,
+    submitter: Submitter,
+    Path(period): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SubmissionRequest>,
+) -> Result<Json<Submission>> {
+    let period = reportable_period(&period)?;
+    let values = validate_values(&request.values).map_err(AppError::validation)?;
+    let idempotency = match headers.get("idempotency-key") {
+        None => None,
+        Some(key) => {
+            let key = key
+                .to_str()
+                .ok()
+                .filter(|key| (1..=200).contains(&key.len()))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "Idempotency-Key",
+                        "must be 1 to 200 visible ASCII characters",
+                    )
+                })?;
+            let mut hasher = Sha256::new();
+            hasher.update(period.to_string().as_bytes());
+            hasher.update(
+                serde_json::to_vec(&values).map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+            Some(IdempotencyKey {
+                key: key.to_owned(),
+                request_hash: hasher.finalize().into(),
+            })
+        }
+    };
+    Ok(Json(
+        save(
+            &state,
+            &submitter,
+            period,
+            &values,
+            idempotency.as_ref(),
+            "API",
+        )
+        .await?,
+    ))
+}
+
+async fn upload_csv(
+    State(state): State<AppState>,
+    submitter: Submitter,
+    Path(period): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<CsvSaved>> {
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/csv"));
+    if !is_csv {
+        return Err(AppError::UnsupportedMediaType(
+            "send the file with Content-Type: text/csv".to_owned(),
+        ));
+    }
+    let period = reportable_period(&period)?;
+    let parsed = parse_csv(&body).map_err(AppError::validation)?;
+    let values = validate_values(&parsed.into_iter().map(|(k, v)| (k, v.into())).collect())
+        .map_err(AppError::validation)?;
+    let submission = save(&state, &submitter, period, &values, None, "CSV upload").await?;
+    Ok(Json(CsvSaved {
+        saved: values.len(),
+        submission,
+    }))
+}
+
+async fn template() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"peerposture-template.csv\""),
+            ),
+        ],
+        csv_template(),
+    )
+}

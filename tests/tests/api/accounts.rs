@@ -1,0 +1,704 @@
+//! Logins, sessions, invitations, roles, API tokens, request hygiene and the audit log.
+
+use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, USER_PASSWORD};
+use reqwest::StatusCode;
+use reqwest::header::{RETRY_AFTER, SET_COOKIE};
+use serde_json::{Value, json};
+use shared::account::{AuditEntry, Role, User};
+use shared::{ErrorBody, ErrorCode};
+
+async fn error_of(response: reqwest::Response) -> ErrorBody {
+    response.json().await.expect("a JSON error body")
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let app = TestApp::spawn().await;
+    for (email, password) in [
+        (ADMIN_EMAIL, "wrong-password-1"),
+        ("nobody@test.local", "whatever-123"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().get(SET_COOKIE).is_none());
+        let body = error_of(response).await;
+        assert_eq!(body.error.code, ErrorCode::InvalidCredentials);
+        assert_eq!(body.error.message, "wrong email or password");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_and_me_returns_the_user() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "Admin@Test.Local", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("pp_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http localhost gets no Secure flag: {cookie}"
+    );
+
+    let session = TestApp::session_from(response).await;
+    let me: User = session
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.email, ADMIN_EMAIL);
+    assert_eq!(me.role, Role::Admin);
+
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        error_of(anonymous).await.error.code,
+        ErrorCode::Unauthorized
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_rotates_the_session_and_logout_ends_it() {
+    let app = TestApp::spawn().await;
+    let first = app.admin().await;
+    // Logging in again while sending the old cookie replaces that session.
+    let response = first
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let second = TestApp::session_from(response).await;
+    assert_ne!(first.cookie, second.cookie);
+    let old = first
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+
+    let logout = second
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert!(
+        logout.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = second
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_with_retry_after() {
+    let app = TestApp::spawn().await;
+    let attempt = |password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": ADMIN_EMAIL, "password": password }))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("wrong-password-1").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password is refused while the account is locked.
+    let locked = attempt(ADMIN_PASSWORD).await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = locked.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_eq!(error_of(locked).await.error.code, ErrorCode::RateLimited);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_limited_across_accounts() {
+    let app = TestApp::spawn().await;
+    for n in 0..20 {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": format!("guess{n}@test.local"), "password": "guess-password" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "another@test.local", "password": "guess-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let other_device = app.admin().await;
+    let response = admin
+        .client
+        .put(app.url("/api/v1/auth/password"))
+        .json(
+            &json!({ "current_password": ADMIN_PASSWORD, "new_password": "a-brand-new-password" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let renewed = TestApp::session_from(response).await;
+    for (session, expected) in [(&admin, 401), (&other_device, 401), (&renewed, 200)] {
+        let me = session
+            .client
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status().as_u16(), expected);
+    }
+    app.login(ADMIN_EMAIL, "a-brand-new-password").await;
+
+    let wrong = renewed
+        .client
+        .put(app.url("/api/v1/auth/password"))
+        .json(
+            &json!({ "current_password": "not-it-at-all", "new_password": "another-new-password" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_of(wrong)
+            .await
+            .error
+            .fields
+            .unwrap()
+            .contains_key("current_password")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_invitation_link_works_exactly_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", true).await;
+    let created: Value = admin
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .json(&json!({ "email": "exec@a.example", "role": "member_viewer", "org_id": org.id }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap();
+    assert_eq!(created["url"], format!("/invite/{token}"));
+
+    let info: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/invitations/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["email"], "exec@a.example");
+    assert_eq!(info["org"]["name"], "Org A");
+
+    let accept = |password: &'static str| {
+        app.client
+            .post(app.url(&format!("/api/v1/invitations/{token}/accept")))
+            .json(&json!({ "name": "Exec A", "password": password }))
+            .send()
+    };
+    let short = accept("short").await.unwrap();
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_of(short)
+            .await
+            .error
+            .fields
+            .unwrap()
+            .contains_key("password")
+    );
+
+    let accepted = accept(USER_PASSWORD).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let session = TestApp::session_from(accepted).await;
+    assert_eq!(session.user.role, Role::MemberViewer);
+    assert_eq!(session.user.org.as_ref().unwrap().name, "Org A");
+
+    assert_eq!(
+        accept(USER_PASSWORD).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    app.login("exec@a.example", USER_PASSWORD).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn member_admins_invite_only_members_of_their_own_organisation() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org_a = app.create_org(&admin, "Org A", true).await;
+    let org_b = app.create_org(&admin, "Org B", true).await;
+    let manager = app
+        .invite(
+            &admin,
+            "manager@a.example",
+            Role::MemberAdmin,
+            Some(org_a.id),
+        )
+        .await;
+
+    let invite = |role: &str, org_id: i64| {
+        manager
+            .client
+            .post(app.url("/api/v1/invitations"))
+            .json(&json!({ "email": "new@a.example", "role": role, "org_id": org_id }))
+            .send()
+    };
+    assert_eq!(
+        invite("member_viewer", org_b.id).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        invite("admin", org_a.id).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        invite("member_viewer", org_a.id).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+
+    let existing = admin
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .json(&json!({ "email": "MANAGER@a.example", "role": "member_viewer", "org_id": org_a.id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(existing.status(), StatusCode::CONFLICT);
+    let publisher_with_org = admin
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .json(&json!({ "email": "pub@x.example", "role": "publisher", "org_id": org_a.id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        publisher_with_org.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn organisations_are_validated_unique_and_verified_by_admins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", false).await;
+    assert!(!org.verified);
+
+    let duplicate = admin
+        .client
+        .post(app.url("/api/v1/orgs"))
+        .json(
+            &json!({ "name": "org a", "seat_band": "lt250", "region": "europe",
+                       "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+
+    for body in [
+        json!({ "name": "X", "seat_band": "lt250", "region": "europe", "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0" }),
+        json!({ "name": "Org C", "seat_band": "huge", "region": "europe", "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0" }),
+        json!({ "name": "Org C", "seat_band": "lt250", "region": "europe", "verticals": [], "delivery": "onshore", "wfh_band": "0" }),
+        json!({ "name": "Org C", "seat_band": "lt250", "region": "europe", "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0", "verified": true }),
+    ] {
+        let response = admin
+            .client
+            .post(app.url("/api/v1/orgs"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        assert_eq!(
+            error_of(response).await.error.code,
+            ErrorCode::ValidationFailed
+        );
+    }
+
+    let verified: Value = admin
+        .client
+        .post(app.url(&format!("/api/v1/orgs/{}/verify", org.id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["verified"], true);
+    let missing = admin
+        .client
+        .post(app.url("/api/v1/orgs/999/verify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let not_a_number = admin
+        .client
+        .post(app.url("/api/v1/orgs/abc/verify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_number.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error_of(not_a_number).await.error.code,
+        ErrorCode::BadRequest
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_change_roles_but_not_their_own() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", true).await;
+    let viewer = app
+        .invite(&admin, "viewer@a.example", Role::MemberViewer, Some(org.id))
+        .await;
+    let response = admin
+        .client
+        .put(app.url(&format!("/api/v1/users/{}/role", viewer.user.id)))
+        .json(&json!({ "role": "member_admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: User = viewer
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.role, Role::MemberAdmin);
+
+    let own = admin
+        .client
+        .put(app.url(&format!("/api/v1/users/{}/role", admin.user.id)))
+        .json(&json!({ "role": "publisher" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::CONFLICT);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cross_site_state_changes_are_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let forged = [
+        ("origin", "http://evil.example".to_owned()),
+        ("sec-fetch-site", "cross-site".to_owned()),
+    ];
+    for (name, value) in forged {
+        let response = admin
+            .client
+            .post(app.url("/api/v1/auth/logout"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(
+            error_of(response).await.error.code,
+            ErrorCode::CrossSiteRequest
+        );
+    }
+    // The same request from the app's own origin goes through.
+    let response = admin
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("origin", format!("http://{}", app.address))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_bodies_get_json_errors() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let huge = format!("{{\"name\":\"{}\"}}", "x".repeat(100 * 1024));
+    let too_large = admin
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    // Admins may not create tokens: authorization is decided before the body is read.
+    assert_eq!(too_large.status(), StatusCode::FORBIDDEN);
+
+    let huge = format!(
+        "{{\"email\":\"{}\",\"password\":\"x\"}}",
+        "x".repeat(100 * 1024)
+    );
+    let too_large = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        error_of(too_large).await.error.code,
+        ErrorCode::PayloadTooLarge
+    );
+
+    let syntax = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"email\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(syntax.status(), StatusCode::BAD_REQUEST);
+    let no_type = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_listed_without_secret_and_revocable() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", true).await;
+    let manager = app
+        .invite(&admin, "manager@a.example", Role::MemberAdmin, Some(org.id))
+        .await;
+    let created: Value = manager
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "GRC export" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ppt_") && token.len() > 40);
+
+    let listed = manager
+        .client
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("GRC export") && !listed.contains(&token));
+
+    let period = backend::http::current_period();
+    let put = |token: String| {
+        app.client
+            .put(app.url(&format!("/api/v1/submissions/{period}")))
+            .bearer_auth(token)
+            .json(&json!({ "values": { "mfa_coverage": 90 } }))
+            .send()
+    };
+    assert_eq!(put(token.clone()).await.unwrap().status(), StatusCode::OK);
+    let id = created["id"].as_i64().unwrap();
+    let revoke = manager
+        .client
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+    assert_eq!(put(token).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let again = manager
+        .client
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_records_who_did_what() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", true).await;
+    let manager = app
+        .invite(&admin, "manager@a.example", Role::MemberAdmin, Some(org.id))
+        .await;
+    let period = backend::http::current_period();
+    manager
+        .client
+        .put(app.url(&format!("/api/v1/submissions/{period}")))
+        .json(&json!({ "values": { "mfa_coverage": 97.5 } }))
+        .send()
+        .await
+        .unwrap();
+    manager
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "t" }))
+        .send()
+        .await
+        .unwrap();
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "manager@a.example", "password": "wrong-password!" }))
+        .send()
+        .await
+        .unwrap();
+    admin
+        .client
+        .put(app.url(&format!("/api/v1/users/{}/role", manager.user.id)))
+        .json(&json!({ "role": "member_viewer" }))
+        .send()
+        .await
+        .unwrap();
+
+    let log: Vec<AuditEntry> = admin
+        .client
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<(&str, &str, &str)> = log
+        .iter()
+        .rev()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.target.as_str()))
+        .collect();
+    for expected in [
+        (ADMIN_EMAIL, "login", ADMIN_EMAIL),
+        (
+            ADMIN_EMAIL,
+            "organisation_created",
+            "organisation #1 (Org A)",
+        ),
+        (
+            ADMIN_EMAIL,
+            "organisation_verified",
+            "organisation #1 (Org A)",
+        ),
+        (ADMIN_EMAIL, "invitation_created", "manager@a.example"),
+        (
+            "manager@a.example",
+            "invitation_accepted",
+            "manager@a.example",
+        ),
+        (
+            "manager@a.example",
+            "submission_saved",
+            &format!("organisation #1, {period}"),
+        ),
+        ("manager@a.example", "token_created", "API token #1 (t)"),
+        ("anonymous", "login_failed", "manager@a.example"),
+        (ADMIN_EMAIL, "role_changed", "manager@a.example"),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "missing {expected:?} in {actions:#?}"
+        );
+    }
+    // The log says that values were saved, never what they were.
+    assert!(!serde_json::to_string(&log).unwrap().contains("97.5"));
+
+    let forbidden = manager
+        .client
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}

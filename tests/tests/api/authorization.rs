@@ -1,0 +1,296 @@
+//! Deny by default: every route under /api/v1, called by every kind of caller, against the
+//! expected outcome. The routes are read from the backend's source, so a new route without an
+//! entry in the table below fails this test.
+
+use std::collections::BTreeSet;
+
+use peerposture_tests::{Session, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use shared::account::Role;
+
+/// What a caller gets: through authorization (any status but 401/403), or stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Authorized: the handler ran (its answer may still be 4xx for the test's dummy input).
+    Pass,
+    /// 401: not logged in (or an API token where only a browser session will do).
+    Login,
+    /// 403: logged in, but the role or organisation may not.
+    Deny,
+}
+use Outcome::{Deny, Login, Pass};
+
+/// Columns: anonymous, member_viewer A, member_admin A, member_admin B, publisher, admin,
+/// API token of A.
+const TABLE: &[(&str, &str, [Outcome; 7])] = &[
+    (
+        "GET",
+        "/api/v1/health",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/metrics",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/metrics/template.csv",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/cohorts",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/periods",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "POST",
+        "/api/v1/auth/login",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/auth/me",
+        [Login, Pass, Pass, Pass, Pass, Pass, Login],
+    ),
+    (
+        "PUT",
+        "/api/v1/auth/password",
+        [Login, Pass, Pass, Pass, Pass, Pass, Login],
+    ),
+    (
+        "GET",
+        "/api/v1/orgs",
+        [Login, Deny, Deny, Deny, Deny, Pass, Login],
+    ),
+    (
+        "POST",
+        "/api/v1/orgs",
+        [Login, Deny, Deny, Deny, Deny, Pass, Login],
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{id}/verify",
+        [Login, Deny, Deny, Deny, Deny, Pass, Login],
+    ),
+    (
+        "GET",
+        "/api/v1/users",
+        [Login, Deny, Deny, Deny, Deny, Pass, Login],
+    ),
+    (
+        "PUT",
+        "/api/v1/users/{id}/role",
+        [Login, Deny, Deny, Deny, Deny, Pass, Login],
+    ),
+    (
+        "POST",
+        "/api/v1/invitations",
+        [Login, Deny, Pass, Pass, Deny, Pass, Login],
+    ),
+    (
+        "GET",
+        "/api/v1/invitations/{token}",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "POST",
+        "/api/v1/invitations/{token}/accept",
+        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/tokens",
+        [Login, Deny, Pass, Pass, Deny, Deny, Login],
+    ),
+    (
+        "POST",
+        "/api/v1/tokens",
+        [Login, Deny, Pass, Pass, Deny, Deny, Login],
+    ),
+    (
+        "DELETE",
+        "/api/v1/tokens/{id}",
+        [Login, Deny, Pass, Pass, Deny, Deny, Login],
+    ),
+    (
+        "GET",
+        "/api/v1/submissions",
+        [Login, Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/submissions/{period}",
+        [Login, Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "PUT",
+        "/api/v1/submissions/{period}",
+        [Login, Deny, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "POST",
+        "/api/v1/submissions/{period}/csv",
+        [Login, Deny, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "GET",
+        "/api/v1/audit",
+        [Login, Deny, Deny, Deny, Deny, Pass, Login],
+    ),
+    // Last: it ends the sessions it is called with.
+    (
+        "POST",
+        "/api/v1/auth/logout",
+        [Login, Pass, Pass, Pass, Pass, Pass, Login],
+    ),
+];
+
+/// `(METHOD, /api/path)` of every `.route(...)` in the backend's HTTP modules.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../backend/src/http");
+    let mut routes = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for call in source.split(".route(").skip(1) {
+            // The call's text up to its closing parenthesis.
+            let mut depth = 1;
+            let end = call
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(call.len(), |(i, _)| i);
+            let call = &call[..end];
+            let path = call.split('"').nth(1).expect("route path literal");
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let called = call.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    i == 0 || !call[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if called {
+                    routes.insert((method.to_uppercase(), format!("/api{path}")));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_route_has_an_entry_in_the_authorization_table() {
+    let in_table: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(in_table.len(), TABLE.len(), "a route is listed twice");
+    assert_eq!(
+        routes_in_source(),
+        in_table,
+        "routes in source vs. the authorization table"
+    );
+}
+
+#[tokio::test]
+async fn every_route_allows_exactly_the_callers_in_the_table() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org_a = app.create_org(&admin, "Org A", true).await;
+    let org_b = app.create_org(&admin, "Org B", true).await;
+    let viewer_a = app
+        .invite(
+            &admin,
+            "viewer@a.example",
+            Role::MemberViewer,
+            Some(org_a.id),
+        )
+        .await;
+    let manager_a = app
+        .invite(
+            &admin,
+            "manager@a.example",
+            Role::MemberAdmin,
+            Some(org_a.id),
+        )
+        .await;
+    let manager_b = app
+        .invite(
+            &admin,
+            "manager@b.example",
+            Role::MemberAdmin,
+            Some(org_b.id),
+        )
+        .await;
+    let publisher = app
+        .invite(&admin, "pub@industry.example", Role::Publisher, None)
+        .await;
+    let token: serde_json::Value = manager_a
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "authz" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+
+    let callers: [(&str, Option<&Session>); 6] = [
+        ("anonymous", None),
+        ("member_viewer A", Some(&viewer_a)),
+        ("member_admin A", Some(&manager_a)),
+        ("member_admin B", Some(&manager_b)),
+        ("publisher", Some(&publisher)),
+        ("admin", Some(&admin)),
+    ];
+    let period = backend::http::current_period();
+    for (method, template, expected) in TABLE {
+        let path = template
+            .replace("{id}", "999")
+            .replace("{token}", "not-a-real-invitation-token")
+            .replace("{period}", &period.to_string());
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        for (column, caller) in callers.iter().enumerate() {
+            let client = caller.1.map_or(&app.client, |session| &session.client);
+            let request = client
+                .request(method.clone(), app.url(&path))
+                .json(&json!({}));
+            let status = request.send().await.unwrap().status();
+            check(status, expected[column], &method, &path, caller.0);
+        }
+        let with_token = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        check(with_token, expected[6], &method, &path, "API token A");
+    }
+    app.stop().await;
+}
+
+fn check(status: StatusCode, expected: Outcome, method: &Method, path: &str, caller: &str) {
+    let outcome = match status {
+        StatusCode::UNAUTHORIZED => Login,
+        StatusCode::FORBIDDEN => Deny,
+        _ => Pass,
+    };
+    assert_eq!(
+        outcome, expected,
+        "{method} {path} as {caller} answered {status}"
+    );
+}

@@ -1,0 +1,7 @@
+//! API integration tests: the real router and startup code on a loopback port, with a fresh
+//! SQLite file per test.
+
+mod accounts;
+mod authorization;
+mod foundation;
+mod submissions;
