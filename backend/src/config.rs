@@ -26,6 +26,8 @@ pub struct Config {
     /// With `admin_password`: the first admin, created when the store has no users.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
+    /// Seed the synthetic demo consortium into an empty store.
+    pub demo: bool,
 }
 
 /// A secret setting: never printed.
@@ -57,6 +59,7 @@ impl Default for Config {
             dist_dir: PathBuf::from("dist"),
             admin_email: None,
             admin_password: None,
+            demo: false,
         }
     }
 }
@@ -70,6 +73,7 @@ impl fmt::Debug for Config {
             .field("dist_dir", &self.dist_dir)
             .field("admin_email", &self.admin_email)
             .field("admin_password", &self.admin_password)
+            .field("demo", &self.demo)
             .finish()
     }
 }
@@ -140,6 +144,18 @@ impl Config {
         }
         if let Some(password) = env("PEERPOSTURE_ADMIN_PASSWORD") {
             config.admin_password = Some(Secret(password));
+        }
+        if let Some(demo) = env("PEERPOSTURE_DEMO") {
+            config.demo = match demo.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "PEERPOSTURE_DEMO",
+                        message: format!("`{demo}` is not true or false"),
+                    });
+                }
+            };
         }
         Ok(config)
     }

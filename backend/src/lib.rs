@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod store;
@@ -27,6 +28,24 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = store::open(&config.database_url).await?;
+    let demo = if config.demo {
+        demo::seed_if_empty(store.as_ref(), http::current_period()).await?
+    } else {
+        store.setting(demo::DEMO_SETTING).await?.is_some()
+    };
+    if demo {
+        tracing::info!(
+            "demo store: every organisation and value is synthetic. Demo logins \
+            (password `{}`):",
+            demo::DEMO_PASSWORD
+        );
+        for (email, _, role, org) in demo::DEMO_LOGINS {
+            let org = org
+                .map(|n| format!(" of {}", demo::org_name(n)))
+                .unwrap_or_default();
+            tracing::info!("  {email:<28} {}{org}", role.label());
+        }
+    }
     create_first_admin(store.as_ref(), &config).await?;
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(
@@ -38,6 +57,7 @@ pub async fn serve(
     let state = AppState {
         store,
         config: Arc::new(config),
+        demo,
     };
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -12,6 +12,8 @@ pub struct Health {
     pub status: String,
     /// The server's version (its crate version).
     pub version: String,
+    /// The store holds synthetic demo data.
+    pub demo: bool,
 }
 
 /// `GET /api/v1/metrics`: the catalogue with its version.

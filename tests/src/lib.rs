@@ -49,11 +49,17 @@ pub struct Session {
 impl TestApp {
     /// Starts a server whose dist directory holds only a stand-in index.html.
     pub async fn spawn() -> Self {
-        Self::spawn_with_dist(None).await
+        Self::spawn_with(None, false).await
     }
 
-    /// Starts a server on 127.0.0.1:0 serving `dist_dir` (or a stand-in) with a fresh database.
-    pub async fn spawn_with_dist(dist_dir: Option<&Path>) -> Self {
+    /// Starts a server seeded with the demo consortium.
+    pub async fn spawn_demo() -> Self {
+        Self::spawn_with(None, true).await
+    }
+
+    /// Starts a server on 127.0.0.1:0 serving `dist_dir` (or a stand-in) with a fresh database,
+    /// seeded with the demo consortium when `demo`.
+    pub async fn spawn_with(dist_dir: Option<&Path>, demo: bool) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist_dir = match dist_dir {
             Some(dist) => dist.to_owned(),
@@ -72,6 +78,7 @@ impl TestApp {
             dist_dir: dist_dir.clone(),
             admin_email: Some(ADMIN_EMAIL.to_owned()),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            demo,
         };
         let listener = TcpListener::bind(config.bind)
             .await

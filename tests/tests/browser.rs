@@ -24,7 +24,7 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 #[tokio::test]
 #[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
 async fn metrics_page_lists_the_catalogue_grouped_by_csf_function() {
-    let app = TestApp::spawn_with_dist(Some(&built_dist())).await;
+    let app = TestApp::spawn_with(Some(&built_dist()), false).await;
     let driver = ChromeDriver::start().await;
     let browser = driver.session(1280, 2000).await;
 
@@ -90,7 +90,7 @@ async fn metrics_page_lists_the_catalogue_grouped_by_csf_function() {
 #[tokio::test]
 #[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
 async fn overview_shows_the_open_period_and_unknown_pages_say_not_found() {
-    let app = TestApp::spawn_with_dist(Some(&built_dist())).await;
+    let app = TestApp::spawn_with(Some(&built_dist()), false).await;
     let driver = ChromeDriver::start().await;
     let browser = driver.session(390, 844).await;
 

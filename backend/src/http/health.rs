@@ -25,6 +25,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let body = Health {
         status: text.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        demo: state.demo,
     };
     (status, Json(body))
 }

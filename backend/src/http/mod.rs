@@ -37,6 +37,8 @@ const JSON_LIMIT_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
+    /// The store holds the synthetic demo consortium (the app says so on every page).
+    pub demo: bool,
 }
 
 impl AppState {

@@ -106,6 +106,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Periods with recorded activity, oldest first.
     async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError>;
 
+    /// A setting of the store itself (`store_settings`).
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
     // Organisations.
     async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError>;
     async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;

@@ -158,6 +158,27 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM store_settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(value,)| value))
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO store_settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError> {
         let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
         let row: OrgRow = sqlx::query_as(&format!(

@@ -3,5 +3,6 @@
 
 mod accounts;
 mod authorization;
+mod demo;
 mod foundation;
 mod submissions;

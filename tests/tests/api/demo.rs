@@ -1,0 +1,118 @@
+//! The demo consortium seeded into an empty store.
+
+use peerposture_tests::TestApp;
+use serde_json::Value;
+use shared::account::{Organisation, Role};
+use shared::api::{Health, PeriodInfo};
+use shared::submission::Submission;
+
+#[tokio::test]
+async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
+    let app = TestApp::spawn_demo().await;
+    let health: Health = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(health.demo, "the app must be able to label demo data");
+
+    let password = backend::demo::DEMO_PASSWORD;
+    let admin = app.login("admin@demo.local", password).await;
+    assert_eq!(admin.user.role, Role::Admin);
+    let orgs: Vec<Organisation> = admin
+        .client
+        .get(app.url("/api/v1/orgs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orgs.len(), 150);
+    assert!(
+        orgs.iter()
+            .all(|org| org.name.starts_with("Demo Contact Center "))
+    );
+    assert!(orgs.iter().filter(|org| org.verified).count() > 130);
+
+    for (email, role) in [
+        ("publisher@demo.local", Role::Publisher),
+        ("member-viewer@demo.local", Role::MemberViewer),
+        ("member-admin-2@demo.local", Role::MemberAdmin),
+    ] {
+        assert_eq!(app.login(email, password).await.user.role, role);
+    }
+    let member = app.login("member-admin@demo.local", password).await;
+    assert_eq!(
+        member.user.org.as_ref().unwrap().name,
+        "Demo Contact Center 001"
+    );
+
+    let periods: Vec<PeriodInfo> = app
+        .client
+        .get(app.url("/api/v1/periods"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(periods.len(), 8);
+    let current = backend::http::current_period();
+    assert_eq!(periods.last().unwrap().period, current);
+
+    // A full past quarter, and the open quarter part-way through.
+    let past: Submission = member
+        .client
+        .get(app.url(&format!("/api/v1/submissions/{}", current.previous())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(past.values.len(), 33);
+    let open: Submission = member
+        .client
+        .get(app.url(&format!("/api/v1/submissions/{current}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        (1..33).contains(&open.values.len()),
+        "{}",
+        open.values.len()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_seed_is_deterministic() {
+    let mut seen: Vec<Value> = Vec::new();
+    for _ in 0..2 {
+        let app = TestApp::spawn_demo().await;
+        let member = app
+            .login("member-admin-2@demo.local", backend::demo::DEMO_PASSWORD)
+            .await;
+        let previous = backend::http::current_period().previous();
+        let values: Value = member
+            .client
+            .get(app.url(&format!("/api/v1/submissions/{previous}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.push(values["values"].clone());
+        app.stop().await;
+    }
+    assert_eq!(seen[0], seen[1]);
+}
