@@ -126,9 +126,14 @@ fn run() -> Result {
     step(&format!(
         "Starting PeerPosture on http://{bind} (Ctrl-C stops it)"
     ));
-    let error = Command::new(root.join("target/release/peerposture"))
-        .current_dir(&root)
-        .exec();
+    let mut server = Command::new(root.join("target/release/peerposture"));
+    server.current_dir(&root);
+    if std::env::var_os("PEERPOSTURE_DEMO").is_none() {
+        // The run command shows the product with its synthetic demo consortium unless told
+        // otherwise (PEERPOSTURE_DEMO=false).
+        server.env("PEERPOSTURE_DEMO", "true");
+    }
+    let error = server.exec();
     Err(format!("cannot start the server: {error}"))
 }
 
