@@ -1,11 +1,19 @@
 //! Typed client for the PeerPosture REST API, over `gloo-net` and the `shared` types.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ErrorBody;
+use shared::account::{
+    AcceptInvitation, ApiTokenCreated, ApiTokenInfo, AuditEntry, InvitationCreated, InvitationInfo,
+    LoginRequest, NewApiToken, NewInvitation, NewOrganisation, Organisation, Role, RoleChange,
+    User,
+};
 use shared::api::{Catalogue, Health, PeriodInfo};
+use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest, SubmittedValue};
 
 /// Why an API call failed, in terms a page can show.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +24,23 @@ pub enum ApiError {
     Server { status: u16, body: ErrorBody },
     /// The server answered with something this client does not understand.
     Unexpected(String),
+}
+
+impl ApiError {
+    /// Per-field messages of a validation error (empty for other errors).
+    pub fn fields(&self) -> BTreeMap<String, String> {
+        match self {
+            ApiError::Server { body, .. } => body.error.fields.clone().unwrap_or_default(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -32,39 +57,168 @@ impl fmt::Display for ApiError {
     }
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path)
-        .send()
-        .await
-        .map_err(|_| ApiError::Unreachable)?;
-    decode(response).await
-}
-
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let status = response.status();
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    let request = request.map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
     if response.ok() {
-        return response
-            .json()
-            .await
-            .map_err(|error| ApiError::Unexpected(error.to_string()));
+        return Ok(response);
     }
+    let status = response.status();
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Unexpected(format!("HTTP {status}"))),
     }
 }
 
-/// `GET /api/v1/health`.
+async fn json<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let response = send(request).await?;
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Unexpected(error.to_string()))
+}
+
+fn with_body(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
+    builder.json(body)
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    json(Request::get(path).build()).await
+}
+
 pub async fn health() -> Result<Health, ApiError> {
     get("/api/v1/health").await
 }
 
-/// `GET /api/v1/metrics`.
 pub async fn catalogue() -> Result<Catalogue, ApiError> {
     get("/api/v1/metrics").await
 }
 
-/// `GET /api/v1/periods`.
 pub async fn periods() -> Result<Vec<PeriodInfo>, ApiError> {
     get("/api/v1/periods").await
+}
+
+/// The logged-in user, or `None` when there is no session.
+pub async fn me() -> Result<Option<User>, ApiError> {
+    match get("/api/v1/auth/me").await {
+        Ok(user) => Ok(Some(user)),
+        Err(error) if error.status() == Some(401) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn login(email: String, password: String) -> Result<User, ApiError> {
+    json(with_body(
+        Request::post("/api/v1/auth/login"),
+        &LoginRequest { email, password },
+    ))
+    .await
+}
+
+pub async fn logout() -> Result<(), ApiError> {
+    send(Request::post("/api/v1/auth/logout").build())
+        .await
+        .map(drop)
+}
+
+pub async fn invitation(token: &str) -> Result<InvitationInfo, ApiError> {
+    get(&format!("/api/v1/invitations/{token}")).await
+}
+
+pub async fn accept_invitation(
+    token: &str,
+    name: String,
+    password: String,
+) -> Result<User, ApiError> {
+    let path = format!("/api/v1/invitations/{token}/accept");
+    json(with_body(
+        Request::post(&path),
+        &AcceptInvitation { name, password },
+    ))
+    .await
+}
+
+pub async fn invite(invitation: &NewInvitation) -> Result<InvitationCreated, ApiError> {
+    json(with_body(Request::post("/api/v1/invitations"), invitation)).await
+}
+
+pub async fn submission(period: &str) -> Result<Submission, ApiError> {
+    get(&format!("/api/v1/submissions/{period}")).await
+}
+
+pub async fn save_submission(
+    period: &str,
+    values: BTreeMap<String, SubmittedValue>,
+) -> Result<Submission, ApiError> {
+    let path = format!("/api/v1/submissions/{period}");
+    json(with_body(
+        Request::put(&path),
+        &SubmissionRequest { values },
+    ))
+    .await
+}
+
+pub async fn upload_csv(period: &str, csv: String) -> Result<CsvSaved, ApiError> {
+    let path = format!("/api/v1/submissions/{period}/csv");
+    json(
+        Request::post(&path)
+            .header("Content-Type", "text/csv")
+            .body(csv),
+    )
+    .await
+}
+
+pub async fn history() -> Result<Vec<RevisionInfo>, ApiError> {
+    get("/api/v1/submissions").await
+}
+
+pub async fn tokens() -> Result<Vec<ApiTokenInfo>, ApiError> {
+    get("/api/v1/tokens").await
+}
+
+pub async fn create_token(name: String) -> Result<ApiTokenCreated, ApiError> {
+    json(with_body(
+        Request::post("/api/v1/tokens"),
+        &NewApiToken { name },
+    ))
+    .await
+}
+
+pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
+    send(Request::delete(&format!("/api/v1/tokens/{id}")).build())
+        .await
+        .map(drop)
+}
+
+pub async fn orgs() -> Result<Vec<Organisation>, ApiError> {
+    get("/api/v1/orgs").await
+}
+
+pub async fn create_org(org: &NewOrganisation) -> Result<Organisation, ApiError> {
+    json(with_body(Request::post("/api/v1/orgs"), org)).await
+}
+
+pub async fn verify_org(id: i64) -> Result<Organisation, ApiError> {
+    json(Request::post(&format!("/api/v1/orgs/{id}/verify")).build()).await
+}
+
+pub async fn users() -> Result<Vec<User>, ApiError> {
+    get("/api/v1/users").await
+}
+
+pub async fn change_role(id: i64, role: Role) -> Result<User, ApiError> {
+    json(with_body(
+        Request::put(&format!("/api/v1/users/{id}/role")),
+        &RoleChange { role },
+    ))
+    .await
+}
+
+pub async fn audit(before: Option<i64>) -> Result<Vec<AuditEntry>, ApiError> {
+    match before {
+        Some(before) => get(&format!("/api/v1/audit?before={before}")).await,
+        None => get("/api/v1/audit").await,
+    }
 }

@@ -38,3 +38,28 @@ mod tests {
         assert_eq!(group_thousands(12.5), "12.5");
     }
 }
+
+/// Shows an RFC 3339 UTC timestamp as "2026-11-25 20:40 UTC"; other text is returned as it is.
+pub fn timestamp(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) if rfc3339.as_bytes().get(10) == Some(&b'T') => {
+            format!("{date} {time} UTC")
+        }
+        _ => rfc3339.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod timestamp_tests {
+    use super::timestamp;
+
+    #[test]
+    fn timestamps_read_as_date_time_and_zone() {
+        assert_eq!(timestamp("2026-11-25T20:40:12Z"), "2026-11-25 20:40 UTC");
+        assert_eq!(
+            timestamp("2026-11-25T20:40:12.123Z"),
+            "2026-11-25 20:40 UTC"
+        );
+        assert_eq!(timestamp("yesterday"), "yesterday");
+    }
+}

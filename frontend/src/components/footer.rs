@@ -1,11 +1,15 @@
 use leptos::prelude::*;
+use shared::api::Health;
 
-use crate::api;
+use crate::api::ApiError;
+
+/// The server's health, loaded once and shared by the footer and the demo banner.
+pub type HealthResource = LocalResource<Result<Health, ApiError>>;
 
 /// Server version and reachability, from `GET /api/v1/health`.
 #[component]
 pub fn Footer() -> impl IntoView {
-    let health = LocalResource::new(api::health);
+    let health = expect_context::<HealthResource>();
     let status = move || {
         health.get().map(|result| match result {
             Ok(health) if health.status == "ok" => {
@@ -26,5 +30,24 @@ pub fn Footer() -> impl IntoView {
             </p>
             <p class="site-footer__status" data-testid="server-status">{status}</p>
         </footer>
+    }
+}
+
+/// Says so on every page when the store holds the synthetic demo consortium.
+#[component]
+pub fn DemoBanner() -> impl IntoView {
+    let health = expect_context::<HealthResource>();
+    move || {
+        let demo = health
+            .get()
+            .is_some_and(|result| result.is_ok_and(|h| h.demo));
+        demo.then(|| {
+            view! {
+                <div class="demo-banner" role="note" data-testid="demo-banner">
+                    <strong>"Demo data. "</strong>
+                    "Every organisation, person and value on this server is synthetic."
+                </div>
+            }
+        })
     }
 }

@@ -1,9 +1,11 @@
 //! Pieces of the app shell and widgets shared by pages.
 
+mod auth;
 mod footer;
 mod header;
 mod status;
 
-pub use footer::Footer;
+pub use auth::{RequireRole, provide_auth, use_auth};
+pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
-pub use status::{ErrorNotice, Loading};
+pub use status::{ErrorNotice, FieldError, Loading};

@@ -23,3 +23,13 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
         </div>
     }
 }
+
+/// The server's message for one form field, when there is one.
+#[component]
+pub fn FieldError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|message| view! { <p class="field-error" role="alert">{message}</p> })
+    }
+}

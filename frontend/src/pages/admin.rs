@@ -1,0 +1,385 @@
+//! "Administration", for platform admins: organisations, invitations, users and roles, and
+//! the audit log. Nothing here shows a member's values.
+
+use std::collections::BTreeMap;
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::account::{InvitationCreated, NewInvitation, NewOrganisation, Organisation, Role};
+use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
+use shared::format::timestamp;
+
+use crate::api;
+use crate::components::{ErrorNotice, FieldError, Loading, RequireRole};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let orgs_version = RwSignal::new(0u32);
+    view! {
+        <RequireRole roles=&[Role::Admin]>
+            <section class="page">
+                <h1>"Administration"</h1>
+                <Organisations version=orgs_version/>
+                <section class="card">
+                    <h2>"Invite someone"</h2>
+                    <p class="hint">"The invitee sets a password through a one-time link, valid for 7 days. No email is sent: pass the link on."</p>
+                    <InvitationForm roles=&Role::ALL fixed_org=None/>
+                </section>
+                <Users/>
+                <AuditLog/>
+            </section>
+        </RequireRole>
+    }
+}
+
+/// `<option>`s for an attribute enum.
+fn options<T: Copy + 'static>(
+    all: &'static [T],
+    key: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> impl IntoView {
+    all.iter()
+        .map(|&v| view! { <option value=key(v)>{label(v)}</option> })
+        .collect_view()
+}
+
+#[component]
+fn Organisations(version: RwSignal<u32>) -> impl IntoView {
+    let orgs = LocalResource::new(move || {
+        version.track();
+        api::orgs()
+    });
+    let name = RwSignal::new(String::new());
+    let seat_band = RwSignal::new(SeatBand::ALL[0].key().to_owned());
+    let region = RwSignal::new(Region::ALL[0].key().to_owned());
+    let verticals = RwSignal::new(Vec::<Vertical>::new());
+    let delivery = RwSignal::new(Delivery::ALL[0].key().to_owned());
+    let wfh = RwSignal::new(WfhBand::ALL[0].key().to_owned());
+    let fields = RwSignal::new(BTreeMap::<String, String>::new());
+    let error = RwSignal::new(None::<api::ApiError>);
+
+    let create = move |event: SubmitEvent| {
+        event.prevent_default();
+        let org = NewOrganisation {
+            name: name.get_untracked(),
+            seat_band: SeatBand::from_key(&seat_band.get_untracked()).unwrap_or(SeatBand::ALL[0]),
+            region: Region::from_key(&region.get_untracked()).unwrap_or(Region::ALL[0]),
+            verticals: verticals.get_untracked(),
+            delivery: Delivery::from_key(&delivery.get_untracked()).unwrap_or(Delivery::ALL[0]),
+            wfh_band: WfhBand::from_key(&wfh.get_untracked()).unwrap_or(WfhBand::ALL[0]),
+        };
+        leptos::task::spawn_local(async move {
+            match api::create_org(&org).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    verticals.set(Vec::new());
+                    fields.set(BTreeMap::new());
+                    error.set(None);
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => {
+                    fields.set(failure.fields());
+                    error.set(Some(failure));
+                }
+            }
+        });
+    };
+    let verify = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::verify_org(id).await {
+                Ok(_) => version.update(|v| *v += 1),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let field =
+        move |key: &'static str| Signal::derive(move || fields.with(|f| f.get(key).cloned()));
+
+    let table = move || {
+        orgs.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(orgs) if orgs.is_empty() => view! { <p class="empty">"No organisations yet."</p> }.into_any(),
+            Ok(orgs) => view! {
+                <div class="table-scroll">
+                    <table class="table">
+                        <thead><tr><th>"Name"</th><th>"Seats"</th><th>"Region"</th><th>"Verticals"</th><th>"Delivery"</th><th>"At home"</th><th>"Status"</th></tr></thead>
+                        <tbody>{orgs.into_iter().map(|org| org_row(org, verify)).collect_view()}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        })
+    };
+
+    view! {
+        <section class="card">
+            <h2>"Organisations"</h2>
+            <p class="hint">"Only verified organisations count in benchmarks. Their attributes place them in peer cohorts."</p>
+            <form class="form form--grid" on:submit=create>
+                <label class="field">
+                    <span class="field__label">"Name"</span>
+                    <input type="text" required bind:value=name/>
+                    <FieldError message=field("name")/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Seats"</span>
+                    <select on:change=move |ev| seat_band.set(event_target_value(&ev))>{options(SeatBand::ALL, SeatBand::key, SeatBand::label)}</select>
+                </label>
+                <label class="field">
+                    <span class="field__label">"HQ region"</span>
+                    <select on:change=move |ev| region.set(event_target_value(&ev))>{options(Region::ALL, Region::key, Region::label)}</select>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Delivery model"</span>
+                    <select on:change=move |ev| delivery.set(event_target_value(&ev))>{options(Delivery::ALL, Delivery::key, Delivery::label)}</select>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Seats at home"</span>
+                    <select on:change=move |ev| wfh.set(event_target_value(&ev))>{options(WfhBand::ALL, WfhBand::key, WfhBand::label)}</select>
+                </label>
+                <fieldset class="field field--wide checkboxes">
+                    <legend class="field__label">"Verticals served"</legend>
+                    {Vertical::ALL.iter().map(|&vertical| view! {
+                        <label class="checkbox">
+                            <input type="checkbox"
+                                prop:checked=move || verticals.with(|v| v.contains(&vertical))
+                                on:change=move |_| verticals.update(|v| {
+                                    if let Some(i) = v.iter().position(|x| *x == vertical) { v.remove(i); } else { v.push(vertical); }
+                                })/>
+                            {vertical.label()}
+                        </label>
+                    }).collect_view()}
+                    <FieldError message=field("verticals")/>
+                </fieldset>
+                <div class="form-actions field--wide">
+                    <button type="submit" class="button button--primary">"Create organisation"</button>
+                </div>
+            </form>
+            {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+            <Transition fallback=|| view! { <Loading what="organisations"/> }>{table}</Transition>
+        </section>
+    }
+}
+
+fn org_row(org: Organisation, verify: impl Fn(i64) + Copy + 'static) -> impl IntoView {
+    let id = org.id;
+    let verticals: Vec<&str> = org.verticals.iter().map(|v| v.label()).collect();
+    view! {
+        <tr>
+            <td>{org.name}</td>
+            <td>{org.seat_band.label()}</td>
+            <td>{org.region.label()}</td>
+            <td>{verticals.join(", ")}</td>
+            <td>{org.delivery.label()}</td>
+            <td>{org.wfh_band.label()}</td>
+            <td>
+                {if org.verified {
+                    view! { <span class="badge badge--up">"verified"</span> }.into_any()
+                } else {
+                    view! { <button class="button button--small" on:click=move |_| verify(id)>"Verify"</button> }.into_any()
+                }}
+            </td>
+        </tr>
+    }
+}
+
+/// Invites by email with a role; shows the one-time link. Member admins get their own
+/// organisation fixed (`fixed_org`); admins choose one for member roles.
+#[component]
+pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(roles[0]);
+    let org = RwSignal::new(fixed_org);
+    let created = RwSignal::new(None::<InvitationCreated>);
+    let fields = RwSignal::new(BTreeMap::<String, String>::new());
+    let error = RwSignal::new(None::<api::ApiError>);
+    let orgs = LocalResource::new(move || async move {
+        if fixed_org.is_some() {
+            Ok(Vec::new())
+        } else {
+            api::orgs().await
+        }
+    });
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let chosen_role = role.get_untracked();
+        let invitation = NewInvitation {
+            email: email.get_untracked(),
+            role: chosen_role,
+            org_id: if chosen_role.is_member() {
+                org.get_untracked()
+            } else {
+                None
+            },
+        };
+        leptos::task::spawn_local(async move {
+            match api::invite(&invitation).await {
+                Ok(invitation) => {
+                    created.set(Some(invitation));
+                    email.set(String::new());
+                    fields.set(BTreeMap::new());
+                    error.set(None);
+                }
+                Err(failure) => {
+                    fields.set(failure.fields());
+                    error.set(Some(failure));
+                }
+            }
+        });
+    };
+    let field =
+        move |key: &'static str| Signal::derive(move || fields.with(|f| f.get(key).cloned()));
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+
+    view! {
+        <form class="form form--grid" on:submit=submit>
+            <label class="field">
+                <span class="field__label">"Email"</span>
+                <input type="email" required bind:value=email/>
+                <FieldError message=field("email")/>
+            </label>
+            <label class="field">
+                <span class="field__label">"Role"</span>
+                <select on:change=move |ev| {
+                    if let Some(chosen) = Role::from_key(&event_target_value(&ev)) { role.set(chosen) }
+                }>
+                    {roles.iter().map(|r| view! { <option value=r.key()>{r.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <Show when=move || fixed_org.is_none() && role.get().is_member()>
+                <label class="field">
+                    <span class="field__label">"Organisation"</span>
+                    <select on:change=move |ev| org.set(event_target_value(&ev).parse().ok())>
+                        <option value="">"Choose…"</option>
+                        {move || orgs.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                            .map(|o| view! { <option value=o.id.to_string()>{o.name}</option> }).collect_view()}
+                    </select>
+                    <FieldError message=field("org_id")/>
+                </label>
+            </Show>
+            <div class="form-actions field--wide">
+                <button type="submit" class="button button--primary">"Create invitation"</button>
+            </div>
+        </form>
+        {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+        {move || created.get().map(|invitation| view! {
+            <div class="notice notice--ok" role="status">
+                "Invitation created. Send this one-time link to the invitee (valid until "
+                {timestamp(&invitation.expires_at)}"):"
+                <pre class="secret" data-testid="invitation-link">{format!("{origin}{}", invitation.url)}</pre>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let users = LocalResource::new(move || {
+        version.track();
+        api::users()
+    });
+    let error = RwSignal::new(None::<api::ApiError>);
+    let change = move |id: i64, role: Role| {
+        leptos::task::spawn_local(async move {
+            match api::change_role(id, role).await {
+                Ok(_) => {
+                    error.set(None);
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let table = move || {
+        users.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(users) => view! {
+                <div class="table-scroll">
+                    <table class="table">
+                        <thead><tr><th>"Name"</th><th>"Email"</th><th>"Organisation"</th><th>"Role"</th></tr></thead>
+                        <tbody>
+                            {users.into_iter().map(|user| {
+                                let id = user.id;
+                                let current = user.role;
+                                view! {
+                                    <tr>
+                                        <td>{user.name}</td>
+                                        <td>{user.email}</td>
+                                        <td>{user.org.map(|o| o.name).unwrap_or_else(|| "—".to_owned())}</td>
+                                        <td>
+                                            <select aria-label="Role" on:change=move |ev| {
+                                                if let Some(role) = Role::from_key(&event_target_value(&ev)) { change(id, role) }
+                                            }>
+                                                {Role::ALL.iter().map(|r| view! {
+                                                    <option value=r.key() selected=*r == current>{r.label()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"Users and roles"</h2>
+            <p class="hint">"A role change takes effect on the user's next request and is written to the audit log."</p>
+            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            <Transition fallback=|| view! { <Loading what="users"/> }>{table}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
+    let entries = RwSignal::new(Vec::<shared::account::AuditEntry>::new());
+    let error = RwSignal::new(None::<api::ApiError>);
+    let more = RwSignal::new(true);
+    let load = move |before: Option<i64>| {
+        leptos::task::spawn_local(async move {
+            match api::audit(before).await {
+                Ok(page) => {
+                    more.set(page.len() == 100);
+                    entries.update(|all| all.extend(page));
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    load(None);
+    view! {
+        <section class="card">
+            <h2>"Audit log"</h2>
+            <p class="hint">"Logins and failed logins, invitations, submissions, tokens and role changes, newest first."</p>
+            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            <div class="table-scroll">
+                <table class="table table--compact">
+                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Detail"</th></tr></thead>
+                    <tbody>
+                        <For each=move || entries.get() key=|entry| entry.id let:entry>
+                            <tr>
+                                <td>{timestamp(&entry.at)}</td>
+                                <td>{entry.actor}</td>
+                                <td><code>{entry.action}</code></td>
+                                <td>{entry.target}</td>
+                                <td>{entry.detail}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || more.get()>
+                <button class="button" on:click=move |_| load(entries.with(|e| e.last().map(|entry| entry.id)))>"Older entries"</button>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,127 @@
+//! "Team & tokens", for member admins: invite colleagues and manage API tokens.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::account::{ApiTokenCreated, Role};
+use shared::format::timestamp;
+
+use crate::api;
+use crate::components::{ErrorNotice, Loading, RequireRole, use_auth};
+use crate::pages::admin::InvitationForm;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    view! {
+        <RequireRole roles=&[Role::MemberAdmin]>
+            <section class="page">
+                <h1>"Team & tokens"</h1>
+                <TeamInvitations/>
+                <Tokens/>
+            </section>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn TeamInvitations() -> impl IntoView {
+    let auth = use_auth();
+    let org = auth
+        .user
+        .with_untracked(|u| u.as_ref().and_then(|u| u.org.clone()));
+    let org_id = org.as_ref().map(|o| o.id);
+    view! {
+        <section class="card">
+            <h2>"Invite a colleague"</h2>
+            <p class="hint">
+                {format!("Colleagues join {} as viewers (executives who read) or admins (who submit and manage tokens).",
+                    org.map_or_else(String::new, |o| o.name))}
+            </p>
+            <InvitationForm roles=&[Role::MemberViewer, Role::MemberAdmin] fixed_org=org_id/>
+        </section>
+    }
+}
+
+#[component]
+fn Tokens() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let tokens = LocalResource::new(move || {
+        version.track();
+        api::tokens()
+    });
+    let name = RwSignal::new(String::new());
+    let created = RwSignal::new(None::<ApiTokenCreated>);
+    let error = RwSignal::new(None::<api::ApiError>);
+    let create = move |event: SubmitEvent| {
+        event.prevent_default();
+        leptos::task::spawn_local(async move {
+            match api::create_token(name.get_untracked()).await {
+                Ok(token) => {
+                    created.set(Some(token));
+                    error.set(None);
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let revoke = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::revoke_token(id).await {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let list = move || {
+        tokens.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(tokens) if tokens.is_empty() => view! { <p class="empty">"No API tokens yet."</p> }.into_any(),
+            Ok(tokens) => view! {
+                <table class="table">
+                    <thead><tr><th>"Name"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
+                    <tbody>
+                        {tokens.into_iter().map(|token| {
+                            let id = token.id;
+                            let active = token.revoked_at.is_none();
+                            view! {
+                                <tr>
+                                    <td>{token.name}</td>
+                                    <td>{timestamp(&token.created_at)}</td>
+                                    <td>{token.last_used_at.as_deref().map_or_else(|| "never".to_owned(), timestamp)}</td>
+                                    <td>{token.revoked_at.as_deref().map_or_else(|| "active".to_owned(), |at| format!("revoked {}", timestamp(at)))}</td>
+                                    <td>{active.then(|| view! { <button class="button button--small" on:click=move |_| revoke(id)>"Revoke"</button> })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"API tokens"</h2>
+            <p class="hint">
+                "Systems submit with "<code>"Authorization: Bearer <token>"</code>" to "
+                <code>"PUT /api/v1/submissions/{period}"</code>". A token is shown once; only a hash is stored."
+            </p>
+            <form class="form form--inline" on:submit=create>
+                <label class="field">
+                    <span class="field__label">"Token name"</span>
+                    <input type="text" required maxlength="80" placeholder="e.g. GRC platform export" bind:value=name/>
+                </label>
+                <button type="submit" class="button button--primary">"Create token"</button>
+            </form>
+            {move || created.get().map(|token| view! {
+                <div class="notice notice--ok" role="status">
+                    "Token “"{token.name}"” created. Copy it now; it will not be shown again:"
+                    <pre class="secret" data-testid="new-token">{token.token}</pre>
+                </div>
+            })}
+            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            <Transition fallback=|| view! { <Loading what="tokens"/> }>{list}</Transition>
+        </section>
+    }
+}
