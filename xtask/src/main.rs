@@ -175,6 +175,26 @@ fn test() -> Result {
 
     build_frontend(&root, &tools)?;
 
+    step("Building the release server and killing it under load (durability test, 20 rounds)");
+    status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
+    status(
+        cargo(&root)
+            .args([
+                "test",
+                "--package",
+                "peerposture-tests",
+                "--test",
+                "durability",
+                "--",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(
+                "PEERPOSTURE_TEST_SERVER_BIN",
+                root.join("target/release/peerposture"),
+            ),
+    )?;
+
     step("Running browser tests (headless Chromium through chromedriver)");
     status(
         cargo(&root)
