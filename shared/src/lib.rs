@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod api;
+pub mod benchmark;
 pub mod catalogue;
 pub mod cohort;
 pub mod error;

@@ -1,0 +1,502 @@
+//! The benchmark engine: computes every cell (cohort × metric) of the lattice for a period
+//! and applies anonymity policy v1. Pure: no I/O, so it can be tested exhaustively and
+//! benchmarked on its own.
+//!
+//! Policy v1, in the order applied per metric:
+//! 1. A cell with fewer than k contributing organisations is suppressed (`too_few`).
+//! 2. For two published cells whose contributor sets nest (one contains the other), the
+//!    organisations in the larger but not the smaller must number 0 or at least k; otherwise
+//!    the smaller is suppressed (`complement`). Containment is checked on the actual sets, so
+//!    it also catches cells that happen to nest in this period's data.
+//! 3. In a partition dimension (size, region, delivery, work from home), if exactly one cell
+//!    with contributors is suppressed, the published cell with the fewest contributors is
+//!    suppressed too (`secondary`). Verticals overlap, so they form no partition.
+//! 4. Published cells carry P25, P50, P75 and the mean; P10 and P90 only from 2k contributors.
+//!    Percentiles interpolate linearly between order statistics; everything is rounded to the
+//!    metric's precision; the count is published as a band. Minimum and maximum never are.
+
+use shared::benchmark::{SuppressionReason, n_band};
+use shared::catalogue::{CATALOGUE, Metric};
+use shared::cohort::{CohortKey, Delivery, Dimension, Region, SeatBand, Vertical, WfhBand};
+
+/// An organisation's cohort attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attributes {
+    pub seat_band: SeatBand,
+    pub region: Region,
+    pub verticals: Vec<Vertical>,
+    pub delivery: Delivery,
+    pub wfh_band: WfhBand,
+}
+
+impl Attributes {
+    pub fn in_cohort(&self, cohort: CohortKey) -> bool {
+        match cohort {
+            CohortKey::All => true,
+            CohortKey::Size(band) => self.seat_band == band,
+            CohortKey::Region(region) => self.region == region,
+            CohortKey::Vertical(vertical) => self.verticals.contains(&vertical),
+            CohortKey::Delivery(delivery) => self.delivery == delivery,
+            CohortKey::Wfh(band) => self.wfh_band == band,
+        }
+    }
+}
+
+/// One verified organisation's values for the period, in catalogue order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOrg {
+    pub attributes: Attributes,
+    pub values: Vec<Option<f64>>,
+}
+
+/// Published statistics of a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistics {
+    pub n_band: String,
+    pub p10: Option<f64>,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p90: Option<f64>,
+    pub mean: f64,
+}
+
+/// The outcome of one cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellOutcome {
+    Published(Statistics),
+    Suppressed(SuppressionReason),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub cohort: CohortKey,
+    /// Index into the catalogue.
+    pub metric: usize,
+    pub outcome: CellOutcome,
+}
+
+/// Everything a release stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseResult {
+    /// Cohort-major, in lattice then catalogue order.
+    pub cells: Vec<Cell>,
+    /// Per cohort (lattice order): organisations with any value, as a band; `None` below k.
+    pub cohort_bands: Vec<(CohortKey, Option<String>)>,
+}
+
+/// The value at percentile `p` (0–100) of ascending `sorted` values: linear interpolation
+/// between the order statistics around rank `(n − 1)·p/100` (Hyndman–Fan type 7, as
+/// DuckDB's `quantile_cont` and NumPy's default).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    debug_assert!(!sorted.is_empty());
+    let rank = (sorted.len() - 1) as f64 * p / 100.0;
+    let lower = rank.floor() as usize;
+    let upper = (lower + 1).min(sorted.len() - 1);
+    sorted[lower] + (rank - lower as f64) * (sorted[upper] - sorted[lower])
+}
+
+/// A fixed-size set of organisation indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(len: usize) -> Self {
+        Bits(vec![0; len.div_ceil(64)])
+    }
+
+    fn insert(&mut self, index: usize) {
+        self.0[index / 64] |= 1 << (index % 64);
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        self.0[index / 64] & (1 << (index % 64)) != 0
+    }
+
+    fn and(&self, other: &Bits) -> Bits {
+        Bits(self.0.iter().zip(&other.0).map(|(a, b)| a & b).collect())
+    }
+
+    fn count(&self) -> usize {
+        self.0.iter().map(|word| word.count_ones() as usize).sum()
+    }
+
+    fn is_subset_of(&self, other: &Bits) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a & !b == 0)
+    }
+}
+
+fn is_partition(dimension: Dimension) -> bool {
+    matches!(
+        dimension,
+        Dimension::Size | Dimension::Region | Dimension::Delivery | Dimension::Wfh
+    )
+}
+
+/// Computes every cell of the lattice for `orgs` under threshold `k`.
+pub fn compute(orgs: &[EngineOrg], k: usize) -> ReleaseResult {
+    let cohorts: Vec<CohortKey> = CohortKey::lattice().collect();
+    let members: Vec<Bits> = cohorts
+        .iter()
+        .map(|&cohort| {
+            let mut bits = Bits::new(orgs.len());
+            for (index, org) in orgs.iter().enumerate() {
+                if org.attributes.in_cohort(cohort) {
+                    bits.insert(index);
+                }
+            }
+            bits
+        })
+        .collect();
+
+    let cohort_bands = cohorts
+        .iter()
+        .zip(&members)
+        .map(|(&cohort, bits)| {
+            let n = (0..orgs.len())
+                .filter(|&i| bits.contains(i) && orgs[i].values.iter().any(Option::is_some))
+                .count();
+            (cohort, (n >= k).then(|| n_band(n, k)))
+        })
+        .collect();
+
+    let per_metric: Vec<Vec<CellOutcome>> = CATALOGUE
+        .iter()
+        .enumerate()
+        .map(|(index, metric)| metric_cells(orgs, index, metric, &cohorts, &members, k))
+        .collect();
+
+    let mut cells = Vec::with_capacity(cohorts.len() * CATALOGUE.len());
+    for (cohort_index, &cohort) in cohorts.iter().enumerate() {
+        for (metric, outcomes) in per_metric.iter().enumerate() {
+            cells.push(Cell {
+                cohort,
+                metric,
+                outcome: outcomes[cohort_index].clone(),
+            });
+        }
+    }
+    ReleaseResult {
+        cells,
+        cohort_bands,
+    }
+}
+
+/// The outcomes of one metric for every cohort (lattice order).
+fn metric_cells(
+    orgs: &[EngineOrg],
+    metric_index: usize,
+    metric: &Metric,
+    cohorts: &[CohortKey],
+    members: &[Bits],
+    k: usize,
+) -> Vec<CellOutcome> {
+    let mut reporting = Bits::new(orgs.len());
+    let mut by_value: Vec<(f64, usize)> = Vec::new();
+    for (index, org) in orgs.iter().enumerate() {
+        if let Some(value) = org.values[metric_index] {
+            reporting.insert(index);
+            by_value.push((value, index));
+        }
+    }
+    by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
+
+    let contributors: Vec<Bits> = members.iter().map(|bits| bits.and(&reporting)).collect();
+    let counts: Vec<usize> = contributors.iter().map(Bits::count).collect();
+    let mut suppressed: Vec<Option<SuppressionReason>> = counts
+        .iter()
+        .map(|&n| (n < k).then_some(SuppressionReason::TooFew))
+        .collect();
+
+    // Rule 2: nested published cells must differ by 0 or at least k organisations. Suppressing
+    // a cell never creates a new violation, so one pass over the pairs suffices.
+    for larger in 0..cohorts.len() {
+        for smaller in 0..cohorts.len() {
+            if larger == smaller || suppressed[larger].is_some() || suppressed[smaller].is_some() {
+                continue;
+            }
+            let difference = counts[larger] - counts[smaller].min(counts[larger]);
+            if counts[smaller] <= counts[larger]
+                && (1..k).contains(&difference)
+                && contributors[smaller].is_subset_of(&contributors[larger])
+            {
+                suppressed[smaller] = Some(SuppressionReason::Complement);
+            }
+        }
+    }
+
+    // Rule 3: never leave exactly one suppressed cell with contributors in a partition.
+    for dimension in Dimension::ALL.iter().copied().filter(|&d| is_partition(d)) {
+        let cells: Vec<usize> = (0..cohorts.len())
+            .filter(|&i| cohorts[i].dimension() == dimension)
+            .collect();
+        let hidden = cells
+            .iter()
+            .filter(|&&i| suppressed[i].is_some() && counts[i] > 0)
+            .count();
+        if hidden == 1 {
+            let smallest_published = cells
+                .iter()
+                .copied()
+                .filter(|&i| suppressed[i].is_none())
+                .min_by_key(|&i| (counts[i], i));
+            if let Some(i) = smallest_published {
+                suppressed[i] = Some(SuppressionReason::Secondary);
+            }
+        }
+    }
+
+    (0..cohorts.len())
+        .map(|cell| match suppressed[cell] {
+            Some(reason) => CellOutcome::Suppressed(reason),
+            None => {
+                let values: Vec<f64> = by_value
+                    .iter()
+                    .filter(|&&(_, org)| contributors[cell].contains(org))
+                    .map(|&(value, _)| value)
+                    .collect();
+                CellOutcome::Published(statistics(&values, metric, k))
+            }
+        })
+        .collect()
+}
+
+fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
+    let n = sorted.len();
+    let at = |p: f64| metric.round(percentile(sorted, p));
+    let wide = n >= 2 * k;
+    Statistics {
+        n_band: n_band(n, k),
+        p10: wide.then(|| at(10.0)),
+        p25: at(25.0),
+        p50: at(50.0),
+        p75: at(75.0),
+        p90: wide.then(|| at(90.0)),
+        mean: metric.round(sorted.iter().sum::<f64>() / n as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_between_order_statistics() {
+        let values = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&values, 0.0), 1.0);
+        assert_eq!(percentile(&values, 100.0), 4.0);
+        assert_eq!(percentile(&values, 50.0), 2.5);
+        assert_eq!(percentile(&values, 25.0), 1.75);
+        assert_eq!(percentile(&[7.0], 90.0), 7.0);
+    }
+
+    use proptest::prelude::*;
+    use shared::benchmark::SuppressionReason;
+
+    /// The reference: the percentile of order statistic i is 100·i/(n − 1); in between, the
+    /// value moves linearly.
+    fn reference_percentile(sorted: &[f64], p: f64) -> f64 {
+        let n = sorted.len();
+        if n == 1 {
+            return sorted[0];
+        }
+        let step = 100.0 / (n - 1) as f64;
+        let i = ((p / step) as usize).min(n - 2);
+        let fraction = (p - i as f64 * step) / step;
+        sorted[i] * (1.0 - fraction) + sorted[i + 1] * fraction
+    }
+
+    fn org_strategy() -> impl Strategy<Value = EngineOrg> {
+        (
+            0..SeatBand::ALL.len(),
+            0..Region::ALL.len(),
+            proptest::collection::btree_set(0..Vertical::ALL.len(), 1..3),
+            0..Delivery::ALL.len(),
+            0..WfhBand::ALL.len(),
+            proptest::collection::vec(
+                proptest::option::weighted(0.85, 0.0..100.0f64),
+                CATALOGUE.len(),
+            ),
+        )
+            .prop_map(
+                |(size, region, verticals, delivery, wfh, values)| EngineOrg {
+                    attributes: Attributes {
+                        seat_band: SeatBand::ALL[size],
+                        region: Region::ALL[region],
+                        verticals: verticals.into_iter().map(|v| Vertical::ALL[v]).collect(),
+                        delivery: Delivery::ALL[delivery],
+                        wfh_band: WfhBand::ALL[wfh],
+                    },
+                    values,
+                },
+            )
+    }
+
+    /// Contributor indexes of a cell, computed without the engine's bit sets.
+    fn contributors(orgs: &[EngineOrg], cohort: CohortKey, metric: usize) -> Vec<usize> {
+        (0..orgs.len())
+            .filter(|&i| orgs[i].attributes.in_cohort(cohort) && orgs[i].values[metric].is_some())
+            .collect()
+    }
+
+    /// The band is one of the published bands and contains `n`.
+    fn band_holds(band: &str, n: usize, k: usize) -> bool {
+        let fixed = ["10-19", "20-49", "50-99", "100-249"];
+        let (low, high) = match band.split_once('-') {
+            Some((low, high)) if fixed.contains(&band) || (low == k.to_string() && high == "9") => {
+                (low.parse().unwrap(), high.parse().unwrap())
+            }
+            None if band == "250+" => (250, usize::MAX),
+            _ => return false,
+        };
+        (low..=high).contains(&n)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn percentiles_match_the_reference(
+            mut values in proptest::collection::vec(-1e6..1e6f64, 1..200),
+            p in 0.0..=100.0f64,
+        ) {
+            values.sort_by(f64::total_cmp);
+            let (ours, reference) = (percentile(&values, p), reference_percentile(&values, p));
+            prop_assert!((ours - reference).abs() <= 1e-6 * (1.0 + reference.abs()), "{ours} vs {reference}");
+        }
+
+        #[test]
+        fn no_published_cell_can_single_out_an_organisation(
+            orgs in proptest::collection::vec(org_strategy(), 0..120),
+            k in 5usize..=12,
+        ) {
+            let result = compute(&orgs, k);
+            let lattice: Vec<CohortKey> = CohortKey::lattice().collect();
+            prop_assert_eq!(result.cells.len(), lattice.len() * CATALOGUE.len());
+            for metric in 0..CATALOGUE.len() {
+                let cells: Vec<(&Cell, Vec<usize>)> = result
+                    .cells
+                    .iter()
+                    .filter(|cell| cell.metric == metric)
+                    .map(|cell| (cell, contributors(&orgs, cell.cohort, metric)))
+                    .collect();
+                for (cell, members) in &cells {
+                    match &cell.outcome {
+                        CellOutcome::Published(stats) => {
+                            // Rule 1 and 4: at least k contributors; P10/P90 only from 2k.
+                            prop_assert!(members.len() >= k, "{:?} published with {}", cell.cohort, members.len());
+                            prop_assert_eq!(stats.p10.is_some(), members.len() >= 2 * k);
+                            prop_assert_eq!(stats.p90.is_some(), members.len() >= 2 * k);
+                            prop_assert!(band_holds(&stats.n_band, members.len(), k), "{} for {}", stats.n_band, members.len());
+                            prop_assert!(stats.p25 <= stats.p50 && stats.p50 <= stats.p75);
+                        }
+                        CellOutcome::Suppressed(SuppressionReason::TooFew) => {
+                            prop_assert!(members.len() < k);
+                        }
+                        CellOutcome::Suppressed(_) => {}
+                    }
+                }
+                // Rule 2: no two published nested cells differ by 1..k-1 organisations.
+                let published: Vec<&Vec<usize>> = cells
+                    .iter()
+                    .filter(|(cell, _)| matches!(cell.outcome, CellOutcome::Published(_)))
+                    .map(|(_, members)| members)
+                    .collect();
+                for larger in &published {
+                    for smaller in &published {
+                        if smaller.iter().all(|i| larger.contains(i)) {
+                            let difference = larger.len() - smaller.len();
+                            prop_assert!(difference == 0 || difference >= k, "nested cells differ by {difference}");
+                        }
+                    }
+                }
+                // Rule 3: no partition leaves exactly one suppressed cell with contributors next
+                // to published ones (from which, with `all`, it could be recovered). With no
+                // published cell in the dimension there is nothing to subtract.
+                for dimension in [Dimension::Size, Dimension::Region, Dimension::Delivery, Dimension::Wfh] {
+                    let in_dimension = || cells.iter().filter(|(cell, _)| cell.cohort.dimension() == dimension);
+                    let hidden = in_dimension()
+                        .filter(|(cell, members)| {
+                            matches!(cell.outcome, CellOutcome::Suppressed(_)) && !members.is_empty()
+                        })
+                        .count();
+                    let published = in_dimension()
+                        .filter(|(cell, _)| matches!(cell.outcome, CellOutcome::Published(_)))
+                        .count();
+                    prop_assert!(hidden != 1 || published == 0, "{:?}", dimension);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn published_statistics_are_the_rounded_percentiles_and_never_the_extremes() {
+        let orgs: Vec<EngineOrg> = (0..25)
+            .map(|i| EngineOrg {
+                attributes: Attributes {
+                    seat_band: SeatBand::Lt250,
+                    region: Region::Europe,
+                    verticals: vec![Vertical::Travel],
+                    delivery: Delivery::Onshore,
+                    wfh_band: WfhBand::None,
+                },
+                values: vec![Some(f64::from(i) * 4.0 + 0.04); CATALOGUE.len()],
+            })
+            .collect();
+        let result = compute(&orgs, 10);
+        let all = result
+            .cells
+            .iter()
+            .find(|c| c.cohort == CohortKey::All && c.metric == 0)
+            .unwrap();
+        let CellOutcome::Published(stats) = &all.outcome else {
+            panic!("all is published")
+        };
+        // Values 0.04, 4.04, …, 96.04; P10 at rank 2.4 → 9.64, P50 at rank 12 → 48.04.
+        assert_eq!(stats.p10, Some(9.6));
+        assert_eq!(stats.p50, 48.0);
+        assert_eq!(stats.n_band, "20-49");
+        assert!(stats.p10.unwrap() > 0.04 && stats.p90.unwrap() < 96.04);
+        // Every organisation is in region:europe too: same set, difference 0, both published.
+        let europe = result
+            .cells
+            .iter()
+            .find(|c| c.cohort == CohortKey::Region(Region::Europe) && c.metric == 0)
+            .unwrap();
+        assert_eq!(europe.outcome, all.outcome);
+    }
+
+    #[test]
+    fn a_cell_one_organisation_smaller_than_all_is_suppressed() {
+        let org = |region: Region| EngineOrg {
+            attributes: Attributes {
+                seat_band: SeatBand::Lt250,
+                region,
+                verticals: vec![Vertical::Travel],
+                delivery: Delivery::Onshore,
+                wfh_band: WfhBand::None,
+            },
+            values: vec![Some(50.0); CATALOGUE.len()],
+        };
+        let mut orgs: Vec<EngineOrg> = (0..15).map(|_| org(Region::Latam)).collect();
+        orgs.push(org(Region::Europe));
+        let result = compute(&orgs, 10);
+        let outcome = |cohort| {
+            &result
+                .cells
+                .iter()
+                .find(|c| c.cohort == cohort && c.metric == 0)
+                .unwrap()
+                .outcome
+        };
+        assert!(matches!(outcome(CohortKey::All), CellOutcome::Published(_)));
+        assert_eq!(
+            outcome(CohortKey::Region(Region::Latam)),
+            &CellOutcome::Suppressed(SuppressionReason::Complement)
+        );
+        assert_eq!(
+            outcome(CohortKey::Region(Region::Europe)),
+            &CellOutcome::Suppressed(SuppressionReason::TooFew)
+        );
+    }
+}
