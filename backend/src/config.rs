@@ -28,6 +28,8 @@ pub struct Config {
     pub admin_password: Option<Secret>,
     /// Seed the synthetic demo consortium into an empty store.
     pub demo: bool,
+    /// Anonymity threshold: the fewest organisations a published statistic may rest on.
+    pub k: u32,
 }
 
 /// A secret setting: never printed.
@@ -60,6 +62,7 @@ impl Default for Config {
             admin_email: None,
             admin_password: None,
             demo: false,
+            k: shared::benchmark::DEFAULT_K,
         }
     }
 }
@@ -74,6 +77,7 @@ impl fmt::Debug for Config {
             .field("admin_email", &self.admin_email)
             .field("admin_password", &self.admin_password)
             .field("demo", &self.demo)
+            .field("k", &self.k)
             .finish()
     }
 }
@@ -157,6 +161,22 @@ impl Config {
                 }
             };
         }
+        if let Some(k) = env("PEERPOSTURE_K") {
+            config.k = k.parse().map_err(|_| ConfigError::Env {
+                name: "PEERPOSTURE_K",
+                message: format!("`{k}` is not a whole number"),
+            })?;
+        }
+        if config.k < shared::benchmark::MIN_K {
+            return Err(ConfigError::Env {
+                name: "PEERPOSTURE_K",
+                message: format!(
+                    "k = {} is below the policy's minimum of {}",
+                    config.k,
+                    shared::benchmark::MIN_K
+                ),
+            });
+        }
         Ok(config)
     }
 }
@@ -201,6 +221,14 @@ mod tests {
         assert!(err.to_string().contains("x.toml"), "{err}");
         let err = Config::from_layers(None, env(&[("PEERPOSTURE_BIND", "localhost")])).unwrap_err();
         assert!(err.to_string().contains("PEERPOSTURE_BIND"), "{err}");
+    }
+
+    #[test]
+    fn k_below_five_is_refused() {
+        let err = Config::from_layers(None, env(&[("PEERPOSTURE_K", "4")])).unwrap_err();
+        assert!(err.to_string().contains("minimum of 5"), "{err}");
+        let config = Config::from_layers(None, env(&[("PEERPOSTURE_K", "12")])).unwrap();
+        assert_eq!(config.k, 12);
     }
 
     #[test]

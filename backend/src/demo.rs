@@ -1,5 +1,6 @@
 //! The demo consortium: a deterministic, clearly synthetic set of organisations, logins and
-//! quarterly submissions, seeded into an empty store when `PEERPOSTURE_DEMO=true`.
+//! quarterly submissions, with every past quarter released, seeded into an empty store when
+//! `PEERPOSTURE_DEMO=true`.
 //!
 //! Values are drawn from distributions shaped by the public figures in the metric reference
 //! (median, spread, yearly trend: MFA rising, phish-prone falling), with an organisation-level
@@ -12,8 +13,10 @@ use shared::account::{NewOrganisation, Role};
 use shared::catalogue::{CATALOGUE, Direction, Unit};
 use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
-use crate::auth;
+use shared::benchmark::POLICY_VERSION;
+
 use crate::store::{Store, StoreError};
+use crate::{auth, engine};
 
 /// Every demo login uses this password.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -60,7 +63,7 @@ pub fn org_name(number: usize) -> String {
 
 /// Seeds the demo consortium when the store is empty; returns whether the store is a demo
 /// store (seeded now or before).
-pub async fn seed_if_empty(store: &dyn Store, current: Period) -> Result<bool, StoreError> {
+pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result<bool, StoreError> {
     if store.setting(DEMO_SETTING).await?.is_some() {
         return Ok(true);
     }
@@ -124,6 +127,14 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period) -> Result<bool, S
                 .save_submission(org_id, period, &values, saved_by, None)
                 .await?;
         }
+        period = period.next();
+    }
+    // Every quarter but the open one is released, as the industry group would have done.
+    let mut period = first;
+    while period < current {
+        store
+            .release_period(period, POLICY_VERSION, k, engine::compute)
+            .await?;
         period = period.next();
     }
     store.set_setting(DEMO_SETTING, "true").await?;

@@ -30,7 +30,7 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = store::open(&config.database_url).await?;
     let demo = if config.demo {
-        demo::seed_if_empty(store.as_ref(), http::current_period()).await?
+        demo::seed_if_empty(store.as_ref(), http::current_period(), config.k).await?
     } else {
         store.setting(demo::DEMO_SETTING).await?.is_some()
     };
@@ -59,6 +59,7 @@ pub async fn serve(
         store,
         config: Arc::new(config),
         demo,
+        benchmarks: Arc::default(),
     };
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -60,6 +60,11 @@ impl TestApp {
     /// Starts a server on 127.0.0.1:0 serving `dist_dir` (or a stand-in) with a fresh database,
     /// seeded with the demo consortium when `demo`.
     pub async fn spawn_with(dist_dir: Option<&Path>, demo: bool) -> Self {
+        Self::spawn_with_k(dist_dir, demo, shared::benchmark::DEFAULT_K).await
+    }
+
+    /// As `spawn_with`, with anonymity threshold `k`.
+    pub async fn spawn_with_k(dist_dir: Option<&Path>, demo: bool, k: u32) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist_dir = match dist_dir {
             Some(dist) => dist.to_owned(),
@@ -79,6 +84,7 @@ impl TestApp {
             admin_email: Some(ADMIN_EMAIL.to_owned()),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
             demo,
+            k,
         };
         let listener = TcpListener::bind(config.bind)
             .await

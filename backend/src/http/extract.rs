@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -37,6 +37,17 @@ where
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub User);
 
+/// The user of the request's session cookie, if any.
+pub async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, AppError> {
+    match auth::session_cookie(headers) {
+        Some(token) => Ok(state
+            .store
+            .session_user(&auth::token_hash(token), auth::now_unix())
+            .await?),
+        None => Ok(None),
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
@@ -44,16 +55,32 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = auth::session_cookie(&parts.headers)
-            .ok_or_else(|| AppError::Unauthorized("please log in".to_owned()))?;
-        let user = state
-            .store
-            .session_user(&auth::token_hash(token), auth::now_unix())
-            .await?
-            .ok_or_else(|| {
-                AppError::Unauthorized("your session has ended; please log in again".to_owned())
-            })?;
+        if auth::session_cookie(&parts.headers).is_none() {
+            return Err(AppError::Unauthorized("please log in".to_owned()));
+        }
+        let user = session_user(state, &parts.headers).await?.ok_or_else(|| {
+            AppError::Unauthorized("your session has ended; please log in again".to_owned())
+        })?;
         Ok(CurrentUser(user))
+    }
+}
+
+/// A publisher or an admin: those who release periods.
+#[derive(Debug, Clone)]
+pub struct Releaser(pub User);
+
+impl FromRequestParts<AppState> for Releaser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Publisher | Role::Admin => Ok(Releaser(user)),
+            _ => Err(forbidden("only publishers and admins release periods")),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+mod benchmarks;
 mod catalogue;
 mod extract;
 mod health;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The store holds the synthetic demo consortium (the app says so on every page).
     pub demo: bool,
+    /// Released benchmarks, as served.
+    pub benchmarks: Arc<benchmarks::BenchmarkCache>,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(tokens::router())
         .merge(submissions::router())
         .merge(audit::router())
+        .merge(benchmarks::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))

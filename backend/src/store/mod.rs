@@ -11,7 +11,11 @@ use shared::Period;
 use shared::account::{
     ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, Organisation, Role, User,
 };
+use shared::benchmark::BenchmarkCell;
+use shared::cohort::CohortKey;
 use shared::submission::RevisionInfo;
+
+use crate::engine::{EngineOrg, ReleaseResult};
 
 pub use sqlite::SqliteStore;
 
@@ -96,6 +100,27 @@ pub struct AuditRecord {
     pub target: String,
     pub detail: String,
 }
+
+/// A release: when, and under which policy and threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseRecord {
+    pub period: Period,
+    pub policy: String,
+    pub k: u32,
+    pub released_at: String,
+}
+
+/// The stored benchmark of one cohort in a released period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBenchmark {
+    pub release: ReleaseRecord,
+    pub cohort_band: Option<String>,
+    /// In catalogue order.
+    pub cells: Vec<BenchmarkCell>,
+}
+
+/// The engine, as the store calls it inside the release transaction.
+pub type ComputeRelease = fn(&[EngineOrg], usize) -> ReleaseResult;
 
 /// Everything the server persists. Timestamps passed in are Unix seconds.
 #[async_trait]
@@ -206,6 +231,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<StoredSubmission>, StoreError>;
     /// Every saved revision of the organisation, newest first.
     async fn submission_history(&self, org_id: i64) -> Result<Vec<RevisionInfo>, StoreError>;
+
+    // Releases and benchmarks.
+    /// In one transaction: refuses further submissions to the period, computes every cell from
+    /// the latest submissions of verified organisations with `compute`, and stores them.
+    /// Fails with `Conflict` when the period is already released.
+    async fn release_period(
+        &self,
+        period: Period,
+        policy: &str,
+        k: u32,
+        compute: ComputeRelease,
+    ) -> Result<(ReleaseRecord, ReleaseResult), StoreError>;
+    /// The stored cells of a cohort; `None` when the period is not released.
+    async fn benchmark(
+        &self,
+        period: Period,
+        cohort: CohortKey,
+    ) -> Result<Option<StoredBenchmark>, StoreError>;
+    /// A metric's stored cell of a cohort in every released period, oldest first.
+    async fn trend(
+        &self,
+        metric: &str,
+        cohort: CohortKey,
+    ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError>;
 
     // Audit log.
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;

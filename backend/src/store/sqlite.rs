@@ -10,15 +10,18 @@ use shared::Period;
 use shared::account::{
     ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, OrgRef, Organisation, Role, User,
 };
-use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
+use shared::benchmark::{BenchmarkCell, SuppressionReason};
+use shared::catalogue::CATALOGUE;
+use shared::cohort::{CohortKey, Delivery, Region, SeatBand, Vertical, WfhBand};
 use shared::submission::RevisionInfo;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{
-    AuditRecord, Credentials, IdempotencyKey, NewInvitationRecord, PeriodRecord, Store, StoreError,
-    StoredSubmission, TokenOwner,
+    AuditRecord, ComputeRelease, Credentials, IdempotencyKey, NewInvitationRecord, PeriodRecord,
+    ReleaseRecord, Store, StoreError, StoredBenchmark, StoredSubmission, TokenOwner,
 };
+use crate::engine::{Attributes, CellOutcome, EngineOrg, ReleaseResult};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -674,6 +677,176 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn release_period(
+        &self,
+        period: Period,
+        policy: &str,
+        k: u32,
+        compute: ComputeRelease,
+    ) -> Result<(ReleaseRecord, ReleaseResult), StoreError> {
+        let period_text = period.to_string();
+        let mut tx = self.pool.begin().await?;
+        // Stamping the period first takes the write lock: no submission can slip in between
+        // the read of the inputs and the stored result.
+        sqlx::query("INSERT INTO periods (period) VALUES (?) ON CONFLICT DO NOTHING")
+            .bind(&period_text)
+            .execute(&mut *tx)
+            .await?;
+        let (released_at,): (String,) = sqlx::query_as(
+            "UPDATE periods SET released_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE period = ? AND released_at IS NULL RETURNING released_at",
+        )
+        .bind(&period_text)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::Conflict(format!("{period} is already released")))?;
+
+        let inputs = release_inputs(&mut tx, &period_text).await?;
+        let threshold = k as usize;
+        let result = tokio::task::spawn_blocking(move || compute(&inputs, threshold))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the release computation failed: {e}")))?;
+
+        sqlx::query("INSERT INTO releases (period, policy, k, released_at) VALUES (?, ?, ?, ?)")
+            .bind(&period_text)
+            .bind(policy)
+            .bind(k)
+            .bind(&released_at)
+            .execute(&mut *tx)
+            .await?;
+        for (cohort, band) in &result.cohort_bands {
+            sqlx::query("INSERT INTO benchmark_cohorts (period, cohort, n_band) VALUES (?, ?, ?)")
+                .bind(&period_text)
+                .bind(cohort.to_string())
+                .bind(band)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let insert_cell = format!(
+            "INSERT INTO benchmark_cells (period, cohort, position, {CELL_COLUMNS}) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
+        for cell in &result.cells {
+            let query = sqlx::query(&insert_cell)
+                .bind(&period_text)
+                .bind(cell.cohort.to_string())
+                .bind(cell.metric as i64)
+                .bind(&CATALOGUE[cell.metric].key);
+            let query = match &cell.outcome {
+                CellOutcome::Published(stats) => query
+                    .bind(&stats.n_band)
+                    .bind(None::<&str>)
+                    .bind(stats.p10)
+                    .bind(stats.p25)
+                    .bind(stats.p50)
+                    .bind(stats.p75)
+                    .bind(stats.p90)
+                    .bind(stats.mean),
+                CellOutcome::Suppressed(reason) => query
+                    .bind(None::<&str>)
+                    .bind(reason_key(*reason))
+                    .bind(None::<f64>)
+                    .bind(None::<f64>)
+                    .bind(None::<f64>)
+                    .bind(None::<f64>)
+                    .bind(None::<f64>)
+                    .bind(None::<f64>),
+            };
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        let record = ReleaseRecord {
+            period,
+            policy: policy.to_owned(),
+            k,
+            released_at,
+        };
+        Ok((record, result))
+    }
+
+    async fn benchmark(
+        &self,
+        period: Period,
+        cohort: CohortKey,
+    ) -> Result<Option<StoredBenchmark>, StoreError> {
+        let period_text = period.to_string();
+        let release: Option<(String, i64, String)> =
+            sqlx::query_as("SELECT policy, k, released_at FROM releases WHERE period = ?")
+                .bind(&period_text)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((policy, k, released_at)) = release else {
+            return Ok(None);
+        };
+        let (cohort_band,): (Option<String>,) =
+            sqlx::query_as("SELECT n_band FROM benchmark_cohorts WHERE period = ? AND cohort = ?")
+                .bind(&period_text)
+                .bind(cohort.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+        let rows: Vec<CellRow> = sqlx::query_as(&format!(
+            "SELECT {CELL_COLUMNS} FROM benchmark_cells WHERE period = ? AND cohort = ? ORDER BY position"
+        ))
+        .bind(&period_text)
+        .bind(cohort.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let cells = rows
+            .into_iter()
+            .map(cell_from_row)
+            .collect::<Result<_, _>>()?;
+        let k = u32::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
+        Ok(Some(StoredBenchmark {
+            release: ReleaseRecord {
+                period,
+                policy,
+                k,
+                released_at,
+            },
+            cohort_band,
+            cells,
+        }))
+    }
+
+    async fn trend(
+        &self,
+        metric: &str,
+        cohort: CohortKey,
+    ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError> {
+        // The period, then the columns of a cell.
+        type TrendRow = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+        );
+        let rows: Vec<TrendRow> = sqlx::query_as(&format!(
+            "SELECT period, {CELL_COLUMNS} FROM benchmark_cells \
+                 WHERE metric = ? AND cohort = ? ORDER BY period"
+        ))
+        .bind(metric)
+        .bind(cohort.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(period, metric, n_band, reason, p10, p25, p50, p75, p90, mean)| {
+                    let period = period.parse().map_err(|_| corrupt("period", &period))?;
+                    Ok((
+                        period,
+                        cell_from_row((metric, n_band, reason, p10, p25, p50, p75, p90, mean))?,
+                    ))
+                },
+            )
+            .collect()
+    }
+
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)")
             .bind(&record.actor)
@@ -710,6 +883,105 @@ impl Store for SqliteStore {
             })
             .collect())
     }
+}
+
+type CellRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+const CELL_COLUMNS: &str = "metric, n_band, reason, p10, p25, p50, p75, p90, mean";
+
+fn reason_key(reason: SuppressionReason) -> &'static str {
+    match reason {
+        SuppressionReason::TooFew => "too_few",
+        SuppressionReason::Complement => "complement",
+        SuppressionReason::Secondary => "secondary",
+    }
+}
+
+fn cell_from_row(row: CellRow) -> Result<BenchmarkCell, StoreError> {
+    let (metric, n_band, reason, p10, p25, p50, p75, p90, mean) = row;
+    let reason = match reason.as_deref() {
+        None => None,
+        Some("too_few") => Some(SuppressionReason::TooFew),
+        Some("complement") => Some(SuppressionReason::Complement),
+        Some("secondary") => Some(SuppressionReason::Secondary),
+        Some(other) => return Err(corrupt("suppression reason", other)),
+    };
+    Ok(BenchmarkCell {
+        metric,
+        n_band,
+        suppressed: reason.is_some(),
+        reason,
+        p10,
+        p25,
+        p50,
+        p75,
+        p90,
+        mean,
+    })
+}
+
+/// The latest submissions of verified organisations for a period, as the engine takes them.
+async fn release_inputs(
+    connection: &mut SqliteConnection,
+    period: &str,
+) -> Result<Vec<EngineOrg>, StoreError> {
+    // Organisation id, its five attributes, a metric and its value.
+    type InputRow = (i64, String, String, String, String, String, String, f64);
+    let rows: Vec<InputRow> = sqlx::query_as(
+        "SELECT o.id, o.seat_band, o.region, o.verticals, o.delivery, o.wfh_band, v.metric, v.value \
+         FROM organisations o \
+         JOIN submissions s ON s.org_id = o.id AND s.period = ?1 AND s.revision = \
+              (SELECT MAX(revision) FROM submissions WHERE org_id = o.id AND period = ?1) \
+         JOIN submission_values v ON v.submission_id = s.id \
+         WHERE o.verified_at IS NOT NULL ORDER BY o.id",
+    )
+    .bind(period)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut orgs: Vec<EngineOrg> = Vec::new();
+    let mut current_id = None;
+    for (id, seat_band, region, verticals, delivery, wfh_band, metric, value) in rows {
+        if current_id != Some(id) {
+            current_id = Some(id);
+            let org = org_from_row((
+                id,
+                String::new(),
+                seat_band,
+                region,
+                verticals,
+                delivery,
+                wfh_band,
+                None,
+                String::new(),
+            ))?;
+            orgs.push(EngineOrg {
+                attributes: Attributes {
+                    seat_band: org.seat_band,
+                    region: org.region,
+                    verticals: org.verticals,
+                    delivery: org.delivery,
+                    wfh_band: org.wfh_band,
+                },
+                values: vec![None; CATALOGUE.len()],
+            });
+        }
+        if let Some(index) = CATALOGUE.iter().position(|m| m.key == metric)
+            && let Some(org) = orgs.last_mut()
+        {
+            org.values[index] = Some(value);
+        }
+    }
+    Ok(orgs)
 }
 
 impl SqliteStore {

@@ -23,133 +23,39 @@ use Outcome::{Deny, Login, Pass};
 
 /// Columns: anonymous, member_viewer A, member_admin A, member_admin B, publisher, admin,
 /// API token of A.
+#[rustfmt::skip]
 const TABLE: &[(&str, &str, [Outcome; 7])] = &[
-    (
-        "GET",
-        "/api/v1/health",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/metrics",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/metrics/template.csv",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/cohorts",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/periods",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "POST",
-        "/api/v1/auth/login",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/auth/me",
-        [Login, Pass, Pass, Pass, Pass, Pass, Login],
-    ),
-    (
-        "PUT",
-        "/api/v1/auth/password",
-        [Login, Pass, Pass, Pass, Pass, Pass, Login],
-    ),
-    (
-        "GET",
-        "/api/v1/orgs",
-        [Login, Deny, Deny, Deny, Deny, Pass, Login],
-    ),
-    (
-        "POST",
-        "/api/v1/orgs",
-        [Login, Deny, Deny, Deny, Deny, Pass, Login],
-    ),
-    (
-        "POST",
-        "/api/v1/orgs/{id}/verify",
-        [Login, Deny, Deny, Deny, Deny, Pass, Login],
-    ),
-    (
-        "GET",
-        "/api/v1/users",
-        [Login, Deny, Deny, Deny, Deny, Pass, Login],
-    ),
-    (
-        "PUT",
-        "/api/v1/users/{id}/role",
-        [Login, Deny, Deny, Deny, Deny, Pass, Login],
-    ),
-    (
-        "POST",
-        "/api/v1/invitations",
-        [Login, Deny, Pass, Pass, Deny, Pass, Login],
-    ),
-    (
-        "GET",
-        "/api/v1/invitations/{token}",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "POST",
-        "/api/v1/invitations/{token}/accept",
-        [Pass, Pass, Pass, Pass, Pass, Pass, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/tokens",
-        [Login, Deny, Pass, Pass, Deny, Deny, Login],
-    ),
-    (
-        "POST",
-        "/api/v1/tokens",
-        [Login, Deny, Pass, Pass, Deny, Deny, Login],
-    ),
-    (
-        "DELETE",
-        "/api/v1/tokens/{id}",
-        [Login, Deny, Pass, Pass, Deny, Deny, Login],
-    ),
-    (
-        "GET",
-        "/api/v1/submissions",
-        [Login, Pass, Pass, Pass, Deny, Deny, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/submissions/{period}",
-        [Login, Pass, Pass, Pass, Deny, Deny, Pass],
-    ),
-    (
-        "PUT",
-        "/api/v1/submissions/{period}",
-        [Login, Deny, Pass, Pass, Deny, Deny, Pass],
-    ),
-    (
-        "POST",
-        "/api/v1/submissions/{period}/csv",
-        [Login, Deny, Pass, Pass, Deny, Deny, Pass],
-    ),
-    (
-        "GET",
-        "/api/v1/audit",
-        [Login, Deny, Deny, Deny, Deny, Pass, Login],
-    ),
+    ("GET", "/api/v1/health", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/metrics", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/metrics/template.csv", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/cohorts", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/periods", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("POST", "/api/v1/auth/login", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/auth/me", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("PUT", "/api/v1/auth/password", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("GET", "/api/v1/orgs", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("POST", "/api/v1/orgs", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("POST", "/api/v1/orgs/{id}/verify", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("GET", "/api/v1/users", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("PUT", "/api/v1/users/{id}/role", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("POST", "/api/v1/invitations", [Login, Deny, Pass, Pass, Deny, Pass, Login]),
+    ("GET", "/api/v1/invitations/{token}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("POST", "/api/v1/invitations/{token}/accept", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/tokens", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("POST", "/api/v1/tokens", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("DELETE", "/api/v1/tokens/{id}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/submissions", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("GET", "/api/v1/submissions/{period}", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("PUT", "/api/v1/submissions/{period}", [Login, Deny, Pass, Pass, Deny, Deny, Pass]),
+    ("POST", "/api/v1/submissions/{period}/csv", [Login, Deny, Pass, Pass, Deny, Deny, Pass]),
+    ("GET", "/api/v1/audit", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("POST", "/api/v1/periods/{period}/release", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    // Cohort `all` (what this test asks for) is public; other cohorts need a session.
+    ("GET", "/api/v1/benchmarks/{period}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/benchmarks/{period}/position", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("GET", "/api/v1/trends", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
     // Last: it ends the sessions it is called with.
-    (
-        "POST",
-        "/api/v1/auth/logout",
-        [Login, Pass, Pass, Pass, Pass, Pass, Login],
-    ),
+    ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];
 
 /// `(METHOD, /api/path)` of every `.route(...)` in the backend's HTTP modules.

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod authorization;
+mod benchmarks;
 mod demo;
 mod foundation;
 mod submissions;

@@ -1,0 +1,279 @@
+//! Releases and published benchmarks: `POST /api/v1/periods/{period}/release`,
+//! `GET /api/v1/benchmarks/{period}`, `…/position` and `GET /api/v1/trends`.
+//! Reads serve only the cells stored at release.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::Period;
+use shared::benchmark::{
+    Benchmark, FunctionPosture, MetricPosition, POLICY_VERSION, Position, ReleaseSummary, Trend,
+    TrendPoint,
+};
+use shared::catalogue::{self, CATALOGUE, CsfFunction, Direction};
+use shared::cohort::CohortKey;
+use shared::submission::stored_value;
+
+use super::AppState;
+use super::extract::{CurrentUser, Reader, Releaser, session_user};
+use super::periods::current_period;
+use crate::engine::{self, CellOutcome};
+use crate::error::{AppError, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/periods/{period}/release", post(release))
+        .route("/v1/benchmarks/{period}", get(read))
+        .route("/v1/benchmarks/{period}/position", get(position))
+        .route("/v1/trends", get(trend))
+}
+
+/// Released benchmarks never change, so each (period, cohort) is read from the store once and
+/// then served from memory, as the same bytes every time.
+#[derive(Debug, Default)]
+pub struct BenchmarkCache(RwLock<HashMap<(Period, CohortKey), Served>>);
+
+/// A benchmark and its JSON body.
+type Served = (Arc<Benchmark>, Bytes);
+
+fn parse_period(text: &str) -> Result<Period> {
+    let period: Period = text
+        .parse()
+        .map_err(|e: shared::period::PeriodParseError| {
+            AppError::invalid("period", e.to_string())
+        })?;
+    if period > current_period() {
+        return Err(AppError::invalid(
+            "period",
+            format!("{period} has not started yet"),
+        ));
+    }
+    Ok(period)
+}
+
+fn parse_cohort(text: Option<&str>) -> Result<CohortKey> {
+    text.unwrap_or("all")
+        .parse()
+        .map_err(|e: shared::cohort::CohortParseError| AppError::invalid("cohort", e.to_string()))
+}
+
+async fn release(
+    State(state): State<AppState>,
+    Releaser(user): Releaser,
+    Path(period): Path<String>,
+) -> Result<Json<ReleaseSummary>> {
+    let period = parse_period(&period)?;
+    let (record, result) = state
+        .store
+        .release_period(period, POLICY_VERSION, state.config.k, engine::compute)
+        .await?;
+    let published = result
+        .cells
+        .iter()
+        .filter(|c| matches!(c.outcome, CellOutcome::Published(_)))
+        .count();
+    let summary = ReleaseSummary {
+        period,
+        released_at: record.released_at,
+        policy: record.policy,
+        k: record.k,
+        cells_published: published,
+        cells_suppressed: result.cells.len() - published,
+    };
+    let detail = format!(
+        "policy {}, k = {}, {published} of {} cells published",
+        summary.policy,
+        summary.k,
+        result.cells.len()
+    );
+    state
+        .audit(&user.email, "period_released", &period.to_string(), &detail)
+        .await;
+    Ok(Json(summary))
+}
+
+/// The stored benchmark and its JSON; `NotFound` when the period is not released.
+async fn cached(state: &AppState, period: Period, cohort: CohortKey) -> Result<Served> {
+    if let Some(hit) = state
+        .benchmarks
+        .0
+        .read()
+        .expect("cache lock")
+        .get(&(period, cohort))
+    {
+        return Ok(hit.clone());
+    }
+    let stored = state
+        .store
+        .benchmark(period, cohort)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))?;
+    let benchmark = Arc::new(Benchmark {
+        period,
+        cohort,
+        policy: stored.release.policy,
+        k: stored.release.k,
+        n_band: stored.cohort_band,
+        cells: stored.cells,
+    });
+    let bytes = Bytes::from(
+        serde_json::to_vec(&*benchmark).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    let entry = (benchmark, bytes);
+    state
+        .benchmarks
+        .0
+        .write()
+        .expect("cache lock")
+        .insert((period, cohort), entry.clone());
+    Ok(entry)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CohortQuery {
+    cohort: Option<String>,
+}
+
+/// Anyone reads cohort `all`; other cohorts need a logged-in user.
+async fn read(
+    State(state): State<AppState>,
+    Path(period): Path<String>,
+    Query(query): Query<CohortQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let cohort = parse_cohort(query.cohort.as_deref())?;
+    if cohort != CohortKey::All && session_user(&state, &headers).await?.is_none() {
+        return Err(AppError::Unauthorized(
+            "log in to see cohorts other than `all`".to_owned(),
+        ));
+    }
+    let period = parse_period(&period)?;
+    let (_, bytes) = cached(&state, period, cohort).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn position(
+    State(state): State<AppState>,
+    reader: Reader,
+    Path(period): Path<String>,
+    Query(query): Query<CohortQuery>,
+) -> Result<Json<Position>> {
+    let cohort = parse_cohort(query.cohort.as_deref())?;
+    let period = parse_period(&period)?;
+    let (benchmark, _) = cached(&state, period, cohort).await?;
+    let own = state
+        .store
+        .submission(reader.org_id, period)
+        .await?
+        .map(|s| s.values)
+        .unwrap_or_default();
+
+    let metrics: Vec<MetricPosition> = CATALOGUE
+        .iter()
+        .zip(&benchmark.cells)
+        .map(|(metric, cell)| {
+            let value = own.get(&metric.key).copied();
+            let placed = match value {
+                Some(value) if !cell.suppressed => engine::position(cell, value),
+                _ => None,
+            };
+            let standing = placed
+                .as_ref()
+                .and_then(|(_, percentile)| match metric.direction {
+                    Direction::HigherIsBetter => Some(*percentile),
+                    Direction::LowerIsBetter => Some(100.0 - percentile),
+                    Direction::Context => None,
+                });
+            MetricPosition {
+                metric: metric.key.clone(),
+                value: value.map(|v| stored_value(&metric.key, v)),
+                suppressed: cell.suppressed,
+                band: placed.as_ref().map(|(band, _)| band.clone()),
+                percentile: placed.map(|(_, percentile)| round1(percentile)),
+                standing: standing.map(round1),
+            }
+        })
+        .collect();
+    let functions = CsfFunction::ALL
+        .into_iter()
+        .map(|function| {
+            let standings: Vec<f64> = metrics
+                .iter()
+                .filter(|p| catalogue::find(&p.metric).is_some_and(|m| m.csf_function == function))
+                .filter_map(|p| p.standing)
+                .collect();
+            let standing = (!standings.is_empty())
+                .then(|| round1(standings.iter().sum::<f64>() / standings.len() as f64));
+            FunctionPosture {
+                function,
+                standing,
+                metrics: standings.len(),
+            }
+        })
+        .collect();
+    Ok(Json(Position {
+        period,
+        cohort,
+        metrics,
+        functions,
+    }))
+}
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrendQuery {
+    metric: String,
+    cohort: Option<String>,
+}
+
+async fn trend(
+    State(state): State<AppState>,
+    _: CurrentUser,
+    Query(query): Query<TrendQuery>,
+) -> Result<Json<Trend>> {
+    let cohort = parse_cohort(query.cohort.as_deref())?;
+    if catalogue::find(&query.metric).is_none() {
+        return Err(AppError::invalid(
+            "metric",
+            format!("no metric `{}` in the catalogue", query.metric),
+        ));
+    }
+    let points = state
+        .store
+        .trend(&query.metric, cohort)
+        .await?
+        .into_iter()
+        .map(|(period, cell)| TrendPoint {
+            period,
+            suppressed: cell.suppressed,
+            reason: cell.reason,
+            p25: cell.p25,
+            p50: cell.p50,
+            p75: cell.p75,
+        })
+        .collect();
+    Ok(Json(Trend {
+        metric: query.metric,
+        cohort,
+        points,
+    }))
+}
