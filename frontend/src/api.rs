@@ -222,3 +222,7 @@ pub async fn audit(before: Option<i64>) -> Result<Vec<AuditEntry>, ApiError> {
         None => get("/api/v1/audit").await,
     }
 }
+
+pub async fn policy() -> Result<shared::benchmark::Policy, ApiError> {
+    get("/api/v1/policy").await
+}

@@ -10,7 +10,8 @@ use leptos_router::path;
 
 use components::{DemoBanner, Footer, Header, HealthResource, provide_auth};
 use pages::{
-    AcceptInvitationPage, AdminPage, Home, LoginPage, MetricsPage, NotFound, SubmitPage, TeamPage,
+    AcceptInvitationPage, AdminPage, Home, LoginPage, MethodologyPage, MetricsPage, NotFound,
+    SubmitPage, TeamPage,
 };
 
 /// The app shell: header, the routed page, footer.
@@ -27,6 +28,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/metrics") view=MetricsPage/>
+                    <Route path=path!("/methodology") view=MethodologyPage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
                     <Route path=path!("/submit") view=SubmitPage/>

@@ -128,6 +128,34 @@ pub struct Trend {
     pub points: Vec<TrendPoint>,
 }
 
+/// `GET /api/v1/policy`: the anonymity policy this server applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub version: String,
+    /// Fewest organisations behind any published statistic.
+    pub k: u32,
+    /// Fewest organisations for P10 and P90 (2k).
+    pub k_tails: u32,
+    /// The bands counts are published in.
+    pub bands: Vec<String>,
+}
+
+impl Policy {
+    pub fn new(k: u32) -> Self {
+        let mut bands = Vec::new();
+        if k < 10 {
+            bands.push(format!("{k}-9"));
+        }
+        bands.extend(["10-19", "20-49", "50-99", "100-249", "250+"].map(String::from));
+        Self {
+            version: POLICY_VERSION.to_owned(),
+            k,
+            k_tails: 2 * k,
+            bands,
+        }
+    }
+}
+
 /// The published band of a count of at least k organisations.
 pub fn n_band(n: usize, k: usize) -> String {
     match n {

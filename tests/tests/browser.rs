@@ -123,6 +123,15 @@ async fn overview_shows_the_open_period_and_unknown_pages_say_not_found() {
         .await;
     println!("screenshot: {}", shot.display());
 
+    browser.goto(&app.url("/methodology")).await;
+    browser
+        .wait_until(
+            "the methodology with this server's k",
+            "const k = document.querySelector('[data-testid=policy-k]'); return !!k && k.innerText === 'k = 10';",
+            LOAD_TIMEOUT,
+        )
+        .await;
+
     browser.goto(&app.url("/no/such/page")).await;
     browser
         .wait_until(

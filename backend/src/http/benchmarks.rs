@@ -14,8 +14,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use shared::Period;
 use shared::benchmark::{
-    Benchmark, FunctionPosture, MetricPosition, POLICY_VERSION, Position, ReleaseSummary, Trend,
-    TrendPoint,
+    Benchmark, FunctionPosture, MetricPosition, POLICY_VERSION, Policy, Position, ReleaseSummary,
+    Trend, TrendPoint,
 };
 use shared::catalogue::{self, CATALOGUE, CsfFunction, Direction};
 use shared::cohort::CohortKey;
@@ -33,6 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/benchmarks/{period}", get(read))
         .route("/v1/benchmarks/{period}/position", get(position))
         .route("/v1/trends", get(trend))
+        .route("/v1/policy", get(policy))
+}
+
+async fn policy(State(state): State<AppState>) -> Json<Policy> {
+    Json(Policy::new(state.config.k))
 }
 
 /// Released benchmarks never change, so each (period, cohort) is read from the store once and

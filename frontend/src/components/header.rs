@@ -34,6 +34,7 @@ pub fn Header() -> impl IntoView {
                     <ul class="nav">
                         <li><A href="/" exact=true>"Overview"</A></li>
                         <li><A href="/metrics">"Metrics"</A></li>
+                        <li><A href="/methodology">"Methodology"</A></li>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>
                             <li><A href="/submit">"Our data"</A></li>
                         </Show>

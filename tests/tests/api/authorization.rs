@@ -54,6 +54,7 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/benchmarks/{period}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/benchmarks/{period}/position", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     ("GET", "/api/v1/trends", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("GET", "/api/v1/policy", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];

@@ -232,3 +232,22 @@ async fn the_database_file_is_created_with_wal_and_migrated() {
     assert_eq!(tables, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_policy_states_k_and_the_count_bands() {
+    let app = TestApp::spawn().await;
+    let policy: Value = app
+        .client
+        .get(app.url("/api/v1/policy"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["version"], "v1");
+    assert_eq!(policy["k"], 10);
+    assert_eq!(policy["k_tails"], 20);
+    assert_eq!(policy["bands"][0], "10-19");
+    app.stop().await;
+}

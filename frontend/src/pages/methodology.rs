@@ -1,0 +1,119 @@
+//! How benchmarks are made, in plain words, with this server's k.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+
+#[component]
+pub fn MethodologyPage() -> impl IntoView {
+    let policy = LocalResource::new(api::policy);
+    let k = move || {
+        policy
+            .get()
+            .and_then(Result::ok)
+            .map_or_else(|| "k".to_owned(), |p| p.k.to_string())
+    };
+    let k_tails = move || {
+        policy
+            .get()
+            .and_then(Result::ok)
+            .map_or_else(|| "2k".to_owned(), |p| p.k_tails.to_string())
+    };
+    let bands = move || {
+        policy
+            .get()
+            .and_then(Result::ok)
+            .map_or_else(String::new, |p| p.bands.join(", "))
+    };
+    view! {
+        <article class="page prose">
+            <h1>"How benchmarks are made"</h1>
+            <p class="page__lead">
+                "PeerPosture publishes statistics about groups of contact centers, never about one. "
+                "This page explains what is published, what is held back and why, so that you can read "
+                "the numbers with confidence. The rules are anonymity policy v1."
+            </p>
+
+            <section class="card">
+                <h2>"Who counts"</h2>
+                <p>
+                    "Only organisations verified by the platform operator count. Each contributes at most one "
+                    "value per metric and quarter: the last one it saved before the quarter was released. "
+                    "A release freezes the quarter: its statistics are computed once, stored, and never change; "
+                    "late data goes to the next quarter."
+                </p>
+            </section>
+
+            <section class="card">
+                <h2>"What k is"</h2>
+                <p>
+                    "A statistic is published only when at least "<strong data-testid="policy-k">"k = "{k}</strong>
+                    " organisations contributed to it. Quartiles (P25, P50, P75) and the mean need k organisations; "
+                    "the outer percentiles P10 and P90 need "{k_tails}", because with fewer they would sit too close "
+                    "to a single organisation's value. The minimum and maximum are never published. The number of "
+                    "organisations is shown only as a band ("{bands}"), never exactly."
+                </p>
+            </section>
+
+            <section class="card">
+                <h2>"Why some cells say “not enough peers”"</h2>
+                <p>"A cell is one metric for one peer group in one quarter. It is held back for one of three reasons:"</p>
+                <dl class="reasons">
+                    <dt>"Too few organisations"</dt>
+                    <dd>"Fewer than k organisations of the group reported the metric."</dd>
+                    <dt>"Protects a nearby cohort"</dt>
+                    <dd>
+                        "Two published groups must not differ by just a few organisations. If everyone in "
+                        "“Banking” except two centers also serves “Telecom”, comparing the two groups would expose "
+                        "those two. When one group contains another and the difference is between 1 and k − 1 "
+                        "organisations, the smaller group is held back."
+                    </dd>
+                    <dt>"Protects another cohort of the dimension"</dt>
+                    <dd>
+                        "Seat bands, regions, delivery models and work-from-home bands each split the industry into "
+                        "parts. If only one part were held back, it could be worked out from the others and the "
+                        "industry total, so the next-smallest part is held back with it."
+                    </dd>
+                </dl>
+                <p>"A held-back cell looks the same as any other, with every number empty and only the reason given."</p>
+            </section>
+
+            <section class="card">
+                <h2>"How percentiles are computed"</h2>
+                <p>
+                    "Values are sorted; the percentile p sits at rank (n − 1) × p / 100 and, between two ranks, moves "
+                    "in a straight line from one value to the next (the method of DuckDB's quantile_cont and NumPy's "
+                    "default). P50 is the median: half of the peers report less, half more. Results are rounded to "
+                    "each metric's precision."
+                </p>
+                <p>
+                    "For metrics where lower is better (phish-prone rate, patch latency, detection and response "
+                    "times), a good position is a low percentile; the dashboard turns these round so that a higher "
+                    "standing is always better. Context metrics, such as the share of seats at home, describe "
+                    "members and are not ranked."
+                </p>
+            </section>
+
+            <section class="card">
+                <h2>"Your position"</h2>
+                <p>
+                    "Your position is worked out from the published percentiles only, never from other members' "
+                    "values: a value between P50 (say 70 %) and P75 (80 %) at 75 % is placed at about the 62nd "
+                    "percentile. Beyond the outermost published percentile it is placed halfway to the end, e.g. "
+                    "about the 5th percentile below P10."
+                </p>
+            </section>
+
+            <section class="card">
+                <h2>"Peer groups"</h2>
+                <p>
+                    "Groups are fixed: the whole industry, and one group per seat band, HQ region, vertical served, "
+                    "delivery model and work-from-home band. Combinations such as “Banking in Latin America” are not "
+                    "offered: they would be small, and small overlapping groups are what make values guessable."
+                </p>
+                <p><A href="/metrics">"See the metric catalogue"</A></p>
+            </section>
+        </article>
+    }
+}
