@@ -160,11 +160,30 @@ pub fn compute(orgs: &[EngineOrg], k: usize) -> ReleaseResult {
         })
         .collect();
 
-    let per_metric: Vec<Vec<CellOutcome>> = CATALOGUE
-        .iter()
-        .enumerate()
-        .map(|(index, metric)| metric_cells(orgs, index, metric, &cohorts, &members, k))
-        .collect();
+    // Metrics are independent: spread them over the machine's cores.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(CATALOGUE.len());
+    let chunk = CATALOGUE.len().div_ceil(threads);
+    let per_metric: Vec<Vec<CellOutcome>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..CATALOGUE.len())
+            .step_by(chunk)
+            .map(|start| {
+                let (cohorts, members) = (&cohorts, &members);
+                scope.spawn(move || {
+                    (start..(start + chunk).min(CATALOGUE.len()))
+                        .map(|index| {
+                            metric_cells(orgs, index, &CATALOGUE[index], cohorts, members, k)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("engine worker"))
+            .collect()
+    });
 
     let mut cells = Vec::with_capacity(cohorts.len() * CATALOGUE.len());
     for (cohort_index, &cohort) in cohorts.iter().enumerate() {

@@ -3,6 +3,7 @@
 //! Each step says what it does. Tools are installed only when missing or at the wrong
 //! version, so a second run installs nothing.
 
+mod bench;
 mod tools;
 
 use std::os::unix::process::CommandExt;
@@ -16,7 +17,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run     install missing tools, build the frontend and the server (release), start the server
   test    install missing tools, then formatting, clippy, native tests, wasm build, browser tests
-  build   install missing tools and build the frontend into dist/ and the server (release)";
+  build   install missing tools and build the frontend into dist/ and the server (release)
+  bench   release computation vs DuckDB, and benchmark reads vs a bare axum handler (wrk)";
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
 
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         Some("run") => run(),
         Some("test") => test(),
         Some("build") => build().map(|_| ()),
+        Some("bench") => bench::run(&workspace_root()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

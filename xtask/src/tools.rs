@@ -72,6 +72,16 @@ pub fn ensure_browser() -> Result<Browser> {
     }
 }
 
+/// Finds `command` on PATH, installing Debian's `package` when it is missing.
+pub fn ensure_apt_tool(command: &str, package: &str) -> Result<PathBuf> {
+    if let Some(path) = which(command) {
+        return Ok(path);
+    }
+    step(&format!("Installing {package} (apt-get)"));
+    apt_install(&[package])?;
+    which(command).ok_or_else(|| format!("{command} still missing after apt-get install {package}"))
+}
+
 fn ensure_wasm_target() -> Result {
     let output = Command::new("rustc")
         .args(["--print", "sysroot"])
