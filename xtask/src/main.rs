@@ -101,24 +101,12 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
             .args(["build", "--release", "--offline"]),
     )?;
 
-    step("Compressing dist/ (gzip, served pre-compressed)");
-    let dist = root.join("dist");
-    let entries =
-        std::fs::read_dir(&dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let compressible = path
-            .extension()
-            .and_then(|ext| ext.to_str())
-            .is_some_and(|ext| matches!(ext, "html" | "js" | "css" | "wasm" | "svg"));
-        if compressible {
-            status(
-                Command::new("gzip")
-                    .args(["-9", "--keep", "--force", "--no-name"])
-                    .arg(&path),
-            )?;
-        }
-    }
+    step("Compressing dist/ (gzip and brotli, served pre-compressed)");
+    status(
+        Command::new("node")
+            .arg(root.join("xtask/compress.js"))
+            .arg(root.join("dist")),
+    )?;
     Ok(())
 }
 

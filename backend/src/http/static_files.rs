@@ -11,8 +11,13 @@ use axum::response::Response;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn service(dist_dir: &Path) -> Router {
-    let index = ServeFile::new(dist_dir.join("index.html")).precompressed_gzip();
-    let files = ServeDir::new(dist_dir).precompressed_gzip().fallback(index);
+    let index = ServeFile::new(dist_dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let files = ServeDir::new(dist_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_policy))

@@ -153,7 +153,7 @@ async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
 }
 
 #[tokio::test]
-async fn hashed_assets_are_cached_for_good_and_served_gzipped_when_accepted() {
+async fn hashed_assets_are_cached_for_good_and_served_compressed_when_accepted() {
     let app = TestApp::spawn().await;
     let script = "console.log('PeerPosture');";
     std::fs::write(app.dist_dir.join("app-0123abcd.js"), script).unwrap();
@@ -184,6 +184,18 @@ async fn hashed_assets_are_cached_for_good_and_served_gzipped_when_accepted() {
         .unwrap();
     assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip");
     assert_eq!(zipped.bytes().await.unwrap().as_ref(), compressed);
+
+    let brotli = b"stand-in for the brotli of app-0123abcd.js";
+    std::fs::write(app.dist_dir.join("app-0123abcd.js.br"), brotli).unwrap();
+    let preferred = app
+        .client
+        .get(app.url("/app-0123abcd.js"))
+        .header(ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preferred.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(preferred.bytes().await.unwrap().as_ref(), brotli);
     app.stop().await;
 }
 

@@ -1,0 +1,19 @@
+// Pre-compresses the built frontend: `file.gz` (gzip -9) and `file.br` (brotli 11), which
+// the server sends to browsers that accept them. Node's zlib has both, so no extra tool.
+const fs = require("fs");
+const path = require("path");
+const zlib = require("zlib");
+
+const dist = process.argv[2];
+for (const name of fs.readdirSync(dist)) {
+  if (!/\.(html|js|css|wasm|svg)$/.test(name)) continue;
+  const file = path.join(dist, name);
+  const data = fs.readFileSync(file);
+  fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
+  fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    },
+  }));
+}
