@@ -226,3 +226,39 @@ pub async fn audit(before: Option<i64>) -> Result<Vec<AuditEntry>, ApiError> {
 pub async fn policy() -> Result<shared::benchmark::Policy, ApiError> {
     get("/api/v1/policy").await
 }
+
+pub async fn cohorts() -> Result<Vec<shared::api::CohortInfo>, ApiError> {
+    get("/api/v1/cohorts").await
+}
+
+/// A cohort key as a query value: `+` (in `size:20k+`) would otherwise read as a space.
+pub fn query_value(cohort: &str) -> String {
+    cohort.replace('+', "%2B")
+}
+
+pub async fn benchmark(
+    period: &str,
+    cohort: &str,
+) -> Result<shared::benchmark::Benchmark, ApiError> {
+    get(&format!(
+        "/api/v1/benchmarks/{period}?cohort={}",
+        query_value(cohort)
+    ))
+    .await
+}
+
+pub async fn position(period: &str, cohort: &str) -> Result<shared::benchmark::Position, ApiError> {
+    get(&format!(
+        "/api/v1/benchmarks/{period}/position?cohort={}",
+        query_value(cohort)
+    ))
+    .await
+}
+
+pub async fn trend(metric: &str, cohort: &str) -> Result<shared::benchmark::Trend, ApiError> {
+    get(&format!(
+        "/api/v1/trends?metric={metric}&cohort={}",
+        query_value(cohort)
+    ))
+    .await
+}

@@ -1,6 +1,7 @@
 //! The PeerPosture browser app: Leptos, client-side rendered, talking to `/api/v1`.
 
 pub mod api;
+mod charts;
 mod components;
 mod pages;
 
@@ -10,8 +11,8 @@ use leptos_router::path;
 
 use components::{DemoBanner, Footer, Header, HealthResource, provide_auth};
 use pages::{
-    AcceptInvitationPage, AdminPage, Home, LoginPage, MethodologyPage, MetricsPage, NotFound,
-    SubmitPage, TeamPage,
+    AcceptInvitationPage, AdminPage, DashboardPage, Home, IndustryPage, LoginPage, MethodologyPage,
+    MetricDetailPage, MetricsPage, NotFound, ReportPage, SubmitPage, TeamPage,
 };
 
 /// The app shell: header, the routed page, footer.
@@ -29,6 +30,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/metrics") view=MetricsPage/>
                     <Route path=path!("/methodology") view=MethodologyPage/>
+                    <Route path=path!("/dashboard") view=DashboardPage/>
+                    <Route path=path!("/dashboard/metric/:key") view=MetricDetailPage/>
+                    <Route path=path!("/industry") view=IndustryPage/>
+                    <Route path=path!("/report") view=ReportPage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
                     <Route path=path!("/submit") view=SubmitPage/>

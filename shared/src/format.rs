@@ -1,5 +1,19 @@
 //! Number formatting shared by the app and reports.
 
+use crate::catalogue::{Metric, Unit};
+
+/// A value as people read it: rounded to the metric's precision, with its unit
+/// ("92.5 %", "14.0 days", "yes").
+pub fn metric_value(metric: &Metric, value: f64) -> String {
+    let number = format!("{:.*}", usize::from(metric.precision), value);
+    match metric.unit {
+        Unit::Boolean => if value >= 0.5 { "yes" } else { "no" }.to_owned(),
+        Unit::Percent => format!("{number} %"),
+        Unit::Count => group_thousands(value.round()),
+        unit => format!("{number} {}", unit.label()),
+    }
+}
+
 /// Formats a whole number with thousands separators ("10,000"); other numbers as they are.
 pub fn group_thousands(value: f64) -> String {
     if value.fract() != 0.0 || value.abs() >= 1e15 {
@@ -46,6 +60,29 @@ pub fn timestamp(rfc3339: &str) -> String {
             format!("{date} {time} UTC")
         }
         _ => rfc3339.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod metric_value_tests {
+    use super::metric_value;
+    use crate::catalogue::find;
+
+    #[test]
+    fn values_read_with_precision_and_unit() {
+        assert_eq!(
+            metric_value(find("mfa_coverage").unwrap(), 92.456),
+            "92.5 %"
+        );
+        assert_eq!(
+            metric_value(find("critical_patch_days").unwrap(), 14.0),
+            "14.0 days"
+        );
+        assert_eq!(metric_value(find("ir_plan_tested").unwrap(), 1.0), "yes");
+        assert_eq!(
+            metric_value(find("sad_in_recordings").unwrap(), 1200.0),
+            "1,200"
+        );
     }
 }
 

@@ -36,8 +36,10 @@ pub fn Header() -> impl IntoView {
                         <li><A href="/metrics">"Metrics"</A></li>
                         <li><A href="/methodology">"Methodology"</A></li>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>
+                            <li><A href="/dashboard">"Dashboard"</A></li>
                             <li><A href="/submit">"Our data"</A></li>
                         </Show>
+                        <li><A href="/industry">"Industry"</A></li>
                         <Show when=is(&[Role::MemberAdmin])>
                             <li><A href="/team">"Team & tokens"</A></li>
                         </Show>

@@ -1,11 +1,13 @@
 //! Pieces of the app shell and widgets shared by pages.
 
 mod auth;
+mod cohort_picker;
 mod footer;
 mod header;
 mod status;
 
 pub use auth::{RequireRole, provide_auth, use_auth};
+pub use cohort_picker::CohortPicker;
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
 pub use status::{ErrorNotice, FieldError, Loading};

@@ -1,22 +1,30 @@
 //! One module per routed page.
 
 pub mod admin;
+mod dashboard;
 mod home;
+mod industry;
 mod invite;
 mod login;
 mod methodology;
+mod metric_detail;
 mod metrics;
 mod not_found;
+mod report;
 mod submit;
 mod team;
 
 pub use admin::AdminPage;
+pub use dashboard::DashboardPage;
 pub use home::Home;
+pub use industry::IndustryPage;
 pub use invite::AcceptInvitationPage;
 pub use login::LoginPage;
 pub use methodology::MethodologyPage;
+pub use metric_detail::MetricDetailPage;
 pub use metrics::MetricsPage;
 pub use not_found::NotFound;
+pub use report::ReportPage;
 pub use submit::SubmitPage;
 pub use team::TeamPage;
 
@@ -25,7 +33,7 @@ use shared::account::Role;
 /// Where a user lands after logging in.
 pub fn landing(role: Role) -> &'static str {
     match role {
-        Role::MemberAdmin | Role::MemberViewer => "/submit",
+        Role::MemberAdmin | Role::MemberViewer => "/dashboard",
         Role::Admin => "/admin",
         Role::Publisher => "/",
     }

@@ -1,0 +1,299 @@
+//! The executive dashboard: where the organisation stands against a peer cohort in the latest
+//! released quarter, where it trails and leads, and how far the open quarter is submitted.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::Period;
+use shared::account::Role;
+use shared::api::{CohortInfo, PeriodInfo, PeriodStatus};
+use shared::benchmark::{Benchmark, Position};
+use shared::catalogue::{Metric, MetricValue};
+use shared::cohort::CohortKey;
+use shared::format::metric_value;
+
+use crate::api::{self, ApiError, query_value};
+use crate::charts::{ChartCanvas, draw_posture};
+use crate::components::{CohortPicker, ErrorNotice, Loading, RequireRole};
+
+/// The newest released quarter.
+pub fn latest_released(periods: &[PeriodInfo]) -> Option<Period> {
+    periods
+        .iter()
+        .rev()
+        .find(|p| p.status == PeriodStatus::Released)
+        .map(|p| p.period)
+}
+
+/// The cohort in the page's `?cohort=` (default: the whole industry).
+pub fn use_cohort() -> Memo<CohortKey> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query
+            .read()
+            .get("cohort")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(CohortKey::All)
+    })
+}
+
+/// Periods, the lattice and the catalogue: what every benchmark page needs first.
+pub type Basics = (Vec<PeriodInfo>, Vec<CohortInfo>, Vec<Metric>);
+
+pub fn load_basics() -> LocalResource<Result<Basics, ApiError>> {
+    LocalResource::new(|| async {
+        let (periods, cohorts, catalogue) = (api::periods(), api::cohorts(), api::catalogue());
+        Ok((periods.await?, cohorts.await?, catalogue.await?.metrics))
+    })
+}
+
+/// Shown when no quarter has been released yet.
+#[component]
+pub fn NoReleaseYet() -> impl IntoView {
+    view! {
+        <div class="card empty-state" data-testid="no-release">
+            <h2>"No benchmark yet"</h2>
+            <p>
+                "Benchmarks appear once an industry group releases a quarter. Until then you can "
+                "submit your metrics; they count as soon as the quarter is released."
+            </p>
+            <A href="/methodology">"How benchmarks are made"</A>
+        </div>
+    }
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <RequireRole roles=&[Role::MemberAdmin, Role::MemberViewer]>
+            <Overview/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    let basics = load_basics();
+    let content = move || {
+        basics.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok((periods, cohorts, catalogue)) => match latest_released(&periods) {
+                None => view! { <NoReleaseYet/> }.into_any(),
+                Some(period) => {
+                    let open = periods
+                        .iter()
+                        .rev()
+                        .find(|p| p.status == PeriodStatus::Open)
+                        .map(|p| p.period);
+                    view! { <OverviewBody period open cohorts catalogue/> }.into_any()
+                }
+            },
+        })
+    };
+    view! {
+        <section class="page dashboard">
+            <Suspense fallback=|| view! { <Loading what="your dashboard"/> }>{content}</Suspense>
+        </section>
+    }
+}
+
+/// One metric in the trailing/leading lists.
+#[derive(Debug, Clone)]
+struct Standing {
+    metric: Metric,
+    value: Option<MetricValue>,
+    median: Option<f64>,
+    band: String,
+    standing: f64,
+}
+
+fn standings(position: &Position, benchmark: &Benchmark, catalogue: &[Metric]) -> Vec<Standing> {
+    let mut all: Vec<Standing> = position
+        .metrics
+        .iter()
+        .zip(&benchmark.cells)
+        .filter_map(|(p, cell)| {
+            let metric = catalogue.iter().find(|m| m.key == p.metric)?.clone();
+            Some(Standing {
+                metric,
+                value: p.value,
+                median: cell.p50,
+                band: p.band.clone()?,
+                standing: p.standing?,
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| a.standing.total_cmp(&b.standing));
+    all
+}
+
+pub fn value_text(metric: &Metric, value: Option<MetricValue>) -> String {
+    match value {
+        Some(MetricValue::Number(number)) => metric_value(metric, number),
+        Some(MetricValue::Bool(yes)) => if yes { "yes" } else { "no" }.to_owned(),
+        None => "not submitted".to_owned(),
+    }
+}
+
+#[component]
+fn OverviewBody(
+    period: Period,
+    open: Option<Period>,
+    cohorts: Vec<CohortInfo>,
+    catalogue: Vec<Metric>,
+) -> impl IntoView {
+    let cohort = use_cohort();
+    let navigate = use_navigate();
+    let data = LocalResource::new(move || {
+        let key = cohort.get().to_string();
+        async move {
+            let period = period.to_string();
+            Ok::<_, ApiError>((
+                api::position(&period, &key).await?,
+                api::benchmark(&period, &key).await?,
+            ))
+        }
+    });
+    let submitted = LocalResource::new(move || async move {
+        match open {
+            Some(open) => api::submission(&open.to_string())
+                .await
+                .map(|s| Some((open, s.values.len()))),
+            None => Ok(None),
+        }
+    });
+    let catalogue = StoredValue::new(catalogue);
+    let total = catalogue.with_value(Vec::len);
+    let cohort_label = {
+        let cohorts = cohorts.clone();
+        move || {
+            cohorts
+                .iter()
+                .find(|c| c.key == cohort.get())
+                .map_or_else(String::new, |c| c.label.clone())
+        }
+    };
+
+    let body = move || {
+        data.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok((position, benchmark)) => {
+                let ranked = catalogue.with_value(|c| standings(&position, &benchmark, c));
+                let trailing: Vec<Standing> = ranked.iter().take(5).cloned().collect();
+                let leading: Vec<Standing> = ranked.iter().rev().take(5).cloned().collect();
+                let labels: Vec<String> = position.functions.iter().map(|f| f.function.name().to_owned()).collect();
+                let values: Vec<Option<f64>> = position.functions.iter().map(|f| f.standing).collect();
+                let table_rows = position.functions.clone();
+                let key = cohort.get_untracked().to_string();
+                let chart_id = format!("posture-{key}");
+                let (chart_labels, chart_values) = (labels.clone(), values.clone());
+                view! {
+                    <p class="cohort-line" data-testid="cohort-size">
+                        {match &benchmark.n_band {
+                            Some(band) => format!("{band} organisations in this peer group reported for {period}."),
+                            None => "Too few organisations in this peer group to publish its size.".to_owned(),
+                        }}
+                    </p>
+                    <section class="card">
+                        <h2>"Posture by NIST CSF function"</h2>
+                        <p class="hint">"Your average percentile standing per function; 50 is the peer median. Higher is better."</p>
+                        <ChartCanvas id=chart_id label="Your standing per CSF function against the peer median" class="chart chart--posture"
+                            draw=move |id| draw_posture(id, &chart_labels, &chart_values)/>
+                        <details class="chart-table">
+                            <summary>"Show as a table"</summary>
+                            <table class="table" data-testid="posture-table">
+                                <thead><tr><th>"Function"</th><th class="num">"Your standing"</th><th class="num">"Ranked metrics"</th></tr></thead>
+                                <tbody>
+                                    {table_rows.into_iter().map(|f| view! {
+                                        <tr>
+                                            <td>{f.function.name()}</td>
+                                            <td class="num">{f.standing.map_or_else(|| "—".to_owned(), |s| format!("{s:.0}"))}</td>
+                                            <td class="num">{f.metrics}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </details>
+                    </section>
+                    <div class="columns">
+                        <StandingList title="Where you trail your peers" testid="trailing" items=trailing cohort=key.clone()/>
+                        <StandingList title="Where you lead" testid="leading" items=leading cohort=key/>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+
+    view! {
+        <header class="dashboard__head">
+            <div>
+                <h1>"Security posture"</h1>
+                <p class="page__lead">
+                    {format!("Released quarter {period} · compared with ")}<strong>{cohort_label}</strong>
+                </p>
+            </div>
+            <div class="dashboard__controls">
+                <CohortPicker cohorts selected=cohort on_change=move |key: CohortKey| {
+                    navigate(&format!("/dashboard?cohort={}", query_value(&key.to_string())), Default::default())
+                }/>
+                <A href=move || format!("/report?cohort={}", query_value(&cohort.get().to_string())) attr:class="button">"Report"</A>
+            </div>
+        </header>
+        {move || submitted.get().and_then(Result::ok).flatten().map(|(open, count)| view! {
+            <div class="notice submission-progress" data-testid="open-progress">
+                {format!("{open} is open: {count} of {total} metrics submitted. ")}
+                <A href="/submit">"Complete your submission"</A>
+            </div>
+        })}
+        <Transition fallback=|| view! { <Loading what="your position"/> }>{body}</Transition>
+    }
+}
+
+#[component]
+fn StandingList(
+    title: &'static str,
+    testid: &'static str,
+    items: Vec<Standing>,
+    cohort: String,
+) -> impl IntoView {
+    let empty = items.is_empty();
+    view! {
+        <section class="card standing-list" data-testid=testid>
+            <h2>{title}</h2>
+            <Show when=move || empty>
+                <p class="empty">"No ranked metric has a published position in this peer group."</p>
+            </Show>
+            <ol>
+                {items.into_iter().map(|item| {
+                    let href = format!("/dashboard/metric/{}?cohort={}", item.metric.key, query_value(&cohort));
+                    let median = item.median.map_or_else(|| "—".to_owned(), |m| metric_value(&item.metric, m));
+                    let summary = format!("You: {} · peer median: {} · about the {} percentile ({})",
+                        value_text(&item.metric, item.value), median, ordinal(item.standing), item.metric.direction.label());
+                    view! {
+                        <li>
+                            <div class="standing-list__row">
+                                <A href=href>{item.metric.name.clone()}</A>
+                                <span class="standing-list__band">{item.band.clone()}</span>
+                            </div>
+                            <div class="meter" aria-hidden="true"><span style:width=format!("{}%", item.standing)></span></div>
+                            <p class="standing-list__values">{summary}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// "62nd", "1st", "13th".
+pub fn ordinal(percentile: f64) -> String {
+    let n = percentile.round() as i64;
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}

@@ -1,0 +1,208 @@
+//! The industry view: every metric of a released quarter for a peer group, as a sortable
+//! table. Anyone can read the whole industry; peer groups need a login.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::Period;
+use shared::api::PeriodStatus;
+use shared::benchmark::BenchmarkCell;
+use shared::catalogue::Metric;
+use shared::cohort::CohortKey;
+use shared::format::metric_value;
+
+use super::dashboard::{NoReleaseYet, load_basics, use_cohort};
+use crate::api::{self, query_value};
+use crate::components::{CohortPicker, ErrorNotice, Loading, use_auth};
+
+/// The column a table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortBy {
+    Metric,
+    Function,
+    Median,
+}
+
+#[component]
+pub fn IndustryPage() -> impl IntoView {
+    let basics = load_basics();
+    let content = move || {
+        basics.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok((periods, cohorts, catalogue)) => {
+                let released: Vec<Period> = periods
+                    .iter()
+                    .rev()
+                    .filter(|p| p.status == PeriodStatus::Released)
+                    .map(|p| p.period)
+                    .collect();
+                if released.is_empty() {
+                    return view! { <NoReleaseYet/> }.into_any();
+                }
+                view! { <IndustryBody released cohorts catalogue/> }.into_any()
+            }
+        })
+    };
+    view! {
+        <section class="page">
+            <h1>"Industry benchmarks"</h1>
+            <p class="page__lead">
+                "Published statistics for every metric of a released quarter. Cells with too few "
+                "organisations are held back; "<A href="/methodology">"see how benchmarks are made"</A>"."
+            </p>
+            <Suspense fallback=|| view! { <Loading what="the benchmarks"/> }>{content}</Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn IndustryBody(
+    released: Vec<Period>,
+    cohorts: Vec<shared::api::CohortInfo>,
+    catalogue: Vec<Metric>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let cohort = use_cohort();
+    let logged_in = use_auth().user.with_untracked(Option::is_some);
+    let newest = released[0];
+    let period = Memo::new(move |_| {
+        query
+            .read()
+            .get("period")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(newest)
+    });
+    let sort = RwSignal::new((SortBy::Function, true));
+    let benchmark = LocalResource::new(move || {
+        let (period, cohort) = (period.get().to_string(), cohort.get().to_string());
+        async move { api::benchmark(&period, &cohort).await }
+    });
+    let catalogue = StoredValue::new(catalogue);
+    let go = move |period: Period, cohort: CohortKey| {
+        navigate(
+            &format!(
+                "/industry?period={period}&cohort={}",
+                query_value(&cohort.to_string())
+            ),
+            Default::default(),
+        )
+    };
+    let go_period = go.clone();
+
+    let table = move || {
+        benchmark.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(benchmark) => {
+                let (by, ascending) = sort.get();
+                let mut rows: Vec<(Metric, BenchmarkCell)> = catalogue.with_value(|c| {
+                    c.iter().cloned().zip(benchmark.cells.iter().cloned()).collect()
+                });
+                match by {
+                    SortBy::Metric => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
+                    SortBy::Function => rows.sort_by_key(|r| r.0.csf_function),
+                    SortBy::Median => rows.sort_by(|a, b| {
+                        a.1.p50.unwrap_or(f64::NEG_INFINITY).total_cmp(&b.1.p50.unwrap_or(f64::NEG_INFINITY))
+                    }),
+                }
+                if !ascending {
+                    rows.reverse();
+                }
+                view! {
+                    <p class="cohort-line">
+                        {match &benchmark.n_band {
+                            Some(band) => format!("{band} organisations in this peer group. Policy {}, k = {}.", benchmark.policy, benchmark.k),
+                            None => format!("Too few organisations in this peer group to publish its size. Policy {}, k = {}.", benchmark.policy, benchmark.k),
+                        }}
+                    </p>
+                    <div class="table-scroll">
+                        <table class="table industry-table" data-testid="industry-table">
+                            <thead>
+                                <tr>
+                                    <th><SortButton label="Metric" column=SortBy::Metric sort/></th>
+                                    <th><SortButton label="CSF" column=SortBy::Function sort/></th>
+                                    <th class="num">"Organisations"</th>
+                                    <th class="num">"P10"</th>
+                                    <th class="num">"P25"</th>
+                                    <th class="num"><SortButton label="Median" column=SortBy::Median sort/></th>
+                                    <th class="num">"P75"</th>
+                                    <th class="num">"P90"</th>
+                                    <th class="num">"Mean"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows.into_iter().map(|(metric, cell)| {
+                                    let key = metric.key.clone();
+                                    let name = metric.name.clone();
+                                    let function = metric.csf_function.code();
+                                    if cell.suppressed {
+                                        view! {
+                                            <tr data-metric=key class="suppressed-row">
+                                                <td>{name}</td><td>{function}</td>
+                                                <td colspan="7" class="muted">"not enough peers · "<A href="/methodology">"why?"</A></td>
+                                            </tr>
+                                        }.into_any()
+                                    } else {
+                                        let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(&metric, v));
+                                        view! {
+                                            <tr data-metric=key>
+                                                <td>{name}</td><td>{function}</td>
+                                                <td class="num">{cell.n_band.clone().unwrap_or_default()}</td>
+                                                <td class="num">{fmt(cell.p10)}</td>
+                                                <td class="num">{fmt(cell.p25)}</td>
+                                                <td class="num" data-testid="median">{fmt(cell.p50)}</td>
+                                                <td class="num">{fmt(cell.p75)}</td>
+                                                <td class="num">{fmt(cell.p90)}</td>
+                                                <td class="num">{fmt(cell.mean)}</td>
+                                            </tr>
+                                        }.into_any()
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+
+    view! {
+        <div class="dashboard__controls">
+            <label class="field field--inline">
+                <span class="field__label">"Quarter"</span>
+                <select data-testid="period-picker" prop:value=move || period.get().to_string()
+                    on:change=move |ev| if let Ok(p) = event_target_value(&ev).parse() { go_period(p, cohort.get_untracked()) }>
+                    {released.iter().map(|p| view! { <option value=p.to_string()>{p.to_string()}</option> }).collect_view()}
+                </select>
+            </label>
+            <CohortPicker cohorts selected=cohort disabled=!logged_in
+                on_change=move |c: CohortKey| go(period.get_untracked(), c)/>
+            <Show when=move || !logged_in>
+                <span class="hint">"Log in to compare peer groups."</span>
+            </Show>
+        </div>
+        <Transition fallback=|| view! { <Loading what="the benchmarks"/> }>{table}</Transition>
+    }
+}
+
+#[component]
+fn SortButton(
+    label: &'static str,
+    column: SortBy,
+    sort: RwSignal<(SortBy, bool)>,
+) -> impl IntoView {
+    let state = move || match sort.get() {
+        (by, true) if by == column => "ascending",
+        (by, false) if by == column => "descending",
+        _ => "none",
+    };
+    view! {
+        <button class="sort" aria-sort=state on:click=move |_| sort.update(|(by, ascending)| {
+            if *by == column { *ascending = !*ascending } else { *by = column; *ascending = true }
+        })>
+            {label}
+            <span aria-hidden="true">{move || match state() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
+        </button>
+    }
+}

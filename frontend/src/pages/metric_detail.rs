@@ -1,0 +1,230 @@
+//! One metric: the published distribution of a cohort, the member's value in it, the
+//! definition, and the trend across released quarters.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::Period;
+use shared::account::Role;
+use shared::api::PeriodStatus;
+use shared::benchmark::{BenchmarkCell, Trend};
+use shared::catalogue::{Metric, MetricValue};
+use shared::cohort::CohortKey;
+use shared::format::metric_value;
+
+use super::dashboard::{NoReleaseYet, latest_released, load_basics, use_cohort, value_text};
+use crate::api::{self, ApiError, query_value};
+use crate::charts::{ChartCanvas, draw_distribution, draw_trend};
+use crate::components::{CohortPicker, ErrorNotice, Loading, RequireRole, use_auth};
+
+#[component]
+pub fn MetricDetailPage() -> impl IntoView {
+    view! {
+        <RequireRole roles=&Role::ALL>
+            <MetricDetail/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn MetricDetail() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || params.read().get("key").unwrap_or_default();
+    let basics = load_basics();
+    let content = move || {
+        basics.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok((periods, cohorts, catalogue)) => {
+                let Some(metric) = catalogue.into_iter().find(|m| m.key == key()) else {
+                    return view! {
+                        <div class="card"><h1>"Unknown metric"</h1><p><A href="/metrics">"See the catalogue"</A></p></div>
+                    }
+                    .into_any();
+                };
+                let released: Vec<Period> =
+                    periods.iter().filter(|p| p.status == PeriodStatus::Released).map(|p| p.period).collect();
+                let latest = latest_released(&periods);
+                view! { <MetricBody metric cohorts released latest/> }.into_any()
+            }
+        })
+    };
+    view! {
+        <section class="page dashboard">
+            <Suspense fallback=|| view! { <Loading what="the metric"/> }>{content}</Suspense>
+        </section>
+    }
+}
+
+/// What the page shows for the chosen cohort.
+#[derive(Debug, Clone)]
+struct Detail {
+    cell: Option<BenchmarkCell>,
+    own: Option<f64>,
+    trend: Trend,
+    own_history: Vec<Option<f64>>,
+}
+
+fn number(value: Option<MetricValue>) -> Option<f64> {
+    match value? {
+        MetricValue::Number(n) => Some(n),
+        MetricValue::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
+    }
+}
+
+#[component]
+fn MetricBody(
+    metric: Metric,
+    cohorts: Vec<shared::api::CohortInfo>,
+    released: Vec<Period>,
+    latest: Option<Period>,
+) -> impl IntoView {
+    let cohort = use_cohort();
+    let navigate = use_navigate();
+    let is_member = use_auth().role().is_some_and(Role::is_member);
+    let key = metric.key.clone();
+    let detail = LocalResource::new({
+        let key = key.clone();
+        let released = released.clone();
+        move || {
+            let (key, released, cohort) = (key.clone(), released.clone(), cohort.get().to_string());
+            async move {
+                let trend = api::trend(&key, &cohort).await?;
+                let Some(latest) = latest else {
+                    return Ok::<_, ApiError>(Detail {
+                        cell: None,
+                        own: None,
+                        trend,
+                        own_history: Vec::new(),
+                    });
+                };
+                let benchmark = api::benchmark(&latest.to_string(), &cohort).await?;
+                let cell = benchmark.cells.into_iter().find(|c| c.metric == key);
+                let mut own = None;
+                let mut own_history = Vec::new();
+                if is_member {
+                    for period in &released {
+                        let submission = api::submission(&period.to_string()).await?;
+                        own_history.push(number(submission.values.get(&key).copied()));
+                    }
+                    own = own_history.last().copied().flatten();
+                }
+                Ok(Detail {
+                    cell,
+                    own,
+                    trend,
+                    own_history,
+                })
+            }
+        }
+    });
+    let metric = StoredValue::new(metric);
+    let unit_title = metric.with_value(|m| format!("{} ({})", m.name, m.unit.label()));
+
+    let body = move || {
+        detail.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(detail) if latest.is_none() => { let _ = detail; view! { <NoReleaseYet/> }.into_any() }
+            Ok(detail) => {
+                let m = metric.get_value();
+                let cohort_key = cohort.get_untracked().to_string();
+                let distribution = match detail.cell.clone() {
+                    Some(cell) if !cell.suppressed => {
+                        let (unit, own) = (unit_title.clone(), detail.own);
+                        let table_cell = cell.clone();
+                        let fmt = move |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(&m, v));
+                        view! {
+                            <ChartCanvas id=format!("distribution-{cohort_key}") label="Published distribution of the peer group, with your value"
+                                class="chart chart--distribution" draw=move |id| draw_distribution(id, &unit, &cell, own)/>
+                            <table class="table stats-table" data-testid="distribution-table">
+                                <thead><tr><th>"P10"</th><th>"P25"</th><th>"Median"</th><th>"P75"</th><th>"P90"</th><th>"Mean"</th><th>"Organisations"</th><th>"You"</th></tr></thead>
+                                <tbody><tr>
+                                    <td>{fmt(table_cell.p10)}</td><td>{fmt(table_cell.p25)}</td><td>{fmt(table_cell.p50)}</td>
+                                    <td>{fmt(table_cell.p75)}</td><td>{fmt(table_cell.p90)}</td><td>{fmt(table_cell.mean)}</td>
+                                    <td>{table_cell.n_band.clone().unwrap_or_default()}</td><td>{fmt(own)}</td>
+                                </tr></tbody>
+                            </table>
+                        }
+                        .into_any()
+                    }
+                    Some(cell) => view! {
+                        <div class="notice suppressed" data-testid="suppressed">
+                            <strong>"Not enough peers. "</strong>
+                            {format!("This peer group's statistics are held back ({}). ", cell.reason.map_or("", |r| r.label()))}
+                            <A href="/methodology">"Why?"</A>
+                        </div>
+                    }
+                    .into_any(),
+                    None => view! { <p class="empty">"No statistic for this metric."</p> }.into_any(),
+                };
+                let periods: Vec<String> = detail.trend.points.iter().map(|p| p.period.to_string()).collect();
+                let p25: Vec<Option<f64>> = detail.trend.points.iter().map(|p| p.p25).collect();
+                let p50: Vec<Option<f64>> = detail.trend.points.iter().map(|p| p.p50).collect();
+                let p75: Vec<Option<f64>> = detail.trend.points.iter().map(|p| p.p75).collect();
+                let own_history = detail.own_history.clone();
+                let own_line = is_member.then_some(own_history.clone());
+                let unit = unit_title.clone();
+                let m2 = metric.get_value();
+                let rows: Vec<_> = detail.trend.points.iter().enumerate().map(|(i, p)| {
+                    let fmt = |v: Option<f64>| v.map_or_else(|| if p.suppressed { "not enough peers".to_owned() } else { "—".to_owned() }, |v| metric_value(&m2, v));
+                    let own = own_history.get(i).copied().flatten().map_or_else(|| "—".to_owned(), |v| metric_value(&m2, v));
+                    view! { <tr><td>{p.period.to_string()}</td><td>{fmt(p.p25)}</td><td>{fmt(p.p50)}</td><td>{fmt(p.p75)}</td><td>{own}</td></tr> }
+                }).collect();
+                view! {
+                    <section class="card">
+                        <h2>"Peer distribution"</h2>
+                        <p class="hint">{format!("Latest released quarter; {}.", metric.with_value(|m| m.direction.label()))}</p>
+                        {distribution}
+                    </section>
+                    <section class="card">
+                        <h2>"Trend across released quarters"</h2>
+                        <ChartCanvas id=format!("trend-{cohort_key}") label="Peer P25, median and P75 across released quarters, with your value"
+                            class="chart chart--trend" draw=move |id| draw_trend(id, &unit, &periods, [&p25, &p50, &p75], own_line.as_deref())/>
+                        <details class="chart-table">
+                            <summary>"Show as a table"</summary>
+                            <table class="table" data-testid="trend-table">
+                                <thead><tr><th>"Quarter"</th><th>"P25"</th><th>"Median"</th><th>"P75"</th><th>"You"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </details>
+                    </section>
+                }
+                .into_any()
+            }
+        })
+    };
+
+    let header = metric.with_value(|m| {
+        let references = m.references.clone();
+        view! {
+            <header class="dashboard__head">
+                <div>
+                    <p class="breadcrumb"><A href="/dashboard">"Dashboard"</A>" / "{m.csf_function.name()}" · "{m.csf_category.clone()}</p>
+                    <h1 data-testid="metric-name">{m.name.clone()}</h1>
+                    <p class="page__lead">{m.definition.clone()}</p>
+                    <p class="metric-meta">
+                        <span class="badge">{m.unit.label()}</span>" "
+                        <span class="badge badge--up">{m.direction.label()}</span>" "
+                        {references.join(" · ")}
+                    </p>
+                </div>
+            </header>
+        }
+    });
+    let your_value = move || {
+        detail.get().and_then(Result::ok).filter(|_| is_member).map(|d| {
+            let text = metric.with_value(|m| value_text(m, d.own.map(MetricValue::Number)));
+            view! { <p class="your-value" data-testid="your-value">"Your value in the latest released quarter: "<strong>{text}</strong></p> }
+        })
+    };
+
+    view! {
+        {header}
+        <div class="dashboard__controls">
+            <CohortPicker cohorts selected=cohort on_change=move |c: CohortKey| {
+                navigate(&format!("/dashboard/metric/{key}?cohort={}", query_value(&c.to_string())), Default::default())
+            }/>
+        </div>
+        {your_value}
+        <Transition fallback=|| view! { <Loading what="the distribution"/> }>{body}</Transition>
+    }
+}

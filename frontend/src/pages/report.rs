@@ -1,0 +1,122 @@
+//! A print-ready report (browser print to PDF gives clean A4 pages): the posture, every
+//! metric's position, the period, the peer group and the anonymity policy.
+
+use leptos::prelude::*;
+use shared::account::Role;
+use shared::catalogue::MetricValue;
+
+use super::dashboard::{NoReleaseYet, latest_released, ordinal, use_cohort, value_text};
+use crate::api::{self, ApiError};
+use crate::charts::{ChartCanvas, draw_posture};
+use crate::components::{ErrorNotice, Loading, RequireRole, use_auth};
+
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    view! {
+        <RequireRole roles=&[Role::MemberAdmin, Role::MemberViewer]>
+            <Report/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Report() -> impl IntoView {
+    let cohort = use_cohort();
+    let org = use_auth()
+        .user
+        .with_untracked(|u| {
+            u.as_ref()
+                .and_then(|u| u.org.as_ref().map(|o| o.name.clone()))
+        })
+        .unwrap_or_default();
+    let today = js_date();
+    let data = LocalResource::new(move || {
+        let cohort = cohort.get().to_string();
+        async move {
+            let (periods, cohorts, catalogue) = basics_now().await?;
+            let Some(period) = latest_released(&periods) else {
+                return Ok(None);
+            };
+            let position = api::position(&period.to_string(), &cohort).await?;
+            let benchmark = api::benchmark(&period.to_string(), &cohort).await?;
+            let label = cohorts
+                .iter()
+                .find(|c| c.key.to_string() == cohort)
+                .map_or_else(String::new, |c| c.label.clone());
+            Ok::<_, ApiError>(Some((period, label, position, benchmark, catalogue)))
+        }
+    });
+    let content = move || {
+        data.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(None) => view! { <NoReleaseYet/> }.into_any(),
+            Ok(Some((period, label, position, benchmark, catalogue))) => {
+                let labels: Vec<String> = position.functions.iter().map(|f| f.function.name().to_owned()).collect();
+                let values: Vec<Option<f64>> = position.functions.iter().map(|f| f.standing).collect();
+                let rows = catalogue.iter().zip(position.metrics.iter().zip(&benchmark.cells)).map(|(metric, (p, cell))| {
+                    let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| shared::format::metric_value(metric, v));
+                    let standing = p.standing.map_or_else(|| if cell.suppressed { "not enough peers".to_owned() } else { "—".to_owned() }, ordinal);
+                    view! {
+                        <tr>
+                            <td>{metric.name.clone()}</td>
+                            <td>{value_text(metric, p.value)}</td>
+                            <td class="num">{fmt(cell.p25)}</td>
+                            <td class="num">{fmt(cell.p50)}</td>
+                            <td class="num">{fmt(cell.p75)}</td>
+                            <td>{p.band.clone().unwrap_or_default()}</td>
+                            <td class="num">{standing}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                let submitted = position.metrics.iter().filter(|m| matches!(m.value, Some(MetricValue::Number(_) | MetricValue::Bool(_)))).count();
+                view! {
+                    <header class="report__head">
+                        <p class="report__brand">"PeerPosture · security benchmark report"</p>
+                        <h1 data-testid="report-title">{org.clone()}</h1>
+                        <p>{format!("Quarter {period} · peer group: {label} · generated {today}")}</p>
+                        <p class="hint">{format!(
+                            "Anonymity policy {}: every statistic rests on at least k = {} verified organisations (P10/P90 on {}); counts are bands; minimum and maximum are never published. Positions are interpolated from the published percentiles only. {submitted} of {} metrics submitted.",
+                            benchmark.policy, benchmark.k, 2 * benchmark.k, catalogue.len())}</p>
+                    </header>
+                    <section class="report__section">
+                        <h2>"Posture by NIST CSF function"</h2>
+                        <ChartCanvas id="report-posture" label="Standing per CSF function against the peer median" class="chart chart--report"
+                            draw=move |id| draw_posture(id, &labels, &values)/>
+                    </section>
+                    <section class="report__section">
+                        <h2>"Every metric"</h2>
+                        <table class="table table--compact" data-testid="report-table">
+                            <thead><tr><th>"Metric"</th><th>"Your value"</th><th class="num">"P25"</th><th class="num">"Median"</th><th class="num">"P75"</th><th>"Band"</th><th class="num">"Standing"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </section>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <section class="page report">
+            <div class="report__actions no-print">
+                <button class="button button--primary" on:click=|_| { let _ = web_sys::window().map(|w| w.print()); }>"Print or save as PDF"</button>
+            </div>
+            <Suspense fallback=|| view! { <Loading what="the report"/> }>{content}</Suspense>
+        </section>
+    }
+}
+
+async fn basics_now() -> Result<super::dashboard::Basics, ApiError> {
+    let (periods, cohorts, catalogue) = (api::periods(), api::cohorts(), api::catalogue());
+    Ok((periods.await?, cohorts.await?, catalogue.await?.metrics))
+}
+
+/// Today's date from the browser, as YYYY-MM-DD.
+fn js_date() -> String {
+    let now = web_sys::js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.get_full_year(),
+        now.get_month() + 1,
+        now.get_date()
+    )
+}
