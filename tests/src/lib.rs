@@ -156,6 +156,14 @@ impl TestApp {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
 
+    /// The value of the session cookie (`pp_session=…`), for handing the session to a browser.
+    pub fn cookie_value(session: &Session) -> &str {
+        session
+            .cookie
+            .split_once('=')
+            .map_or("", |(_, value)| value)
+    }
+
     /// Creates (and, when asked, verifies) an organisation as `admin`.
     pub async fn create_org(&self, admin: &Session, name: &str, verified: bool) -> Organisation {
         let body = json!({

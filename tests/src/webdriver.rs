@@ -213,6 +213,26 @@ impl Session {
         .await;
     }
 
+    /// Sets a cookie for the current page's origin (open a page of the origin first).
+    pub async fn add_cookie(&self, name: &str, value: &str) {
+        let cookie = json!({ "cookie": { "name": name, "value": value, "path": "/" } });
+        self.command(reqwest::Method::POST, "/cookie", Some(cookie))
+            .await;
+    }
+
+    /// Prints the page to PDF (A4, as the browser's print dialog would) and saves it.
+    pub async fn print_pdf(&self, path: &Path) -> Vec<u8> {
+        let options = json!({ "page": { "width": 21.0, "height": 29.7 }, "background": true });
+        let value = self
+            .command(reqwest::Method::POST, "/print", Some(options))
+            .await;
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().expect("base64 PDF"))
+            .expect("valid base64");
+        std::fs::write(path, &pdf).expect("write PDF");
+        pdf
+    }
+
     /// Saves a PNG of the viewport to `path`.
     pub async fn screenshot(&self, path: &Path) -> PathBuf {
         let value = self

@@ -195,8 +195,11 @@ fn test() -> Result {
                 "peerposture-tests",
                 "--test",
                 "browser",
+                "--test",
+                "dashboard",
                 "--",
                 "--ignored",
+                "--nocapture",
             ])
             .env("PEERPOSTURE_TEST_DIST", root.join("dist"))
             .env("PEERPOSTURE_TEST_CHROMEDRIVER", &browser.chromedriver)
