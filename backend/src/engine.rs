@@ -280,6 +280,15 @@ fn metric_cells(
         .collect()
 }
 
+/// The published mean: for yes/no metrics it is the share of "yes", kept to two decimals.
+fn mean(metric: &Metric, value: f64) -> f64 {
+    if metric.unit == shared::catalogue::Unit::Boolean {
+        (value * 100.0).round() / 100.0
+    } else {
+        metric.round(value)
+    }
+}
+
 fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
     let n = sorted.len();
     let at = |p: f64| metric.round(percentile(sorted, p));
@@ -291,7 +300,7 @@ fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
         p50: at(50.0),
         p75: at(75.0),
         p90: wide.then(|| at(90.0)),
-        mean: metric.round(sorted.iter().sum::<f64>() / n as f64),
+        mean: mean(metric, sorted.iter().sum::<f64>() / n as f64),
     }
 }
 

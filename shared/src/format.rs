@@ -14,6 +14,14 @@ pub fn metric_value(metric: &Metric, value: f64) -> String {
     }
 }
 
+/// A published mean as people read it: for yes/no metrics the share of "yes" ("68 % yes").
+pub fn metric_mean(metric: &Metric, mean: f64) -> String {
+    match metric.unit {
+        Unit::Boolean => format!("{:.0} % yes", mean * 100.0),
+        _ => metric_value(metric, mean),
+    }
+}
+
 /// Formats a whole number with thousands separators ("10,000"); other numbers as they are.
 pub fn group_thousands(value: f64) -> String {
     if value.fract() != 0.0 || value.abs() >= 1e15 {

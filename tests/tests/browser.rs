@@ -166,6 +166,11 @@ async fn a_member_admin_fills_in_the_form_sees_a_field_error_and_saves() {
         .type_into("input[name=password]", backend::demo::DEMO_PASSWORD)
         .await;
     browser.click("form button[type=submit]").await;
+    // Members land on their dashboard; the form is one click away.
+    browser
+        .wait_until("the dashboard", "return location.pathname === '/dashboard' && !!document.querySelector('nav a[href=\"/submit\"]');", LOAD_TIMEOUT)
+        .await;
+    browser.click("nav a[href='/submit']").await;
     browser
         .wait_until(
             "the submission form",

@@ -10,7 +10,7 @@ use shared::api::PeriodStatus;
 use shared::benchmark::{BenchmarkCell, Trend};
 use shared::catalogue::{Metric, MetricValue};
 use shared::cohort::CohortKey;
-use shared::format::metric_value;
+use shared::format::{metric_mean, metric_value};
 
 use super::dashboard::{NoReleaseYet, latest_released, load_basics, use_cohort, value_text};
 use crate::api::{self, ApiError, query_value};
@@ -131,6 +131,7 @@ fn MetricBody(
                     Some(cell) if !cell.suppressed => {
                         let (unit, own) = (unit_title.clone(), detail.own);
                         let table_cell = cell.clone();
+                        let mean_text = table_cell.mean.map_or_else(|| "—".to_owned(), |v| metric_mean(&m, v));
                         let fmt = move |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(&m, v));
                         view! {
                             <ChartCanvas id=format!("distribution-{cohort_key}") label="Published distribution of the peer group, with your value"
@@ -139,7 +140,7 @@ fn MetricBody(
                                 <thead><tr><th>"P10"</th><th>"P25"</th><th>"Median"</th><th>"P75"</th><th>"P90"</th><th>"Mean"</th><th>"Organisations"</th><th>"You"</th></tr></thead>
                                 <tbody><tr>
                                     <td>{fmt(table_cell.p10)}</td><td>{fmt(table_cell.p25)}</td><td>{fmt(table_cell.p50)}</td>
-                                    <td>{fmt(table_cell.p75)}</td><td>{fmt(table_cell.p90)}</td><td>{fmt(table_cell.mean)}</td>
+                                    <td>{fmt(table_cell.p75)}</td><td>{fmt(table_cell.p90)}</td><td>{mean_text}</td>
                                     <td>{table_cell.n_band.clone().unwrap_or_default()}</td><td>{fmt(own)}</td>
                                 </tr></tbody>
                             </table>
