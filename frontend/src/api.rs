@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ErrorBody;
@@ -57,27 +57,28 @@ impl fmt::Display for ApiError {
     }
 }
 
-async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+/// Sends a request and returns the body of a successful answer. Not generic, so the request
+/// machinery is compiled once rather than once per response type.
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<String, ApiError> {
     let request = request.map_err(|error| ApiError::Unexpected(error.to_string()))?;
     let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
-    if response.ok() {
-        return Ok(response);
-    }
     let status = response.status();
-    match response.json::<ErrorBody>().await {
+    let text = response.text().await.map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Unexpected(format!("HTTP {status}"))),
     }
 }
 
-async fn json<T: DeserializeOwned>(
-    request: Result<Request, gloo_net::Error>,
-) -> Result<T, ApiError> {
-    let response = send(request).await?;
-    response
-        .json()
-        .await
-        .map_err(|error| ApiError::Unexpected(error.to_string()))
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|error| ApiError::Unexpected(error.to_string()))
+}
+
+async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Result<T, ApiError> {
+    parse(&send(request).await?)
 }
 
 fn with_body(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
