@@ -63,7 +63,10 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<String, ApiEr
     let request = request.map_err(|error| ApiError::Unexpected(error.to_string()))?;
     let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
     let status = response.status();
-    let text = response.text().await.map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
     if (200..300).contains(&status) {
         return Ok(text);
     }
@@ -77,7 +80,9 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|error| ApiError::Unexpected(error.to_string()))
 }
 
-async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Result<T, ApiError> {
+async fn json<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, ApiError> {
     parse(&send(request).await?)
 }
 

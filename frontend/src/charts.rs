@@ -3,8 +3,8 @@
 
 use chart_js_rs::bar::Bar;
 use chart_js_rs::{
-    ChartExt, ChartOptions, ChartPlugins, ChartScale, Dataset, DatasetData, PluginLegend, Title,
-    XYDataset,
+    Animation, ChartExt, ChartOptions, ChartPlugins, ChartScale, Dataset, DatasetData,
+    PluginLegend, Title, XYDataset,
 };
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -50,6 +50,9 @@ fn options(horizontal: bool, value_axis: ChartScale, category_axis: ChartScale) 
         (category_axis, value_axis)
     };
     ChartOptions::new()
+        // Drawn at once: an executive's dashboard has no time for a grow-in animation, and a
+        // screenshot or print taken right after drawing shows the final chart.
+        .animation(Animation::new().duration(0))
         .index_axis(if horizontal { "y" } else { "x" })
         .responsive(true)
         .maintain_aspect_ratio(false)
