@@ -4,16 +4,23 @@ const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
 
-const dist = process.argv[2];
-for (const name of fs.readdirSync(dist)) {
-  if (!/\.(html|js|css|wasm|svg)$/.test(name)) continue;
-  const file = path.join(dist, name);
-  const data = fs.readFileSync(file);
-  fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
-  fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, {
-    params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
-    },
-  }));
+function compress(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      compress(file);
+      continue;
+    }
+    if (!/\.(html|js|css|wasm|svg)$/.test(entry.name)) continue;
+    const data = fs.readFileSync(file);
+    fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
+    fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+      },
+    }));
+  }
 }
+
+compress(process.argv[2]);

@@ -1,4 +1,8 @@
 //! The PeerPosture browser app: Leptos, client-side rendered, talking to `/api/v1`.
+//!
+//! Two bundles share this library: `App` (overview, benchmarks, dashboard, login), which
+//! executives load first, and `BackOffice` (submission form, team and tokens, administration,
+//! invitations). Each binary mounts one, so each wasm holds only its own pages.
 
 pub mod api;
 mod charts;
@@ -9,18 +13,24 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use components::{DemoBanner, Footer, Header, HealthResource, provide_auth};
+use components::{Bundle, DemoBanner, Footer, Header, HealthResource, provide_auth};
 use pages::{
     AcceptInvitationPage, AdminPage, DashboardPage, Home, IndustryPage, LoginPage, MethodologyPage,
     MetricDetailPage, MetricsPage, NotFound, ReportPage, SubmitPage, TeamPage,
 };
 
-/// The app shell: header, the routed page, footer.
-#[component]
-pub fn App() -> impl IntoView {
+/// Session, server health and bundle, shared by every page through context.
+fn provide_shell(bundle: Bundle) {
+    provide_context(bundle);
     provide_auth();
     let health: HealthResource = LocalResource::new(api::health);
     provide_context(health);
+}
+
+/// The main bundle.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_shell(Bundle::Main);
     view! {
         <Router>
             <Header/>
@@ -30,15 +40,32 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/metrics") view=MetricsPage/>
                     <Route path=path!("/methodology") view=MethodologyPage/>
+                    <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/dashboard") view=DashboardPage/>
                     <Route path=path!("/dashboard/metric/:key") view=MetricDetailPage/>
                     <Route path=path!("/industry") view=IndustryPage/>
                     <Route path=path!("/report") view=ReportPage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}
+
+/// The back office bundle.
+#[component]
+pub fn BackOffice() -> impl IntoView {
+    provide_shell(Bundle::BackOffice);
+    view! {
+        <Router>
+            <Header/>
+            <DemoBanner/>
+            <main id="content">
+                <Routes fallback=NotFound>
                     <Route path=path!("/submit") view=SubmitPage/>
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
                 </Routes>
             </main>
             <Footer/>

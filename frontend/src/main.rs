@@ -1,4 +1,4 @@
-//! Mounts the PeerPosture app into the page.
+//! Mounts the main app: overview, benchmarks, dashboard, login.
 
 fn main() {
     leptos::mount::mount_to_body(frontend::App);

@@ -32,6 +32,9 @@ pub struct TestApp {
 /// The index.html of the stand-in dist directory used by API tests.
 pub const TEST_INDEX_HTML: &str = "<!DOCTYPE html><title>PeerPosture test shell</title>";
 
+/// The back office bundle's index.html in the stand-in dist directory.
+pub const TEST_BACK_OFFICE_HTML: &str = "<!DOCTYPE html><title>PeerPosture back office</title>";
+
 /// The first admin every test server starts with.
 pub const ADMIN_EMAIL: &str = "admin@test.local";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
@@ -72,6 +75,9 @@ impl TestApp {
                 let dist = dir.path().join("dist");
                 std::fs::create_dir(&dist).expect("create dist");
                 std::fs::write(dist.join("index.html"), TEST_INDEX_HTML).expect("write index");
+                std::fs::create_dir(dist.join("backoffice")).expect("create dist/backoffice");
+                std::fs::write(dist.join("backoffice/index.html"), TEST_BACK_OFFICE_HTML)
+                    .expect("write back office index");
                 dist
             }
         };

@@ -93,12 +93,29 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
     std::fs::copy(&chart_js, vendor.join("chart.umd.min.js"))
         .map_err(|e| format!("cannot copy {}: {e}", chart_js.display()))?;
 
-    step("Building the frontend (trunk, release profile, wasm-opt -Oz)");
+    step("Building the frontend: main bundle (trunk, release profile, wasm-opt -Oz)");
     status(
         Command::new(&tools.trunk)
             .current_dir(root)
             .env("PATH", &tools.path)
             .args(["build", "--release", "--offline"]),
+    )?;
+    // After the main bundle: its build replaces dist/ as a whole.
+    step("Building the frontend: back office bundle into dist/backoffice/");
+    status(
+        Command::new(&tools.trunk)
+            .current_dir(root)
+            .env("PATH", &tools.path)
+            .args([
+                "build",
+                "frontend/backoffice.html",
+                "--release",
+                "--offline",
+                "--dist",
+                "dist/backoffice",
+                "--public-url",
+                "/backoffice/",
+            ]),
     )?;
 
     step("Compressing dist/ (gzip and brotli, served pre-compressed)");

@@ -1,7 +1,6 @@
 //! Who is logged in, shared by every page through context.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use shared::account::{Role, User};
 
 use crate::api;
@@ -55,7 +54,7 @@ pub fn RequireRole(roles: &'static [Role], children: ChildrenFn) -> impl IntoVie
                 <section class="page page--narrow">
                     <h1>"Please log in"</h1>
                     <p>"This page is for PeerPosture members and staff."</p>
-                    <p><A href="/login" attr:class="button button--primary">"Log in"</A></p>
+                    <p><super::Link href="/login" class="button button--primary">"Log in"</super::Link></p>
                 </section>
             }
             .into_any(),
@@ -64,7 +63,7 @@ pub fn RequireRole(roles: &'static [Role], children: ChildrenFn) -> impl IntoVie
                 <section class="page page--narrow">
                     <h1>"Not available for your role"</h1>
                     <p>{format!("You are logged in as {}, which cannot use this page.", role.label())}</p>
-                    <p><A href="/">"Go to the overview"</A></p>
+                    <p><super::Link href="/">"Go to the overview"</super::Link></p>
                 </section>
             }
             .into_any(),

@@ -1,23 +1,23 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+
 use shared::account::Role;
 
 use super::auth::use_auth;
+use super::link::{Link, use_go};
 use crate::api;
 
 /// Product name, the navigation the user's role may use, and who is logged in.
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
+    let go = use_go();
     let logout = move |_| {
-        let navigate = navigate.clone();
+        let go = go.clone();
         leptos::task::spawn_local(async move {
             // Whatever the server says, the browser forgets the session.
             let _ = api::logout().await;
             auth.user.set(None);
-            navigate("/", Default::default());
+            go("/");
         });
     };
     let role = move || auth.role();
@@ -26,25 +26,25 @@ pub fn Header() -> impl IntoView {
         <header class="site-header">
             <a class="skip-link" href="#content">"Skip to content"</a>
             <div class="site-header__inner">
-                <A href="/" attr:class="brand">
+                <Link href="/" class="brand">
                     <span class="brand__mark" aria-hidden="true">"PP"</span>
                     <span class="brand__name">"PeerPosture"</span>
-                </A>
+                </Link>
                 <nav aria-label="Main">
                     <ul class="nav">
-                        <li><A href="/" exact=true>"Overview"</A></li>
-                        <li><A href="/metrics">"Metrics"</A></li>
-                        <li><A href="/methodology">"Methodology"</A></li>
+                        <li><Link href="/" exact=true>"Overview"</Link></li>
+                        <li><Link href="/metrics">"Metrics"</Link></li>
+                        <li><Link href="/methodology">"Methodology"</Link></li>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>
-                            <li><A href="/dashboard">"Dashboard"</A></li>
-                            <li><A href="/submit">"Our data"</A></li>
+                            <li><Link href="/dashboard">"Dashboard"</Link></li>
+                            <li><Link href="/submit">"Our data"</Link></li>
                         </Show>
-                        <li><A href="/industry">"Industry"</A></li>
+                        <li><Link href="/industry">"Industry"</Link></li>
                         <Show when=is(&[Role::MemberAdmin])>
-                            <li><A href="/team">"Team & tokens"</A></li>
+                            <li><Link href="/team">"Team & tokens"</Link></li>
                         </Show>
                         <Show when=is(&[Role::Admin])>
-                            <li><A href="/admin">"Administration"</A></li>
+                            <li><Link href="/admin">"Administration"</Link></li>
                         </Show>
                     </ul>
                 </nav>
@@ -60,7 +60,7 @@ pub fn Header() -> impl IntoView {
                             <button class="button button--ghost" on:click=logout.clone()>"Log out"</button>
                         }
                         .into_any(),
-                        None => view! { <A href="/login" attr:class="button button--ghost">"Log in"</A> }.into_any(),
+                        None => view! { <Link href="/login" class="button button--ghost">"Log in"</Link> }.into_any(),
                     }}
                 </div>
             </div>

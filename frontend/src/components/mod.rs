@@ -4,10 +4,12 @@ mod auth;
 mod cohort_picker;
 mod footer;
 mod header;
+mod link;
 mod status;
 
 pub use auth::{RequireRole, provide_auth, use_auth};
 pub use cohort_picker::CohortPicker;
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
+pub use link::{Bundle, Link, use_go};
 pub use status::{ErrorNotice, FieldError, Loading};

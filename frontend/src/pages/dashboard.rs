@@ -14,7 +14,7 @@ use shared::format::metric_value;
 
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_posture};
-use crate::components::{CohortPicker, ErrorNotice, Loading, RequireRole};
+use crate::components::{CohortPicker, ErrorNotice, Link, Loading, RequireRole};
 
 /// The newest released quarter.
 pub fn latest_released(periods: &[PeriodInfo]) -> Option<Period> {
@@ -243,7 +243,7 @@ fn OverviewBody(
         {move || submitted.get().and_then(Result::ok).flatten().map(|(open, count)| view! {
             <div class="notice submission-progress" data-testid="open-progress">
                 {format!("{open} is open: {count} of {total} metrics submitted. ")}
-                <A href="/submit">"Complete your submission"</A>
+                <Link href="/submit">"Complete your submission"</Link>
             </div>
         })}
         <Transition fallback=|| view! { <Loading what="your position"/> }>{body}</Transition>

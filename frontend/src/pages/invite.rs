@@ -1,11 +1,11 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use shared::account::MIN_PASSWORD_CHARS;
 
 use super::landing;
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, Loading, use_auth};
+use crate::components::{ErrorNotice, FieldError, Loading, use_auth, use_go};
 
 /// Where an invitee sets their name and password.
 #[component]
@@ -17,7 +17,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
         async move { api::invitation(&token).await }
     });
     let auth = use_auth();
-    let navigate = use_navigate();
+    let go = use_go();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
@@ -34,7 +34,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
             });
             return;
         }
-        let navigate = navigate.clone();
+        let go = go.clone();
         leptos::task::spawn_local(async move {
             match api::accept_invitation(&token(), name.get_untracked(), password.get_untracked())
                 .await
@@ -42,7 +42,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                 Ok(user) => {
                     let to = landing(user.role);
                     auth.user.set(Some(user));
-                    navigate(to, Default::default());
+                    go(to);
                 }
                 Err(failure) => {
                     fields.set(failure.fields());

@@ -1,15 +1,14 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::landing;
 use crate::api;
-use crate::components::{HealthResource, use_auth};
+use crate::components::{HealthResource, use_auth, use_go};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
+    let go = use_go();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -25,13 +24,13 @@ pub fn LoginPage() -> impl IntoView {
         event.prevent_default();
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
+        let go = go.clone();
         leptos::task::spawn_local(async move {
             match api::login(email.get_untracked(), password.get_untracked()).await {
                 Ok(user) => {
                     let to = landing(user.role);
                     auth.user.set(Some(user));
-                    navigate(to, Default::default());
+                    go(to);
                 }
                 Err(failure) => error.set(Some(failure.to_string())),
             }

@@ -1,5 +1,5 @@
+use crate::components::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -7,7 +7,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="page page--narrow">
             <h1>"Page not found"</h1>
             <p>"There is no page at this address. It may have moved, or the link may be mistyped."</p>
-            <p><A href="/">"Go to the overview"</A></p>
+            <p><Link href="/">"Go to the overview"</Link></p>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use peerposture_tests::{TEST_INDEX_HTML, TestApp};
+use peerposture_tests::{TEST_BACK_OFFICE_HTML, TEST_INDEX_HTML, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use serde_json::Value;
@@ -148,6 +148,19 @@ async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
                 .starts_with("text/html")
         );
         assert_eq!(response.text().await.unwrap(), TEST_INDEX_HTML, "{path}");
+    }
+    // The back office bundle owns its routes; look-alikes stay with the main bundle.
+    for (path, shell) in [
+        ("/submit", TEST_BACK_OFFICE_HTML),
+        ("/admin", TEST_BACK_OFFICE_HTML),
+        ("/invite/abc", TEST_BACK_OFFICE_HTML),
+        ("/submitted", TEST_INDEX_HTML),
+        ("/dashboard/metric/mfa_coverage", TEST_INDEX_HTML),
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-cache", "{path}");
+        assert_eq!(response.text().await.unwrap(), shell, "{path}");
     }
     app.stop().await;
 }

@@ -1,0 +1,66 @@
+//! The app ships as two bundles so the dashboard loads less: the main app (overview,
+//! benchmarks, login) and the back office (submission form, team, administration,
+//! invitations). Links and navigation within a bundle stay in the browser; across bundles they
+//! load the other bundle's page.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+/// Which bundle a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    Main,
+    BackOffice,
+}
+
+/// Paths served by the back office bundle (the server routes them the same way).
+pub const BACK_OFFICE_PATHS: [&str; 4] = ["/submit", "/team", "/admin", "/invite"];
+
+pub fn bundle_of(path: &str) -> Bundle {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let back_office = BACK_OFFICE_PATHS.iter().any(|prefix| {
+        path == *prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
+    if back_office {
+        Bundle::BackOffice
+    } else {
+        Bundle::Main
+    }
+}
+
+/// The bundle this page runs in (set by `App` and `BackOffice`).
+pub fn current_bundle() -> Bundle {
+    use_context::<Bundle>().unwrap_or(Bundle::Main)
+}
+
+/// A link that stays in the browser when it can and loads the other bundle when it must.
+#[component]
+pub fn Link(
+    #[prop(into)] href: String,
+    #[prop(optional, into)] class: String,
+    #[prop(optional)] exact: bool,
+    children: Children,
+) -> impl IntoView {
+    if bundle_of(&href) == current_bundle() {
+        view! { <A href=href attr:class=class exact=exact>{children()}</A> }.into_any()
+    } else {
+        view! { <a href=href class=class rel="external">{children()}</a> }.into_any()
+    }
+}
+
+/// Navigation for event handlers, following the same rule as `Link`.
+pub fn use_go() -> impl Fn(&str) + Clone + 'static {
+    let navigate = use_navigate();
+    let here = current_bundle();
+    move |path: &str| {
+        if bundle_of(path) == here {
+            navigate(path, Default::default());
+        } else if let Some(window) = web_sys::window() {
+            let _ = window.location().set_href(path);
+        }
+    }
+}
