@@ -23,7 +23,7 @@ use pages::{
 fn provide_shell(bundle: Bundle) {
     provide_context(bundle);
     provide_auth();
-    let health: HealthResource = LocalResource::new(api::health);
+    let health: HealthResource = components::load_once(api::health);
     provide_context(health);
 }
 

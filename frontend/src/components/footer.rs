@@ -4,7 +4,7 @@ use shared::api::Health;
 use crate::api::ApiError;
 
 /// The server's health, loaded once and shared by the footer and the demo banner.
-pub type HealthResource = LocalResource<Result<Health, ApiError>>;
+pub type HealthResource = super::Loaded<Result<Health, ApiError>>;
 
 /// Server version and reachability, from `GET /api/v1/health`.
 #[component]

@@ -5,6 +5,7 @@ mod cohort_picker;
 mod footer;
 mod header;
 mod link;
+mod load;
 mod status;
 
 pub use auth::{RequireRole, provide_auth, use_auth};
@@ -12,4 +13,5 @@ pub use cohort_picker::CohortPicker;
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
 pub use link::{Bundle, Link, use_go};
+pub use load::{Loaded, load, load_once};
 pub use status::{ErrorNotice, FieldError, Loading};

@@ -14,7 +14,9 @@ use shared::format::metric_value;
 
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_posture};
-use crate::components::{CohortPicker, ErrorNotice, Link, Loading, RequireRole};
+use crate::components::{
+    CohortPicker, ErrorNotice, Link, Loaded, Loading, RequireRole, load, load_once,
+};
 
 /// The newest released quarter.
 pub fn latest_released(periods: &[PeriodInfo]) -> Option<Period> {
@@ -40,8 +42,8 @@ pub fn use_cohort() -> Memo<CohortKey> {
 /// Periods, the lattice and the catalogue: what every benchmark page needs first.
 pub type Basics = (Vec<PeriodInfo>, Vec<CohortInfo>, Vec<Metric>);
 
-pub fn load_basics() -> LocalResource<Result<Basics, ApiError>> {
-    LocalResource::new(|| async {
+pub fn load_basics() -> Loaded<Result<Basics, ApiError>> {
+    load_once(|| async {
         let (periods, cohorts, catalogue) = (api::periods(), api::cohorts(), api::catalogue());
         Ok((periods.await?, cohorts.await?, catalogue.await?.metrics))
     })
@@ -92,7 +94,7 @@ fn Overview() -> impl IntoView {
     };
     view! {
         <section class="page dashboard">
-            <Suspense fallback=|| view! { <Loading what="your dashboard"/> }>{content}</Suspense>
+            {move || content().unwrap_or_else(|| view! { <Loading what="your dashboard"/> }.into_any())}
         </section>
     }
 }
@@ -144,17 +146,17 @@ fn OverviewBody(
 ) -> impl IntoView {
     let cohort = use_cohort();
     let navigate = use_navigate();
-    let data = LocalResource::new(move || {
-        let key = cohort.get().to_string();
-        async move {
+    let data = load(
+        move || cohort.get().to_string(),
+        move |key: String| async move {
             let period = period.to_string();
             Ok::<_, ApiError>((
                 api::position(&period, &key).await?,
                 api::benchmark(&period, &key).await?,
             ))
-        }
-    });
-    let submitted = LocalResource::new(move || async move {
+        },
+    );
+    let submitted = load_once(move || async move {
         match open {
             Some(open) => api::submission(&open.to_string())
                 .await
@@ -246,7 +248,7 @@ fn OverviewBody(
                 <Link href="/submit">"Complete your submission"</Link>
             </div>
         })}
-        <Transition fallback=|| view! { <Loading what="your position"/> }>{body}</Transition>
+        {move || body().unwrap_or_else(|| view! { <Loading what="your position"/> }.into_any())}
     }
 }
 

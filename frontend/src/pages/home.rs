@@ -3,12 +3,12 @@ use leptos_router::components::A;
 use shared::api::PeriodStatus;
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, load_once};
 
 /// What PeerPosture is, and the reporting period that is open now.
 #[component]
 pub fn Home() -> impl IntoView {
-    let periods = LocalResource::new(api::periods);
+    let periods = load_once(api::periods);
     let open_period = move || {
         periods.get().map(|result| match result {
             Ok(periods) => {
@@ -44,7 +44,7 @@ pub fn Home() -> impl IntoView {
                 "another member's values."
             </p>
             <div class="hero__period">
-                <Suspense fallback=|| view! { <Loading what="reporting periods"/> }>{open_period}</Suspense>
+                {move || open_period().unwrap_or_else(|| view! { <Loading what="reporting periods"/> }.into_any())}
             </div>
             <A href="/metrics" attr:class="button">"Browse the metric catalogue"</A>
         </section>

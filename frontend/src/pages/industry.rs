@@ -13,7 +13,7 @@ use shared::format::{metric_mean, metric_value};
 
 use super::dashboard::{NoReleaseYet, load_basics, use_cohort};
 use crate::api::{self, query_value};
-use crate::components::{CohortPicker, ErrorNotice, Loading, use_auth};
+use crate::components::{CohortPicker, ErrorNotice, Loading, load, use_auth};
 
 /// The column a table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub fn IndustryPage() -> impl IntoView {
                 "Published statistics for every metric of a released quarter. Cells with too few "
                 "organisations are held back; "<A href="/methodology">"see how benchmarks are made"</A>"."
             </p>
-            <Suspense fallback=|| view! { <Loading what="the benchmarks"/> }>{content}</Suspense>
+            {move || content().unwrap_or_else(|| view! { <Loading what="the benchmarks"/> }.into_any())}
         </section>
     }
 }
@@ -74,10 +74,10 @@ fn IndustryBody(
             .unwrap_or(newest)
     });
     let sort = RwSignal::new((SortBy::Function, true));
-    let benchmark = LocalResource::new(move || {
-        let (period, cohort) = (period.get().to_string(), cohort.get().to_string());
-        async move { api::benchmark(&period, &cohort).await }
-    });
+    let benchmark = load(
+        move || (period.get().to_string(), cohort.get().to_string()),
+        |(period, cohort): (String, String)| async move { api::benchmark(&period, &cohort).await },
+    );
     let catalogue = StoredValue::new(catalogue);
     let go = move |period: Period, cohort: CohortKey| {
         navigate(
@@ -182,7 +182,7 @@ fn IndustryBody(
                 <span class="hint">"Log in to compare peer groups."</span>
             </Show>
         </div>
-        <Transition fallback=|| view! { <Loading what="the benchmarks"/> }>{table}</Transition>
+        {move || table().unwrap_or_else(|| view! { <Loading what="the benchmarks"/> }.into_any())}
     }
 }
 

@@ -4,10 +4,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::load_once;
 
 #[component]
 pub fn MethodologyPage() -> impl IntoView {
-    let policy = LocalResource::new(api::policy);
+    let policy = load_once(api::policy);
     let k = move || {
         policy
             .get()

@@ -15,7 +15,7 @@ use shared::format::{metric_mean, metric_value};
 use super::dashboard::{NoReleaseYet, latest_released, load_basics, use_cohort, value_text};
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_distribution, draw_trend};
-use crate::components::{CohortPicker, ErrorNotice, Loading, RequireRole, use_auth};
+use crate::components::{CohortPicker, ErrorNotice, Loading, RequireRole, load, use_auth};
 
 #[component]
 pub fn MetricDetailPage() -> impl IntoView {
@@ -50,7 +50,7 @@ fn MetricDetail() -> impl IntoView {
     };
     view! {
         <section class="page dashboard">
-            <Suspense fallback=|| view! { <Loading what="the metric"/> }>{content}</Suspense>
+            {move || content().unwrap_or_else(|| view! { <Loading what="the metric"/> }.into_any())}
         </section>
     }
 }
@@ -82,11 +82,11 @@ fn MetricBody(
     let navigate = use_navigate();
     let is_member = use_auth().role().is_some_and(Role::is_member);
     let key = metric.key.clone();
-    let detail = LocalResource::new({
+    let detail = load(move || cohort.get().to_string(), {
         let key = key.clone();
         let released = released.clone();
-        move || {
-            let (key, released, cohort) = (key.clone(), released.clone(), cohort.get().to_string());
+        move |cohort: String| {
+            let (key, released) = (key.clone(), released.clone());
             async move {
                 let trend = api::trend(&key, &cohort).await?;
                 let Some(latest) = latest else {
@@ -226,6 +226,6 @@ fn MetricBody(
             }/>
         </div>
         {your_value}
-        <Transition fallback=|| view! { <Loading what="the distribution"/> }>{body}</Transition>
+        {move || body().unwrap_or_else(|| view! { <Loading what="the distribution"/> }.into_any())}
     }
 }

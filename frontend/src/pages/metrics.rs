@@ -3,12 +3,12 @@ use shared::api::Catalogue;
 use shared::{CsfFunction, Metric, Unit};
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, load_once};
 
 /// The metric catalogue, grouped by NIST CSF 2.0 function.
 #[component]
 pub fn MetricsPage() -> impl IntoView {
-    let catalogue = LocalResource::new(api::catalogue);
+    let catalogue = load_once(api::catalogue);
     let content = move || {
         catalogue.get().map(|result| match result {
             Ok(catalogue) => view! { <CatalogueView catalogue/> }.into_any(),
@@ -23,7 +23,7 @@ pub fn MetricsPage() -> impl IntoView {
                 "which direction is better and the range a value must fall in. Context metrics describe "
                 "a member and are never ranked."
             </p>
-            <Suspense fallback=|| view! { <Loading what="the metric catalogue"/> }>{content}</Suspense>
+            {move || content().unwrap_or_else(|| view! { <Loading what="the metric catalogue"/> }.into_any())}
         </section>
     }
 }

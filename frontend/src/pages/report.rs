@@ -8,7 +8,7 @@ use shared::catalogue::MetricValue;
 use super::dashboard::{NoReleaseYet, latest_released, ordinal, use_cohort, value_text};
 use crate::api::{self, ApiError};
 use crate::charts::{ChartCanvas, draw_posture};
-use crate::components::{ErrorNotice, Loading, RequireRole, use_auth};
+use crate::components::{ErrorNotice, Loading, RequireRole, load, use_auth};
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -30,9 +30,9 @@ fn Report() -> impl IntoView {
         })
         .unwrap_or_default();
     let today = js_date();
-    let data = LocalResource::new(move || {
-        let cohort = cohort.get().to_string();
-        async move {
+    let data = load(
+        move || cohort.get().to_string(),
+        move |cohort: String| async move {
             let (periods, cohorts, catalogue) = basics_now().await?;
             let Some(period) = latest_released(&periods) else {
                 return Ok(None);
@@ -44,8 +44,8 @@ fn Report() -> impl IntoView {
                 .find(|c| c.key.to_string() == cohort)
                 .map_or_else(String::new, |c| c.label.clone());
             Ok::<_, ApiError>(Some((period, label, position, benchmark, catalogue)))
-        }
-    });
+        },
+    );
     let content = move || {
         data.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -100,7 +100,7 @@ fn Report() -> impl IntoView {
             <div class="report__actions no-print">
                 <button class="button button--primary" on:click=|_| { let _ = web_sys::window().map(|w| w.print()); }>"Print or save as PDF"</button>
             </div>
-            <Suspense fallback=|| view! { <Loading what="the report"/> }>{content}</Suspense>
+            {move || content().unwrap_or_else(|| view! { <Loading what="the report"/> }.into_any())}
         </section>
     }
 }
