@@ -10,7 +10,7 @@ use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 use shared::format::timestamp;
 
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, Loading, RequireRole};
+use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, load, load_once};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -45,10 +45,7 @@ fn options<T: Copy + 'static>(
 
 #[component]
 fn Organisations(version: RwSignal<u32>) -> impl IntoView {
-    let orgs = LocalResource::new(move || {
-        version.track();
-        api::orgs()
-    });
+    let orgs = load(move || version.get(), |_| api::orgs());
     let name = RwSignal::new(String::new());
     let seat_band = RwSignal::new(SeatBand::ALL[0].key().to_owned());
     let region = RwSignal::new(Region::ALL[0].key().to_owned());
@@ -156,7 +153,7 @@ fn Organisations(version: RwSignal<u32>) -> impl IntoView {
                 </div>
             </form>
             {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
-            <Transition fallback=|| view! { <Loading what="organisations"/> }>{table}</Transition>
+            {move || table().unwrap_or_else(|| view! { <Loading what="organisations"/> }.into_any())}
         </section>
     }
 }
@@ -193,7 +190,7 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
     let created = RwSignal::new(None::<InvitationCreated>);
     let fields = RwSignal::new(BTreeMap::<String, String>::new());
     let error = RwSignal::new(None::<api::ApiError>);
-    let orgs = LocalResource::new(move || async move {
+    let orgs = load_once(move || async move {
         if fixed_org.is_some() {
             Ok(Vec::new())
         } else {
@@ -278,10 +275,7 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
 #[component]
 fn Users() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let users = LocalResource::new(move || {
-        version.track();
-        api::users()
-    });
+    let users = load(move || version.get(), |_| api::users());
     let error = RwSignal::new(None::<api::ApiError>);
     let change = move |id: i64, role: Role| {
         leptos::task::spawn_local(async move {
@@ -334,7 +328,7 @@ fn Users() -> impl IntoView {
             <h2>"Users and roles"</h2>
             <p class="hint">"A role change takes effect on the user's next request and is written to the audit log."</p>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
-            <Transition fallback=|| view! { <Loading what="users"/> }>{table}</Transition>
+            {move || table().unwrap_or_else(|| view! { <Loading what="users"/> }.into_any())}
         </section>
     }
 }

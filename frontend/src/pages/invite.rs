@@ -5,16 +5,15 @@ use shared::account::MIN_PASSWORD_CHARS;
 
 use super::landing;
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, Loading, use_auth, use_go};
+use crate::components::{ErrorNotice, FieldError, Loading, load, use_auth, use_go};
 
 /// Where an invitee sets their name and password.
 #[component]
 pub fn AcceptInvitationPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let invitation = LocalResource::new(move || {
-        let token = token();
-        async move { api::invitation(&token).await }
+    let invitation = load(token, |token: String| async move {
+        api::invitation(&token).await
     });
     let auth = use_auth();
     let go = use_go();
@@ -94,7 +93,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
         <section class="page page--narrow">
             <div class="card">
                 <h1>"Accept your invitation"</h1>
-                <Suspense fallback=|| view! { <Loading what="the invitation"/> }>{content}</Suspense>
+                {move || content().unwrap_or_else(|| view! { <Loading what="the invitation"/> }.into_any())}
             </div>
         </section>
     }

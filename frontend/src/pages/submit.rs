@@ -13,7 +13,7 @@ use shared::submission::{Submission, SubmittedValue};
 use web_sys::wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, use_auth};
+use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, load, load_once, use_auth};
 
 #[component]
 pub fn SubmitPage() -> impl IntoView {
@@ -26,8 +26,8 @@ pub fn SubmitPage() -> impl IntoView {
 
 #[component]
 fn SubmitContent() -> impl IntoView {
-    let catalogue = LocalResource::new(api::catalogue);
-    let periods = LocalResource::new(api::periods);
+    let catalogue = load_once(api::catalogue);
+    let periods = load_once(api::periods);
     let content = move || {
         let catalogue = catalogue.get()?;
         let periods = periods.get()?;
@@ -45,7 +45,7 @@ fn SubmitContent() -> impl IntoView {
                 "Your organisation's metrics for a reporting period. Only your organisation ever sees "
                 "these values; benchmarks publish statistics over many organisations once a period is released."
             </p>
-            <Suspense fallback=|| view! { <Loading what="your submission"/> }>{content}</Suspense>
+            {move || content().unwrap_or_else(|| view! { <Loading what="your submission"/> }.into_any())}
         </section>
     }
 }
@@ -409,10 +409,7 @@ fn CsvUpload(
 
 #[component]
 fn History(version: RwSignal<u32>) -> impl IntoView {
-    let history = LocalResource::new(move || {
-        version.track();
-        api::history()
-    });
+    let history = load(move || version.get(), |_| api::history());
     let rows = move || {
         history.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -440,7 +437,7 @@ fn History(version: RwSignal<u32>) -> impl IntoView {
         <section class="card">
             <h2>"History"</h2>
             <p class="hint">"Every save of your organisation, newest first. Only the latest revision of a period counts."</p>
-            <Transition fallback=|| view! { <Loading what="the history"/> }>{rows}</Transition>
+            {move || rows().unwrap_or_else(|| view! { <Loading what="the history"/> }.into_any())}
         </section>
     }
 }

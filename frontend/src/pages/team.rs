@@ -6,7 +6,7 @@ use shared::account::{ApiTokenCreated, Role};
 use shared::format::timestamp;
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading, RequireRole, use_auth};
+use crate::components::{ErrorNotice, Loading, RequireRole, load, use_auth};
 use crate::pages::admin::InvitationForm;
 
 #[component]
@@ -44,10 +44,7 @@ fn TeamInvitations() -> impl IntoView {
 #[component]
 fn Tokens() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let tokens = LocalResource::new(move || {
-        version.track();
-        api::tokens()
-    });
+    let tokens = load(move || version.get(), |_| api::tokens());
     let name = RwSignal::new(String::new());
     let created = RwSignal::new(None::<ApiTokenCreated>);
     let error = RwSignal::new(None::<api::ApiError>);
@@ -121,7 +118,7 @@ fn Tokens() -> impl IntoView {
                 </div>
             })}
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
-            <Transition fallback=|| view! { <Loading what="tokens"/> }>{list}</Transition>
+            {move || list().unwrap_or_else(|| view! { <Loading what="tokens"/> }.into_any())}
         </section>
     }
 }
