@@ -268,3 +268,7 @@ pub async fn trend(metric: &str, cohort: &str) -> Result<shared::benchmark::Tren
     ))
     .await
 }
+
+pub async fn release(period: &str) -> Result<shared::benchmark::ReleaseSummary, ApiError> {
+    json(Request::post(&format!("/api/v1/periods/{period}/release")).build()).await
+}

@@ -2,7 +2,7 @@
 //!
 //! Two bundles share this library: `App` (overview, benchmarks, dashboard, login), which
 //! executives load first, and `BackOffice` (submission form, team and tokens, administration,
-//! invitations). Each binary mounts one, so each wasm holds only its own pages.
+//! releases, invitations). Each binary mounts one, so each wasm holds only its own pages.
 
 pub mod api;
 mod charts;
@@ -16,7 +16,7 @@ use leptos_router::path;
 use components::{Bundle, DemoBanner, Footer, Header, HealthResource, provide_auth};
 use pages::{
     AcceptInvitationPage, AdminPage, DashboardPage, Home, IndustryPage, LoginPage, MethodologyPage,
-    MetricDetailPage, MetricsPage, NotFound, ReportPage, SubmitPage, TeamPage,
+    MetricDetailPage, MetricsPage, NotFound, ReleasesPage, ReportPage, SubmitPage, TeamPage,
 };
 
 /// Session, server health and bundle, shared by every page through context.
@@ -66,6 +66,7 @@ pub fn BackOffice() -> impl IntoView {
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
+                    <Route path=path!("/releases") view=ReleasesPage/>
                 </Routes>
             </main>
             <Footer/>

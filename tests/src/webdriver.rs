@@ -220,6 +220,12 @@ impl Session {
             .await;
     }
 
+    /// Accepts the page's open `confirm`/`alert` dialog.
+    pub async fn accept_alert(&self) {
+        self.command(reqwest::Method::POST, "/alert/accept", Some(json!({})))
+            .await;
+    }
+
     /// Prints the page to PDF (A4, as the browser's print dialog would) and saves it.
     pub async fn print_pdf(&self, path: &Path) -> Vec<u8> {
         let options = json!({ "page": { "width": 21.0, "height": 29.7 }, "background": true });

@@ -254,3 +254,70 @@ async fn a_member_admin_fills_in_the_form_sees_a_field_error_and_saves() {
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn a_publisher_releases_the_open_quarter() {
+    let app = TestApp::spawn_with(Some(&built_dist()), true).await;
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(1280, 1000).await;
+    browser.goto(&app.url("/login")).await;
+    browser
+        .wait_until(
+            "the login form",
+            "return !!document.querySelector('input[name=email]');",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    browser
+        .type_into("input[name=email]", "publisher@demo.local")
+        .await;
+    browser
+        .type_into("input[name=password]", backend::demo::DEMO_PASSWORD)
+        .await;
+    browser.click("form button[type=submit]").await;
+    let current = backend::http::current_period();
+    let button = format!("tr[data-period='{current}'] button");
+    browser
+        .wait_until(
+            "the releases page",
+            &format!("return location.pathname === '/releases' && !!document.querySelector(\"{button}\");"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    browser.click(&button).await;
+    browser.accept_alert().await;
+    browser
+        .wait_until(
+            "the release summary",
+            "const s = document.querySelector('[data-testid=release-summary]'); return !!s && s.innerText.includes('released');",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    let summary = browser.text("[data-testid=release-summary]").await;
+    assert!(
+        summary.starts_with(&format!("{current} released:")) && summary.contains("k = 10"),
+        "{summary}"
+    );
+    let shot = browser
+        .screenshot(&test_output_dir().join("releases.png"))
+        .await;
+    println!("screenshot: {}", shot.display());
+    let periods: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/periods"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let released = periods
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["status"] == "released");
+    assert!(released, "every quarter is released now: {periods}");
+    browser.close().await;
+    app.stop().await;
+}

@@ -43,6 +43,9 @@ pub fn Header() -> impl IntoView {
                         <Show when=is(&[Role::MemberAdmin])>
                             <li><Link href="/team">"Team & tokens"</Link></li>
                         </Show>
+                        <Show when=is(&[Role::Publisher, Role::Admin])>
+                            <li><Link href="/releases">"Releases"</Link></li>
+                        </Show>
                         <Show when=is(&[Role::Admin])>
                             <li><Link href="/admin">"Administration"</Link></li>
                         </Show>

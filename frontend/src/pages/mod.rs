@@ -10,6 +10,7 @@ mod methodology;
 mod metric_detail;
 mod metrics;
 mod not_found;
+mod releases;
 mod report;
 mod submit;
 mod team;
@@ -24,6 +25,7 @@ pub use methodology::MethodologyPage;
 pub use metric_detail::MetricDetailPage;
 pub use metrics::MetricsPage;
 pub use not_found::NotFound;
+pub use releases::ReleasesPage;
 pub use report::ReportPage;
 pub use submit::SubmitPage;
 pub use team::TeamPage;
@@ -35,6 +37,6 @@ pub fn landing(role: Role) -> &'static str {
     match role {
         Role::MemberAdmin | Role::MemberViewer => "/dashboard",
         Role::Admin => "/admin",
-        Role::Publisher => "/",
+        Role::Publisher => "/releases",
     }
 }

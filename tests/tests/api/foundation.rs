@@ -153,6 +153,7 @@ async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
     for (path, shell) in [
         ("/submit", TEST_BACK_OFFICE_HTML),
         ("/admin", TEST_BACK_OFFICE_HTML),
+        ("/releases", TEST_BACK_OFFICE_HTML),
         ("/invite/abc", TEST_BACK_OFFICE_HTML),
         ("/submitted", TEST_INDEX_HTML),
         ("/dashboard/metric/mfa_coverage", TEST_INDEX_HTML),
