@@ -19,57 +19,55 @@ use pages::{
     MetricDetailPage, MetricsPage, NotFound, ReleasesPage, ReportPage, SubmitPage, TeamPage,
 };
 
-/// Session, server health and bundle, shared by every page through context.
-fn provide_shell(bundle: Bundle) {
+/// The page around the routes of either bundle: header, demo banner, footer, and the session,
+/// server health and bundle shared by every page through context.
+#[component]
+fn Shell(bundle: Bundle, children: Children) -> impl IntoView {
     provide_context(bundle);
     provide_auth();
     let health: HealthResource = components::load_once(api::health);
     provide_context(health);
+    view! {
+        <Router>
+            <Header/>
+            <DemoBanner/>
+            <main id="content">{children()}</main>
+            <Footer/>
+        </Router>
+    }
 }
 
 /// The main bundle.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_shell(Bundle::Main);
     view! {
-        <Router>
-            <Header/>
-            <DemoBanner/>
-            <main id="content">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home/>
-                    <Route path=path!("/metrics") view=MetricsPage/>
-                    <Route path=path!("/methodology") view=MethodologyPage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/dashboard") view=DashboardPage/>
-                    <Route path=path!("/dashboard/metric/:key") view=MetricDetailPage/>
-                    <Route path=path!("/industry") view=IndustryPage/>
-                    <Route path=path!("/report") view=ReportPage/>
-                </Routes>
-            </main>
-            <Footer/>
-        </Router>
+        <Shell bundle=Bundle::Main>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Home/>
+                <Route path=path!("/metrics") view=MetricsPage/>
+                <Route path=path!("/methodology") view=MethodologyPage/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/dashboard") view=DashboardPage/>
+                <Route path=path!("/dashboard/metric/:key") view=MetricDetailPage/>
+                <Route path=path!("/industry") view=IndustryPage/>
+                <Route path=path!("/report") view=ReportPage/>
+            </Routes>
+        </Shell>
     }
 }
 
 /// The back office bundle.
 #[component]
 pub fn BackOffice() -> impl IntoView {
-    provide_shell(Bundle::BackOffice);
     view! {
-        <Router>
-            <Header/>
-            <DemoBanner/>
-            <main id="content">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/submit") view=SubmitPage/>
-                    <Route path=path!("/team") view=TeamPage/>
-                    <Route path=path!("/admin") view=AdminPage/>
-                    <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
-                    <Route path=path!("/releases") view=ReleasesPage/>
-                </Routes>
-            </main>
-            <Footer/>
-        </Router>
+        <Shell bundle=Bundle::BackOffice>
+            <Routes fallback=NotFound>
+                <Route path=path!("/submit") view=SubmitPage/>
+                <Route path=path!("/team") view=TeamPage/>
+                <Route path=path!("/admin") view=AdminPage/>
+                <Route path=path!("/releases") view=ReleasesPage/>
+                <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
+            </Routes>
+        </Shell>
     }
 }

@@ -257,3 +257,39 @@ pub fn test_output_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create test output directory");
     dir
 }
+
+/// How long browser tests wait for a page to show what they expect.
+pub const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The trunk build the browser tests serve: `PEERPOSTURE_TEST_DIST`, else the workspace's dist/.
+pub fn built_dist() -> PathBuf {
+    let dist = std::env::var_os("PEERPOSTURE_TEST_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "no frontend build in {}: run `cargo xtask test`",
+        dist.display()
+    );
+    dist
+}
+
+/// Logs in through the app's login form, as a person would.
+pub async fn log_in_through_the_form(
+    app: &TestApp,
+    browser: &webdriver::Session,
+    email: &str,
+    password: &str,
+) {
+    browser.goto(&app.url("/login")).await;
+    browser
+        .wait_until(
+            "the login form",
+            "return !!document.querySelector('input[name=email]');",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    browser.type_into("input[name=email]", email).await;
+    browser.type_into("input[name=password]", password).await;
+    browser.click("form button[type=submit]").await;
+}

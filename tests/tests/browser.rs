@@ -1,27 +1,12 @@
 //! Browser tests: the real server with the real trunk build, driven in headless Chromium.
 //! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use peerposture_tests::webdriver::ChromeDriver;
-use peerposture_tests::{TestApp, test_output_dir};
+use peerposture_tests::{
+    LOAD_TIMEOUT, TestApp, built_dist, log_in_through_the_form, test_output_dir,
+};
 use shared::MetricValue;
 use shared::submission::Submission;
-
-fn built_dist() -> PathBuf {
-    let dist = std::env::var_os("PEERPOSTURE_TEST_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist")));
-    assert!(
-        dist.join("index.html").is_file(),
-        "no frontend build in {}: run `cargo xtask test`",
-        dist.display()
-    );
-    dist
-}
-
-const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[tokio::test]
 #[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
@@ -151,21 +136,13 @@ async fn a_member_admin_fills_in_the_form_sees_a_field_error_and_saves() {
     let driver = ChromeDriver::start().await;
     let browser = driver.session(1280, 1800).await;
 
-    browser.goto(&app.url("/login")).await;
-    browser
-        .wait_until(
-            "the login form",
-            "return !!document.querySelector('input[name=email]');",
-            LOAD_TIMEOUT,
-        )
-        .await;
-    browser
-        .type_into("input[name=email]", "member-admin@demo.local")
-        .await;
-    browser
-        .type_into("input[name=password]", backend::demo::DEMO_PASSWORD)
-        .await;
-    browser.click("form button[type=submit]").await;
+    log_in_through_the_form(
+        &app,
+        &browser,
+        "member-admin@demo.local",
+        backend::demo::DEMO_PASSWORD,
+    )
+    .await;
     // Members land on their dashboard; the form is one click away.
     browser
         .wait_until("the dashboard", "return location.pathname === '/dashboard' && !!document.querySelector('nav a[href=\"/submit\"]');", LOAD_TIMEOUT)
@@ -261,21 +238,13 @@ async fn a_publisher_releases_the_open_quarter() {
     let app = TestApp::spawn_with(Some(&built_dist()), true).await;
     let driver = ChromeDriver::start().await;
     let browser = driver.session(1280, 1000).await;
-    browser.goto(&app.url("/login")).await;
-    browser
-        .wait_until(
-            "the login form",
-            "return !!document.querySelector('input[name=email]');",
-            LOAD_TIMEOUT,
-        )
-        .await;
-    browser
-        .type_into("input[name=email]", "publisher@demo.local")
-        .await;
-    browser
-        .type_into("input[name=password]", backend::demo::DEMO_PASSWORD)
-        .await;
-    browser.click("form button[type=submit]").await;
+    log_in_through_the_form(
+        &app,
+        &browser,
+        "publisher@demo.local",
+        backend::demo::DEMO_PASSWORD,
+    )
+    .await;
     let current = backend::http::current_period();
     let button = format!("tr[data-period='{current}'] button");
     browser

@@ -3,29 +3,12 @@
 //! a screenshot under target/test-output/ and checks rendered numbers against the API.
 //! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use peerposture_tests::webdriver::{ChromeDriver, Session as Browser};
-use peerposture_tests::{Session, TestApp, test_output_dir};
+use peerposture_tests::{LOAD_TIMEOUT, Session, TestApp, built_dist, test_output_dir};
 use serde_json::Value;
 use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::find;
 use shared::format::metric_value;
-
-const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn built_dist() -> PathBuf {
-    let dist = std::env::var_os("PEERPOSTURE_TEST_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist")));
-    assert!(
-        dist.join("index.html").is_file(),
-        "no frontend build in {}",
-        dist.display()
-    );
-    dist
-}
 
 /// Opens `path` in a fresh browser (cold cache) already logged in as `session`.
 async fn open_logged_in(app: &TestApp, browser: &Browser, session: &Session, path: &str) {

@@ -65,66 +65,49 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// A publisher or an admin: those who release periods.
-#[derive(Debug, Clone)]
-pub struct Releaser(pub User);
-
-impl FromRequestParts<AppState> for Releaser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        match user.role {
-            Role::Publisher | Role::Admin => Ok(Releaser(user)),
-            _ => Err(forbidden("only publishers and admins release periods")),
-        }
-    }
-}
-
 fn forbidden(message: &str) -> AppError {
     AppError::Forbidden(message.to_owned())
 }
 
-/// A logged-in platform admin; 403 for every other role. Role extractors run before the body
-/// is read, so a caller without the right never learns how the body would have been judged.
-#[derive(Debug, Clone)]
-pub struct Admin(pub User);
+/// Defines an extractor for a logged-in user with one of `roles`: 401 without a session, 403
+/// for other roles. Role extractors run before the body is read, so a caller without the right
+/// never learns how the body would have been judged.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident: $($role:path)|+ => $refusal:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub User);
 
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = AppError;
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        match user.role {
-            Role::Admin => Ok(Admin(user)),
-            _ => Err(forbidden("only platform admins may do this")),
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, Self::Rejection> {
+                let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+                match user.role {
+                    $($role)|+ => Ok($name(user)),
+                    _ => Err(forbidden($refusal)),
+                }
+            }
         }
-    }
+    };
 }
 
-/// A user who may invite: an admin (anyone) or a member admin (their own organisation).
-#[derive(Debug, Clone)]
-pub struct Inviter(pub User);
+role_extractor! {
+    /// A platform admin.
+    Admin: Role::Admin => "only platform admins may do this"
+}
 
-impl FromRequestParts<AppState> for Inviter {
-    type Rejection = AppError;
+role_extractor! {
+    /// A user who may invite: an admin (anyone) or a member admin (their own organisation).
+    Inviter: Role::Admin | Role::MemberAdmin => "only admins and member admins invite"
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        match user.role {
-            Role::Admin | Role::MemberAdmin => Ok(Inviter(user)),
-            _ => Err(forbidden("only admins and member admins invite")),
-        }
-    }
+role_extractor! {
+    /// A publisher or an admin: those who release periods.
+    Releaser: Role::Publisher | Role::Admin => "only publishers and admins release periods"
 }
 
 /// A logged-in member admin and their organisation.
