@@ -47,6 +47,29 @@ async fn api_json<T: serde::de::DeserializeOwned>(
         .unwrap()
 }
 
+/// The posture table's standings as the page should show them, from the API.
+async fn expected_posture(
+    app: &TestApp,
+    member: &Session,
+    period: shared::Period,
+    cohort: &str,
+) -> Vec<String> {
+    let position: Position = api_json(
+        app,
+        member,
+        &format!("/api/v1/benchmarks/{period}/position?cohort={cohort}"),
+    )
+    .await;
+    position
+        .functions
+        .iter()
+        .map(|f| {
+            f.standing
+                .map_or_else(|| "—".to_owned(), |s| format!("{s:.0}"))
+        })
+        .collect()
+}
+
 async fn posture_table(browser: &Browser) -> Vec<String> {
     browser
         .execute(
@@ -102,20 +125,7 @@ async fn the_overview_draws_the_posture_and_matches_the_api() {
     );
 
     let period = backend::http::current_period().previous();
-    let position: Position = api_json(
-        &app,
-        &member,
-        &format!("/api/v1/benchmarks/{period}/position?cohort=all"),
-    )
-    .await;
-    let expected: Vec<String> = position
-        .functions
-        .iter()
-        .map(|f| {
-            f.standing
-                .map_or_else(|| "—".to_owned(), |s| format!("{s:.0}"))
-        })
-        .collect();
+    let expected = expected_posture(&app, &member, period, "all").await;
     assert_eq!(posture_table(&browser).await, expected);
     let progress = browser.text("[data-testid=open-progress]").await;
     assert!(
@@ -139,20 +149,7 @@ async fn the_overview_draws_the_posture_and_matches_the_api() {
         )
         .await;
     wait_for_chart(&browser, "canvas[id=\"posture-region:southeast-asia\"]").await;
-    let position: Position = api_json(
-        &app,
-        &member,
-        &format!("/api/v1/benchmarks/{period}/position?cohort=region:southeast-asia"),
-    )
-    .await;
-    let expected: Vec<String> = position
-        .functions
-        .iter()
-        .map(|f| {
-            f.standing
-                .map_or_else(|| "—".to_owned(), |s| format!("{s:.0}"))
-        })
-        .collect();
+    let expected = expected_posture(&app, &member, period, "region:southeast-asia").await;
     browser
         .wait_until(
             "the Southeast Asia table",
