@@ -10,8 +10,11 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine;
+use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Routes of the back office bundle (the frontend's `BACK_OFFICE_PATHS`).
 const BACK_OFFICE_PATHS: [&str; 5] = ["/submit", "/team", "/admin", "/releases", "/invite"];
@@ -22,9 +25,68 @@ pub fn service(dist_dir: &Path) -> Router {
         .precompressed_br()
         .precompressed_gzip()
         .fallback(shell);
+    let policy =
+        HeaderValue::from_str(&content_security_policy(dist_dir)).expect("the policy is ASCII");
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_policy))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            policy,
+        ))
+}
+
+/// The app's Content-Security-Policy: scripts only from this origin plus the inline module
+/// script trunk writes into each bundle's index.html (allowed by its hash), wasm compilation,
+/// and no eval. (chart-js-rs tries `eval` for two optional extras, a canvas background plugin
+/// and a zoom watcher; refused, the charts still draw.)
+fn content_security_policy(dist_dir: &Path) -> String {
+    let hashes: Vec<String> = ["index.html", "backoffice/index.html"]
+        .iter()
+        .filter_map(|index| std::fs::read_to_string(dist_dir.join(index)).ok())
+        .flat_map(|html| {
+            inline_scripts(&html)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .map(|script| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    for hash in &hashes {
+        script_src.push(' ');
+        script_src.push_str(hash);
+    }
+    format!(
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+         form-action 'self'"
+    )
+}
+
+/// The bodies of the `<script>` elements without a `src`.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut scripts = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let Some(tag_end) = rest[start..].find('>').map(|i| start + i + 1) else {
+            break;
+        };
+        let Some(body_end) = rest[tag_end..].find("</script>").map(|i| tag_end + i) else {
+            break;
+        };
+        if !rest[start..tag_end].contains("src=") {
+            scripts.push(&rest[tag_end..body_end]);
+        }
+        rest = &rest[body_end..];
+    }
+    scripts
 }
 
 fn is_back_office(path: &str) -> bool {
@@ -77,4 +139,16 @@ async fn cache_policy(request: Request, next: Next) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_scripts;
+
+    #[test]
+    fn finds_inline_scripts_and_skips_external_ones() {
+        let html = "<script src=\"/chart.js\"></script>\n<script type=\"module\">import init from '/a.js';</script>";
+        assert_eq!(inline_scripts(html), ["import init from '/a.js';"]);
+        assert!(inline_scripts("<p>no scripts</p>").is_empty());
+    }
 }

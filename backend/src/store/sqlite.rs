@@ -332,6 +332,10 @@ impl Store for SqliteStore {
         user_id: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
+        // Logins are rare enough to sweep expired sessions away here.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= strftime('%s', 'now')")
+            .execute(&self.pool)
+            .await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)")
             .bind(&token_hash[..])
             .bind(user_id)

@@ -277,3 +277,30 @@ async fn the_policy_states_k_and_the_count_bands() {
     assert_eq!(policy["bands"][0], "10-19");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_app_is_served_with_a_csp_that_allows_only_its_own_inline_script() {
+    let dist = tempfile::tempdir().unwrap();
+    let index = "<!DOCTYPE html><script src=\"/chart.js\"></script>\
+                 <script type=\"module\">import init from '/app.js'; await init();</script>";
+    std::fs::write(dist.path().join("index.html"), index).unwrap();
+    let app = TestApp::spawn_with(Some(dist.path()), false).await;
+    let response = app.client.get(app.url("/dashboard")).send().await.unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // The SHA-256 of exactly the inline module script, so nothing injected can run.
+    assert!(
+        csp.contains(
+            "script-src 'self' 'wasm-unsafe-eval' 'sha256-KlG4CKAhEwOaotkp3rUpdbFezrNrqW7nWrxT35mBelw='"
+        ),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains(" 'unsafe-eval'") && !csp.contains("'unsafe-inline'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
+    app.stop().await;
+}
