@@ -7,6 +7,7 @@ mod catalogue;
 mod extract;
 mod health;
 mod invitations;
+mod openapi;
 mod orgs;
 mod periods;
 mod static_files;
@@ -28,6 +29,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::store::{AuditRecord, Store};
 
+pub use openapi::described_routes;
 pub use periods::current_period;
 
 /// JSON request bodies are small; CSV uploads have their own limit.
@@ -73,6 +75,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(submissions::router())
         .merge(audit::router())
         .merge(benchmarks::router())
+        .merge(openapi::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))

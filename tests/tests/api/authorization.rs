@@ -55,6 +55,7 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/benchmarks/{period}/position", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     ("GET", "/api/v1/trends", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
     ("GET", "/api/v1/policy", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/openapi.json", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];
@@ -106,6 +107,13 @@ fn every_route_has_an_entry_in_the_authorization_table() {
         in_table,
         "routes in source vs. the authorization table"
     );
+}
+
+#[test]
+fn the_openapi_document_describes_every_route() {
+    let described: BTreeSet<(String, String)> =
+        backend::http::described_routes().into_iter().collect();
+    assert_eq!(routes_in_source(), described);
 }
 
 #[tokio::test]

@@ -304,3 +304,22 @@ async fn the_app_is_served_with_a_csp_that_allows_only_its_own_inline_script() {
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served() {
+    let app = TestApp::spawn().await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let put = &document["paths"]["/api/v1/submissions/{period}"]["put"];
+    assert_eq!(put["parameters"][0]["name"], "period");
+    assert_eq!(put["security"][1]["token"], serde_json::json!([]));
+    app.stop().await;
+}
