@@ -14,7 +14,6 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Routes of the back office bundle (the frontend's `BACK_OFFICE_PATHS`).
 const BACK_OFFICE_PATHS: [&str; 5] = ["/submit", "/team", "/admin", "/releases", "/invite"];
@@ -25,49 +24,55 @@ pub fn service(dist_dir: &Path) -> Router {
         .precompressed_br()
         .precompressed_gzip()
         .fallback(shell);
-    let policy =
-        HeaderValue::from_str(&content_security_policy(dist_dir)).expect("the policy is ASCII");
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_policy))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            policy,
+        .layer(middleware::from_fn_with_state(
+            dist_dir.to_owned(),
+            content_security_policy,
         ))
 }
 
-/// The app's Content-Security-Policy: scripts only from this origin plus the inline module
-/// script trunk writes into each bundle's index.html (allowed by its hash), wasm compilation,
-/// and no eval. (chart-js-rs tries `eval` for two optional extras, a canvas background plugin
-/// and a zoom watcher; refused, the charts still draw.)
-fn content_security_policy(dist_dir: &Path) -> String {
-    let hashes: Vec<String> = ["index.html", "backoffice/index.html"]
-        .iter()
-        .filter_map(|index| std::fs::read_to_string(dist_dir.join(index)).ok())
-        .flat_map(|html| {
-            inline_scripts(&html)
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .map(|script| {
-            let digest = Sha256::digest(script.as_bytes());
-            format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            )
-        })
-        .collect();
-    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
-    for hash in &hashes {
-        script_src.push(' ');
-        script_src.push_str(hash);
+/// Sets the Content-Security-Policy of app pages: scripts only from this origin plus the inline
+/// module script trunk writes into the bundle's index.html (allowed by its hash), wasm
+/// compilation, and no eval. The hash is taken from the file as it is now, so a rebuilt
+/// frontend works without a restart. (chart-js-rs tries `eval` for two optional extras, a
+/// canvas background plugin and a zoom watcher; refused, the charts still draw.)
+async fn content_security_policy(
+    State(dist_dir): State<PathBuf>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let index = if is_back_office(request.uri().path()) {
+        dist_dir.join("backoffice/index.html")
+    } else {
+        dist_dir.join("index.html")
+    };
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !is_html {
+        return response;
     }
-    format!(
+    let html = tokio::fs::read_to_string(&index).await.unwrap_or_default();
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    for script in inline_scripts(&html) {
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script));
+        script_src.push_str(&format!(" 'sha256-{digest}'"));
+    }
+    let policy = format!(
         "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
          form-action 'self'"
-    )
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 /// The bodies of the `<script>` elements without a `src`.

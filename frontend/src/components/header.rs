@@ -32,7 +32,11 @@ pub fn Header() -> impl IntoView {
                 </Link>
                 <nav aria-label="Main">
                     <ul class="nav">
-                        <li><Link href="/" exact=true>"Overview"</Link></li>
+                        // Logged-in users reach the overview through the brand; the room goes to
+                        // their own pages.
+                        <Show when=move || role().is_none()>
+                            <li><Link href="/" exact=true>"Overview"</Link></li>
+                        </Show>
                         <li><Link href="/metrics">"Metrics"</Link></li>
                         <li><Link href="/methodology">"Methodology"</Link></li>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>

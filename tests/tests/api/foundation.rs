@@ -302,6 +302,27 @@ async fn the_app_is_served_with_a_csp_that_allows_only_its_own_inline_script() {
         "{csp}"
     );
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
+    // A rebuilt frontend is allowed at once, without restarting the server.
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<script>console.log(1)</script>",
+    )
+    .unwrap();
+    let rebuilt = app.client.get(app.url("/")).send().await.unwrap();
+    let csp = rebuilt.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(!csp.contains("KlG4CKAh"), "{csp}");
+    let json = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        json.headers().get("content-security-policy").is_none(),
+        "API answers need none"
+    );
     app.stop().await;
 }
 
