@@ -1,7 +1,5 @@
 //! `GET /api/v1/periods`: quarters with submissions or a release, plus the current quarter.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -17,10 +15,7 @@ pub fn router() -> Router<AppState> {
 
 /// The quarter that contains now (UTC).
 pub fn current_period() -> Period {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    Period::containing_unix_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
+    Period::containing_unix_seconds(crate::auth::now_unix())
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
