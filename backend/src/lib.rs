@@ -62,6 +62,10 @@ pub async fn serve(
         benchmarks: Arc::default(),
     };
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tracing::info!(
+        "PeerPosture is listening on http://{}",
+        listener.local_addr()?
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

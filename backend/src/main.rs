@@ -42,8 +42,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", config.bind))?;
-    let address = listener.local_addr()?;
-    tracing::info!("PeerPosture is listening on http://{address}");
     backend::serve(config, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
