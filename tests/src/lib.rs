@@ -293,3 +293,54 @@ pub async fn log_in_through_the_form(
     browser.type_into("input[name=password]", password).await;
     browser.click("form button[type=submit]").await;
 }
+
+/// A server with two verified organisations: A with a member admin and a viewer, B with a
+/// member admin.
+#[derive(Debug)]
+pub struct TwoOrganisations {
+    pub app: TestApp,
+    pub admin: Session,
+    pub manager_a: Session,
+    pub viewer_a: Session,
+    pub manager_b: Session,
+}
+
+impl TwoOrganisations {
+    pub async fn spawn() -> Self {
+        let app = TestApp::spawn().await;
+        let admin = app.admin().await;
+        let org_a = app.create_org(&admin, "Org A", true).await;
+        let org_b = app.create_org(&admin, "Org B", true).await;
+        let manager_a = app
+            .invite(
+                &admin,
+                "manager@a.example",
+                Role::MemberAdmin,
+                Some(org_a.id),
+            )
+            .await;
+        let viewer_a = app
+            .invite(
+                &admin,
+                "viewer@a.example",
+                Role::MemberViewer,
+                Some(org_a.id),
+            )
+            .await;
+        let manager_b = app
+            .invite(
+                &admin,
+                "manager@b.example",
+                Role::MemberAdmin,
+                Some(org_b.id),
+            )
+            .await;
+        Self {
+            app,
+            admin,
+            manager_a,
+            viewer_a,
+            manager_b,
+        }
+    }
+}

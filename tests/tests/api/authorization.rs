@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use peerposture_tests::{Session, TestApp};
+use peerposture_tests::{Session, TwoOrganisations};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use shared::account::Role;
@@ -118,34 +118,13 @@ fn the_openapi_document_describes_every_route() {
 
 #[tokio::test]
 async fn every_route_allows_exactly_the_callers_in_the_table() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let org_a = app.create_org(&admin, "Org A", true).await;
-    let org_b = app.create_org(&admin, "Org B", true).await;
-    let viewer_a = app
-        .invite(
-            &admin,
-            "viewer@a.example",
-            Role::MemberViewer,
-            Some(org_a.id),
-        )
-        .await;
-    let manager_a = app
-        .invite(
-            &admin,
-            "manager@a.example",
-            Role::MemberAdmin,
-            Some(org_a.id),
-        )
-        .await;
-    let manager_b = app
-        .invite(
-            &admin,
-            "manager@b.example",
-            Role::MemberAdmin,
-            Some(org_b.id),
-        )
-        .await;
+    let TwoOrganisations {
+        app,
+        admin,
+        manager_a,
+        viewer_a,
+        manager_b,
+    } = TwoOrganisations::spawn().await;
     let publisher = app
         .invite(&admin, "pub@industry.example", Role::Publisher, None)
         .await;

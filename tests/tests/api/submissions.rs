@@ -1,58 +1,12 @@
 //! Submissions: validation, durability of what is acknowledged, idempotency, CSV, isolation
 //! between organisations, and released periods.
 
-use peerposture_tests::{Session, TestApp};
+use peerposture_tests::{Session, TestApp, TwoOrganisations};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::account::Role;
 use shared::submission::{RevisionInfo, Submission};
 use shared::{ErrorBody, ErrorCode, MetricValue};
-
-struct Members {
-    app: TestApp,
-    admin: Session,
-    manager_a: Session,
-    viewer_a: Session,
-    manager_b: Session,
-}
-
-async fn members() -> Members {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let org_a = app.create_org(&admin, "Org A", true).await;
-    let org_b = app.create_org(&admin, "Org B", true).await;
-    let manager_a = app
-        .invite(
-            &admin,
-            "manager@a.example",
-            Role::MemberAdmin,
-            Some(org_a.id),
-        )
-        .await;
-    let viewer_a = app
-        .invite(
-            &admin,
-            "viewer@a.example",
-            Role::MemberViewer,
-            Some(org_a.id),
-        )
-        .await;
-    let manager_b = app
-        .invite(
-            &admin,
-            "manager@b.example",
-            Role::MemberAdmin,
-            Some(org_b.id),
-        )
-        .await;
-    Members {
-        app,
-        admin,
-        manager_a,
-        viewer_a,
-        manager_b,
-    }
-}
 
 fn period() -> String {
     backend::http::current_period().to_string()
@@ -79,12 +33,12 @@ async fn get(app: &TestApp, session: &Session) -> reqwest::Response {
 
 #[tokio::test]
 async fn a_member_admin_saves_values_and_members_read_them_back() {
-    let Members {
+    let TwoOrganisations {
         app,
         manager_a,
         viewer_a,
         ..
-    } = members().await;
+    } = TwoOrganisations::spawn().await;
     let response = put(
         &app,
         &manager_a,
@@ -143,7 +97,7 @@ async fn a_member_admin_saves_values_and_members_read_them_back() {
 
 #[tokio::test]
 async fn invalid_values_get_one_message_per_metric_and_nothing_is_saved() {
-    let Members { app, manager_a, .. } = members().await;
+    let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let response = put(
         &app,
         &manager_a,
@@ -177,7 +131,7 @@ async fn invalid_values_get_one_message_per_metric_and_nothing_is_saved() {
 
 #[tokio::test]
 async fn malformed_and_future_periods_are_refused_with_422() {
-    let Members { app, manager_a, .. } = members().await;
+    let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let next = backend::http::current_period().next();
     for period in ["2026-Q5", "26-Q1", "latest", &next.to_string()] {
         let response = manager_a
@@ -203,7 +157,7 @@ async fn malformed_and_future_periods_are_refused_with_422() {
 
 #[tokio::test]
 async fn a_released_period_refuses_submissions_with_409() {
-    let Members { app, manager_a, .. } = members().await;
+    let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let previous = backend::http::current_period().previous().to_string();
     let url = app.url(&format!("/api/v1/submissions/{previous}"));
     let first = manager_a
@@ -258,7 +212,7 @@ async fn a_released_period_refuses_submissions_with_409() {
 
 #[tokio::test]
 async fn a_retried_idempotent_put_writes_once() {
-    let Members { app, manager_a, .. } = members().await;
+    let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let url = app.url(&format!("/api/v1/submissions/{}", period()));
     let send = |value: f64| {
         manager_a
@@ -289,7 +243,7 @@ async fn a_retried_idempotent_put_writes_once() {
 
 #[tokio::test]
 async fn a_csv_upload_saves_all_rows_or_none() {
-    let Members { app, manager_a, .. } = members().await;
+    let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let url = app.url(&format!("/api/v1/submissions/{}/csv", period()));
     let upload = |body: &'static str, content_type: &'static str| {
         manager_a
@@ -348,13 +302,13 @@ async fn a_csv_upload_saves_all_rows_or_none() {
 
 #[tokio::test]
 async fn no_other_organisation_or_role_can_read_a_members_values() {
-    let Members {
+    let TwoOrganisations {
         app,
         admin,
         manager_a,
         viewer_a,
         manager_b,
-    } = members().await;
+    } = TwoOrganisations::spawn().await;
     put(
         &app,
         &manager_a,
