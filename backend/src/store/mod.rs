@@ -13,6 +13,7 @@ use shared::account::{
 };
 use shared::benchmark::BenchmarkCell;
 use shared::cohort::CohortKey;
+use shared::standard::{Standard, StandardDraft};
 use shared::submission::RevisionInfo;
 
 use crate::engine::{EngineOrg, ReleaseResult};
@@ -255,6 +256,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         metric: &str,
         cohort: CohortKey,
     ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError>;
+
+    // Standards.
+    /// Creates a draft; as the next version of `draft.supersedes` when set (which must be
+    /// published: `Conflict` otherwise).
+    async fn create_standard(
+        &self,
+        draft: &StandardDraft,
+        created_by: i64,
+    ) -> Result<Standard, StoreError>;
+    /// Replaces a draft's content; `Conflict` once published; `None` when there is no such standard.
+    async fn update_standard(
+        &self,
+        id: i64,
+        draft: &StandardDraft,
+    ) -> Result<Option<Standard>, StoreError>;
+    /// Publishes a draft and marks the version it supersedes as superseded, atomically.
+    async fn publish_standard(&self, id: i64) -> Result<Option<Standard>, StoreError>;
+    async fn standard(&self, id: i64) -> Result<Option<Standard>, StoreError>;
+    /// Newest first; drafts only when asked.
+    async fn standards(&self, include_drafts: bool) -> Result<Vec<Standard>, StoreError>;
 
     // Audit log.
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;

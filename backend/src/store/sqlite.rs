@@ -851,6 +851,40 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn create_standard(
+        &self,
+        draft: &shared::standard::StandardDraft,
+        created_by: i64,
+    ) -> Result<shared::standard::Standard, StoreError> {
+        self.create_standard_row(draft, created_by).await
+    }
+
+    async fn update_standard(
+        &self,
+        id: i64,
+        draft: &shared::standard::StandardDraft,
+    ) -> Result<Option<shared::standard::Standard>, StoreError> {
+        self.update_standard_row(id, draft).await
+    }
+
+    async fn publish_standard(
+        &self,
+        id: i64,
+    ) -> Result<Option<shared::standard::Standard>, StoreError> {
+        self.publish_standard_row(id).await
+    }
+
+    async fn standard(&self, id: i64) -> Result<Option<shared::standard::Standard>, StoreError> {
+        self.standard_row(id).await
+    }
+
+    async fn standards(
+        &self,
+        include_drafts: bool,
+    ) -> Result<Vec<shared::standard::Standard>, StoreError> {
+        self.standard_rows(include_drafts).await
+    }
+
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)")
             .bind(&record.actor)
@@ -1029,4 +1063,184 @@ async fn insert_user(
         .fetch_one(&mut *connection)
         .await?;
     user_from_row(row)
+}
+
+const STANDARD_COLUMNS: &str =
+    "id, name, version, status, requirements, change_log, supersedes, published_at";
+
+type StandardRow = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+);
+
+fn standard_from_row(row: StandardRow) -> Result<shared::standard::Standard, StoreError> {
+    use shared::standard::{Standard, StandardStatus};
+    let (id, name, version, status, requirements, change_log, supersedes, published_at) = row;
+    let status = match status.as_str() {
+        "draft" => StandardStatus::Draft,
+        "published" => StandardStatus::Published,
+        "superseded" => StandardStatus::Superseded,
+        other => return Err(corrupt("standard status", other)),
+    };
+    let requirements = serde_json::from_str(&requirements)
+        .map_err(|e| StoreError::Corrupt(format!("requirements of standard #{id}: {e}")))?;
+    Ok(Standard {
+        id,
+        name,
+        version,
+        status,
+        requirements,
+        change_log,
+        supersedes,
+        published_at,
+    })
+}
+
+fn requirements_json(draft: &shared::standard::StandardDraft) -> Result<String, StoreError> {
+    serde_json::to_string(&draft.requirements)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode requirements: {e}")))
+}
+
+impl SqliteStore {
+    /// The `(status, version)` of a standard.
+    async fn standard_state(
+        connection: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT status, version FROM standards WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *connection)
+                .await?,
+        )
+    }
+
+    pub(super) async fn create_standard_row(
+        &self,
+        draft: &shared::standard::StandardDraft,
+        created_by: i64,
+    ) -> Result<shared::standard::Standard, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version = match draft.supersedes {
+            None => 1,
+            Some(previous) => match Self::standard_state(&mut tx, previous).await? {
+                Some((status, version)) if status == "published" => version + 1,
+                _ => {
+                    return Err(StoreError::Conflict(format!(
+                        "standard #{previous} is not a published standard to supersede"
+                    )));
+                }
+            },
+        };
+        let row: StandardRow = sqlx::query_as(&format!(
+            "INSERT INTO standards (name, version, status, requirements, change_log, supersedes, created_by) \
+             VALUES (?, ?, 'draft', ?, ?, ?, ?) RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(draft.name.trim())
+        .bind(version)
+        .bind(requirements_json(draft)?)
+        .bind(&draft.change_log)
+        .bind(draft.supersedes)
+        .bind(created_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        standard_from_row(row)
+    }
+
+    pub(super) async fn update_standard_row(
+        &self,
+        id: i64,
+        draft: &shared::standard::StandardDraft,
+    ) -> Result<Option<shared::standard::Standard>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match Self::standard_state(&mut tx, id).await? {
+            None => return Ok(None),
+            Some((status, _)) if status != "draft" => {
+                return Err(StoreError::Conflict(format!(
+                    "standard #{id} is {status}: published versions never change; create a new version"
+                )));
+            }
+            Some(_) => {}
+        }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET name = ?, requirements = ?, change_log = ? WHERE id = ? \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(draft.name.trim())
+        .bind(requirements_json(draft)?)
+        .bind(&draft.change_log)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        standard_from_row(row).map(Some)
+    }
+
+    pub(super) async fn publish_standard_row(
+        &self,
+        id: i64,
+    ) -> Result<Option<shared::standard::Standard>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match Self::standard_state(&mut tx, id).await? {
+            None => return Ok(None),
+            Some((status, _)) if status != "draft" => {
+                return Err(StoreError::Conflict(format!(
+                    "standard #{id} is already {status}"
+                )));
+            }
+            Some(_) => {}
+        }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET status = 'published', \
+             published_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let standard = standard_from_row(row)?;
+        if let Some(previous) = standard.supersedes {
+            sqlx::query(
+                "UPDATE standards SET status = 'superseded' WHERE id = ? AND status = 'published'",
+            )
+            .bind(previous)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(standard))
+    }
+
+    pub(super) async fn standard_row(
+        &self,
+        id: i64,
+    ) -> Result<Option<shared::standard::Standard>, StoreError> {
+        let row: Option<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(standard_from_row).transpose()
+    }
+
+    pub(super) async fn standard_rows(
+        &self,
+        include_drafts: bool,
+    ) -> Result<Vec<shared::standard::Standard>, StoreError> {
+        let rows: Vec<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE ? OR status != 'draft' ORDER BY id DESC"
+        ))
+        .bind(include_drafts)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(standard_from_row).collect()
+    }
 }

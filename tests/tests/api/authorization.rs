@@ -56,6 +56,11 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/trends", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
     ("GET", "/api/v1/policy", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/openapi.json", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/standards", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("POST", "/api/v1/standards", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    ("GET", "/api/v1/standards/{id}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("PUT", "/api/v1/standards/{id}", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    ("POST", "/api/v1/standards/{id}/publish", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];

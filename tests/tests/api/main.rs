@@ -6,4 +6,5 @@ mod authorization;
 mod benchmarks;
 mod demo;
 mod foundation;
+mod standards;
 mod submissions;

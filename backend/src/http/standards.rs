@@ -1,0 +1,116 @@
+//! Industry standards: `/api/v1/standards`. Publishers (and admins) write drafts and publish
+//! them; anyone reads published versions. Published versions never change.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::account::Role;
+use shared::standard::{Standard, StandardDraft, StandardStatus, validate_draft};
+
+use super::AppState;
+use super::extract::{ApiJson, Releaser, session_user};
+use crate::error::{AppError, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/standards", get(list).post(create))
+        .route("/v1/standards/{id}", get(read).put(update))
+        .route("/v1/standards/{id}/publish", post(publish))
+}
+
+/// Publishers and admins see drafts; everyone else only what is published.
+async fn sees_drafts(state: &AppState, headers: &HeaderMap) -> Result<bool> {
+    Ok(session_user(state, headers)
+        .await?
+        .is_some_and(|user| matches!(user.role, Role::Publisher | Role::Admin)))
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("no standard #{id}"))
+}
+
+async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<Standard>>> {
+    let include_drafts = sees_drafts(&state, &headers).await?;
+    Ok(Json(state.store.standards(include_drafts).await?))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Standard>> {
+    let standard = state
+        .store
+        .standard(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    // A draft is as good as absent for those who may not see drafts.
+    if standard.status == StandardStatus::Draft && !sees_drafts(&state, &headers).await? {
+        return Err(not_found(id));
+    }
+    Ok(Json(standard))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Releaser(user): Releaser,
+    ApiJson(draft): ApiJson<StandardDraft>,
+) -> Result<(StatusCode, Json<Standard>)> {
+    validate_draft(&draft).map_err(AppError::validation)?;
+    let standard = state.store.create_standard(&draft, user.id).await?;
+    let target = format!(
+        "standard #{} ({} v{})",
+        standard.id, standard.name, standard.version
+    );
+    state
+        .audit(&user.email, "standard_created", &target, "draft")
+        .await;
+    Ok((StatusCode::CREATED, Json(standard)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Releaser(_): Releaser,
+    Path(id): Path<i64>,
+    ApiJson(draft): ApiJson<StandardDraft>,
+) -> Result<Json<Standard>> {
+    validate_draft(&draft).map_err(AppError::validation)?;
+    let current = state
+        .store
+        .standard(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if draft.supersedes != current.supersedes {
+        return Err(AppError::invalid(
+            "supersedes",
+            "a draft cannot change which version it follows",
+        ));
+    }
+    let standard = state
+        .store
+        .update_standard(id, &draft)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(Json(standard))
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    Releaser(user): Releaser,
+    Path(id): Path<i64>,
+) -> Result<Json<Standard>> {
+    let standard = state
+        .store
+        .publish_standard(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let target = format!(
+        "standard #{} ({} v{})",
+        standard.id, standard.name, standard.version
+    );
+    state
+        .audit(&user.email, "standard_published", &target, "")
+        .await;
+    Ok(Json(standard))
+}

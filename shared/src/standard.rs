@@ -1,0 +1,250 @@
+//! Industry standards: versioned sets of requirements on metrics ("MFA coverage ≥ 95 %"),
+//! published by industry groups. A standard is a draft until published; a published version
+//! never changes; a new version supersedes it with a change log.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{self, Direction, MetricValue, Unit};
+
+/// How a member's value is compared with the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Comparison {
+    #[serde(rename = "gte")]
+    AtLeast,
+    #[serde(rename = "lte")]
+    AtMost,
+    #[serde(rename = "eq")]
+    Equals,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => "≥",
+            Comparison::AtMost => "≤",
+            Comparison::Equals => "=",
+        }
+    }
+
+    /// Whether `value` meets `threshold` under this comparison.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::AtLeast => value >= threshold,
+            Comparison::AtMost => value <= threshold,
+            Comparison::Equals => value == threshold,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Baseline,
+    Advanced,
+}
+
+/// One requirement of a standard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub metric: String,
+    pub comparison: Comparison,
+    pub threshold: MetricValue,
+    pub tier: Tier,
+    pub rationale: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// `POST /api/v1/standards` and `PUT /api/v1/standards/{id}`: a draft's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardDraft {
+    pub name: String,
+    pub requirements: Vec<Requirement>,
+    /// What changed since the version this one supersedes (empty for a first version).
+    #[serde(default)]
+    pub change_log: String,
+    /// The published standard this draft is the next version of.
+    #[serde(default)]
+    pub supersedes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StandardStatus {
+    Draft,
+    Published,
+    Superseded,
+}
+
+/// A standard as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standard {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+    pub status: StandardStatus,
+    pub requirements: Vec<Requirement>,
+    pub change_log: String,
+    pub supersedes: Option<i64>,
+    pub published_at: Option<String>,
+}
+
+/// Checks a draft; the messages are keyed by field (`name`, `requirements[2].threshold`, …).
+pub fn validate_draft(draft: &StandardDraft) -> Result<(), BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    if !(3..=120).contains(&draft.name.trim().chars().count()) {
+        errors.insert("name".to_owned(), "must be 3 to 120 characters".to_owned());
+    }
+    if draft.requirements.is_empty() {
+        errors.insert(
+            "requirements".to_owned(),
+            "add at least one requirement".to_owned(),
+        );
+    }
+    if draft.change_log.chars().count() > 4000 {
+        errors.insert(
+            "change_log".to_owned(),
+            "must be at most 4,000 characters".to_owned(),
+        );
+    }
+    let mut seen = Vec::new();
+    for (index, requirement) in draft.requirements.iter().enumerate() {
+        let field = |name: &str| format!("requirements[{index}].{name}");
+        let Some(metric) = catalogue::find(&requirement.metric) else {
+            errors.insert(field("metric"), "unknown metric".to_owned());
+            continue;
+        };
+        if metric.direction == Direction::Context {
+            errors.insert(
+                field("metric"),
+                "context metrics describe members and set no requirement".to_owned(),
+            );
+        }
+        if metric.unit == Unit::Boolean && requirement.comparison != Comparison::Equals {
+            errors.insert(field("comparison"), "yes/no metrics take `eq`".to_owned());
+        }
+        if let Err(error) = metric.validate(requirement.threshold) {
+            errors.insert(field("threshold"), error.to_string());
+        }
+        if !(1..=2000).contains(&requirement.rationale.trim().chars().count()) {
+            errors.insert(
+                field("rationale"),
+                "must be 1 to 2,000 characters".to_owned(),
+            );
+        }
+        if seen.contains(&(requirement.metric.as_str(), requirement.tier)) {
+            errors.insert(
+                field("metric"),
+                "this metric already has a requirement of this tier".to_owned(),
+            );
+        }
+        seen.push((requirement.metric.as_str(), requirement.tier));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requirement(metric: &str, comparison: Comparison, threshold: MetricValue) -> Requirement {
+        Requirement {
+            metric: metric.to_owned(),
+            comparison,
+            threshold,
+            tier: Tier::Baseline,
+            rationale: "Because attackers phish agents daily.".to_owned(),
+            references: vec!["PCI DSS v4.0 8.4".to_owned()],
+        }
+    }
+
+    fn draft(requirements: Vec<Requirement>) -> StandardDraft {
+        StandardDraft {
+            name: "BPO Security Baseline 2027".to_owned(),
+            requirements,
+            change_log: String::new(),
+            supersedes: None,
+        }
+    }
+
+    #[test]
+    fn a_sensible_draft_passes() {
+        let ok = draft(vec![
+            requirement(
+                "mfa_coverage",
+                Comparison::AtLeast,
+                MetricValue::Number(95.0),
+            ),
+            requirement(
+                "critical_patch_days",
+                Comparison::AtMost,
+                MetricValue::Number(14.0),
+            ),
+            requirement(
+                "pci_attestation_current",
+                Comparison::Equals,
+                MetricValue::Bool(true),
+            ),
+        ]);
+        assert_eq!(validate_draft(&ok), Ok(()));
+    }
+
+    #[test]
+    fn bad_requirements_are_named_by_position() {
+        let bad = draft(vec![
+            requirement("nope", Comparison::AtLeast, MetricValue::Number(1.0)),
+            requirement(
+                "mfa_coverage",
+                Comparison::AtLeast,
+                MetricValue::Number(120.0),
+            ),
+            requirement(
+                "pci_attestation_current",
+                Comparison::AtLeast,
+                MetricValue::Bool(true),
+            ),
+            requirement("wfh_share", Comparison::AtMost, MetricValue::Number(50.0)),
+            requirement(
+                "mfa_coverage",
+                Comparison::AtLeast,
+                MetricValue::Number(90.0),
+            ),
+        ]);
+        let errors = validate_draft(&bad).unwrap_err();
+        assert_eq!(errors["requirements[0].metric"], "unknown metric");
+        assert_eq!(
+            errors["requirements[1].threshold"],
+            "must be between 0 and 100 %"
+        );
+        assert_eq!(
+            errors["requirements[2].comparison"],
+            "yes/no metrics take `eq`"
+        );
+        assert!(errors.contains_key("requirements[3].metric"));
+        assert!(errors["requirements[4].metric"].contains("already has a requirement"));
+        assert!(
+            validate_draft(&draft(vec![]))
+                .unwrap_err()
+                .contains_key("requirements")
+        );
+    }
+
+    #[test]
+    fn comparisons_hold_as_written() {
+        assert!(Comparison::AtLeast.holds(95.0, 95.0) && !Comparison::AtLeast.holds(94.9, 95.0));
+        assert!(Comparison::AtMost.holds(14.0, 14.0) && !Comparison::AtMost.holds(14.5, 14.0));
+        assert!(Comparison::Equals.holds(1.0, 1.0) && !Comparison::Equals.holds(0.0, 1.0));
+        assert_eq!(
+            serde_json::to_string(&Comparison::AtLeast).unwrap(),
+            r#""gte""#
+        );
+    }
+}
