@@ -304,6 +304,61 @@ fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
     }
 }
 
+/// The share of organisations meeting one requirement of a standard in one cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareCell {
+    pub cohort: CohortKey,
+    /// Index of the requirement in the standard.
+    pub requirement: usize,
+    pub outcome: ShareOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShareOutcome {
+    Published { n_band: String, share_percent: f64 },
+    Suppressed(SuppressionReason),
+}
+
+/// Shares meeting each requirement, per cohort. A share rests on exactly the contributors of
+/// the metric's cell, so it is held back whenever that cell is (k, complement and partition
+/// rules alike); otherwise it is published as a whole percent with the cell's count band.
+pub fn compliance_shares(
+    orgs: &[EngineOrg],
+    cells: &[Cell],
+    requirements: &[shared::standard::Requirement],
+    k: usize,
+) -> Vec<ShareCell> {
+    let mut shares = Vec::new();
+    for (index, requirement) in requirements.iter().enumerate() {
+        let Some(metric) = CATALOGUE.iter().position(|m| m.key == requirement.metric) else {
+            continue;
+        };
+        for cell in cells.iter().filter(|cell| cell.metric == metric) {
+            let outcome = match &cell.outcome {
+                CellOutcome::Suppressed(reason) => ShareOutcome::Suppressed(*reason),
+                CellOutcome::Published(_) => {
+                    let values: Vec<f64> = orgs
+                        .iter()
+                        .filter(|org| org.attributes.in_cohort(cell.cohort))
+                        .filter_map(|org| org.values[metric])
+                        .collect();
+                    let meeting = values.iter().filter(|&&v| requirement.assess(v).0).count();
+                    ShareOutcome::Published {
+                        n_band: n_band(values.len(), k),
+                        share_percent: (100.0 * meeting as f64 / values.len() as f64).round(),
+                    }
+                }
+            };
+            shares.push(ShareCell {
+                cohort: cell.cohort,
+                requirement: index,
+                outcome,
+            });
+        }
+    }
+    shares
+}
+
 /// Where `value` falls among a published cell's percentiles: the band ("P50–P75", "below
 /// P10") and an approximate percentile, interpolated linearly between the published points.
 /// Below the lowest or above the highest published percentile the estimate is the midpoint
@@ -566,6 +621,54 @@ mod tests {
             .find(|c| c.cohort == CohortKey::Region(Region::Europe) && c.metric == 0)
             .unwrap();
         assert_eq!(europe.outcome, all.outcome);
+    }
+
+    #[test]
+    fn compliance_shares_follow_the_metric_cells_suppression() {
+        let org = |region: Region, mfa: f64| EngineOrg {
+            attributes: Attributes {
+                seat_band: SeatBand::Lt250,
+                region,
+                verticals: vec![Vertical::Travel],
+                delivery: Delivery::Onshore,
+                wfh_band: WfhBand::None,
+            },
+            values: CATALOGUE
+                .iter()
+                .map(|m| (m.key == "mfa_coverage").then_some(mfa))
+                .collect(),
+        };
+        let mut orgs: Vec<EngineOrg> = (0..12)
+            .map(|i| org(Region::Latam, if i < 9 { 97.0 } else { 80.0 }))
+            .collect();
+        orgs.push(org(Region::Europe, 99.0));
+        let release = compute(&orgs, 10);
+        let requirement = shared::standard::Requirement {
+            metric: "mfa_coverage".to_owned(),
+            comparison: shared::standard::Comparison::AtLeast,
+            threshold: shared::MetricValue::Number(95.0),
+            tier: shared::standard::Tier::Baseline,
+            rationale: "r".to_owned(),
+            references: vec![],
+        };
+        let shares = compliance_shares(&orgs, &release.cells, &[requirement], 10);
+        let outcome = |cohort| &shares.iter().find(|s| s.cohort == cohort).unwrap().outcome;
+        // 10 of 13 meet the bar.
+        assert_eq!(
+            outcome(CohortKey::All),
+            &ShareOutcome::Published {
+                n_band: "10-19".to_owned(),
+                share_percent: 77.0
+            }
+        );
+        assert_eq!(
+            outcome(CohortKey::Region(Region::Europe)),
+            &ShareOutcome::Suppressed(SuppressionReason::TooFew)
+        );
+        assert_eq!(
+            outcome(CohortKey::Region(Region::Latam)),
+            &ShareOutcome::Suppressed(SuppressionReason::Complement)
+        );
     }
 
     #[test]

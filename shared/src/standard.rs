@@ -248,3 +248,92 @@ mod tests {
         );
     }
 }
+
+/// The published share of organisations meeting a requirement in a cohort; same shape when
+/// held back under the anonymity policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareMeeting {
+    pub suppressed: bool,
+    pub reason: Option<crate::benchmark::SuppressionReason>,
+    /// Organisations with a value for the metric, as a band.
+    pub n_band: Option<String>,
+    /// Percent of them meeting the requirement.
+    pub share: Option<f64>,
+}
+
+/// One requirement as it applies to a member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequirementCompliance {
+    pub requirement: Requirement,
+    /// The member's value; null when not submitted.
+    pub value: Option<MetricValue>,
+    /// Null when the member did not submit the metric.
+    pub met: Option<bool>,
+    /// How far the value is from the threshold when missed ("+7" points of MFA coverage).
+    pub gap: Option<f64>,
+    pub industry: ShareMeeting,
+    pub cohort: ShareMeeting,
+}
+
+/// `GET /api/v1/standards/{id}/compliance?period=&cohort=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compliance {
+    pub standard_id: i64,
+    pub period: crate::period::Period,
+    pub cohort: crate::cohort::CohortKey,
+    pub requirements: Vec<RequirementCompliance>,
+}
+
+impl Requirement {
+    /// The threshold as a stored number (yes = 1, no = 0).
+    pub fn threshold_number(&self) -> f64 {
+        match self.threshold {
+            MetricValue::Number(n) => n,
+            MetricValue::Bool(yes) => f64::from(u8::from(yes)),
+        }
+    }
+
+    /// Whether `value` meets the requirement, and by how much it falls short when it does not.
+    pub fn assess(&self, value: f64) -> (bool, Option<f64>) {
+        let threshold = self.threshold_number();
+        let met = self.comparison.holds(value, threshold);
+        let gap = match (met, self.comparison) {
+            (true, _) | (false, Comparison::Equals) => None,
+            (false, Comparison::AtLeast) => Some(threshold - value),
+            (false, Comparison::AtMost) => Some(value - threshold),
+        };
+        (met, gap)
+    }
+}
+
+#[cfg(test)]
+mod assess_tests {
+    use super::*;
+
+    #[test]
+    fn a_miss_states_the_gap_to_the_threshold() {
+        let at_least = Requirement {
+            metric: "mfa_coverage".to_owned(),
+            comparison: Comparison::AtLeast,
+            threshold: MetricValue::Number(95.0),
+            tier: Tier::Baseline,
+            rationale: "r".to_owned(),
+            references: vec![],
+        };
+        assert_eq!(at_least.assess(88.0), (false, Some(7.0)));
+        assert_eq!(at_least.assess(96.0), (true, None));
+        let at_most = Requirement {
+            comparison: Comparison::AtMost,
+            threshold: MetricValue::Number(14.0),
+            ..at_least.clone()
+        };
+        assert_eq!(at_most.assess(20.0), (false, Some(6.0)));
+        let yes = Requirement {
+            comparison: Comparison::Equals,
+            threshold: MetricValue::Bool(true),
+            ..at_least
+        };
+        assert_eq!(yes.assess(0.0), (false, None));
+        assert_eq!(yes.assess(1.0), (true, None));
+    }
+}

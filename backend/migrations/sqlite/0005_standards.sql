@@ -18,3 +18,17 @@ WHEN OLD.status != 'draft'
 BEGIN
     SELECT RAISE(ABORT, 'published standards are immutable');
 END;
+
+-- Share of organisations meeting each requirement of a published standard, per released period
+-- and cohort, computed once under the anonymity policy (at release, or when a standard is
+-- published after the period's release: the period's data are frozen, so the result is the same).
+CREATE TABLE standard_shares (
+    period      TEXT NOT NULL REFERENCES releases (period),
+    standard_id INTEGER NOT NULL REFERENCES standards (id),
+    requirement INTEGER NOT NULL,
+    cohort      TEXT NOT NULL,
+    n_band      TEXT,
+    reason      TEXT,
+    share       REAL,
+    PRIMARY KEY (period, standard_id, requirement, cohort)
+) STRICT, WITHOUT ROWID;

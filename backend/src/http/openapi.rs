@@ -54,6 +54,7 @@ const ROUTES: &[(&str, &str, u16, Access, &str)] = &[
     ("get", "/v1/standards/{id}", 200, Access::Anyone, "A standard (drafts for publishers, admins)"),
     ("put", "/v1/standards/{id}", 200, Access::Session, "Replace a draft (publisher, admin)"),
     ("post", "/v1/standards/{id}/publish", 200, Access::Session, "Publish a draft (publisher, admin)"),
+    ("get", "/v1/standards/{id}/compliance", 200, Access::SessionOrToken, "Own compliance and shares meeting each requirement"),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -1,15 +1,21 @@
 //! Industry standards: `/api/v1/standards`. Publishers (and admins) write drafts and publish
 //! them; anyone reads published versions. Published versions never change.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
 use shared::account::Role;
-use shared::standard::{Standard, StandardDraft, StandardStatus, validate_draft};
+use shared::cohort::CohortKey;
+use shared::standard::{
+    Compliance, RequirementCompliance, ShareMeeting, Standard, StandardDraft, StandardStatus,
+    validate_draft,
+};
+use shared::submission::stored_value;
 
 use super::AppState;
-use super::extract::{ApiJson, Releaser, session_user};
+use super::extract::{ApiJson, Reader, Releaser, session_user};
 use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
@@ -17,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/standards", get(list).post(create))
         .route("/v1/standards/{id}", get(read).put(update))
         .route("/v1/standards/{id}/publish", post(publish))
+        .route("/v1/standards/{id}/compliance", get(compliance))
 }
 
 /// Publishers and admins see drafts; everyone else only what is published.
@@ -113,4 +120,88 @@ async fn publish(
         .audit(&user.email, "standard_published", &target, "")
         .await;
     Ok(Json(standard))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComplianceQuery {
+    period: String,
+    cohort: Option<String>,
+}
+
+/// A member's compliance with a published standard in a released period: each requirement met
+/// or missed (with the gap), and the published shares meeting it in the industry and a cohort.
+async fn compliance(
+    State(state): State<AppState>,
+    reader: Reader,
+    Path(id): Path<i64>,
+    Query(query): Query<ComplianceQuery>,
+) -> Result<Json<Compliance>> {
+    let period: shared::Period =
+        query
+            .period
+            .parse()
+            .map_err(|e: shared::period::PeriodParseError| {
+                AppError::invalid("period", e.to_string())
+            })?;
+    let cohort: CohortKey = query.cohort.as_deref().unwrap_or("all").parse().map_err(
+        |e: shared::cohort::CohortParseError| AppError::invalid("cohort", e.to_string()),
+    )?;
+    let standard = state
+        .store
+        .standard(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if standard.status == StandardStatus::Draft {
+        return Err(not_found(id));
+    }
+    if !state.store.period_released(period).await? {
+        return Err(AppError::NotFound(format!("{period} is not released yet")));
+    }
+    let own = state
+        .store
+        .submission(reader.org_id, period)
+        .await?
+        .map(|s| s.values)
+        .unwrap_or_default();
+    let industry = state
+        .store
+        .standard_shares(period, id, CohortKey::All)
+        .await?;
+    let peers = state.store.standard_shares(period, id, cohort).await?;
+    let share = |shares: &[(usize, ShareMeeting)], index: usize| {
+        shares
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, s)| s.clone())
+            .unwrap_or(ShareMeeting {
+                suppressed: true,
+                reason: None,
+                n_band: None,
+                share: None,
+            })
+    };
+    let requirements = standard
+        .requirements
+        .iter()
+        .enumerate()
+        .map(|(index, requirement)| {
+            let value = own.get(&requirement.metric).copied();
+            let assessed = value.map(|v| requirement.assess(v));
+            RequirementCompliance {
+                requirement: requirement.clone(),
+                value: value.map(|v| stored_value(&requirement.metric, v)),
+                met: assessed.map(|(met, _)| met),
+                gap: assessed.and_then(|(_, gap)| gap),
+                industry: share(&industry, index),
+                cohort: share(&peers, index),
+            }
+        })
+        .collect();
+    Ok(Json(Compliance {
+        standard_id: id,
+        period,
+        cohort,
+        requirements,
+    }))
 }

@@ -276,6 +276,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn standard(&self, id: i64) -> Result<Option<Standard>, StoreError>;
     /// Newest first; drafts only when asked.
     async fn standards(&self, include_drafts: bool) -> Result<Vec<Standard>, StoreError>;
+    /// Stored shares meeting each requirement (by index) in a cohort of a released period;
+    /// empty when the period is not released or the standard not published.
+    async fn standard_shares(
+        &self,
+        period: Period,
+        standard_id: i64,
+        cohort: CohortKey,
+    ) -> Result<Vec<(usize, shared::standard::ShareMeeting)>, StoreError>;
 
     // Audit log.
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;

@@ -707,9 +707,12 @@ impl Store for SqliteStore {
 
         let inputs = release_inputs(&mut tx, &period_text).await?;
         let threshold = k as usize;
-        let result = tokio::task::spawn_blocking(move || compute(&inputs, threshold))
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("the release computation failed: {e}")))?;
+        let (inputs, result) = tokio::task::spawn_blocking(move || {
+            let result = compute(&inputs, threshold);
+            (inputs, result)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the release computation failed: {e}")))?;
 
         sqlx::query("INSERT INTO releases (period, policy, k, released_at) VALUES (?, ?, ?, ?)")
             .bind(&period_text)
@@ -757,6 +760,23 @@ impl Store for SqliteStore {
                     .bind(None::<f64>),
             };
             query.execute(&mut *tx).await?;
+        }
+        let published: Vec<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published'"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in published {
+            let standard = standard_from_row(row)?;
+            insert_shares(
+                &mut tx,
+                &period_text,
+                &standard,
+                &inputs,
+                &result,
+                threshold,
+            )
+            .await?;
         }
         tx.commit().await?;
         let record = ReleaseRecord {
@@ -883,6 +903,48 @@ impl Store for SqliteStore {
         include_drafts: bool,
     ) -> Result<Vec<shared::standard::Standard>, StoreError> {
         self.standard_rows(include_drafts).await
+    }
+
+    async fn standard_shares(
+        &self,
+        period: Period,
+        standard_id: i64,
+        cohort: CohortKey,
+    ) -> Result<Vec<(usize, shared::standard::ShareMeeting)>, StoreError> {
+        let rows: Vec<(i64, Option<String>, Option<String>, Option<f64>)> = sqlx::query_as(
+            "SELECT requirement, n_band, reason, share FROM standard_shares \
+             WHERE period = ? AND standard_id = ? AND cohort = ? ORDER BY requirement",
+        )
+        .bind(period.to_string())
+        .bind(standard_id)
+        .bind(cohort.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(requirement, n_band, reason, share)| {
+                // The same columns as a benchmark cell: read them the same way.
+                let cell = cell_from_row((
+                    String::new(),
+                    n_band,
+                    reason,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    share,
+                ))?;
+                let index = usize::try_from(requirement)
+                    .map_err(|_| corrupt("requirement", &requirement.to_string()))?;
+                let meeting = shared::standard::ShareMeeting {
+                    suppressed: cell.suppressed,
+                    reason: cell.reason,
+                    n_band: cell.n_band,
+                    share: cell.mean,
+                };
+                Ok((index, meeting))
+            })
+            .collect()
     }
 
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
@@ -1107,6 +1169,42 @@ fn requirements_json(draft: &shared::standard::StandardDraft) -> Result<String, 
         .map_err(|e| StoreError::Corrupt(format!("cannot encode requirements: {e}")))
 }
 
+/// Computes and stores the shares meeting each requirement of `standard` for one period.
+async fn insert_shares(
+    connection: &mut SqliteConnection,
+    period: &str,
+    standard: &shared::standard::Standard,
+    inputs: &[EngineOrg],
+    result: &ReleaseResult,
+    k: usize,
+) -> Result<(), StoreError> {
+    use crate::engine::ShareOutcome;
+    let shares = crate::engine::compliance_shares(inputs, &result.cells, &standard.requirements, k);
+    for share in shares {
+        let (n_band, reason, value) = match &share.outcome {
+            ShareOutcome::Published {
+                n_band,
+                share_percent,
+            } => (Some(n_band.as_str()), None, Some(*share_percent)),
+            ShareOutcome::Suppressed(reason) => (None, Some(reason_key(*reason)), None),
+        };
+        sqlx::query(
+            "INSERT INTO standard_shares (period, standard_id, requirement, cohort, n_band, reason, share) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(period)
+        .bind(standard.id)
+        .bind(share.requirement as i64)
+        .bind(share.cohort.to_string())
+        .bind(n_band)
+        .bind(reason)
+        .bind(value)
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// The `(status, version)` of a standard.
     async fn standard_state(
@@ -1206,6 +1304,18 @@ impl SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         let standard = standard_from_row(row)?;
+        // Periods released before this standard existed get its shares now, from their frozen
+        // data and under the k they were released with.
+        let releases: Vec<(String, i64)> =
+            sqlx::query_as("SELECT period, k FROM releases ORDER BY period")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (period, k) in releases {
+            let inputs = release_inputs(&mut tx, &period).await?;
+            let k = usize::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
+            let result = crate::engine::compute(&inputs, k);
+            insert_shares(&mut tx, &period, &standard, &inputs, &result, k).await?;
+        }
         if let Some(previous) = standard.supersedes {
             sqlx::query(
                 "UPDATE standards SET status = 'superseded' WHERE id = ? AND status = 'published'",

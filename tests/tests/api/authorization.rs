@@ -61,6 +61,7 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/standards/{id}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("PUT", "/api/v1/standards/{id}", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
     ("POST", "/api/v1/standards/{id}/publish", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    ("GET", "/api/v1/standards/{id}/compliance", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];

@@ -4,8 +4,10 @@ use peerposture_tests::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::ErrorBody;
+use shared::MetricValue;
 use shared::account::Role;
-use shared::standard::{Standard, StandardStatus};
+use shared::standard::{Compliance, Standard, StandardStatus};
+use shared::submission::Submission;
 
 fn baseline(name: &str, mfa: f64) -> Value {
     json!({
@@ -83,7 +85,7 @@ async fn a_standard_goes_from_draft_to_published_and_then_never_changes() {
     assert!(published.published_at.is_some());
     assert_eq!(
         published.requirements[0].threshold,
-        shared::MetricValue::Number(96.0)
+        MetricValue::Number(96.0)
     );
 
     // Published means frozen: no edit, no second publish.
@@ -190,7 +192,7 @@ async fn a_new_version_supersedes_the_published_one_with_a_change_log() {
     assert_eq!(all[0].change_log, "MFA coverage raised from 90 % to 95 %.");
     assert_eq!(
         all[1].requirements[0].threshold,
-        shared::MetricValue::Number(90.0),
+        MetricValue::Number(90.0),
         "the old version is kept as it was"
     );
     app.stop().await;
@@ -266,5 +268,156 @@ async fn the_database_itself_refuses_to_change_a_published_standard() {
             .to_string()
             .contains("published standards are immutable")
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() {
+    let app = TestApp::spawn_demo().await;
+    let password = backend::demo::DEMO_PASSWORD;
+    let publisher = app.login("publisher@demo.local", password).await;
+    let member = app.login("member-admin@demo.local", password).await;
+    let standard: Standard = publisher
+        .client
+        .post(app.url("/api/v1/standards"))
+        .json(&baseline("Baseline", 95.0))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Published after seven quarters were released: their shares are computed now.
+    publisher
+        .client
+        .post(app.url(&format!("/api/v1/standards/{}/publish", standard.id)))
+        .send()
+        .await
+        .unwrap();
+
+    let period = backend::http::current_period().previous();
+    let url = |cohort: &str| {
+        app.url(&format!(
+            "/api/v1/standards/{}/compliance?period={period}&cohort={}",
+            standard.id,
+            cohort.replace('+', "%2B")
+        ))
+    };
+    let compliance: Compliance = member
+        .client
+        .get(url("region:southeast-asia"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let own: Submission = member
+        .client
+        .get(app.url(&format!("/api/v1/submissions/{period}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mfa = &compliance.requirements[0];
+    let MetricValue::Number(value) = own.values["mfa_coverage"] else {
+        panic!("a number")
+    };
+    assert_eq!(mfa.value, Some(MetricValue::Number(value)));
+    assert_eq!(mfa.met, Some(value >= 95.0));
+    if value < 95.0 {
+        assert!((mfa.gap.unwrap() - (95.0 - value)).abs() < 1e-9);
+    }
+
+    // The industry share equals a count over verified organisations' latest values.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.database_path.display()))
+        .await
+        .unwrap();
+    let (meeting, total): (i64, i64) = sqlx::query_as(
+        "SELECT SUM(v.value >= 95.0), COUNT(*) FROM submission_values v \
+         JOIN submissions s ON s.id = v.submission_id JOIN organisations o ON o.id = s.org_id \
+         WHERE v.metric = 'mfa_coverage' AND s.period = ?1 AND o.verified_at IS NOT NULL \
+           AND s.revision = (SELECT MAX(revision) FROM submissions WHERE org_id = s.org_id AND period = ?1)",
+    )
+    .bind(period.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let expected = (100.0 * meeting as f64 / total as f64).round();
+    assert_eq!(mfa.industry.share, Some(expected));
+    assert!(!mfa.industry.suppressed && mfa.industry.n_band.is_some());
+
+    // A share is held back exactly where the metric's benchmark cell is.
+    for cohort in ["size:20k+", "region:africa-me", "wfh:0"] {
+        let compliance: Compliance = member
+            .client
+            .get(url(cohort))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let cell: Value = member
+            .client
+            .get(app.url(&format!(
+                "/api/v1/benchmarks/{period}?cohort={}",
+                cohort.replace('+', "%2B")
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let cell = cell["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["metric"] == "mfa_coverage")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            compliance.requirements[0].cohort.suppressed,
+            cell["suppressed"] == true,
+            "{cohort}"
+        );
+        assert_eq!(
+            compliance.requirements[0].cohort.n_band,
+            cell["n_band"].as_str().map(str::to_owned),
+            "{cohort}"
+        );
+    }
+
+    // A quarter released after the standard was published gets its shares at release.
+    let current = backend::http::current_period();
+    let released = publisher
+        .client
+        .post(app.url(&format!("/api/v1/periods/{current}/release")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status(), StatusCode::OK);
+    let now: Compliance = member
+        .client
+        .get(app.url(&format!(
+            "/api/v1/standards/{}/compliance?period={current}",
+            standard.id
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        now.requirements.iter().any(|r| !r.industry.suppressed),
+        "{now:?}"
+    );
+    // Publishers and admins never see a member's compliance.
+    let refused = publisher.client.get(url("all")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     app.stop().await;
 }
