@@ -876,7 +876,32 @@ impl Store for SqliteStore {
         draft: &shared::standard::StandardDraft,
         created_by: i64,
     ) -> Result<shared::standard::Standard, StoreError> {
-        self.create_standard_row(draft, created_by).await
+        let mut tx = self.pool.begin().await?;
+        let version = match draft.supersedes {
+            None => 1,
+            Some(previous) => match Self::standard_state(&mut tx, previous).await? {
+                Some((status, version)) if status == "published" => version + 1,
+                _ => {
+                    return Err(StoreError::Conflict(format!(
+                        "standard #{previous} is not a published standard to supersede"
+                    )));
+                }
+            },
+        };
+        let row: StandardRow = sqlx::query_as(&format!(
+            "INSERT INTO standards (name, version, status, requirements, change_log, supersedes, created_by) \
+             VALUES (?, ?, 'draft', ?, ?, ?, ?) RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(draft.name.trim())
+        .bind(version)
+        .bind(requirements_json(draft)?)
+        .bind(&draft.change_log)
+        .bind(draft.supersedes)
+        .bind(created_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        standard_from_row(row)
     }
 
     async fn update_standard(
@@ -884,25 +909,98 @@ impl Store for SqliteStore {
         id: i64,
         draft: &shared::standard::StandardDraft,
     ) -> Result<Option<shared::standard::Standard>, StoreError> {
-        self.update_standard_row(id, draft).await
+        let mut tx = self.pool.begin().await?;
+        match Self::standard_state(&mut tx, id).await? {
+            None => return Ok(None),
+            Some((status, _)) if status != "draft" => {
+                return Err(StoreError::Conflict(format!(
+                    "standard #{id} is {status}: published versions never change; create a new version"
+                )));
+            }
+            Some(_) => {}
+        }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET name = ?, requirements = ?, change_log = ? WHERE id = ? \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(draft.name.trim())
+        .bind(requirements_json(draft)?)
+        .bind(&draft.change_log)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        standard_from_row(row).map(Some)
     }
 
     async fn publish_standard(
         &self,
         id: i64,
     ) -> Result<Option<shared::standard::Standard>, StoreError> {
-        self.publish_standard_row(id).await
+        let mut tx = self.pool.begin().await?;
+        match Self::standard_state(&mut tx, id).await? {
+            None => return Ok(None),
+            Some((status, _)) if status != "draft" => {
+                return Err(StoreError::Conflict(format!(
+                    "standard #{id} is already {status}"
+                )));
+            }
+            Some(_) => {}
+        }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET status = 'published', \
+             published_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let standard = standard_from_row(row)?;
+        // Periods released before this standard existed get its shares now, from their frozen
+        // data and under the k they were released with.
+        let releases: Vec<(String, i64)> =
+            sqlx::query_as("SELECT period, k FROM releases ORDER BY period")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (period, k) in releases {
+            let inputs = release_inputs(&mut tx, &period).await?;
+            let k = usize::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
+            let result = crate::engine::compute(&inputs, k);
+            insert_shares(&mut tx, &period, &standard, &inputs, &result, k).await?;
+        }
+        if let Some(previous) = standard.supersedes {
+            sqlx::query(
+                "UPDATE standards SET status = 'superseded' WHERE id = ? AND status = 'published'",
+            )
+            .bind(previous)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(standard))
     }
 
     async fn standard(&self, id: i64) -> Result<Option<shared::standard::Standard>, StoreError> {
-        self.standard_row(id).await
+        let row: Option<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(standard_from_row).transpose()
     }
 
     async fn standards(
         &self,
         include_drafts: bool,
     ) -> Result<Vec<shared::standard::Standard>, StoreError> {
-        self.standard_rows(include_drafts).await
+        let rows: Vec<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE ? OR status != 'draft' ORDER BY id DESC"
+        ))
+        .bind(include_drafts)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(standard_from_row).collect()
     }
 
     async fn standard_shares(
@@ -1217,140 +1315,5 @@ impl SqliteStore {
                 .fetch_optional(&mut *connection)
                 .await?,
         )
-    }
-
-    pub(super) async fn create_standard_row(
-        &self,
-        draft: &shared::standard::StandardDraft,
-        created_by: i64,
-    ) -> Result<shared::standard::Standard, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let version = match draft.supersedes {
-            None => 1,
-            Some(previous) => match Self::standard_state(&mut tx, previous).await? {
-                Some((status, version)) if status == "published" => version + 1,
-                _ => {
-                    return Err(StoreError::Conflict(format!(
-                        "standard #{previous} is not a published standard to supersede"
-                    )));
-                }
-            },
-        };
-        let row: StandardRow = sqlx::query_as(&format!(
-            "INSERT INTO standards (name, version, status, requirements, change_log, supersedes, created_by) \
-             VALUES (?, ?, 'draft', ?, ?, ?, ?) RETURNING {STANDARD_COLUMNS}"
-        ))
-        .bind(draft.name.trim())
-        .bind(version)
-        .bind(requirements_json(draft)?)
-        .bind(&draft.change_log)
-        .bind(draft.supersedes)
-        .bind(created_by)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        standard_from_row(row)
-    }
-
-    pub(super) async fn update_standard_row(
-        &self,
-        id: i64,
-        draft: &shared::standard::StandardDraft,
-    ) -> Result<Option<shared::standard::Standard>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        match Self::standard_state(&mut tx, id).await? {
-            None => return Ok(None),
-            Some((status, _)) if status != "draft" => {
-                return Err(StoreError::Conflict(format!(
-                    "standard #{id} is {status}: published versions never change; create a new version"
-                )));
-            }
-            Some(_) => {}
-        }
-        let row: StandardRow = sqlx::query_as(&format!(
-            "UPDATE standards SET name = ?, requirements = ?, change_log = ? WHERE id = ? \
-             RETURNING {STANDARD_COLUMNS}"
-        ))
-        .bind(draft.name.trim())
-        .bind(requirements_json(draft)?)
-        .bind(&draft.change_log)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        standard_from_row(row).map(Some)
-    }
-
-    pub(super) async fn publish_standard_row(
-        &self,
-        id: i64,
-    ) -> Result<Option<shared::standard::Standard>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        match Self::standard_state(&mut tx, id).await? {
-            None => return Ok(None),
-            Some((status, _)) if status != "draft" => {
-                return Err(StoreError::Conflict(format!(
-                    "standard #{id} is already {status}"
-                )));
-            }
-            Some(_) => {}
-        }
-        let row: StandardRow = sqlx::query_as(&format!(
-            "UPDATE standards SET status = 'published', \
-             published_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? \
-             RETURNING {STANDARD_COLUMNS}"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let standard = standard_from_row(row)?;
-        // Periods released before this standard existed get its shares now, from their frozen
-        // data and under the k they were released with.
-        let releases: Vec<(String, i64)> =
-            sqlx::query_as("SELECT period, k FROM releases ORDER BY period")
-                .fetch_all(&mut *tx)
-                .await?;
-        for (period, k) in releases {
-            let inputs = release_inputs(&mut tx, &period).await?;
-            let k = usize::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
-            let result = crate::engine::compute(&inputs, k);
-            insert_shares(&mut tx, &period, &standard, &inputs, &result, k).await?;
-        }
-        if let Some(previous) = standard.supersedes {
-            sqlx::query(
-                "UPDATE standards SET status = 'superseded' WHERE id = ? AND status = 'published'",
-            )
-            .bind(previous)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Some(standard))
-    }
-
-    pub(super) async fn standard_row(
-        &self,
-        id: i64,
-    ) -> Result<Option<shared::standard::Standard>, StoreError> {
-        let row: Option<StandardRow> = sqlx::query_as(&format!(
-            "SELECT {STANDARD_COLUMNS} FROM standards WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(standard_from_row).transpose()
-    }
-
-    pub(super) async fn standard_rows(
-        &self,
-        include_drafts: bool,
-    ) -> Result<Vec<shared::standard::Standard>, StoreError> {
-        let rows: Vec<StandardRow> = sqlx::query_as(&format!(
-            "SELECT {STANDARD_COLUMNS} FROM standards WHERE ? OR status != 'draft' ORDER BY id DESC"
-        ))
-        .bind(include_drafts)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(standard_from_row).collect()
     }
 }
