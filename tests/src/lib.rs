@@ -41,6 +41,28 @@ pub const ADMIN_PASSWORD: &str = "admin-password-123";
 /// The password test users set when accepting invitations.
 pub const USER_PASSWORD: &str = "member-password-123";
 
+/// Shorthands for the requests tests make, which either answer or fail the test.
+pub trait Fetch {
+    /// Sends the request and returns the response.
+    fn sent(self) -> impl std::future::Future<Output = reqwest::Response>;
+    /// Sends the request and decodes the JSON answer.
+    fn fetch<T: serde::de::DeserializeOwned>(self) -> impl std::future::Future<Output = T>;
+}
+
+impl Fetch for reqwest::RequestBuilder {
+    async fn sent(self) -> reqwest::Response {
+        self.send().await.expect("the server answers")
+    }
+
+    async fn fetch<T: serde::de::DeserializeOwned>(self) -> T {
+        self.sent()
+            .await
+            .json()
+            .await
+            .expect("a JSON answer of the expected shape")
+    }
+}
+
 /// A logged-in browser session: every request carries its cookie.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -128,9 +150,8 @@ impl TestApp {
             .client
             .post(self.url("/api/v1/auth/login"))
             .json(&json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), 200, "login of {email}");
         Self::session_from(response).await
     }
@@ -180,9 +201,8 @@ impl TestApp {
             .client
             .post(self.url("/api/v1/orgs"))
             .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), 201, "create organisation {name}");
         let org: Organisation = response.json().await.unwrap();
         if !verified {
@@ -191,9 +211,8 @@ impl TestApp {
         let response = admin
             .client
             .post(self.url(&format!("/api/v1/orgs/{}/verify", org.id)))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
@@ -210,9 +229,8 @@ impl TestApp {
             .client
             .post(self.url("/api/v1/invitations"))
             .json(&json!({ "email": email, "role": role, "org_id": org_id }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), 201, "invite {email}");
         let created: Value = response.json().await.unwrap();
         let token = created["token"].as_str().unwrap();
@@ -220,9 +238,8 @@ impl TestApp {
             .client
             .post(self.url(&format!("/api/v1/invitations/{token}/accept")))
             .json(&json!({ "name": format!("User {email}"), "password": USER_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), 200, "accept invitation of {email}");
         Self::session_from(response).await
     }

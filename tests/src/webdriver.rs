@@ -239,6 +239,12 @@ impl Session {
         pdf
     }
 
+    /// Saves a PNG of the viewport as `name` under target/test-output/ and says where.
+    pub async fn save_screenshot(&self, name: &str) {
+        let path = self.screenshot(&crate::test_output_dir().join(name)).await;
+        println!("screenshot: {}", path.display());
+    }
+
     /// Saves a PNG of the viewport to `path`.
     pub async fn screenshot(&self, path: &Path) -> PathBuf {
         let value = self

@@ -2,9 +2,7 @@
 //! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
 
 use peerposture_tests::webdriver::ChromeDriver;
-use peerposture_tests::{
-    LOAD_TIMEOUT, TestApp, built_dist, log_in_through_the_form, test_output_dir,
-};
+use peerposture_tests::{Fetch, LOAD_TIMEOUT, TestApp, built_dist, log_in_through_the_form};
 use shared::MetricValue;
 use shared::submission::Submission;
 
@@ -66,10 +64,7 @@ async fn metrics_page_lists_the_catalogue_grouped_by_csf_function() {
     let footer = browser.text("[data-testid=server-status]").await;
     assert_eq!(footer, format!("Server v{}", env!("CARGO_PKG_VERSION")));
 
-    let shot = browser
-        .screenshot(&test_output_dir().join("metrics.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("metrics.png").await;
     browser.close().await;
     app.stop().await;
 }
@@ -103,10 +98,7 @@ async fn overview_shows_the_open_period_and_unknown_pages_say_not_found() {
             .await
             .contains("Security benchmarks for BPO contact centers")
     );
-    let shot = browser
-        .screenshot(&test_output_dir().join("overview-390px.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("overview-390px.png").await;
 
     browser.goto(&app.url("/methodology")).await;
     browser
@@ -190,10 +182,7 @@ async fn a_member_admin_fills_in_the_form_sees_a_field_error_and_saves() {
             .await
             .starts_with("Not saved")
     );
-    let shot = browser
-        .screenshot(&test_output_dir().join("submit-field-error.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("submit-field-error.png").await;
 
     // Corrected, it saves; the server has exactly what the form shows.
     browser.type_into("#metric-mfa_coverage", "96.5").await;
@@ -216,18 +205,11 @@ async fn a_member_admin_fills_in_the_form_sees_a_field_error_and_saves() {
     let saved: Submission = member
         .client
         .get(app.url(&format!("/api/v1/submissions/{period}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(saved.values["mfa_coverage"], MetricValue::Number(96.5));
     assert_eq!(saved.values["edr_coverage"], MetricValue::Number(91.5));
-    let shot = browser
-        .screenshot(&test_output_dir().join("submit-saved.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("submit-saved.png").await;
     browser.close().await;
     app.stop().await;
 }
@@ -268,19 +250,8 @@ async fn a_publisher_releases_the_open_quarter() {
         summary.starts_with(&format!("{current} released:")) && summary.contains("k = 10"),
         "{summary}"
     );
-    let shot = browser
-        .screenshot(&test_output_dir().join("releases.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
-    let periods: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/periods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    browser.save_screenshot("releases.png").await;
+    let periods: serde_json::Value = app.client.get(app.url("/api/v1/periods")).fetch().await;
     let released = periods
         .as_array()
         .unwrap()

@@ -4,7 +4,7 @@
 //! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
 
 use peerposture_tests::webdriver::{ChromeDriver, Session as Browser};
-use peerposture_tests::{LOAD_TIMEOUT, Session, TestApp, built_dist, test_output_dir};
+use peerposture_tests::{Fetch, LOAD_TIMEOUT, Session, TestApp, built_dist, test_output_dir};
 use serde_json::Value;
 use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::find;
@@ -36,15 +36,7 @@ async fn api_json<T: serde::de::DeserializeOwned>(
     session: &Session,
     path: &str,
 ) -> T {
-    session
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    session.client.get(app.url(path)).fetch().await
 }
 
 /// The posture table's standings as the page should show them, from the API.
@@ -132,10 +124,7 @@ async fn the_overview_draws_the_posture_and_matches_the_api() {
         progress.contains("is open:") && progress.contains("of 33 metrics submitted"),
         "{progress}"
     );
-    let shot = browser
-        .screenshot(&test_output_dir().join("dashboard-overview.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("dashboard-overview.png").await;
 
     // Switch the peer group: the URL, the chart and the numbers follow.
     browser
@@ -160,10 +149,9 @@ async fn the_overview_draws_the_posture_and_matches_the_api() {
             LOAD_TIMEOUT,
         )
         .await;
-    let shot = browser
-        .screenshot(&test_output_dir().join("dashboard-southeast-asia.png"))
+    browser
+        .save_screenshot("dashboard-southeast-asia.png")
         .await;
-    println!("screenshot: {}", shot.display());
 
     // Open the weakest metric.
     let href: String = browser
@@ -208,10 +196,7 @@ async fn the_overview_draws_the_posture_and_matches_the_api() {
         assert_eq!(cells[1], metric_value(metric, cell.p25.unwrap()));
     }
     assert_eq!(browser.text("[data-testid=metric-name]").await, metric.name);
-    let shot = browser
-        .screenshot(&test_output_dir().join("dashboard-metric-detail.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("dashboard-metric-detail.png").await;
     browser.close().await;
     app.stop().await;
 }
@@ -239,10 +224,7 @@ async fn the_report_prints_every_metric_and_the_phone_layout_holds() {
         browser.text("[data-testid=report-title]").await,
         "Demo Contact Center 001"
     );
-    let shot = browser
-        .screenshot(&test_output_dir().join("report.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("report.png").await;
     let pdf = browser
         .print_pdf(&test_output_dir().join("report.pdf"))
         .await;
@@ -264,10 +246,7 @@ async fn the_report_prints_every_metric_and_the_phone_layout_holds() {
         )
         .await;
     assert!(!overflow, "the overview scrolls sideways on a phone");
-    let shot = phone
-        .screenshot(&test_output_dir().join("dashboard-390px.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    phone.save_screenshot("dashboard-390px.png").await;
     phone.close().await;
     app.stop().await;
 }
@@ -298,12 +277,8 @@ async fn the_industry_view_shows_the_published_cells_to_anyone() {
     let benchmark: Benchmark = app
         .client
         .get(app.url(&format!("/api/v1/benchmarks/{period}?cohort=all")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     for cell in &benchmark.cells {
         let shown = browser
             .text(&format!(
@@ -326,10 +301,7 @@ async fn the_industry_view_shows_the_published_cells_to_anyone() {
         .min_by(|a, b| a.p50.unwrap().total_cmp(&b.p50.unwrap()))
         .unwrap();
     assert_eq!(first, lowest.metric);
-    let shot = browser
-        .screenshot(&test_output_dir().join("industry.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("industry.png").await;
     browser.close().await;
     app.stop().await;
 }
@@ -364,10 +336,7 @@ async fn without_a_released_period_the_dashboard_says_so() {
             .await
             .contains("No benchmark yet")
     );
-    let shot = browser
-        .screenshot(&test_output_dir().join("dashboard-empty.png"))
-        .await;
-    println!("screenshot: {}", shot.display());
+    browser.save_screenshot("dashboard-empty.png").await;
     browser.close().await;
     app.stop().await;
 }

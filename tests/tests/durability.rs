@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp};
+use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Fetch, TestApp};
 use serde_json::{Value, json};
 use shared::account::Role;
 use shared::submission::{RevisionInfo, Submission};
@@ -96,9 +96,8 @@ async fn acknowledged_submissions_survive_sigkill() {
     let login = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let admin = TestApp::session_from(login).await;
     let mut tokens = Vec::new();
     for n in 0..CLIENTS {
@@ -109,42 +108,28 @@ async fn acknowledged_submissions_survive_sigkill() {
                 &json!({ "name": format!("Durable {n}"), "seat_band": "lt250", "region": "europe",
                            "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0" }),
             )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         let invitation: Value = admin
             .client
             .post(format!("{base}/api/v1/invitations"))
             .json(&json!({ "email": format!("m{n}@durable.example"), "role": Role::MemberAdmin, "org_id": org["id"] }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch().await;
         let accepted = client
             .post(format!(
                 "{base}/api/v1/invitations/{}/accept",
                 invitation["token"].as_str().unwrap()
             ))
             .json(&json!({ "name": "Durable", "password": "durable-password-1" }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         let member = TestApp::session_from(accepted).await;
         let token: Value = member
             .client
             .post(format!("{base}/api/v1/tokens"))
             .json(&json!({ "name": "load" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         tokens.push(token["token"].as_str().unwrap().to_owned());
     }
 
@@ -209,12 +194,8 @@ async fn acknowledged_submissions_survive_sigkill() {
             let history: Vec<RevisionInfo> = client
                 .get(format!("{base}/api/v1/submissions"))
                 .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .fetch()
+                .await;
             let mut revisions: Vec<i64> = history.iter().map(|r| r.revision).collect();
             revisions.sort_unstable();
             revisions.dedup();
@@ -236,22 +217,14 @@ async fn acknowledged_submissions_survive_sigkill() {
                     .bearer_auth(token)
                     .header("idempotency-key", &last.key)
                     .json(&json!({ "values": { "mfa_coverage": last.value } }))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                    .fetch()
+                    .await;
                 assert_eq!(retried.revision, last.revision, "round {round}: {last:?}");
                 let after: Vec<RevisionInfo> = client
                     .get(format!("{base}/api/v1/submissions"))
                     .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                    .fetch()
+                    .await;
                 assert_eq!(
                     after.len(),
                     history.len(),

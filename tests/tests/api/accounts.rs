@@ -1,6 +1,6 @@
 //! Logins, sessions, invitations, roles, API tokens, request hygiene and the audit log.
 
-use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, USER_PASSWORD};
+use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Fetch, TestApp, USER_PASSWORD};
 use reqwest::StatusCode;
 use reqwest::header::{RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
@@ -22,9 +22,8 @@ async fn wrong_password_and_unknown_email_get_the_same_401() {
             .client
             .post(app.url("/api/v1/auth/login"))
             .json(&json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert!(response.headers().get(SET_COOKIE).is_none());
         let body = error_of(response).await;
@@ -41,9 +40,8 @@ async fn login_sets_a_strict_http_only_cookie_and_me_returns_the_user() {
         .client
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({ "email": "Admin@Test.Local", "password": ADMIN_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("pp_session="), "{cookie}");
@@ -57,24 +55,11 @@ async fn login_sets_a_strict_http_only_cookie_and_me_returns_the_user() {
     );
 
     let session = TestApp::session_from(response).await;
-    let me: User = session
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: User = session.client.get(app.url("/api/v1/auth/me")).fetch().await;
     assert_eq!(me.email, ADMIN_EMAIL);
     assert_eq!(me.role, Role::Admin);
 
-    let anonymous = app
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap();
+    let anonymous = app.client.get(app.url("/api/v1/auth/me")).sent().await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         error_of(anonymous).await.error.code,
@@ -92,25 +77,18 @@ async fn login_rotates_the_session_and_logout_ends_it() {
         .client
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let second = TestApp::session_from(response).await;
     assert_ne!(first.cookie, second.cookie);
-    let old = first
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap();
+    let old = first.client.get(app.url("/api/v1/auth/me")).sent().await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
 
     let logout = second
         .client
         .post(app.url("/api/v1/auth/logout"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert!(
         logout.headers()[SET_COOKIE]
@@ -118,12 +96,7 @@ async fn login_rotates_the_session_and_logout_ends_it() {
             .unwrap()
             .contains("Max-Age=0")
     );
-    let after = second
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap();
+    let after = second.client.get(app.url("/api/v1/auth/me")).sent().await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
@@ -164,18 +137,16 @@ async fn repeated_failures_from_one_address_are_limited_across_accounts() {
             .client
             .post(app.url("/api/v1/auth/login"))
             .json(&json!({ "email": format!("guess{n}@test.local"), "password": "guess-password" }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     let response = app
         .client
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({ "email": "another@test.local", "password": "guess-password" }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
@@ -191,18 +162,12 @@ async fn changing_the_password_ends_every_other_session() {
         .json(
             &json!({ "current_password": ADMIN_PASSWORD, "new_password": "a-brand-new-password" }),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let renewed = TestApp::session_from(response).await;
     for (session, expected) in [(&admin, 401), (&other_device, 401), (&renewed, 200)] {
-        let me = session
-            .client
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap();
+        let me = session.client.get(app.url("/api/v1/auth/me")).sent().await;
         assert_eq!(me.status().as_u16(), expected);
     }
     app.login(ADMIN_EMAIL, "a-brand-new-password").await;
@@ -213,9 +178,8 @@ async fn changing_the_password_ends_every_other_session() {
         .json(
             &json!({ "current_password": "not-it-at-all", "new_password": "another-new-password" }),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         error_of(wrong)
@@ -237,24 +201,16 @@ async fn an_invitation_link_works_exactly_once() {
         .client
         .post(app.url("/api/v1/invitations"))
         .json(&json!({ "email": "exec@a.example", "role": "member_viewer", "org_id": org.id }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let token = created["token"].as_str().unwrap();
     assert_eq!(created["url"], format!("/invite/{token}"));
 
     let info: Value = app
         .client
         .get(app.url(&format!("/api/v1/invitations/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(info["email"], "exec@a.example");
     assert_eq!(info["org"]["name"], "Org A");
 
@@ -328,17 +284,15 @@ async fn member_admins_invite_only_members_of_their_own_organisation() {
         .client
         .post(app.url("/api/v1/invitations"))
         .json(&json!({ "email": "MANAGER@a.example", "role": "member_viewer", "org_id": org_a.id }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(existing.status(), StatusCode::CONFLICT);
     let publisher_with_org = admin
         .client
         .post(app.url("/api/v1/invitations"))
         .json(&json!({ "email": "pub@x.example", "role": "publisher", "org_id": org_a.id }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         publisher_with_org.status(),
         StatusCode::UNPROCESSABLE_ENTITY
@@ -360,9 +314,8 @@ async fn organisations_are_validated_unique_and_verified_by_admins() {
             &json!({ "name": "org a", "seat_band": "lt250", "region": "europe",
                        "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0" }),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
 
     for body in [
@@ -375,9 +328,8 @@ async fn organisations_are_validated_unique_and_verified_by_admins() {
             .client
             .post(app.url("/api/v1/orgs"))
             .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -392,26 +344,20 @@ async fn organisations_are_validated_unique_and_verified_by_admins() {
     let verified: Value = admin
         .client
         .post(app.url(&format!("/api/v1/orgs/{}/verify", org.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(verified["verified"], true);
     let missing = admin
         .client
         .post(app.url("/api/v1/orgs/999/verify"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let not_a_number = admin
         .client
         .post(app.url("/api/v1/orgs/abc/verify"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(not_a_number.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         error_of(not_a_number).await.error.code,
@@ -432,28 +378,18 @@ async fn admins_change_roles_but_not_their_own() {
         .client
         .put(app.url(&format!("/api/v1/users/{}/role", viewer.user.id)))
         .json(&json!({ "role": "member_admin" }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let me: User = viewer
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: User = viewer.client.get(app.url("/api/v1/auth/me")).fetch().await;
     assert_eq!(me.role, Role::MemberAdmin);
 
     let own = admin
         .client
         .put(app.url(&format!("/api/v1/users/{}/role", admin.user.id)))
         .json(&json!({ "role": "publisher" }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(own.status(), StatusCode::CONFLICT);
     app.stop().await;
 }
@@ -471,9 +407,8 @@ async fn cross_site_state_changes_are_refused() {
             .client
             .post(app.url("/api/v1/auth/logout"))
             .header(name, value)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
         assert_eq!(
             error_of(response).await.error.code,
@@ -486,9 +421,8 @@ async fn cross_site_state_changes_are_refused() {
         .post(app.url("/api/v1/auth/logout"))
         .header("origin", format!("http://{}", app.address))
         .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     app.stop().await;
 }
@@ -503,9 +437,8 @@ async fn oversized_and_malformed_bodies_get_json_errors() {
         .post(app.url("/api/v1/tokens"))
         .header("content-type", "application/json")
         .body(huge)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     // Admins may not create tokens: authorization is decided before the body is read.
     assert_eq!(too_large.status(), StatusCode::FORBIDDEN);
 
@@ -518,9 +451,8 @@ async fn oversized_and_malformed_bodies_get_json_errors() {
         .post(app.url("/api/v1/auth/login"))
         .header("content-type", "application/json")
         .body(huge)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         error_of(too_large).await.error.code,
@@ -532,17 +464,15 @@ async fn oversized_and_malformed_bodies_get_json_errors() {
         .post(app.url("/api/v1/auth/login"))
         .header("content-type", "application/json")
         .body("{\"email\":")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(syntax.status(), StatusCode::BAD_REQUEST);
     let no_type = app
         .client
         .post(app.url("/api/v1/auth/login"))
         .body("{}")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(no_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     app.stop().await;
 }
@@ -559,21 +489,16 @@ async fn api_tokens_are_shown_once_listed_without_secret_and_revocable() {
         .client
         .post(app.url("/api/v1/tokens"))
         .json(&json!({ "name": "GRC export" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let token = created["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("ppt_") && token.len() > 40);
 
     let listed = manager
         .client
         .get(app.url("/api/v1/tokens"))
-        .send()
+        .sent()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -592,17 +517,15 @@ async fn api_tokens_are_shown_once_listed_without_secret_and_revocable() {
     let revoke = manager
         .client
         .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
     assert_eq!(put(token).await.unwrap().status(), StatusCode::UNAUTHORIZED);
     let again = manager
         .client
         .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
@@ -620,39 +543,27 @@ async fn the_audit_log_records_who_did_what() {
         .client
         .put(app.url(&format!("/api/v1/submissions/{period}")))
         .json(&json!({ "values": { "mfa_coverage": 97.5 } }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     manager
         .client
         .post(app.url("/api/v1/tokens"))
         .json(&json!({ "name": "t" }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     app.client
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({ "email": "manager@a.example", "password": "wrong-password!" }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     admin
         .client
         .put(app.url(&format!("/api/v1/users/{}/role", manager.user.id)))
         .json(&json!({ "role": "member_viewer" }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
 
-    let log: Vec<AuditEntry> = admin
-        .client
-        .get(app.url("/api/v1/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Vec<AuditEntry> = admin.client.get(app.url("/api/v1/audit")).fetch().await;
     let actions: Vec<(&str, &str, &str)> = log
         .iter()
         .rev()
@@ -693,12 +604,7 @@ async fn the_audit_log_records_who_did_what() {
     // The log says that values were saved, never what they were.
     assert!(!serde_json::to_string(&log).unwrap().contains("97.5"));
 
-    let forbidden = manager
-        .client
-        .get(app.url("/api/v1/audit"))
-        .send()
-        .await
-        .unwrap();
+    let forbidden = manager.client.get(app.url("/api/v1/audit")).sent().await;
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
     app.stop().await;
 }

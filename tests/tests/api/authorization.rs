@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use peerposture_tests::{Session, TwoOrganisations};
+use peerposture_tests::{Fetch, Session, TwoOrganisations};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use shared::account::Role;
@@ -138,12 +138,8 @@ async fn every_route_allows_exactly_the_callers_in_the_table() {
         .client
         .post(app.url("/api/v1/tokens"))
         .json(&json!({ "name": "authz" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let token = token["token"].as_str().unwrap().to_owned();
 
     let callers: [(&str, Option<&Session>); 6] = [
@@ -166,7 +162,7 @@ async fn every_route_allows_exactly_the_callers_in_the_table() {
             let request = client
                 .request(method.clone(), app.url(&path))
                 .json(&json!({}));
-            let status = request.send().await.unwrap().status();
+            let status = request.sent().await.status();
             check(status, expected[column], &method, &path, caller.0);
         }
         let with_token = app
@@ -174,9 +170,8 @@ async fn every_route_allows_exactly_the_callers_in_the_table() {
             .request(method.clone(), app.url(&path))
             .bearer_auth(&token)
             .json(&json!({}))
-            .send()
+            .sent()
             .await
-            .unwrap()
             .status();
         check(with_token, expected[6], &method, &path, "API token A");
     }

@@ -2,7 +2,7 @@
 //! consortium: 12 organisations in North America, 9 in Latin America (k − 1) and one target
 //! in Europe whose only distinguishing vertical is banking.
 
-use peerposture_tests::{Session, TestApp};
+use peerposture_tests::{Fetch, Session, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::account::Role;
@@ -38,19 +38,14 @@ async fn consortium(period: shared::Period) -> Consortium {
                     &json!({ "name": name, "seat_band": "lt250", "region": region,
                                "verticals": [vertical], "delivery": "onshore", "wfh_band": "0" }),
                 )
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .fetch()
+                .await;
             let id = org["id"].as_i64().unwrap();
             admin
                 .client
                 .post(app.url(&format!("/api/v1/orgs/{id}/verify")))
-                .send()
-                .await
-                .unwrap();
+                .sent()
+                .await;
             let email = format!("admin{n}@{region}.example");
             let member = app
                 .invite(&admin, &email, Role::MemberAdmin, Some(id))
@@ -64,9 +59,8 @@ async fn consortium(period: shared::Period) -> Consortium {
                 .client
                 .put(app.url(&format!("/api/v1/submissions/{period}")))
                 .json(&json!({ "values": { "mfa_coverage": mfa, "phish_prone": 10.0 + n as f64 } }))
-                .send()
-                .await
-                .unwrap();
+                .sent()
+                .await;
             assert_eq!(saved.status(), StatusCode::OK);
             sessions.push(member);
         }
@@ -85,9 +79,8 @@ async fn release(app: &TestApp, session: &Session, period: shared::Period) -> re
     session
         .client
         .post(app.url(&format!("/api/v1/periods/{period}/release")))
-        .send()
+        .sent()
         .await
-        .unwrap()
 }
 
 async fn benchmark(
@@ -98,9 +91,8 @@ async fn benchmark(
 ) -> (StatusCode, String) {
     let response = client
         .get(app.url(&format!("/api/v1/benchmarks/{period}?cohort={cohort}")))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     (response.status(), response.text().await.unwrap())
 }
 
@@ -215,22 +207,13 @@ async fn a_released_period_is_frozen() {
         .client
         .put(app.url(&format!("/api/v1/submissions/{period}")))
         .json(&json!({ "values": { "mfa_coverage": 10 } }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(late.status(), StatusCode::CONFLICT);
     let body: ErrorBody = late.json().await.unwrap();
     assert_eq!(body.error.code, shared::ErrorCode::PeriodReleased);
 
-    let periods: Value = app
-        .client
-        .get(app.url("/api/v1/periods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let periods: Value = app.client.get(app.url("/api/v1/periods")).fetch().await;
     let current = periods
         .as_array()
         .unwrap()
@@ -256,12 +239,8 @@ async fn a_member_gets_only_their_own_position() {
     let mine: Position = target
         .client
         .get(app.url(&format!("/api/v1/benchmarks/{period}/position?cohort=all")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let mfa = mine
         .metrics
         .iter()
@@ -291,9 +270,8 @@ async fn a_member_gets_only_their_own_position() {
     let theirs = other
         .client
         .get(app.url(&format!("/api/v1/benchmarks/{period}/position?cohort=all")))
-        .send()
+        .sent()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -303,9 +281,8 @@ async fn a_member_gets_only_their_own_position() {
         .get(app.url(&format!(
             "/api/v1/benchmarks/{period}/position?cohort=all&org_id=22"
         )))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(sneaky.status(), StatusCode::BAD_REQUEST);
     // In a suppressed cohort there is no position.
     let suppressed: Position = target
@@ -313,12 +290,8 @@ async fn a_member_gets_only_their_own_position() {
         .get(app.url(&format!(
             "/api/v1/benchmarks/{period}/position?cohort=region:europe"
         )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert!(
         suppressed
             .metrics
@@ -342,9 +315,8 @@ async fn trends_list_released_periods_in_order() {
                 .client
                 .put(app.url(&format!("/api/v1/submissions/{current}")))
                 .json(&json!({ "values": { "mfa_coverage": 80 } }))
-                .send()
-                .await
-                .unwrap();
+                .sent()
+                .await;
         }
         let publisher = app
             .invite(
@@ -362,12 +334,8 @@ async fn trends_list_released_periods_in_order() {
     let trend: Trend = target
         .client
         .get(app.url("/api/v1/trends?metric=mfa_coverage&cohort=all"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let periods: Vec<_> = trend.points.iter().map(|p| p.period).collect();
     assert_eq!(periods, [previous, current]);
     assert!(!trend.points[0].suppressed && trend.points[0].p50.is_some());
@@ -378,9 +346,8 @@ async fn trends_list_released_periods_in_order() {
     let unknown = target
         .client
         .get(app.url("/api/v1/trends?metric=nope"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }

@@ -1,6 +1,6 @@
 //! The demo consortium seeded into an empty store.
 
-use peerposture_tests::TestApp;
+use peerposture_tests::{Fetch, TestApp};
 use serde_json::Value;
 use shared::account::{Organisation, Role};
 use shared::api::{Health, PeriodInfo};
@@ -9,29 +9,13 @@ use shared::submission::Submission;
 #[tokio::test]
 async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
     let app = TestApp::spawn_demo().await;
-    let health: Health = app
-        .client
-        .get(app.url("/api/v1/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Health = app.client.get(app.url("/api/v1/health")).fetch().await;
     assert!(health.demo, "the app must be able to label demo data");
 
     let password = backend::demo::DEMO_PASSWORD;
     let admin = app.login("admin@demo.local", password).await;
     assert_eq!(admin.user.role, Role::Admin);
-    let orgs: Vec<Organisation> = admin
-        .client
-        .get(app.url("/api/v1/orgs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let orgs: Vec<Organisation> = admin.client.get(app.url("/api/v1/orgs")).fetch().await;
     assert_eq!(orgs.len(), 150);
     assert!(
         orgs.iter()
@@ -52,15 +36,7 @@ async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
         "Demo Contact Center 001"
     );
 
-    let periods: Vec<PeriodInfo> = app
-        .client
-        .get(app.url("/api/v1/periods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let periods: Vec<PeriodInfo> = app.client.get(app.url("/api/v1/periods")).fetch().await;
     assert_eq!(periods.len(), 8);
     let current = backend::http::current_period();
     assert_eq!(periods.last().unwrap().period, current);
@@ -69,22 +45,14 @@ async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
     let past: Submission = member
         .client
         .get(app.url(&format!("/api/v1/submissions/{}", current.previous())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(past.values.len(), 33);
     let open: Submission = member
         .client
         .get(app.url(&format!("/api/v1/submissions/{current}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert!(
         (1..33).contains(&open.values.len()),
         "{}",
@@ -105,12 +73,8 @@ async fn the_demo_seed_is_deterministic() {
         let values: Value = member
             .client
             .get(app.url(&format!("/api/v1/submissions/{previous}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         seen.push(values["values"].clone());
         app.stop().await;
     }

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use peerposture_tests::{TEST_BACK_OFFICE_HTML, TEST_INDEX_HTML, TestApp};
+use peerposture_tests::{Fetch, TEST_BACK_OFFICE_HTML, TEST_INDEX_HTML, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use serde_json::Value;
@@ -10,12 +10,7 @@ use shared::{CohortKey, ErrorBody, ErrorCode};
 #[tokio::test]
 async fn health_reports_ok_and_the_server_version() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/api/v1/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url("/api/v1/health")).sent().await;
     assert_eq!(response.status(), StatusCode::OK);
     let health: Health = response.json().await.unwrap();
     assert_eq!(health.status, "ok");
@@ -26,12 +21,7 @@ async fn health_reports_ok_and_the_server_version() {
 #[tokio::test]
 async fn metrics_returns_the_catalogue_of_33_metrics() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/api/v1/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url("/api/v1/metrics")).sent().await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
     let catalogue: Catalogue = response.json().await.unwrap();
@@ -46,26 +36,10 @@ async fn metrics_returns_the_catalogue_of_33_metrics() {
 #[tokio::test]
 async fn cohorts_lists_the_fixed_lattice_with_labels() {
     let app = TestApp::spawn().await;
-    let cohorts: Vec<CohortInfo> = app
-        .client
-        .get(app.url("/api/v1/cohorts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cohorts: Vec<CohortInfo> = app.client.get(app.url("/api/v1/cohorts")).fetch().await;
     assert_eq!(cohorts.len(), CohortKey::lattice().count());
     assert_eq!(cohorts[0].key, CohortKey::All);
-    let raw: Value = app
-        .client
-        .get(app.url("/api/v1/cohorts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let raw: Value = app.client.get(app.url("/api/v1/cohorts")).fetch().await;
     let latam = raw
         .as_array()
         .unwrap()
@@ -80,15 +54,7 @@ async fn cohorts_lists_the_fixed_lattice_with_labels() {
 #[tokio::test]
 async fn periods_list_the_current_quarter_as_open() {
     let app = TestApp::spawn().await;
-    let periods: Vec<PeriodInfo> = app
-        .client
-        .get(app.url("/api/v1/periods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let periods: Vec<PeriodInfo> = app.client.get(app.url("/api/v1/periods")).fetch().await;
     let current = backend::http::current_period();
     assert_eq!(
         periods,
@@ -105,7 +71,7 @@ async fn periods_list_the_current_quarter_as_open() {
 async fn unknown_api_paths_return_a_json_404() {
     let app = TestApp::spawn().await;
     for path in ["/api/v1/nope", "/api/nope", "/api", "/api/v2/metrics"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.client.get(app.url(path)).sent().await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(
             response.headers()[CONTENT_TYPE],
@@ -122,12 +88,7 @@ async fn unknown_api_paths_return_a_json_404() {
 #[tokio::test]
 async fn wrong_method_on_an_api_route_returns_a_json_405() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .delete(app.url("/api/v1/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.delete(app.url("/api/v1/metrics")).sent().await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     let body: ErrorBody = response.json().await.unwrap();
     assert_eq!(body.error.code, ErrorCode::MethodNotAllowed);
@@ -138,7 +99,7 @@ async fn wrong_method_on_an_api_route_returns_a_json_405() {
 async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
     let app = TestApp::spawn().await;
     for path in ["/", "/dashboard", "/metrics", "/some/deep/link"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.client.get(app.url(path)).sent().await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-cache", "{path}");
         assert!(
@@ -158,7 +119,7 @@ async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
         ("/submitted", TEST_INDEX_HTML),
         ("/dashboard/metric/mfa_coverage", TEST_INDEX_HTML),
     ] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.client.get(app.url(path)).sent().await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-cache", "{path}");
         assert_eq!(response.text().await.unwrap(), shell, "{path}");
@@ -175,12 +136,7 @@ async fn hashed_assets_are_cached_for_good_and_served_compressed_when_accepted()
     let compressed = b"\x1f\x8b stand-in for the gzip of app-0123abcd.js";
     std::fs::write(app.dist_dir.join("app-0123abcd.js.gz"), compressed).unwrap();
 
-    let plain = app
-        .client
-        .get(app.url("/app-0123abcd.js"))
-        .send()
-        .await
-        .unwrap();
+    let plain = app.client.get(app.url("/app-0123abcd.js")).sent().await;
     assert_eq!(plain.status(), StatusCode::OK);
     assert_eq!(
         plain.headers()[CACHE_CONTROL],
@@ -193,9 +149,8 @@ async fn hashed_assets_are_cached_for_good_and_served_compressed_when_accepted()
         .client
         .get(app.url("/app-0123abcd.js"))
         .header(ACCEPT_ENCODING, "gzip")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip");
     assert_eq!(zipped.bytes().await.unwrap().as_ref(), compressed);
 
@@ -205,9 +160,8 @@ async fn hashed_assets_are_cached_for_good_and_served_compressed_when_accepted()
         .client
         .get(app.url("/app-0123abcd.js"))
         .header(ACCEPT_ENCODING, "gzip, deflate, br, zstd")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(preferred.headers()[CONTENT_ENCODING], "br");
     assert_eq!(preferred.bytes().await.unwrap().as_ref(), brotli);
     app.stop().await;
@@ -217,7 +171,7 @@ async fn hashed_assets_are_cached_for_good_and_served_compressed_when_accepted()
 async fn responses_carry_security_headers() {
     let app = TestApp::spawn().await;
     for path in ["/api/v1/health", "/metrics"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.client.get(app.url(path)).sent().await;
         assert_eq!(
             response.headers()["x-content-type-options"],
             "nosniff",
@@ -262,15 +216,7 @@ async fn the_database_file_is_created_with_wal_and_migrated() {
 #[tokio::test]
 async fn the_policy_states_k_and_the_count_bands() {
     let app = TestApp::spawn().await;
-    let policy: Value = app
-        .client
-        .get(app.url("/api/v1/policy"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let policy: Value = app.client.get(app.url("/api/v1/policy")).fetch().await;
     assert_eq!(policy["version"], "v1");
     assert_eq!(policy["k"], 10);
     assert_eq!(policy["k_tails"], 20);
@@ -285,7 +231,7 @@ async fn the_app_is_served_with_a_csp_that_allows_only_its_own_inline_script() {
                  <script type=\"module\">import init from '/app.js'; await init();</script>";
     std::fs::write(dist.path().join("index.html"), index).unwrap();
     let app = TestApp::spawn_with(Some(dist.path()), false).await;
-    let response = app.client.get(app.url("/dashboard")).send().await.unwrap();
+    let response = app.client.get(app.url("/dashboard")).sent().await;
     let csp = response.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -308,17 +254,12 @@ async fn the_app_is_served_with_a_csp_that_allows_only_its_own_inline_script() {
         "<script>console.log(1)</script>",
     )
     .unwrap();
-    let rebuilt = app.client.get(app.url("/")).send().await.unwrap();
+    let rebuilt = app.client.get(app.url("/")).sent().await;
     let csp = rebuilt.headers()["content-security-policy"]
         .to_str()
         .unwrap();
     assert!(!csp.contains("KlG4CKAh"), "{csp}");
-    let json = app
-        .client
-        .get(app.url("/api/v1/health"))
-        .send()
-        .await
-        .unwrap();
+    let json = app.client.get(app.url("/api/v1/health")).sent().await;
     assert!(
         json.headers().get("content-security-policy").is_none(),
         "API answers need none"
@@ -332,12 +273,8 @@ async fn the_openapi_document_is_served() {
     let document: Value = app
         .client
         .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(document["openapi"], "3.1.0");
     let put = &document["paths"]["/api/v1/submissions/{period}"]["put"];
     assert_eq!(put["parameters"][0]["name"], "period");

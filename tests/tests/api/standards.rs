@@ -1,6 +1,6 @@
 //! Industry standards: draft, publish, immutability, new versions, visibility.
 
-use peerposture_tests::TestApp;
+use peerposture_tests::{Fetch, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::ErrorBody;
@@ -36,9 +36,8 @@ async fn a_standard_goes_from_draft_to_published_and_then_never_changes() {
         .client
         .post(app.url("/api/v1/standards"))
         .json(&baseline("BPO Security Baseline 2027", 95.0))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let draft: Standard = created.json().await.unwrap();
     assert_eq!((draft.status, draft.version), (StandardStatus::Draft, 1));
@@ -47,16 +46,14 @@ async fn a_standard_goes_from_draft_to_published_and_then_never_changes() {
     let anonymous = app
         .client
         .get(app.url(&format!("/api/v1/standards/{}", draft.id)))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
     let listed = app
         .client
         .get(app.url("/api/v1/standards"))
-        .send()
+        .sent()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -67,20 +64,15 @@ async fn a_standard_goes_from_draft_to_published_and_then_never_changes() {
         .client
         .put(app.url(&format!("/api/v1/standards/{}", draft.id)))
         .json(&baseline("BPO Security Baseline 2027", 96.0))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(revised.status(), StatusCode::OK);
 
     let published: Standard = publisher
         .client
         .post(app.url(&format!("/api/v1/standards/{}/publish", draft.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(published.status, StandardStatus::Published);
     assert!(published.published_at.is_some());
     assert_eq!(
@@ -93,28 +85,22 @@ async fn a_standard_goes_from_draft_to_published_and_then_never_changes() {
         .client
         .put(app.url(&format!("/api/v1/standards/{}", draft.id)))
         .json(&baseline("Changed", 50.0))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(edit.status(), StatusCode::CONFLICT);
     let again = publisher
         .client
         .post(app.url(&format!("/api/v1/standards/{}/publish", draft.id)))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
 
     // Anyone reads it now.
     let public: Standard = app
         .client
         .get(app.url(&format!("/api/v1/standards/{}", draft.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(public, published);
     app.stop().await;
 }
@@ -127,12 +113,8 @@ async fn a_new_version_supersedes_the_published_one_with_a_change_log() {
         .client
         .post(app.url("/api/v1/standards"))
         .json(&baseline("Baseline", 90.0))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     // Only a published version can be superseded.
     let mut early = baseline("Baseline", 95.0);
     early["supersedes"] = json!(first.id);
@@ -140,17 +122,15 @@ async fn a_new_version_supersedes_the_published_one_with_a_change_log() {
         .client
         .post(app.url("/api/v1/standards"))
         .json(&early)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
 
     admin
         .client
         .post(app.url(&format!("/api/v1/standards/{}/publish", first.id)))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let mut next = baseline("Baseline", 95.0);
     next["supersedes"] = json!(first.id);
     next["change_log"] = json!("MFA coverage raised from 90 % to 95 %.");
@@ -158,29 +138,16 @@ async fn a_new_version_supersedes_the_published_one_with_a_change_log() {
         .client
         .post(app.url("/api/v1/standards"))
         .json(&next)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!((second.version, second.supersedes), (2, Some(first.id)));
     admin
         .client
         .post(app.url(&format!("/api/v1/standards/{}/publish", second.id)))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
 
-    let all: Vec<Standard> = app
-        .client
-        .get(app.url("/api/v1/standards"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Vec<Standard> = app.client.get(app.url("/api/v1/standards")).fetch().await;
     let statuses: Vec<(i64, StandardStatus)> = all.iter().map(|s| (s.version, s.status)).collect();
     assert_eq!(
         statuses,
@@ -213,9 +180,8 @@ async fn invalid_requirements_get_one_message_each() {
         .client
         .post(app.url("/api/v1/standards"))
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let fields = response
         .json::<ErrorBody>()
@@ -244,18 +210,13 @@ async fn the_database_itself_refuses_to_change_a_published_standard() {
         .client
         .post(app.url("/api/v1/standards"))
         .json(&baseline("Baseline", 90.0))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     admin
         .client
         .post(app.url(&format!("/api/v1/standards/{}/publish", standard.id)))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let url = format!("sqlite://{}", app.database_path.display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let tampered = sqlx::query("UPDATE standards SET requirements = '[]' WHERE id = ?")
@@ -281,19 +242,14 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
         .client
         .post(app.url("/api/v1/standards"))
         .json(&baseline("Baseline", 95.0))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     // Published after seven quarters were released: their shares are computed now.
     publisher
         .client
         .post(app.url(&format!("/api/v1/standards/{}/publish", standard.id)))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
 
     let period = backend::http::current_period().previous();
     let url = |cohort: &str| {
@@ -306,21 +262,13 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
     let compliance: Compliance = member
         .client
         .get(url("region:southeast-asia"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let own: Submission = member
         .client
         .get(app.url(&format!("/api/v1/submissions/{period}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let mfa = &compliance.requirements[0];
     let MetricValue::Number(value) = own.values["mfa_coverage"] else {
         panic!("a number")
@@ -351,27 +299,15 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
 
     // A share is held back exactly where the metric's benchmark cell is.
     for cohort in ["size:20k+", "region:africa-me", "wfh:0"] {
-        let compliance: Compliance = member
-            .client
-            .get(url(cohort))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let compliance: Compliance = member.client.get(url(cohort)).fetch().await;
         let cell: Value = member
             .client
             .get(app.url(&format!(
                 "/api/v1/benchmarks/{period}?cohort={}",
                 cohort.replace('+', "%2B")
             )))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         let cell = cell["cells"]
             .as_array()
             .unwrap()
@@ -396,9 +332,8 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
     let released = publisher
         .client
         .post(app.url(&format!("/api/v1/periods/{current}/release")))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(released.status(), StatusCode::OK);
     let now: Compliance = member
         .client
@@ -406,18 +341,14 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
             "/api/v1/standards/{}/compliance?period={current}",
             standard.id
         )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert!(
         now.requirements.iter().any(|r| !r.industry.suppressed),
         "{now:?}"
     );
     // Publishers and admins never see a member's compliance.
-    let refused = publisher.client.get(url("all")).send().await.unwrap();
+    let refused = publisher.client.get(url("all")).sent().await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 //! Submissions: validation, durability of what is acknowledged, idempotency, CSV, isolation
 //! between organisations, and released periods.
 
-use peerposture_tests::{Session, TestApp, TwoOrganisations};
+use peerposture_tests::{Fetch, Session, TestApp, TwoOrganisations};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::account::Role;
@@ -17,18 +17,16 @@ async fn put(app: &TestApp, session: &Session, body: Value) -> reqwest::Response
         .client
         .put(app.url(&format!("/api/v1/submissions/{}", period())))
         .json(&body)
-        .send()
+        .sent()
         .await
-        .unwrap()
 }
 
 async fn get(app: &TestApp, session: &Session) -> reqwest::Response {
     session
         .client
         .get(app.url(&format!("/api/v1/submissions/{}", period())))
-        .send()
+        .sent()
         .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -68,12 +66,8 @@ async fn a_member_admin_saves_values_and_members_read_them_back() {
     let history: Vec<RevisionInfo> = viewer_a
         .client
         .get(app.url("/api/v1/submissions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         history
             .iter()
@@ -82,15 +76,7 @@ async fn a_member_admin_saves_values_and_members_read_them_back() {
         [(2, 1), (1, 2)]
     );
 
-    let periods: Value = app
-        .client
-        .get(app.url("/api/v1/periods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let periods: Value = app.client.get(app.url("/api/v1/periods")).fetch().await;
     assert_eq!(periods.as_array().unwrap().len(), 1, "{periods}");
     app.stop().await;
 }
@@ -138,9 +124,8 @@ async fn malformed_and_future_periods_are_refused_with_422() {
             .client
             .put(app.url(&format!("/api/v1/submissions/{period}")))
             .json(&json!({ "values": { "mfa_coverage": 90 } }))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -164,9 +149,8 @@ async fn a_released_period_refuses_submissions_with_409() {
         .client
         .put(&url)
         .json(&json!({ "values": { "mfa_coverage": 90 } }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
 
     // Release the period the way the engine will: by stamping the period row.
@@ -182,9 +166,8 @@ async fn a_released_period_refuses_submissions_with_409() {
         .client
         .put(&url)
         .json(&json!({ "values": { "mfa_coverage": 91 } }))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(late.status(), StatusCode::CONFLICT);
     let body: ErrorBody = late.json().await.unwrap();
     assert_eq!(body.error.code, ErrorCode::PeriodReleased);
@@ -193,19 +176,10 @@ async fn a_released_period_refuses_submissions_with_409() {
         .post(format!("{url}/csv"))
         .header("content-type", "text/csv")
         .body("metric,value\nmfa_coverage,91\n")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(csv.status(), StatusCode::CONFLICT);
-    let read: Submission = manager_a
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: Submission = manager_a.client.get(&url).fetch().await;
     assert_eq!(read.values["mfa_coverage"], MetricValue::Number(90.0));
     app.stop().await;
 }
@@ -228,12 +202,8 @@ async fn a_retried_idempotent_put_writes_once() {
     let history: Vec<RevisionInfo> = manager_a
         .client
         .get(app.url("/api/v1/submissions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(history.len(), 1, "the retry wrote nothing");
 
     let reused = send(89.0).await.unwrap();
@@ -285,9 +255,8 @@ async fn a_csv_upload_saves_all_rows_or_none() {
     let template = app
         .client
         .get(app.url("/api/v1/metrics/template.csv"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert!(
         template.headers()["content-disposition"]
             .to_str()
@@ -322,9 +291,8 @@ async fn no_other_organisation_or_role_can_read_a_members_values() {
     let history = manager_b
         .client
         .get(app.url("/api/v1/submissions"))
-        .send()
+        .sent()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -339,9 +307,8 @@ async fn no_other_organisation_or_role_can_read_a_members_values() {
         let history = session
             .client
             .get(app.url("/api/v1/submissions"))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(history.status(), StatusCode::FORBIDDEN);
     }
     // A viewer reads but cannot write.
@@ -359,9 +326,8 @@ async fn no_other_organisation_or_role_can_read_a_members_values() {
         let text = admin
             .client
             .get(app.url(path))
-            .send()
+            .sent()
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
