@@ -910,14 +910,14 @@ impl Store for SqliteStore {
         draft: &shared::standard::StandardDraft,
     ) -> Result<Option<shared::standard::Standard>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        match Self::standard_state(&mut tx, id).await? {
-            None => return Ok(None),
-            Some((status, _)) if status != "draft" => {
-                return Err(StoreError::Conflict(format!(
-                    "standard #{id} is {status}: published versions never change; create a new version"
-                )));
-            }
-            Some(_) => {}
+        if !Self::is_draft(
+            &mut tx,
+            id,
+            "published versions never change; create a new version",
+        )
+        .await?
+        {
+            return Ok(None);
         }
         let row: StandardRow = sqlx::query_as(&format!(
             "UPDATE standards SET name = ?, requirements = ?, change_log = ? WHERE id = ? \
@@ -938,14 +938,8 @@ impl Store for SqliteStore {
         id: i64,
     ) -> Result<Option<shared::standard::Standard>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        match Self::standard_state(&mut tx, id).await? {
-            None => return Ok(None),
-            Some((status, _)) if status != "draft" => {
-                return Err(StoreError::Conflict(format!(
-                    "standard #{id} is already {status}"
-                )));
-            }
-            Some(_) => {}
+        if !Self::is_draft(&mut tx, id, "it cannot be published again").await? {
+            return Ok(None);
         }
         let row: StandardRow = sqlx::query_as(&format!(
             "UPDATE standards SET status = 'published', \
@@ -1305,6 +1299,22 @@ async fn insert_shares(
 
 impl SqliteStore {
     /// The `(status, version)` of a standard.
+    /// True for a draft, false when there is no such standard; `Conflict` (with `refusal`)
+    /// for a published or superseded one.
+    async fn is_draft(
+        connection: &mut SqliteConnection,
+        id: i64,
+        refusal: &str,
+    ) -> Result<bool, StoreError> {
+        match Self::standard_state(connection, id).await? {
+            None => Ok(false),
+            Some((status, _)) if status != "draft" => Err(StoreError::Conflict(format!(
+                "standard #{id} is {status}: {refusal}"
+            ))),
+            Some(_) => Ok(true),
+        }
+    }
+
     async fn standard_state(
         connection: &mut SqliteConnection,
         id: i64,
