@@ -7,6 +7,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod markdown;
 pub mod store;
 
 use std::future::Future;

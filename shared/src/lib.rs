@@ -12,6 +12,7 @@ pub mod cohort;
 pub mod error;
 pub mod format;
 pub mod period;
+pub mod practice;
 pub mod standard;
 pub mod submission;
 

@@ -80,6 +80,14 @@ pub enum StandardStatus {
     Superseded,
 }
 
+/// `GET` and `PUT /api/v1/org/standard`: the published standard an organisation follows, shown
+/// on its dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowedStandard {
+    pub standard_id: Option<i64>,
+}
+
 /// A standard as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standard {

@@ -110,6 +110,28 @@ role_extractor! {
     Releaser: Role::Publisher | Role::Admin => "only publishers and admins release periods"
 }
 
+role_extractor! {
+    /// Someone who writes best practices: a member admin (for the organisation) or a publisher.
+    PracticeWriter: Role::MemberAdmin | Role::Publisher
+        => "only member admins and publishers write practices"
+}
+
+role_extractor! {
+    /// Someone who has written or may write practices, and so has a list of their own.
+    PracticeAuthorUser: Role::MemberViewer | Role::MemberAdmin | Role::Publisher
+        => "only members and publishers have practices of their own"
+}
+
+role_extractor! {
+    /// A publisher or an admin, deciding which practices reach the library.
+    Moderator: Role::Publisher | Role::Admin => "only publishers and admins moderate practices"
+}
+
+role_extractor! {
+    /// A user of a member organisation (admin or viewer).
+    Member: Role::MemberViewer | Role::MemberAdmin => "only members may do this"
+}
+
 /// A logged-in member admin and their organisation.
 #[derive(Debug, Clone)]
 pub struct OrgAdmin {

@@ -10,6 +10,7 @@ mod invitations;
 mod openapi;
 mod orgs;
 mod periods;
+mod practices;
 mod standards;
 mod static_files;
 mod submissions;
@@ -78,6 +79,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(benchmarks::router())
         .merge(openapi::router())
         .merge(standards::router())
+        .merge(practices::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))

@@ -55,6 +55,17 @@ const ROUTES: &[(&str, &str, u16, Access, &str)] = &[
     ("put", "/v1/standards/{id}", 200, Access::Session, "Replace a draft (publisher, admin)"),
     ("post", "/v1/standards/{id}/publish", 200, Access::Session, "Publish a draft (publisher, admin)"),
     ("get", "/v1/standards/{id}/compliance", 200, Access::SessionOrToken, "Own compliance and shares meeting each requirement"),
+    ("get", "/v1/org/standard", 200, Access::SessionOrToken, "The standard the organisation follows"),
+    ("put", "/v1/org/standard", 200, Access::Session, "Follow a published standard, or none (member admin)"),
+    ("get", "/v1/practices", 200, Access::Session, "Published practices; filters metric, function, tier, q"),
+    ("post", "/v1/practices", 201, Access::Session, "Submit a practice (member admin, publisher)"),
+    ("get", "/v1/practices/mine", 200, Access::Session, "Own practices with their status"),
+    ("get", "/v1/practices/queue", 200, Access::Session, "Practices waiting for review (publisher, admin)"),
+    ("get", "/v1/practices/{id}", 200, Access::Session, "A practice (published, own, or waiting for a moderator)"),
+    ("put", "/v1/practices/{id}", 200, Access::Session, "Edit and resubmit an own practice"),
+    ("post", "/v1/practices/{id}/moderation", 200, Access::Session, "Publish or return with a comment (publisher, admin)"),
+    ("put", "/v1/practices/{id}/adoption", 200, Access::Session, "Mark \"we adopted this\" (members)"),
+    ("delete", "/v1/practices/{id}/adoption", 200, Access::Session, "Remove the adoption mark (members)"),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -9,13 +9,13 @@ use serde::Deserialize;
 use shared::account::Role;
 use shared::cohort::CohortKey;
 use shared::standard::{
-    Compliance, RequirementCompliance, ShareMeeting, Standard, StandardDraft, StandardStatus,
-    validate_draft,
+    Compliance, FollowedStandard, RequirementCompliance, ShareMeeting, Standard, StandardDraft,
+    StandardStatus, validate_draft,
 };
 use shared::submission::stored_value;
 
 use super::AppState;
-use super::extract::{ApiJson, Reader, Releaser, session_user};
+use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
 use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/standards/{id}", get(read).put(update))
         .route("/v1/standards/{id}/publish", post(publish))
         .route("/v1/standards/{id}/compliance", get(compliance))
+        .route("/v1/org/standard", get(followed).put(follow))
 }
 
 /// Publishers and admins see drafts; everyone else only what is published.
@@ -204,4 +205,47 @@ async fn compliance(
         cohort,
         requirements,
     }))
+}
+
+async fn followed(State(state): State<AppState>, reader: Reader) -> Result<Json<FollowedStandard>> {
+    Ok(Json(FollowedStandard {
+        standard_id: state.store.followed_standard(reader.org_id).await?,
+    }))
+}
+
+/// A member admin chooses the published standard their organisation follows (or none).
+async fn follow(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    ApiJson(body): ApiJson<FollowedStandard>,
+) -> Result<Json<FollowedStandard>> {
+    if let Some(id) = body.standard_id {
+        let published = state
+            .store
+            .standard(id)
+            .await?
+            .is_some_and(|standard| standard.status == StandardStatus::Published);
+        if !published {
+            return Err(AppError::invalid(
+                "standard_id",
+                "choose a published standard",
+            ));
+        }
+    }
+    state
+        .store
+        .follow_standard(admin.org_id, body.standard_id)
+        .await?;
+    let detail = body
+        .standard_id
+        .map_or("none".to_owned(), |id| format!("standard #{id}"));
+    state
+        .audit(
+            &admin.user.email,
+            "standard_followed",
+            &format!("organisation #{}", admin.org_id),
+            &detail,
+        )
+        .await;
+    Ok(Json(body))
 }

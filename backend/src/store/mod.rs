@@ -13,6 +13,7 @@ use shared::account::{
 };
 use shared::benchmark::BenchmarkCell;
 use shared::cohort::CohortKey;
+use shared::practice::{PracticeDraft, PracticeStatus};
 use shared::standard::{Standard, StandardDraft};
 use shared::submission::RevisionInfo;
 
@@ -118,6 +119,40 @@ pub struct StoredBenchmark {
     pub cohort_band: Option<String>,
     /// In catalogue order.
     pub cells: Vec<BenchmarkCell>,
+}
+
+/// A stored practice with what the HTTP layer needs to decide what each caller may see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPractice {
+    pub id: i64,
+    pub draft: PracticeDraft,
+    pub status: PracticeStatus,
+    pub author_org_id: Option<i64>,
+    pub author_user_id: i64,
+    /// The authoring organisation's name, or the user's for a practice a publisher wrote.
+    pub author_name: String,
+    pub moderation_comment: Option<String>,
+    pub adoptions: i64,
+    /// Whether the organisation the query was made for marked it adopted.
+    pub adopted_by_viewer: bool,
+    pub updated_at: String,
+    pub published_at: Option<String>,
+}
+
+/// Who wrote a practice: a member organisation (through one of its users) or a publisher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PracticeAuthor {
+    pub org_id: Option<i64>,
+    pub user_id: i64,
+}
+
+/// Which practices to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PracticeSelection {
+    One(i64),
+    Status(PracticeStatus),
+    /// Everything an author wrote: a member organisation's, or a publisher's own.
+    By(PracticeAuthor),
 }
 
 /// The engine, as the store calls it inside the release transaction.
@@ -284,6 +319,43 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         standard_id: i64,
         cohort: CohortKey,
     ) -> Result<Vec<(usize, shared::standard::ShareMeeting)>, StoreError>;
+
+    // Best practices.
+    /// Stores a new practice as submitted and returns its id.
+    async fn create_practice(
+        &self,
+        draft: &PracticeDraft,
+        author: PracticeAuthor,
+    ) -> Result<i64, StoreError>;
+    /// Replaces a practice's content and submits it again; `Conflict` once published.
+    async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError>;
+    /// Publishes or returns a submitted practice; `Conflict` unless it is submitted.
+    async fn moderate_practice(
+        &self,
+        id: i64,
+        status: PracticeStatus,
+        comment: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Newest first; `viewer_org` decides `adopted_by_viewer`.
+    async fn practices(
+        &self,
+        selection: PracticeSelection,
+        viewer_org: Option<i64>,
+    ) -> Result<Vec<StoredPractice>, StoreError>;
+    async fn set_adoption(
+        &self,
+        practice_id: i64,
+        org_id: i64,
+        adopted: bool,
+    ) -> Result<(), StoreError>;
+
+    // The standard an organisation follows.
+    async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError>;
+    async fn follow_standard(
+        &self,
+        org_id: i64,
+        standard_id: Option<i64>,
+    ) -> Result<(), StoreError>;
 
     // Audit log.
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;

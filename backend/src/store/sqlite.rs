@@ -17,9 +17,13 @@ use shared::submission::RevisionInfo;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
+use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
+use shared::standard::Tier;
+
 use super::{
     AuditRecord, ComputeRelease, Credentials, IdempotencyKey, NewInvitationRecord, PeriodRecord,
-    ReleaseRecord, Store, StoreError, StoredBenchmark, StoredSubmission, TokenOwner,
+    PracticeAuthor, PracticeSelection, ReleaseRecord, Store, StoreError, StoredBenchmark,
+    StoredPractice, StoredSubmission, TokenOwner,
 };
 use crate::engine::{Attributes, CellOutcome, EngineOrg, ReleaseResult};
 
@@ -1039,6 +1043,170 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn create_practice(
+        &self,
+        draft: &PracticeDraft,
+        author: PracticeAuthor,
+    ) -> Result<i64, StoreError> {
+        let (metrics, categories) = practice_lists(draft)?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
+             tier, attribution, status, author_org_id, author_user_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?) RETURNING id",
+        )
+        .bind(draft.title.trim())
+        .bind(&draft.problem)
+        .bind(&draft.solution)
+        .bind(&draft.result)
+        .bind(metrics)
+        .bind(categories)
+        .bind(tier_key(draft.tier))
+        .bind(attribution_key(draft.attribution))
+        .bind(author.org_id)
+        .bind(author.user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError> {
+        let (metrics, categories) = practice_lists(draft)?;
+        let updated = sqlx::query(
+            "UPDATE practices SET title = ?, problem = ?, solution = ?, result = ?, metrics = ?, \
+             csf_categories = ?, tier = ?, attribution = ?, status = 'submitted', \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE id = ? AND status != 'published'",
+        )
+        .bind(draft.title.trim())
+        .bind(&draft.problem)
+        .bind(&draft.solution)
+        .bind(&draft.result)
+        .bind(metrics)
+        .bind(categories)
+        .bind(tier_key(draft.tier))
+        .bind(attribution_key(draft.attribution))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "practice #{id} is published and can no longer be edited"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn moderate_practice(
+        &self,
+        id: i64,
+        status: PracticeStatus,
+        comment: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE practices SET status = ?, moderation_comment = ?, \
+             published_at = CASE WHEN ? = 'published' \
+                 THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END \
+             WHERE id = ? AND status = 'submitted'",
+        )
+        .bind(status.key())
+        .bind(comment)
+        .bind(status.key())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "practice #{id} is not waiting for review"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn practices(
+        &self,
+        selection: PracticeSelection,
+        viewer_org: Option<i64>,
+    ) -> Result<Vec<StoredPractice>, StoreError> {
+        // ?2 is an id, ?3 a status.
+        let (condition, id, status) = match selection {
+            PracticeSelection::One(id) => ("p.id = ?2", Some(id), None),
+            PracticeSelection::Status(status) => ("p.status = ?3", None, Some(status.key())),
+            PracticeSelection::By(PracticeAuthor {
+                org_id: Some(org_id),
+                ..
+            }) => ("p.author_org_id = ?2", Some(org_id), None),
+            PracticeSelection::By(PracticeAuthor {
+                org_id: None,
+                user_id,
+            }) => (
+                "p.author_org_id IS NULL AND p.author_user_id = ?2",
+                Some(user_id),
+                None,
+            ),
+        };
+        let rows: Vec<PracticeRow> = sqlx::query_as(&format!(
+            "SELECT p.id, p.title, p.problem, p.solution, p.result, p.metrics, p.csf_categories, \
+             p.tier, p.attribution, p.status, p.author_org_id, p.author_user_id, \
+             COALESCE(o.name, u.name) AS author_name, p.moderation_comment, p.updated_at, \
+             p.published_at, \
+             (SELECT COUNT(*) FROM practice_adoptions a WHERE a.practice_id = p.id) AS adoptions, \
+             EXISTS (SELECT 1 FROM practice_adoptions a \
+                     WHERE a.practice_id = p.id AND a.org_id = ?1) AS adopted_by_viewer \
+             FROM practices p JOIN users u ON u.id = p.author_user_id \
+             LEFT JOIN organisations o ON o.id = p.author_org_id \
+             WHERE {condition} \
+             ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
+        ))
+        .bind(viewer_org)
+        .bind(id)
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(practice_from_row).collect()
+    }
+
+    async fn set_adoption(
+        &self,
+        practice_id: i64,
+        org_id: i64,
+        adopted: bool,
+    ) -> Result<(), StoreError> {
+        let query = if adopted {
+            "INSERT INTO practice_adoptions (practice_id, org_id) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM practice_adoptions WHERE practice_id = ? AND org_id = ?"
+        };
+        sqlx::query(query)
+            .bind(practice_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT standard_id FROM organisations WHERE id = ?")
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(id,)| id))
+    }
+
+    async fn follow_standard(
+        &self,
+        org_id: i64,
+        standard_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE organisations SET standard_id = ? WHERE id = ?")
+            .bind(standard_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)")
             .bind(&record.actor)
@@ -1295,6 +1463,91 @@ async fn insert_shares(
         .await?;
     }
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PracticeRow {
+    id: i64,
+    title: String,
+    problem: String,
+    solution: String,
+    result: String,
+    metrics: String,
+    csf_categories: String,
+    tier: String,
+    attribution: String,
+    status: String,
+    author_org_id: Option<i64>,
+    author_user_id: i64,
+    author_name: String,
+    moderation_comment: Option<String>,
+    updated_at: String,
+    published_at: Option<String>,
+    adoptions: i64,
+    adopted_by_viewer: bool,
+}
+
+fn tier_key(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Baseline => "baseline",
+        Tier::Advanced => "advanced",
+    }
+}
+
+fn attribution_key(attribution: Attribution) -> &'static str {
+    match attribution {
+        Attribution::Named => "named",
+        Attribution::Anonymous => "anonymous",
+    }
+}
+
+fn practice_lists(draft: &PracticeDraft) -> Result<(String, String), StoreError> {
+    let encode = |list: &[String]| {
+        serde_json::to_string(list)
+            .map_err(|e| StoreError::Corrupt(format!("cannot encode a list: {e}")))
+    };
+    Ok((encode(&draft.metrics)?, encode(&draft.csf_categories)?))
+}
+
+fn practice_from_row(row: PracticeRow) -> Result<StoredPractice, StoreError> {
+    let list = |json: &str| {
+        serde_json::from_str::<Vec<String>>(json)
+            .map_err(|e| StoreError::Corrupt(format!("lists of practice #{}: {e}", row.id)))
+    };
+    let tier = match row.tier.as_str() {
+        "baseline" => Tier::Baseline,
+        "advanced" => Tier::Advanced,
+        other => return Err(corrupt("tier", other)),
+    };
+    let attribution = match row.attribution.as_str() {
+        "named" => Attribution::Named,
+        "anonymous" => Attribution::Anonymous,
+        other => return Err(corrupt("attribution", other)),
+    };
+    let status = PracticeStatus::from_key(&row.status)
+        .ok_or_else(|| corrupt("practice status", &row.status))?;
+    Ok(StoredPractice {
+        id: row.id,
+        draft: PracticeDraft {
+            metrics: list(&row.metrics)?,
+            csf_categories: list(&row.csf_categories)?,
+            title: row.title,
+            problem: row.problem,
+            solution: row.solution,
+            result: row.result,
+            tier,
+            attribution,
+        },
+        status,
+        author_org_id: row.author_org_id,
+        author_user_id: row.author_user_id,
+        author_name: row.author_name,
+        moderation_comment: row.moderation_comment,
+        adoptions: row.adoptions,
+        adopted_by_viewer: row.adopted_by_viewer,
+        updated_at: row.updated_at,
+        published_at: row.published_at,
+    })
 }
 
 impl SqliteStore {

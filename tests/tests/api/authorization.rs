@@ -62,6 +62,17 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("PUT", "/api/v1/standards/{id}", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
     ("POST", "/api/v1/standards/{id}/publish", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
     ("GET", "/api/v1/standards/{id}/compliance", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("GET", "/api/v1/org/standard", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("PUT", "/api/v1/org/standard", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/practices", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("POST", "/api/v1/practices", [Login, Deny, Pass, Pass, Pass, Deny, Login]),
+    ("GET", "/api/v1/practices/mine", [Login, Pass, Pass, Pass, Pass, Deny, Login]),
+    ("GET", "/api/v1/practices/queue", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    ("GET", "/api/v1/practices/{id}", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("PUT", "/api/v1/practices/{id}", [Login, Deny, Pass, Pass, Pass, Deny, Login]),
+    ("POST", "/api/v1/practices/{id}/moderation", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    ("PUT", "/api/v1/practices/{id}/adoption", [Login, Pass, Pass, Pass, Deny, Deny, Login]),
+    ("DELETE", "/api/v1/practices/{id}/adoption", [Login, Pass, Pass, Pass, Deny, Deny, Login]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];

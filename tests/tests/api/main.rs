@@ -6,5 +6,6 @@ mod authorization;
 mod benchmarks;
 mod demo;
 mod foundation;
+mod practices;
 mod standards;
 mod submissions;

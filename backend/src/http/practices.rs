@@ -1,0 +1,304 @@
+//! The best-practice library: `/api/v1/practices`. Members and publishers write, publishers
+//! moderate, every logged-in user reads what is published.
+//!
+//! Anonymity: the store knows who wrote each practice; this module is the only place that
+//! turns a stored practice into a response, and it names the author only when the practice
+//! is published under the organisation's name. Nothing here logs who wrote what.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use shared::account::{Role, User};
+use shared::practice::{
+    Attribution, Moderation, ModerationDecision, Practice, PracticeDraft, PracticeFilter,
+    PracticeHtml, PracticeStatus, functions_of, validate_practice,
+};
+
+use super::AppState;
+use super::extract::{ApiJson, CurrentUser, Member, Moderator, PracticeAuthorUser, PracticeWriter};
+use crate::error::{AppError, Result};
+use crate::markdown;
+use crate::store::{PracticeAuthor, PracticeSelection, StoredPractice};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/practices", get(list).post(create))
+        .route("/v1/practices/mine", get(mine))
+        .route("/v1/practices/queue", get(queue))
+        .route("/v1/practices/{id}", get(read).put(update))
+        .route("/v1/practices/{id}/moderation", post(moderate))
+        .route("/v1/practices/{id}/adoption", put(adopt).delete(unadopt))
+}
+
+/// The author a user writes as: their organisation, or themselves for a publisher.
+fn author_of(user: &User) -> PracticeAuthor {
+    PracticeAuthor {
+        org_id: user
+            .org
+            .as_ref()
+            .filter(|_| user.role.is_member())
+            .map(|org| org.id),
+        user_id: user.id,
+    }
+}
+
+/// The organisation a user reads for (adoption marks), if a member.
+fn viewer_org(user: &User) -> Option<i64> {
+    author_of(user).org_id
+}
+
+fn wrote(user: &User, practice: &StoredPractice) -> bool {
+    match author_of(user).org_id {
+        Some(org_id) => practice.author_org_id == Some(org_id),
+        None => practice.author_org_id.is_none() && practice.author_user_id == user.id,
+    }
+}
+
+fn moderates(user: &User) -> bool {
+    matches!(user.role, Role::Publisher | Role::Admin)
+}
+
+/// A stored practice as `user` may see it.
+fn shown_to(user: &User, practice: StoredPractice) -> Practice {
+    let mine = wrote(user, &practice);
+    let StoredPractice {
+        id,
+        draft,
+        status,
+        author_name,
+        moderation_comment,
+        adoptions,
+        adopted_by_viewer,
+        updated_at,
+        published_at,
+        ..
+    } = practice;
+    let author = (draft.attribution == Attribution::Named).then_some(author_name);
+    let html = PracticeHtml {
+        problem: markdown::render(&draft.problem),
+        solution: markdown::render(&draft.solution),
+        result: markdown::render(&draft.result),
+    };
+    Practice {
+        id,
+        functions: functions_of(&draft.metrics, &draft.csf_categories),
+        html,
+        title: draft.title,
+        problem: draft.problem,
+        solution: draft.solution,
+        result: draft.result,
+        metrics: draft.metrics,
+        csf_categories: draft.csf_categories,
+        tier: draft.tier,
+        attribution: draft.attribution,
+        author,
+        mine,
+        status,
+        moderation_comment: moderation_comment.filter(|_| mine || moderates(user)),
+        adoptions,
+        adopted_by_us: adopted_by_viewer,
+        updated_at,
+        published_at,
+    }
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("no practice #{id}"))
+}
+
+/// The practice if `user` may see it: published, their own, or any for a moderator.
+async fn visible(state: &AppState, user: &User, id: i64) -> Result<StoredPractice> {
+    let practice = state
+        .store
+        .practices(PracticeSelection::One(id), viewer_org(user))
+        .await?
+        .pop()
+        .ok_or_else(|| not_found(id))?;
+    let allowed =
+        practice.status == PracticeStatus::Published || wrote(user, &practice) || moderates(user);
+    if allowed {
+        Ok(practice)
+    } else {
+        Err(not_found(id))
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(filter): Query<PracticeFilter>,
+) -> Result<Json<Vec<Practice>>> {
+    if let Some(metric) = &filter.metric
+        && shared::catalogue::find(metric).is_none()
+    {
+        return Err(AppError::invalid("metric", "unknown metric"));
+    }
+    let practices = state
+        .store
+        .practices(
+            PracticeSelection::Status(PracticeStatus::Published),
+            viewer_org(&user),
+        )
+        .await?;
+    Ok(Json(
+        practices
+            .into_iter()
+            .map(|practice| shown_to(&user, practice))
+            .filter(|practice| filter.matches(practice))
+            .collect(),
+    ))
+}
+
+async fn mine(
+    State(state): State<AppState>,
+    PracticeAuthorUser(user): PracticeAuthorUser,
+) -> Result<Json<Vec<Practice>>> {
+    let practices = state
+        .store
+        .practices(PracticeSelection::By(author_of(&user)), viewer_org(&user))
+        .await?;
+    Ok(Json(
+        practices
+            .into_iter()
+            .map(|practice| shown_to(&user, practice))
+            .collect(),
+    ))
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    Moderator(user): Moderator,
+) -> Result<Json<Vec<Practice>>> {
+    let practices = state
+        .store
+        .practices(PracticeSelection::Status(PracticeStatus::Submitted), None)
+        .await?;
+    Ok(Json(
+        practices
+            .into_iter()
+            .map(|practice| shown_to(&user, practice))
+            .collect(),
+    ))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Practice>> {
+    let practice = visible(&state, &user, id).await?;
+    Ok(Json(shown_to(&user, practice)))
+}
+
+async fn reload(state: &AppState, user: &User, id: i64) -> Result<Practice> {
+    let practice = visible(state, user, id).await?;
+    Ok(shown_to(user, practice))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    PracticeWriter(user): PracticeWriter,
+    ApiJson(draft): ApiJson<PracticeDraft>,
+) -> Result<(StatusCode, Json<Practice>)> {
+    validate_practice(&draft).map_err(AppError::validation)?;
+    let id = state
+        .store
+        .create_practice(&draft, author_of(&user))
+        .await?;
+    state
+        .audit(
+            &user.email,
+            "practice_submitted",
+            &format!("practice #{id}"),
+            "",
+        )
+        .await;
+    Ok((StatusCode::CREATED, Json(reload(&state, &user, id).await?)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    PracticeWriter(user): PracticeWriter,
+    Path(id): Path<i64>,
+    ApiJson(draft): ApiJson<PracticeDraft>,
+) -> Result<Json<Practice>> {
+    let practice = visible(&state, &user, id).await?;
+    if !wrote(&user, &practice) {
+        return Err(AppError::Forbidden(
+            "only its authors edit a practice".to_owned(),
+        ));
+    }
+    validate_practice(&draft).map_err(AppError::validation)?;
+    state.store.update_practice(id, &draft).await?;
+    state
+        .audit(
+            &user.email,
+            "practice_resubmitted",
+            &format!("practice #{id}"),
+            "",
+        )
+        .await;
+    Ok(Json(reload(&state, &user, id).await?))
+}
+
+async fn moderate(
+    State(state): State<AppState>,
+    Moderator(user): Moderator,
+    Path(id): Path<i64>,
+    ApiJson(moderation): ApiJson<Moderation>,
+) -> Result<Json<Practice>> {
+    visible(&state, &user, id).await?;
+    let comment = moderation.comment.trim();
+    if comment.chars().count() > 2000 {
+        return Err(AppError::invalid(
+            "comment",
+            "must be at most 2,000 characters",
+        ));
+    }
+    let (status, action) = match moderation.decision {
+        ModerationDecision::Publish => (PracticeStatus::Published, "practice_published"),
+        ModerationDecision::Return if comment.is_empty() => {
+            return Err(AppError::invalid(
+                "comment",
+                "say what the author should change",
+            ));
+        }
+        ModerationDecision::Return => (PracticeStatus::Returned, "practice_returned"),
+    };
+    let comment = (!comment.is_empty()).then_some(comment);
+    state.store.moderate_practice(id, status, comment).await?;
+    state
+        .audit(&user.email, action, &format!("practice #{id}"), "")
+        .await;
+    Ok(Json(reload(&state, &user, id).await?))
+}
+
+/// The published practice a member marks (or unmarks) as adopted by their organisation.
+async fn set_adoption(state: &AppState, user: &User, id: i64, adopted: bool) -> Result<Practice> {
+    let practice = visible(state, user, id).await?;
+    let org_id = viewer_org(user).ok_or_else(|| not_found(id))?;
+    if practice.status != PracticeStatus::Published {
+        return Err(AppError::Conflict(format!(
+            "practice #{id} is not published yet"
+        )));
+    }
+    state.store.set_adoption(id, org_id, adopted).await?;
+    reload(state, user, id).await
+}
+
+async fn adopt(
+    State(state): State<AppState>,
+    Member(user): Member,
+    Path(id): Path<i64>,
+) -> Result<Json<Practice>> {
+    Ok(Json(set_adoption(&state, &user, id, true).await?))
+}
+
+async fn unadopt(
+    State(state): State<AppState>,
+    Member(user): Member,
+    Path(id): Path<i64>,
+) -> Result<Json<Practice>> {
+    Ok(Json(set_adoption(&state, &user, id, false).await?))
+}
