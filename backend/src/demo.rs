@@ -91,11 +91,13 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     let password_hash = tokio::task::spawn_blocking(|| auth::hash_password(DEMO_PASSWORD))
         .await
         .map_err(|e| StoreError::Corrupt(format!("password task failed: {e}")))?;
+    let mut user_ids = Vec::with_capacity(DEMO_LOGINS.len());
     for (email, name, role, org) in DEMO_LOGINS {
         let org_id = org.map(|number| org_ids[number - 1]);
-        store
+        let user = store
             .create_user(email, name, role, org_id, &password_hash)
             .await?;
+        user_ids.push(user.id);
     }
 
     let first = (1..PERIODS).fold(current, |period, _| period.previous());
@@ -137,6 +139,13 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
             .await?;
         period = period.next();
     }
+    // Positions in DEMO_LOGINS: publisher, member admins of organisations 1 and 2.
+    let authors = crate::demo_library::Authors {
+        publisher: user_ids[1],
+        member_1: (user_ids[2], org_ids[0]),
+        member_2: (user_ids[4], org_ids[1]),
+    };
+    crate::demo_library::seed(store, &authors).await?;
     store.set_setting(DEMO_SETTING, "true").await?;
     Ok(true)
 }

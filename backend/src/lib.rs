@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod demo_library;
 pub mod engine;
 pub mod error;
 pub mod http;

@@ -58,6 +58,57 @@ async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
         "{}",
         open.values.len()
     );
+
+    // One published standard, followed by the demo member, with shares for every released
+    // quarter; a dozen published practices, one waiting for review, one returned.
+    let standards: Vec<shared::standard::Standard> =
+        app.client.get(app.url("/api/v1/standards")).fetch().await;
+    assert_eq!(standards.len(), 1);
+    let followed: shared::standard::FollowedStandard = member
+        .client
+        .get(app.url("/api/v1/org/standard"))
+        .fetch()
+        .await;
+    assert_eq!(followed.standard_id, Some(standards[0].id));
+    let compliance: shared::standard::Compliance = member
+        .client
+        .get(app.url(&format!(
+            "/api/v1/standards/{}/compliance?period={}",
+            standards[0].id,
+            current.previous()
+        )))
+        .fetch()
+        .await;
+    assert!(compliance.requirements.iter().all(|r| r.met.is_some()));
+    assert!(
+        compliance
+            .requirements
+            .iter()
+            .all(|r| r.industry.share.is_some())
+    );
+    let library: Vec<shared::practice::Practice> = member
+        .client
+        .get(app.url("/api/v1/practices"))
+        .fetch()
+        .await;
+    assert_eq!(library.len(), 12);
+    assert!(library.iter().any(|p| p.author.is_none()));
+    let publisher = app.login("publisher@demo.local", password).await;
+    let queue: Vec<shared::practice::Practice> = publisher
+        .client
+        .get(app.url("/api/v1/practices/queue"))
+        .fetch()
+        .await;
+    assert_eq!(queue.len(), 1);
+    let own: Vec<shared::practice::Practice> = member
+        .client
+        .get(app.url("/api/v1/practices/mine"))
+        .fetch()
+        .await;
+    assert!(
+        own.iter()
+            .any(|p| p.status == shared::practice::PracticeStatus::Returned)
+    );
     app.stop().await;
 }
 
