@@ -8,6 +8,7 @@ use shared::standard::{Comparison, Requirement, StandardDraft, Tier};
 use crate::store::{PracticeAuthor, Store, StoreError};
 
 /// Who the demo's practices come from.
+#[derive(Debug, Clone, Copy)]
 pub struct Authors {
     pub publisher: i64,
     /// The member admins of demo organisations 1 and 2: (user id, organisation id).
