@@ -13,6 +13,8 @@ use shared::account::{
     User,
 };
 use shared::api::{Catalogue, Health, PeriodInfo};
+use shared::practice::{Moderation, Practice, PracticeDraft};
+use shared::standard::{FollowedStandard, Standard, StandardDraft};
 use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest, SubmittedValue};
 
 /// Why an API call failed, in terms a page can show.
@@ -271,4 +273,95 @@ pub async fn trend(metric: &str, cohort: &str) -> Result<shared::benchmark::Tren
 
 pub async fn release(period: &str) -> Result<shared::benchmark::ReleaseSummary, ApiError> {
     json(Request::post(&format!("/api/v1/periods/{period}/release")).build()).await
+}
+
+pub async fn standards() -> Result<Vec<Standard>, ApiError> {
+    get("/api/v1/standards").await
+}
+
+pub async fn standard(id: i64) -> Result<Standard, ApiError> {
+    get(&format!("/api/v1/standards/{id}")).await
+}
+
+/// Creates a draft (`id` = `None`) or replaces one.
+pub async fn save_standard(id: Option<i64>, draft: &StandardDraft) -> Result<Standard, ApiError> {
+    let request = match id {
+        None => Request::post("/api/v1/standards"),
+        Some(id) => Request::put(&format!("/api/v1/standards/{id}")),
+    };
+    json(with_body(request, draft)).await
+}
+
+pub async fn publish_standard(id: i64) -> Result<Standard, ApiError> {
+    json(Request::post(&format!("/api/v1/standards/{id}/publish")).build()).await
+}
+
+/// A member's compliance, decoded as `T`: the full `Compliance`, or a page's smaller view of it.
+pub async fn compliance<T: DeserializeOwned>(
+    id: i64,
+    period: &str,
+    cohort: &str,
+) -> Result<T, ApiError> {
+    get(&format!(
+        "/api/v1/standards/{id}/compliance?period={period}&cohort={}",
+        query_value(cohort)
+    ))
+    .await
+}
+
+pub async fn followed_standard() -> Result<FollowedStandard, ApiError> {
+    get("/api/v1/org/standard").await
+}
+
+pub async fn follow_standard(standard_id: Option<i64>) -> Result<FollowedStandard, ApiError> {
+    json(with_body(
+        Request::put("/api/v1/org/standard"),
+        &FollowedStandard { standard_id },
+    ))
+    .await
+}
+
+/// Published practices, decoded as `T` (the full `Practice`, or a page's smaller view of it);
+/// `query` is a ready query string ("?metric=mfa_coverage") or empty.
+pub async fn practices<T: DeserializeOwned>(query: &str) -> Result<Vec<T>, ApiError> {
+    get(&format!("/api/v1/practices{query}")).await
+}
+
+pub async fn practice(id: i64) -> Result<Practice, ApiError> {
+    get(&format!("/api/v1/practices/{id}")).await
+}
+
+pub async fn my_practices() -> Result<Vec<Practice>, ApiError> {
+    get("/api/v1/practices/mine").await
+}
+
+pub async fn practice_queue() -> Result<Vec<Practice>, ApiError> {
+    get("/api/v1/practices/queue").await
+}
+
+/// Submits a new practice (`id` = `None`) or resubmits an own one.
+pub async fn save_practice(id: Option<i64>, draft: &PracticeDraft) -> Result<Practice, ApiError> {
+    let request = match id {
+        None => Request::post("/api/v1/practices"),
+        Some(id) => Request::put(&format!("/api/v1/practices/{id}")),
+    };
+    json(with_body(request, draft)).await
+}
+
+pub async fn moderate_practice(id: i64, moderation: &Moderation) -> Result<Practice, ApiError> {
+    json(with_body(
+        Request::post(&format!("/api/v1/practices/{id}/moderation")),
+        moderation,
+    ))
+    .await
+}
+
+pub async fn set_adoption(id: i64, adopted: bool) -> Result<Practice, ApiError> {
+    let path = format!("/api/v1/practices/{id}/adoption");
+    let request = if adopted {
+        Request::put(&path)
+    } else {
+        Request::delete(&path)
+    };
+    json(request.build()).await
 }

@@ -16,7 +16,9 @@ use leptos_router::path;
 use components::{Bundle, DemoBanner, Footer, Header, HealthResource, provide_auth};
 use pages::{
     AcceptInvitationPage, AdminPage, DashboardPage, Home, IndustryPage, LoginPage, MethodologyPage,
-    MetricDetailPage, MetricsPage, NotFound, ReleasesPage, ReportPage, SubmitPage, TeamPage,
+    MetricDetailPage, MetricsPage, MyPracticesPage, NotFound, PracticeEditorPage, PracticePage,
+    PracticesPage, ReleasesPage, ReportPage, ReviewPage, StandardEditorPage, StandardPage,
+    StandardsPage, SubmitPage, TeamPage,
 };
 
 /// The page around the routes of either bundle: header, demo banner, footer, and the session,
@@ -67,6 +69,16 @@ pub fn BackOffice() -> impl IntoView {
                 <Route path=path!("/admin") view=AdminPage/>
                 <Route path=path!("/releases") view=ReleasesPage/>
                 <Route path=path!("/invite/:token") view=AcceptInvitationPage/>
+                <Route path=path!("/standards") view=StandardsPage/>
+                <Route path=path!("/standards/new") view=StandardEditorPage/>
+                <Route path=path!("/standards/:id/edit") view=StandardEditorPage/>
+                <Route path=path!("/standards/:id") view=StandardPage/>
+                <Route path=path!("/practices") view=PracticesPage/>
+                <Route path=path!("/practices/new") view=PracticeEditorPage/>
+                <Route path=path!("/practices/mine") view=MyPracticesPage/>
+                <Route path=path!("/practices/review") view=ReviewPage/>
+                <Route path=path!("/practices/:id/edit") view=PracticeEditorPage/>
+                <Route path=path!("/practices/:id") view=PracticePage/>
             </Routes>
         </Shell>
     }

@@ -287,6 +287,8 @@ pub struct RequirementCompliance {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Compliance {
     pub standard_id: i64,
+    pub standard_name: String,
+    pub standard_version: i64,
     pub period: crate::period::Period,
     pub cohort: crate::cohort::CohortKey,
     pub requirements: Vec<RequirementCompliance>,
@@ -311,6 +313,33 @@ impl Requirement {
             (false, Comparison::AtMost) => Some(value - threshold),
         };
         (met, gap)
+    }
+}
+
+/// "MFA coverage ≥ 95.0 %", "PCI DSS attestation current = yes".
+pub fn requirement_text(metric: &catalogue::Metric, requirement: &Requirement) -> String {
+    format!(
+        "{} {} {}",
+        metric.name,
+        requirement.comparison.symbol(),
+        crate::format::metric_value(metric, requirement.threshold_number())
+    )
+}
+
+/// What a missed requirement asks for: "+7.0 points needed", "6 days less needed",
+/// "must be yes".
+pub fn gap_text(metric: &catalogue::Metric, requirement: &Requirement, gap: Option<f64>) -> String {
+    let amount = |gap: f64| match metric.unit {
+        Unit::Percent => format!("{:.*} points", usize::from(metric.precision), gap),
+        _ => crate::format::metric_value(metric, gap),
+    };
+    match (requirement.comparison, gap) {
+        (Comparison::AtLeast, Some(gap)) => format!("+{} needed", amount(gap)),
+        (Comparison::AtMost, Some(gap)) => format!("{} less needed", amount(gap)),
+        _ => format!(
+            "must be {}",
+            crate::format::metric_value(metric, requirement.threshold_number())
+        ),
     }
 }
 
@@ -339,9 +368,16 @@ mod assess_tests {
         let yes = Requirement {
             comparison: Comparison::Equals,
             threshold: MetricValue::Bool(true),
-            ..at_least
+            ..at_least.clone()
         };
         assert_eq!(yes.assess(0.0), (false, None));
         assert_eq!(yes.assess(1.0), (true, None));
+        let mfa = catalogue::find("mfa_coverage").unwrap();
+        assert_eq!(gap_text(mfa, &at_least, Some(7.0)), "+7.0 points needed");
+        assert_eq!(requirement_text(mfa, &at_least), "MFA coverage ≥ 95.0 %");
+        let patch = catalogue::find("critical_patch_days").unwrap();
+        assert_eq!(gap_text(patch, &at_most, Some(6.0)), "6.0 days less needed");
+        let pci = catalogue::find("pci_attestation_current").unwrap();
+        assert_eq!(gap_text(pci, &yes, None), "must be yes");
     }
 }

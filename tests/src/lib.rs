@@ -311,6 +311,21 @@ pub async fn log_in_through_the_form(
     browser.click("form button[type=submit]").await;
 }
 
+/// Opens `path` in `browser` already logged in as `session` (the browser's cache stays cold:
+/// the cookie is set on a page of the origin that loads none of the app).
+pub async fn open_logged_in(
+    app: &TestApp,
+    browser: &webdriver::Session,
+    session: &Session,
+    path: &str,
+) {
+    browser.goto(&app.url("/api/v1/health")).await;
+    browser
+        .add_cookie("pp_session", TestApp::cookie_value(session))
+        .await;
+    browser.goto(&app.url(path)).await;
+}
+
 /// A server with two verified organisations: A with a member admin and a viewer, B with a
 /// member admin.
 #[derive(Debug)]

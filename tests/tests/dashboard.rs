@@ -4,21 +4,13 @@
 //! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
 
 use peerposture_tests::webdriver::{ChromeDriver, Session as Browser};
-use peerposture_tests::{Fetch, LOAD_TIMEOUT, Session, TestApp, built_dist, test_output_dir};
+use peerposture_tests::{
+    Fetch, LOAD_TIMEOUT, Session, TestApp, built_dist, open_logged_in, test_output_dir,
+};
 use serde_json::Value;
 use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::find;
 use shared::format::metric_value;
-
-/// Opens `path` in a fresh browser (cold cache) already logged in as `session`.
-async fn open_logged_in(app: &TestApp, browser: &Browser, session: &Session, path: &str) {
-    // A page of the origin that loads none of the app, so the app's first load is measured.
-    browser.goto(&app.url("/api/v1/health")).await;
-    browser
-        .add_cookie("pp_session", TestApp::cookie_value(session))
-        .await;
-    browser.goto(&app.url(path)).await;
-}
 
 /// Waits until the canvas `selector` holds a drawn Chart.js chart of non-zero size.
 async fn wait_for_chart(browser: &Browser, selector: &str) {

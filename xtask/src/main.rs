@@ -214,6 +214,8 @@ fn test() -> Result {
                 "browser",
                 "--test",
                 "dashboard",
+                "--test",
+                "library",
                 "--",
                 "--ignored",
                 "--nocapture",

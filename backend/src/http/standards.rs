@@ -201,6 +201,8 @@ async fn compliance(
         .collect();
     Ok(Json(Compliance {
         standard_id: id,
+        standard_name: standard.name.clone(),
+        standard_version: standard.version,
         period,
         cohort,
         requirements,

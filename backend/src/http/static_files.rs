@@ -16,7 +16,15 @@ use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Routes of the back office bundle (the frontend's `BACK_OFFICE_PATHS`).
-const BACK_OFFICE_PATHS: [&str; 5] = ["/submit", "/team", "/admin", "/releases", "/invite"];
+const BACK_OFFICE_PATHS: [&str; 7] = [
+    "/submit",
+    "/team",
+    "/admin",
+    "/releases",
+    "/invite",
+    "/standards",
+    "/practices",
+];
 
 pub fn service(dist_dir: &Path) -> Router {
     let shell = get(app_shell).with_state(dist_dir.to_owned());

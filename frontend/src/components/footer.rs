@@ -28,6 +28,11 @@ pub fn Footer() -> impl IntoView {
                 "PeerPosture — security benchmarks for BPO contact centers. "
                 "No member's values are ever shown to anyone else."
             </p>
+            <nav aria-label="About">
+                <super::Link href="/metrics">"Metrics"</super::Link>
+                <super::Link href="/methodology">"Methodology"</super::Link>
+                <super::Link href="/standards">"Standards"</super::Link>
+            </nav>
             <p class="site-footer__status" data-testid="server-status">{status}</p>
         </footer>
     }

@@ -34,16 +34,21 @@ pub fn Header() -> impl IntoView {
                     <ul class="nav">
                         // Logged-in users reach the overview through the brand; the room goes to
                         // their own pages.
+                        // Logged-in users find the catalogue and the methodology in the footer.
                         <Show when=move || role().is_none()>
                             <li><Link href="/" exact=true>"Overview"</Link></li>
+                            <li><Link href="/metrics">"Metrics"</Link></li>
+                            <li><Link href="/methodology">"Methodology"</Link></li>
                         </Show>
-                        <li><Link href="/metrics">"Metrics"</Link></li>
-                        <li><Link href="/methodology">"Methodology"</Link></li>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>
                             <li><Link href="/dashboard">"Dashboard"</Link></li>
                             <li><Link href="/submit">"Our data"</Link></li>
                         </Show>
                         <li><Link href="/industry">"Industry"</Link></li>
+                        <li><Link href="/standards">"Standards"</Link></li>
+                        <Show when=move || role().is_some()>
+                            <li><Link href="/practices">"Practices"</Link></li>
+                        </Show>
                         <Show when=is(&[Role::MemberAdmin])>
                             <li><Link href="/team">"Team & tokens"</Link></li>
                         </Show>

@@ -15,7 +15,15 @@ pub enum Bundle {
 }
 
 /// Paths served by the back office bundle (the server routes them the same way).
-pub const BACK_OFFICE_PATHS: [&str; 5] = ["/submit", "/team", "/admin", "/releases", "/invite"];
+pub const BACK_OFFICE_PATHS: [&str; 7] = [
+    "/submit",
+    "/team",
+    "/admin",
+    "/releases",
+    "/invite",
+    "/standards",
+    "/practices",
+];
 
 pub fn bundle_of(path: &str) -> Bundle {
     let path = path.split(['?', '#']).next().unwrap_or(path);

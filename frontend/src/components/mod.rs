@@ -2,6 +2,7 @@
 
 mod auth;
 mod cohort_picker;
+mod compliance;
 mod footer;
 mod header;
 mod link;
@@ -10,6 +11,7 @@ mod status;
 
 pub use auth::{RequireRole, provide_auth, use_auth};
 pub use cohort_picker::CohortPicker;
+pub use compliance::{ComplianceTable, met_summary};
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
 pub use link::{Bundle, Link, use_go};

@@ -11,6 +11,7 @@ use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::{Metric, MetricValue};
 use shared::cohort::CohortKey;
 use shared::format::metric_value;
+use shared::standard::{Requirement, gap_text, requirement_text};
 
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_posture};
@@ -217,6 +218,7 @@ fn OverviewBody(
                             </table>
                         </details>
                     </section>
+                    <FollowedCompliance period cohort catalogue/>
                     <div class="columns">
                         <StandingList title="Where you trail your peers" testid="trailing" items=trailing cohort=key.clone()/>
                         <StandingList title="Where you lead" testid="leading" items=leading cohort=key/>
@@ -249,6 +251,87 @@ fn OverviewBody(
             </div>
         })}
         {move || body().unwrap_or_else(|| view! { <Loading what="your position"/> }.into_any())}
+    }
+}
+
+/// The part of a compliance answer the overview shows (the full table, with the shares of
+/// peers meeting each requirement, is on the standard's page).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ComplianceBrief {
+    standard_id: i64,
+    standard_name: String,
+    standard_version: i64,
+    requirements: Vec<RequirementBrief>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct RequirementBrief {
+    requirement: Requirement,
+    met: Option<bool>,
+    gap: Option<f64>,
+}
+
+/// Compliance with the standard the organisation follows: how many requirements are met in
+/// the released quarter, and what each missed one needs.
+#[component]
+fn FollowedCompliance(
+    period: Period,
+    cohort: Memo<CohortKey>,
+    catalogue: StoredValue<Vec<Metric>>,
+) -> impl IntoView {
+    let data = load_once(move || async move {
+        match api::followed_standard().await?.standard_id {
+            None => Ok(None),
+            Some(id) => api::compliance::<ComplianceBrief>(id, &period.to_string(), "all")
+                .await
+                .map(Some),
+        }
+    });
+    let body = move || {
+        data.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(None) => view! {
+                <h2>"Standard"</h2>
+                <p class="empty">
+                    "Your organisation follows no standard yet. "
+                    <Link href="/standards">"Choose the standard you follow"</Link>
+                </p>
+            }
+            .into_any(),
+            Ok(Some(brief)) => {
+                let total = brief.requirements.len();
+                let met = brief.requirements.iter().filter(|r| r.met == Some(true)).count();
+                let missed = brief
+                    .requirements
+                    .iter()
+                    .filter(|r| r.met != Some(true))
+                    .filter_map(|r| {
+                        let text = catalogue.with_value(|c| {
+                            let metric = c.iter().find(|m| m.key == r.requirement.metric)?;
+                            Some(match r.met {
+                                Some(_) => format!("{}: {}", requirement_text(metric, &r.requirement), gap_text(metric, &r.requirement, r.gap)),
+                                None => format!("{}: not submitted", requirement_text(metric, &r.requirement)),
+                            })
+                        })?;
+                        Some(view! { <li>{text}</li> })
+                    })
+                    .collect_view();
+                let href = format!("/standards/{}?cohort={}", brief.standard_id, query_value(&cohort.get_untracked().to_string()));
+                view! {
+                    <h2>{format!("{} (v{})", brief.standard_name, brief.standard_version)}</h2>
+                    <p class="compliance-summary" data-testid="compliance-summary">{format!("{met} of {total} requirements met in {period}")}</p>
+                    <div class="meter" aria-hidden="true"><span style:width=format!("{}%", met * 100 / total.max(1))></span></div>
+                    <ul class="missed">{missed}</ul>
+                    <Link href=href>"Every requirement, with the share of peers meeting it"</Link>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <section class="card" data-testid="followed-compliance">
+            {move || body().unwrap_or_else(|| view! { <Loading what="your compliance"/> }.into_any())}
+        </section>
     }
 }
 

@@ -15,7 +15,9 @@ use shared::format::{metric_mean, metric_value};
 use super::dashboard::{NoReleaseYet, latest_released, load_basics, use_cohort, value_text};
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_distribution, draw_trend};
-use crate::components::{CohortPicker, ErrorNotice, Loading, RequireRole, load, use_auth};
+use crate::components::{
+    CohortPicker, ErrorNotice, Link, Loading, RequireRole, load, load_once, use_auth,
+};
 
 #[component]
 pub fn MetricDetailPage() -> impl IntoView {
@@ -227,5 +229,52 @@ fn MetricBody(
         </div>
         {your_value}
         {move || body().unwrap_or_else(|| view! { <Loading what="the distribution"/> }.into_any())}
+        <PracticesFor metric=metric.with_value(|m| m.key.clone())/>
+    }
+}
+
+/// What the metric page shows of a practice.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct PracticeLink {
+    id: i64,
+    title: String,
+    author: Option<String>,
+    adoptions: i64,
+}
+
+/// Published practices linked to the metric, from the library.
+#[component]
+fn PracticesFor(metric: String) -> impl IntoView {
+    let query = format!("?metric={metric}");
+    let practices = load_once(move || {
+        let query = query.clone();
+        async move { api::practices::<PracticeLink>(&query).await }
+    });
+    let list = move || {
+        practices.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(practices) if practices.is_empty() => view! {
+                <p class="empty">"No published practice addresses this metric yet."</p>
+            }
+            .into_any(),
+            Ok(practices) => view! {
+                <ul class="practice-links">
+                    {practices.into_iter().map(|p| view! {
+                        <li>
+                            <Link href=format!("/practices/{}", p.id)>{p.title}</Link>
+                            <span class="hint">{format!(" · {}", p.author.as_deref().unwrap_or("anonymous member"))}{(p.adoptions > 0).then(|| format!(" · adopted by {}", p.adoptions))}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section class="card" data-testid="metric-practices">
+            <h2>"What peers did about it"</h2>
+            {move || list().unwrap_or_else(|| view! { <Loading what="practices"/> }.into_any())}
+            <p><Link href="/practices">"The best-practice library"</Link></p>
+        </section>
     }
 }

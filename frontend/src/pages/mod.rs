@@ -10,8 +10,10 @@ mod methodology;
 mod metric_detail;
 mod metrics;
 mod not_found;
+mod practices;
 mod releases;
 mod report;
+mod standards;
 mod submit;
 mod team;
 
@@ -25,8 +27,10 @@ pub use methodology::MethodologyPage;
 pub use metric_detail::MetricDetailPage;
 pub use metrics::MetricsPage;
 pub use not_found::NotFound;
+pub use practices::{MyPracticesPage, PracticeEditorPage, PracticePage, PracticesPage, ReviewPage};
 pub use releases::ReleasesPage;
 pub use report::ReportPage;
+pub use standards::{StandardEditorPage, StandardPage, StandardsPage};
 pub use submit::SubmitPage;
 pub use team::TeamPage;
 

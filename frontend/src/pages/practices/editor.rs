@@ -1,0 +1,221 @@
+//! Writing a practice (member admins and publishers), or editing an own one that is not yet
+//! published, which submits it for review again.
+
+use std::collections::BTreeMap;
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::account::Role;
+use shared::catalogue::{CsfFunction, Metric};
+use shared::practice::{Attribution, CSF_CATEGORIES, Practice, PracticeDraft};
+use shared::standard::Tier;
+
+use super::WRITERS;
+use crate::api::{self, ApiError};
+use crate::components::{
+    ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_auth, use_go,
+};
+
+#[component]
+pub fn PracticeEditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let editing = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let start = load(editing, |id| async move {
+        let catalogue = api::catalogue().await?.metrics;
+        let existing = match id {
+            Some(id) => Some(api::practice(id).await?),
+            None => None,
+        };
+        Ok::<_, ApiError>((existing, catalogue))
+    });
+    view! {
+        <RequireRole roles=WRITERS>
+            <section class="page page--reading">
+                {move || match start.get() {
+                    None => view! { <Loading what="the editor"/> }.into_any(),
+                    Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                    Some(Ok((existing, catalogue))) => view! { <PracticeForm existing catalogue/> }.into_any(),
+                }}
+            </section>
+        </RequireRole>
+    }
+}
+
+/// A set of keys ticked in a checkbox list.
+fn toggle(set: RwSignal<Vec<String>>, key: String, on: bool) {
+    set.update(|keys| {
+        keys.retain(|k| *k != key);
+        if on {
+            keys.push(key);
+        }
+    });
+}
+
+#[component]
+fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl IntoView {
+    let is_member = use_auth().role() == Some(Role::MemberAdmin);
+    let id = existing.as_ref().map(|p| p.id);
+    let text =
+        |f: fn(&Practice) -> String| RwSignal::new(existing.as_ref().map(f).unwrap_or_default());
+    let title = text(|p| p.title.clone());
+    let problem = text(|p| p.problem.clone());
+    let solution = text(|p| p.solution.clone());
+    let result = text(|p| p.result.clone());
+    let metrics = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|p| p.metrics.clone())
+            .unwrap_or_default(),
+    );
+    let categories = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|p| p.csf_categories.clone())
+            .unwrap_or_default(),
+    );
+    let advanced = RwSignal::new(existing.as_ref().is_some_and(|p| p.tier == Tier::Advanced));
+    let anonymous = RwSignal::new(
+        existing
+            .as_ref()
+            .is_some_and(|p| p.attribution == Attribution::Anonymous),
+    );
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let go = use_go();
+    let field = move |name: &'static str| {
+        Signal::derive(move || {
+            errors.with(|e| {
+                e.iter()
+                    .find(|(key, _)| *key == name || key.starts_with(&format!("{name}[")))
+                    .map(|(_, message)| message.clone())
+            })
+        })
+    };
+    let save = move |event: SubmitEvent| {
+        event.prevent_default();
+        let draft = PracticeDraft {
+            title: title.get_untracked(),
+            problem: problem.get_untracked(),
+            solution: solution.get_untracked(),
+            result: result.get_untracked(),
+            metrics: metrics.get_untracked(),
+            csf_categories: categories.get_untracked(),
+            tier: if advanced.get_untracked() {
+                Tier::Advanced
+            } else {
+                Tier::Baseline
+            },
+            attribution: if anonymous.get_untracked() {
+                Attribution::Anonymous
+            } else {
+                Attribution::Named
+            },
+        };
+        busy.set(true);
+        let go = go.clone();
+        leptos::task::spawn_local(async move {
+            match api::save_practice(id, &draft).await {
+                Ok(saved) => go(&format!("/practices/{}", saved.id)),
+                Err(error) => {
+                    errors.set(error.fields());
+                    failure.set(Some(error));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let metric_boxes = CsfFunction::ALL
+        .into_iter()
+        .map(|function| {
+            let boxes = catalogue
+                .iter()
+                .filter(|m| m.csf_function == function)
+                .map(|m| {
+                    let key = m.key.clone();
+                    let checked = metrics.with_untracked(|keys| keys.contains(&key));
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" name="metric" value=key.clone() checked=checked
+                                on:change=move |ev| toggle(metrics, key.clone(), event_target_checked(&ev))/>
+                            {m.name.clone()}
+                        </label>
+                    }
+                })
+                .collect_view();
+            view! { <div class="check-group"><strong>{function.name()}</strong>{boxes}</div> }
+        })
+        .collect_view();
+    let category_boxes = CSF_CATEGORIES
+        .iter()
+        .map(|&(code, name)| {
+            let checked = categories.with_untracked(|keys| keys.iter().any(|k| k == code));
+            view! {
+                <label class="check">
+                    <input type="checkbox" name="category" value=code checked=checked
+                        on:change=move |ev| toggle(categories, code.to_owned(), event_target_checked(&ev))/>
+                    {format!("{code} {name}")}
+                </label>
+            }
+        })
+        .collect_view();
+    let markdown_hint = "Markdown: **bold**, *italic*, lists with -, links [text](https://…). HTML is shown as text.";
+    view! {
+        <p class="breadcrumb"><Link href="/practices">"Best practices"</Link></p>
+        <h1>{if id.is_some() { "Edit and resubmit" } else { "Write a practice" }}</h1>
+        <p class="page__lead">"A publisher reviews every practice before it reaches the library. You will see its status under “Your practices”."</p>
+        <form class="form" on:submit=save novalidate>
+            <label class="field">
+                <span class="field__label">"Title"</span>
+                <input type="text" name="title" maxlength="140" placeholder="e.g. Passkeys on agent laptops, rolled out by site" bind:value=title/>
+                <FieldError message=field("title")/>
+            </label>
+            <label class="field">
+                <span class="field__label">"The problem"</span>
+                <textarea name="problem" rows="4" bind:value=problem></textarea>
+                <FieldError message=field("problem")/>
+            </label>
+            <label class="field">
+                <span class="field__label">"What we did"</span>
+                <textarea name="solution" rows="6" bind:value=solution></textarea>
+                <FieldError message=field("solution")/>
+            </label>
+            <label class="field">
+                <span class="field__label">"The result"</span>
+                <textarea name="result" rows="3" bind:value=result></textarea>
+                <FieldError message=field("result")/>
+            </label>
+            <p class="hint">{markdown_hint}</p>
+            <fieldset class="field">
+                <legend class="field__label">"Metrics it moves"</legend>
+                <div class="check-list">{metric_boxes}</div>
+                <FieldError message=field("metrics")/>
+            </fieldset>
+            <fieldset class="field">
+                <legend class="field__label">"NIST CSF 2.0 categories"</legend>
+                <div class="check-list">{category_boxes}</div>
+                <FieldError message=field("csf_categories")/>
+            </fieldset>
+            <label class="check">
+                <input type="checkbox" name="advanced" prop:checked=advanced on:change=move |ev| advanced.set(event_target_checked(&ev))/>
+                "Advanced tier (beyond the baseline)"
+            </label>
+            {is_member.then(|| view! {
+                <label class="check">
+                    <input type="checkbox" name="anonymous" prop:checked=anonymous on:change=move |ev| anonymous.set(event_target_checked(&ev))/>
+                    "Publish anonymously: other members will not see our organisation's name"
+                </label>
+            })}
+            <div class="form-actions">
+                <button type="submit" class="button button--primary" disabled=busy data-testid="submit-practice">"Submit for review"</button>
+            </div>
+            {move || failure.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+        </form>
+    }
+}

@@ -1,0 +1,367 @@
+//! Browser tests of standards and the best-practice library against the real server with the
+//! demo data: a publisher publishes a standard, a member sees their compliance and the
+//! industry share; a member submits a practice, a publisher publishes it, another member finds
+//! it from a metric page. Screenshots go to target/test-output/.
+//! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
+
+use peerposture_tests::webdriver::{ChromeDriver, Session as Browser};
+use peerposture_tests::{Fetch, LOAD_TIMEOUT, TestApp, built_dist, open_logged_in};
+use serde_json::json;
+use shared::practice::{Practice, PracticeStatus};
+use shared::standard::{Compliance, Standard, StandardStatus};
+
+const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
+
+async fn wait_for(browser: &Browser, what: &str, script: &str) {
+    browser
+        .wait_until(what, &format!("return {script};"), LOAD_TIMEOUT)
+        .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_industry_share() {
+    let app = TestApp::spawn_with(Some(&built_dist()), true).await;
+    let publisher = app.login("publisher@demo.local", PASSWORD).await;
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(1280, 1400).await;
+
+    // The publisher writes a draft with two requirements.
+    open_logged_in(&app, &browser, &publisher, "/standards/new").await;
+    wait_for(
+        &browser,
+        "the editor",
+        "!!document.querySelector('input[name=name]')",
+    )
+    .await;
+    browser
+        .type_into("input[name=name]", "Remote Agent Standard 2027")
+        .await;
+    let first = "[data-testid=requirement-row]:nth-of-type(1)";
+    browser
+        .type_into(&format!("{first} input[name=threshold]"), "90")
+        .await;
+    browser
+        .type_into(
+            &format!("{first} textarea[name=rationale]"),
+            "Agents sign in from home networks.",
+        )
+        .await;
+    browser
+        .type_into(
+            &format!("{first} textarea[name=references]"),
+            "PCI DSS v4.0 8.4.2\nNIST CSF 2.0 PR.AA-03",
+        )
+        .await;
+    browser
+        .click("form .form-actions button[type=button]")
+        .await;
+    let second = "[data-testid=requirement-row]:nth-of-type(2)";
+    wait_for(
+        &browser,
+        "a second row",
+        &format!("!!document.querySelector('{second}')"),
+    )
+    .await;
+    browser
+        .click(&format!(
+            "{second} select[name=metric] option[value=critical_patch_days]"
+        ))
+        .await;
+    browser
+        .click(&format!(
+            "{second} select[name=comparison] option[value=lte]"
+        ))
+        .await;
+    browser
+        .type_into(&format!("{second} input[name=threshold]"), "20")
+        .await;
+    browser
+        .type_into(
+            &format!("{second} textarea[name=rationale]"),
+            "Exploits follow disclosure within weeks.",
+        )
+        .await;
+    browser.save_screenshot("standard-editor.png").await;
+    browser.click("[data-testid=save-standard]").await;
+    wait_for(
+        &browser,
+        "the saved draft",
+        "/^\\/standards\\/\\d+$/.test(location.pathname) && !!document.querySelector('[data-testid=publish-standard]')",
+    )
+    .await;
+    let id: i64 = browser
+        .execute::<String>("return location.pathname.split('/')[2];", vec![])
+        .await
+        .parse()
+        .unwrap();
+    assert_eq!(browser.text("[data-testid=standard-status]").await, "Draft");
+
+    // Publishing asks for confirmation, then the standard is public and final.
+    browser.click("[data-testid=publish-standard]").await;
+    browser.accept_alert().await;
+    wait_for(
+        &browser,
+        "the published standard",
+        "document.querySelector('[data-testid=standard-status]')?.innerText === 'Published'",
+    )
+    .await;
+    browser.save_screenshot("standard-published.png").await;
+    let standard: Standard = app
+        .client
+        .get(app.url(&format!("/api/v1/standards/{id}")))
+        .fetch()
+        .await;
+    assert_eq!(standard.status, StandardStatus::Published);
+    assert_eq!(standard.requirements.len(), 2);
+    assert_eq!(standard.requirements[1].metric, "critical_patch_days");
+    assert_eq!(
+        standard.requirements[0].references,
+        ["PCI DSS v4.0 8.4.2", "NIST CSF 2.0 PR.AA-03"]
+    );
+
+    // A member admin sees their compliance and the industry share, and follows the standard.
+    open_logged_in(&app, &browser, &member, &format!("/standards/{id}")).await;
+    wait_for(
+        &browser,
+        "the compliance table",
+        "document.querySelectorAll('[data-testid=compliance-table] tbody tr').length === 2",
+    )
+    .await;
+    let period = backend::http::current_period().previous();
+    let compliance: Compliance = member
+        .client
+        .get(app.url(&format!(
+            "/api/v1/standards/{id}/compliance?period={period}"
+        )))
+        .fetch()
+        .await;
+    let expected: Vec<String> = compliance
+        .requirements
+        .iter()
+        .map(|r| {
+            let share = r
+                .industry
+                .share
+                .expect("the whole industry has enough peers");
+            format!("{share:.0} % of {}", r.industry.n_band.as_deref().unwrap())
+        })
+        .collect();
+    let shown: Vec<String> = browser
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=industry-share]')].map(c => c.innerText.trim());",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown, expected);
+    let statuses = browser.text("[data-testid=compliance-table] tbody").await;
+    for r in &compliance.requirements {
+        let word = if r.met == Some(true) { "Met" } else { "Missed" };
+        assert!(statuses.contains(word), "{statuses}");
+    }
+    browser.click("[data-testid=follow-standard]").await;
+    wait_for(
+        &browser,
+        "the follow notice",
+        "!!document.querySelector('[data-testid=following]')",
+    )
+    .await;
+    browser.save_screenshot("standard-compliance.png").await;
+
+    // The dashboard's overview now shows compliance with it.
+    browser.goto(&app.url("/dashboard")).await;
+    wait_for(
+        &browser,
+        "the compliance card",
+        "(document.querySelector('[data-testid=followed-compliance]')?.innerText ?? '').includes('Remote Agent Standard 2027')",
+    )
+    .await;
+    let met = compliance
+        .requirements
+        .iter()
+        .filter(|r| r.met == Some(true))
+        .count();
+    assert_eq!(
+        browser.text("[data-testid=compliance-summary]").await,
+        format!("{met} of 2 requirements met in {period}")
+    );
+    browser.save_screenshot("dashboard-compliance.png").await;
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_metric_page() {
+    let app = TestApp::spawn_with(Some(&built_dist()), true).await;
+    let author = app.login("member-admin-2@demo.local", PASSWORD).await;
+    let publisher = app.login("publisher@demo.local", PASSWORD).await;
+    let reader = app.login("member-viewer@demo.local", PASSWORD).await;
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(1280, 1400).await;
+
+    // Organisation 002 writes an anonymous practice, with a hostile line in it.
+    open_logged_in(&app, &browser, &author, "/practices/new").await;
+    wait_for(
+        &browser,
+        "the editor",
+        "!!document.querySelector('input[name=title]')",
+    )
+    .await;
+    let title = "DLP rules tuned with the quality team";
+    browser.type_into("input[name=title]", title).await;
+    browser
+        .type_into(
+            "textarea[name=problem]",
+            "Agents pasted card numbers into **chat tools** while helping customers.",
+        )
+        .await;
+    browser
+        .type_into(
+            "textarea[name=solution]",
+            "We tuned DLP rules with the QA team.\n\n<img src=x onerror=\"window.__pwned=1\">\n\n[click me](javascript:window.__pwned=1)",
+        )
+        .await;
+    browser
+        .type_into(
+            "textarea[name=result]",
+            "DLP now covers every agent desktop and chat tool we run.",
+        )
+        .await;
+    browser
+        .click("input[name=metric][value=dlp_coverage]")
+        .await;
+    browser.click("input[name=category][value='PR.DS']").await;
+    browser.click("input[name=anonymous]").await;
+    browser.save_screenshot("practice-editor.png").await;
+    browser.click("[data-testid=submit-practice]").await;
+    wait_for(
+        &browser,
+        "the submitted practice",
+        "(document.querySelector('[data-testid=practice-status]')?.innerText ?? '').includes('Waiting for review')",
+    )
+    .await;
+    let id: i64 = browser
+        .execute::<String>("return location.pathname.split('/')[2];", vec![])
+        .await
+        .parse()
+        .unwrap();
+
+    // Until published, other members cannot find it.
+    let hidden = reader
+        .client
+        .get(app.url(&format!("/api/v1/practices/{id}")))
+        .sent()
+        .await;
+    assert_eq!(hidden.status(), 404);
+
+    // The publisher finds it in the review queue and publishes it.
+    open_logged_in(&app, &browser, &publisher, "/practices/review").await;
+    wait_for(
+        &browser,
+        "the queue",
+        &format!("(document.querySelector('[data-testid=practice-table]')?.innerText ?? '').includes({})", json!(title)),
+    )
+    .await;
+    browser.save_screenshot("practice-review.png").await;
+    browser
+        .click(&format!(
+            "[data-testid=practice-table] a[href='/practices/{id}']"
+        ))
+        .await;
+    wait_for(
+        &browser,
+        "the review panel",
+        "!!document.querySelector('[data-testid=publish-practice]')",
+    )
+    .await;
+    assert_eq!(
+        browser.text("[data-testid=practice-byline]").await,
+        "An anonymous member"
+    );
+    browser.click("[data-testid=publish-practice]").await;
+    wait_for(
+        &browser,
+        "the published practice",
+        "!document.querySelector('[data-testid=moderation]') && !document.querySelector('[data-testid=practice-status]')",
+    )
+    .await;
+    let published: Practice = publisher
+        .client
+        .get(app.url(&format!("/api/v1/practices/{id}")))
+        .fetch()
+        .await;
+    assert_eq!(published.status, PracticeStatus::Published);
+
+    // Another member finds it from the metric page and marks it adopted.
+    open_logged_in(&app, &browser, &reader, "/dashboard/metric/dlp_coverage").await;
+    let link = format!("[data-testid=metric-practices] a[href='/practices/{id}']");
+    wait_for(
+        &browser,
+        "the practice on the metric page",
+        &format!("!!document.querySelector({})", json!(link)),
+    )
+    .await;
+    let listed = browser.text("[data-testid=metric-practices]").await;
+    assert!(
+        listed.contains(title) && listed.contains("anonymous member"),
+        "{listed}"
+    );
+    browser.save_screenshot("metric-practices.png").await;
+    browser.click(&link).await;
+    wait_for(
+        &browser,
+        "the practice page",
+        &format!(
+            "document.querySelector('[data-testid=practice-title]')?.innerText === {}",
+            json!(title)
+        ),
+    )
+    .await;
+    let page = browser.text("main").await;
+    assert!(
+        !page.contains("Demo Contact Center 002"),
+        "the author is named: {page}"
+    );
+    assert_eq!(
+        browser.text("[data-testid=practice-byline]").await,
+        "An anonymous member"
+    );
+    // The hostile lines are inert: no image element, no javascript: link, nothing ran.
+    let inert: bool = browser
+        .execute(
+            "return !document.querySelector('.prose img') && \
+             ![...document.querySelectorAll('.prose a')].some(a => a.href.startsWith('javascript')) && \
+             window.__pwned === undefined && document.querySelector('.prose strong')?.innerText === 'chat tools';",
+            vec![],
+        )
+        .await;
+    assert!(inert, "the practice's Markdown rendered unsafely");
+    browser.click("[data-testid=adopt]").await;
+    wait_for(
+        &browser,
+        "the adoption",
+        "!!document.querySelector('[data-testid=adopted]')",
+    )
+    .await;
+    browser.save_screenshot("practice.png").await;
+    let seen: Practice = reader
+        .client
+        .get(app.url(&format!("/api/v1/practices/{id}")))
+        .fetch()
+        .await;
+    assert!(seen.adopted_by_us && seen.adoptions == 1);
+
+    // The library lists it with the others, filtered by function.
+    browser.goto(&app.url("/practices?function=PR")).await;
+    wait_for(
+        &browser,
+        "the library",
+        "document.querySelectorAll('[data-testid=practice-card]').length > 3",
+    )
+    .await;
+    browser.save_screenshot("practices-library.png").await;
+    browser.close().await;
+    app.stop().await;
+}
