@@ -45,7 +45,7 @@ fn baseline() -> StandardDraft {
             requirement(
                 "mfa_coverage",
                 AtLeast,
-                Number(95.0),
+                Number(75.0),
                 Tier::Baseline,
                 "Agents log in from home to client systems; a password alone is phished daily.",
                 &["PCI DSS v4.0 8.4.2", "NIST CSF 2.0 PR.AA-03"],
@@ -53,15 +53,15 @@ fn baseline() -> StandardDraft {
             requirement(
                 "critical_patch_days",
                 AtMost,
-                Number(14.0),
+                Number(30.0),
                 Tier::Baseline,
-                "Known exploited vulnerabilities are weaponised within weeks of disclosure.",
+                "Known exploited vulnerabilities are weaponised within weeks of disclosure; a month is the outer limit.",
                 &["CISA BOD 22-01", "PCI DSS v4.0 6.3.3"],
             ),
             requirement(
                 "training_completion",
                 AtLeast,
-                Number(95.0),
+                Number(90.0),
                 Tier::Baseline,
                 "Every agent who handles customer data completes security awareness training.",
                 &["PCI DSS v4.0 12.6", "ISO/IEC 27001:2022 A.6.3"],
@@ -69,7 +69,7 @@ fn baseline() -> StandardDraft {
             requirement(
                 "leaver_revocation_24h",
                 AtLeast,
-                Number(98.0),
+                Number(85.0),
                 Tier::Baseline,
                 "Attrition in contact centers is high; leavers keep access unless it is removed the same day.",
                 &["ISO/IEC 27001:2022 A.5.18"],
@@ -85,15 +85,15 @@ fn baseline() -> StandardDraft {
             requirement(
                 "phish_prone",
                 AtMost,
-                Number(10.0),
+                Number(15.0),
                 Tier::Advanced,
-                "Below one click in ten, simulated phishing stops being the easiest way in.",
+                "When fewer than one agent in seven clicks a simulated lure, phishing stops being the easiest way in.",
                 &["NIST CSF 2.0 PR.AT-01"],
             ),
             requirement(
                 "phishing_resistant_mfa",
                 AtLeast,
-                Number(50.0),
+                Number(25.0),
                 Tier::Advanced,
                 "Push-fatigue and adversary-in-the-middle kits defeat one-time codes.",
                 &[

@@ -363,5 +363,30 @@ async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_met
     .await;
     browser.save_screenshot("practices-library.png").await;
     browser.close().await;
+
+    // On a phone, the library and a practice fit the width.
+    let phone = driver.session(390, 844).await;
+    for (path, ready) in [
+        ("/practices".to_owned(), "[data-testid=practice-card]"),
+        (format!("/practices/{id}"), "[data-testid=practice-title]"),
+        (format!("/standards/{}", 1), "[data-testid=standard-name]"),
+    ] {
+        open_logged_in(&app, &phone, &reader, &path).await;
+        wait_for(
+            &phone,
+            &path,
+            &format!("!!document.querySelector('{ready}')"),
+        )
+        .await;
+        let fits: bool = phone
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await;
+        assert!(fits, "{path} scrolls sideways at 390 px");
+    }
+    phone.save_screenshot("standard-390px.png").await;
+    phone.close().await;
     app.stop().await;
 }

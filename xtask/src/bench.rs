@@ -19,14 +19,16 @@ pub fn run(root: &Path) -> Result {
 
     step("Release computation: engine (criterion)");
     status(cargo(root).args(["bench", "--package", "backend", "--bench", "release"]))?;
-    let estimates = root.join("target/criterion/release_10k_orgs_33_metrics/new/estimates.json");
-    let text = std::fs::read_to_string(&estimates)
-        .map_err(|e| format!("cannot read {}: {e}", estimates.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let engine_ms = json["median"]["point_estimate"]
-        .as_f64()
-        .ok_or("no median in criterion's estimates")?
-        / 1e6;
+    let engine_ms = criterion_median_ns(root, "release_10k_orgs_33_metrics")? / 1e6;
+
+    step("Markdown of a practice section: the allowlisted renderer vs plain pulldown-cmark");
+    status(cargo(root).args(["bench", "--package", "backend", "--bench", "markdown"]))?;
+    let group = "practice section (~700 bytes of Markdown)";
+    let safe_us = criterion_median_ns(root, &format!("{group}/allowlisted render (API)"))? / 1e3;
+    let plain_us = criterion_median_ns(
+        root,
+        &format!("{group}/pulldown-cmark push_html, unsanitised"),
+    )? / 1e3;
 
     step("Release computation: DuckDB on the same data (Python venv in target/bench-venv)");
     let venv = root.join("target/bench-venv");
@@ -130,7 +132,26 @@ pub fn run(root: &Path) -> Result {
         100.0 * server_rps / bare_rps
     );
     println!("| p99 latency, 64 connections | {server_p99} | bare axum {bare_p99} | |");
+    println!(
+        "| practice section, ~700 B of Markdown (median) | {safe_us:.2} µs | unsanitised pulldown-cmark {plain_us:.2} µs | {:.0} % |",
+        100.0 * safe_us / plain_us
+    );
     Ok(())
+}
+
+/// The median of a criterion benchmark (`group/function` or a plain id) in nanoseconds, from
+/// the estimates it saved.
+fn criterion_median_ns(root: &Path, id: &str) -> Result<f64> {
+    let estimates = root
+        .join("target/criterion")
+        .join(id)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(&estimates)
+        .map_err(|e| format!("cannot read {}: {e}", estimates.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    json["median"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| format!("no median in {}", estimates.display()))
 }
 
 /// Kills the child when dropped, so a failed run leaves no server behind.

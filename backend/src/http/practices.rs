@@ -174,9 +174,11 @@ async fn queue(
         .store
         .practices(PracticeSelection::Status(PracticeStatus::Submitted), None)
         .await?;
+    // First come, first reviewed.
     Ok(Json(
         practices
             .into_iter()
+            .rev()
             .map(|practice| shown_to(&user, practice))
             .collect(),
     ))

@@ -381,23 +381,41 @@ fn ModerationPanel(id: i64, version: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// A table of practices with their status, for authors and moderators.
+/// A table of practices: with status and the reviewer's comment for their authors, with tier
+/// and linked metrics in the review queue.
 #[component]
-fn PracticeTable(practices: Vec<Practice>, empty: &'static str) -> impl IntoView {
+fn PracticeTable(
+    practices: Vec<Practice>,
+    #[prop(optional)] queue: Option<Vec<Metric>>,
+    empty: &'static str,
+) -> impl IntoView {
     if practices.is_empty() {
         return view! { <p class="empty">{empty}</p> }.into_any();
     }
+    let head = if queue.is_some() {
+        view! { <tr><th>"Title"</th><th>"Tier"</th><th>"Metrics"</th><th>"Submitted"</th></tr> }
+    } else {
+        view! { <tr><th>"Title"</th><th>"Status"</th><th>"Reviewer's comment"</th><th>"Updated"</th></tr> }
+    };
     view! {
         <table class="table" data-testid="practice-table">
-            <thead><tr><th>"Title"</th><th>"Status"</th><th>"Comment"</th><th>"Updated"</th></tr></thead>
+            <thead>{head}</thead>
             <tbody>
-                {practices.into_iter().map(|p| view! {
-                    <tr>
-                        <td><Link href=format!("/practices/{}", p.id)>{p.title}</Link></td>
-                        <td>{p.status.label()}</td>
-                        <td>{p.moderation_comment.clone().unwrap_or_default()}</td>
-                        <td>{timestamp(&p.updated_at)}</td>
-                    </tr>
+                {practices.into_iter().map(|p| {
+                    let (second, third) = if let Some(names) = &queue {
+                        let metrics: Vec<String> = p.metrics.iter().map(|key| metric_name(names, key)).collect();
+                        (tier_label(p.tier).to_owned(), metrics.join(", "))
+                    } else {
+                        (p.status.label().to_owned(), p.moderation_comment.clone().unwrap_or_default())
+                    };
+                    view! {
+                        <tr>
+                            <td><Link href=format!("/practices/{}", p.id)>{p.title}</Link></td>
+                            <td>{second}</td>
+                            <td>{third}</td>
+                            <td>{timestamp(&p.updated_at)}</td>
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
@@ -428,18 +446,21 @@ pub fn MyPracticesPage() -> impl IntoView {
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
-    let practices = load_once(api::practice_queue);
+    let practices = load_once(|| async {
+        let (queue, catalogue) = (api::practice_queue(), api::catalogue());
+        Ok::<_, ApiError>((queue.await?, catalogue.await?.metrics))
+    });
     view! {
         <RequireRole roles=MODERATORS>
             <section class="page">
                 <p class="breadcrumb"><Link href="/practices">"Best practices"</Link></p>
                 <h1>"Review queue"</h1>
-                <p class="page__lead">"Practices waiting for review, oldest last. Open one to publish it or return it with a comment."</p>
+                <p class="page__lead">"Practices waiting for review, oldest first. Open one to publish it or return it with a comment."</p>
                 <section class="card">
                     {move || match practices.get() {
                         None => view! { <Loading what="the queue"/> }.into_any(),
                         Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
-                        Some(Ok(list)) => view! { <PracticeTable practices=list empty="Nothing is waiting for review."/> }.into_any(),
+                        Some(Ok((list, names))) => view! { <PracticeTable practices=list queue=names empty="Nothing is waiting for review."/> }.into_any(),
                     }}
                 </section>
             </section>
