@@ -134,6 +134,9 @@ async fn list(
     {
         return Err(AppError::invalid("metric", "unknown metric"));
     }
+    if filter.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(AppError::invalid("q", "search for at most 200 characters"));
+    }
     let practices = state
         .store
         .practices(

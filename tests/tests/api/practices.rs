@@ -355,7 +355,14 @@ async fn readers_filter_search_and_mark_practices_adopted() {
         titles("?q=phishing&function=PR&tier=baseline").await,
         ["Fortnightly phishing drills"]
     );
-    for bad in ["?metric=nope", "?function=XX", "?tier=gold", "?colour=red"] {
+    let long_query = format!("?q={}", "a".repeat(201));
+    for bad in [
+        "?metric=nope",
+        "?function=XX",
+        "?tier=gold",
+        "?colour=red",
+        &long_query,
+    ] {
         let response = manager_b
             .client
             .get(app.url(&format!("/api/v1/practices{bad}")))
