@@ -188,6 +188,25 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
     );
     browser.save_screenshot("dashboard-compliance.png").await;
     browser.close().await;
+
+    // Anyone reads published standards, without logging in.
+    let visitor = driver.session(1280, 900).await;
+    visitor.goto(&app.url("/standards")).await;
+    wait_for(
+        &visitor,
+        "the list of standards",
+        "document.querySelectorAll('[data-testid=standard-card]').length === 2",
+    )
+    .await;
+    let list = visitor.text("main").await;
+    assert!(
+        list.contains("Remote Agent Standard 2027 (v1)")
+            && list.contains("BPO Security Baseline 2027 (v1)"),
+        "{list}"
+    );
+    assert!(!list.contains("New standard"), "{list}");
+    visitor.save_screenshot("standards.png").await;
+    visitor.close().await;
     app.stop().await;
 }
 
@@ -362,6 +381,21 @@ async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_met
     )
     .await;
     browser.save_screenshot("practices-library.png").await;
+
+    // Authors follow their own submissions: the demo's returned practice carries its comment.
+    browser.goto(&app.url("/practices/mine")).await;
+    wait_for(
+        &browser,
+        "the author's list",
+        "!!document.querySelector('[data-testid=practice-table]')",
+    )
+    .await;
+    let own = browser.text("[data-testid=practice-table]").await;
+    assert!(
+        own.contains("Returned to you") && own.contains("Could you add how many laptops"),
+        "{own}"
+    );
+    browser.save_screenshot("practices-mine.png").await;
     browser.close().await;
 
     // On a phone, the library and a practice fit the width.
