@@ -297,14 +297,15 @@ pub async fn publish_standard(id: i64) -> Result<Standard, ApiError> {
 }
 
 /// A member's compliance, decoded as `T`: the full `Compliance`, or a page's smaller view of it.
+/// Without a cohort, the server compares with the member's own size band.
 pub async fn compliance<T: DeserializeOwned>(
     id: i64,
     period: &str,
-    cohort: &str,
+    cohort: Option<&str>,
 ) -> Result<T, ApiError> {
+    let cohort = cohort.map_or_else(String::new, |c| format!("&cohort={}", query_value(c)));
     get(&format!(
-        "/api/v1/standards/{id}/compliance?period={period}&cohort={}",
-        query_value(cohort)
+        "/api/v1/standards/{id}/compliance?period={period}{cohort}"
     ))
     .await
 }

@@ -326,7 +326,7 @@ pub fn requirement_text(metric: &catalogue::Metric, requirement: &Requirement) -
     )
 }
 
-/// What a missed requirement asks for: "+7.0 points needed", "6 days less needed",
+/// What a missed requirement asks for: "+7.0 points needed", "6.0 days over the limit",
 /// "must be yes".
 pub fn gap_text(metric: &catalogue::Metric, requirement: &Requirement, gap: Option<f64>) -> String {
     let amount = |gap: f64| match metric.unit {
@@ -335,7 +335,7 @@ pub fn gap_text(metric: &catalogue::Metric, requirement: &Requirement, gap: Opti
     };
     match (requirement.comparison, gap) {
         (Comparison::AtLeast, Some(gap)) => format!("+{} needed", amount(gap)),
-        (Comparison::AtMost, Some(gap)) => format!("{} less needed", amount(gap)),
+        (Comparison::AtMost, Some(gap)) => format!("{} over the limit", amount(gap)),
         _ => format!(
             "must be {}",
             crate::format::metric_value(metric, requirement.threshold_number())
@@ -376,7 +376,10 @@ mod assess_tests {
         assert_eq!(gap_text(mfa, &at_least, Some(7.0)), "+7.0 points needed");
         assert_eq!(requirement_text(mfa, &at_least), "MFA coverage ≥ 95.0 %");
         let patch = catalogue::find("critical_patch_days").unwrap();
-        assert_eq!(gap_text(patch, &at_most, Some(6.0)), "6.0 days less needed");
+        assert_eq!(
+            gap_text(patch, &at_most, Some(6.0)),
+            "6.0 days over the limit"
+        );
         let pci = catalogue::find("pci_attestation_current").unwrap();
         assert_eq!(gap_text(pci, &yes, None), "must be yes");
     }

@@ -145,9 +145,16 @@ async fn compliance(
             .map_err(|e: shared::period::PeriodParseError| {
                 AppError::invalid("period", e.to_string())
             })?;
-    let cohort: CohortKey = query.cohort.as_deref().unwrap_or("all").parse().map_err(
-        |e: shared::cohort::CohortParseError| AppError::invalid("cohort", e.to_string()),
-    )?;
+    // Without a cohort, the member's peers are those of its size band.
+    let cohort: CohortKey = match query.cohort.as_deref() {
+        Some(key) => key.parse().map_err(|e: shared::cohort::CohortParseError| {
+            AppError::invalid("cohort", e.to_string())
+        })?,
+        None => match state.store.org(reader.org_id).await? {
+            Some(org) => CohortKey::Size(org.seat_band),
+            None => CohortKey::All,
+        },
+    };
     let standard = state
         .store
         .standard(id)

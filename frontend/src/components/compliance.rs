@@ -32,6 +32,7 @@ pub fn ComplianceTable(
     compliance: Compliance,
     catalogue: StoredValue<Vec<Metric>>,
 ) -> impl IntoView {
+    let peers = format!("{} meeting it", compliance.cohort.label());
     let rows = compliance.requirements.into_iter().filter_map(|row| {
         let metric = catalogue.with_value(|c| c.iter().find(|m| m.key == row.requirement.metric).cloned())?;
         let requirement = requirement_text(&metric, &row.requirement);
@@ -67,7 +68,7 @@ pub fn ComplianceTable(
                         <th class="num">"You"</th>
                         <th>"Status"</th>
                         <th class="num">"Industry meeting it"</th>
-                        <th class="num">"Peer group meeting it"</th>
+                        <th class="num">{peers}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

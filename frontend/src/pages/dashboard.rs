@@ -282,7 +282,7 @@ fn FollowedCompliance(
     let data = load_once(move || async move {
         match api::followed_standard().await?.standard_id {
             None => Ok(None),
-            Some(id) => api::compliance::<ComplianceBrief>(id, &period.to_string(), "all")
+            Some(id) => api::compliance::<ComplianceBrief>(id, &period.to_string(), Some("all"))
                 .await
                 .map(Some),
         }

@@ -238,26 +238,36 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
             (api::periods(), api::cohorts(), api::followed_standard());
         Ok::<_, ApiError>((periods.await?, cohorts.await?, followed.await?.standard_id))
     });
+    // The peer group in `?cohort=`; without one, the server picks the member's size band.
     let query = use_query_map();
-    let cohort = Memo::new(move |_| {
+    let chosen = Memo::new(move |_| {
         query
             .read()
             .get("cohort")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(CohortKey::All)
+            .and_then(|c| c.parse::<CohortKey>().ok())
     });
     let period = RwSignal::new(None::<String>);
     let compliance = load(
-        move || (period.get(), cohort.get().to_string()),
+        move || (period.get(), chosen.get().map(|c| c.to_string())),
         move |(period, cohort)| async move {
             match period {
-                Some(period) => api::compliance::<Compliance>(id, &period, &cohort)
+                Some(period) => api::compliance::<Compliance>(id, &period, cohort.as_deref())
                     .await
                     .map(Some),
                 None => Ok(None),
             }
         },
     );
+    let cohort = Signal::derive(move || {
+        chosen.get().unwrap_or_else(|| {
+            compliance.with(|c| {
+                c.as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .and_then(|c| c.as_ref().map(|c| c.cohort))
+                    .unwrap_or(CohortKey::All)
+            })
+        })
+    });
     let followed = RwSignal::new(None::<Option<i64>>);
     let error = RwSignal::new(None::<ApiError>);
     let follow = move |standard_id: Option<i64>| {

@@ -351,3 +351,65 @@ async fn trends_list_released_periods_in_order() {
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
+
+/// The shares meeting a standard's requirement follow the same policy as the cells: published
+/// for the industry, held back where the metric's cell is (too few, or the complement of the
+/// target alone), and never telling the target's value apart.
+#[tokio::test]
+async fn shares_meeting_a_standard_are_held_back_where_cells_are() {
+    let period = backend::http::current_period();
+    let Consortium {
+        app, admin, target, ..
+    } = consortium(period).await;
+    let standard: Value = admin
+        .client
+        .post(app.url("/api/v1/standards"))
+        .json(&json!({
+            "name": "Consortium baseline",
+            "requirements": [{ "metric": "mfa_coverage", "comparison": "gte", "threshold": 55,
+                               "tier": "baseline", "rationale": "Phished passwords." }]
+        }))
+        .fetch()
+        .await;
+    let id = standard["id"].as_i64().unwrap();
+    admin
+        .client
+        .post(app.url(&format!("/api/v1/standards/{id}/publish")))
+        .sent()
+        .await;
+    assert_eq!(release(&app, &admin, period).await.status(), StatusCode::OK);
+
+    let share = |cohort: &'static str| {
+        let client = target.client.clone();
+        let url = app.url(&format!(
+            "/api/v1/standards/{id}/compliance?period={period}&cohort={cohort}"
+        ));
+        async move {
+            let compliance: shared::standard::Compliance = client.get(url).fetch().await;
+            let requirement = compliance.requirements[0].clone();
+            assert_eq!(
+                requirement.met,
+                Some(true),
+                "the target's 99.9 % meets ≥ 55 %"
+            );
+            (requirement.industry, requirement.cohort)
+        }
+    };
+    // 7 of 12 in North America, 4 of 9 in Latin America and the target: 12 of 22.
+    let (industry, _) = share("all").await;
+    assert_eq!(industry.share, Some((100.0_f64 * 12.0 / 22.0).round()));
+    assert_eq!(industry.n_band.as_deref(), Some("20-49"));
+    for (cohort, reason) in [
+        ("region:latam", SuppressionReason::TooFew),
+        ("region:europe", SuppressionReason::TooFew),
+        ("vertical:travel", SuppressionReason::Complement),
+    ] {
+        let (_, peers) = share(cohort).await;
+        assert!(peers.suppressed, "{cohort}");
+        assert_eq!(peers.reason, Some(reason), "{cohort}");
+        assert_eq!((peers.share, peers.n_band), (None, None), "{cohort}");
+    }
+    let (_, north_america) = share("region:north-america").await;
+    assert_eq!(north_america.share, Some((100.0_f64 * 7.0 / 12.0).round()));
+    app.stop().await;
+}
