@@ -44,6 +44,39 @@ pub fn render(source: &str) -> String {
     out
 }
 
+/// The text of `source` without its markup, cut at about `limit` characters (with "…").
+pub fn excerpt(source: &str, limit: usize) -> String {
+    let mut text = String::with_capacity(limit + 3);
+    for event in Parser::new_ext(
+        source,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+            _ => {}
+        }
+        if text.chars().count() > limit {
+            break;
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for word in words {
+        if out.chars().count() + word.chars().count() > limit {
+            out.push('…');
+            return out;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// E-mail autolinks would get a `mailto:` prefix from the writer; keep every link inline so
 /// what is checked is what is written.
 fn safe_link_type(link_type: LinkType) -> LinkType {
@@ -142,6 +175,15 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn an_excerpt_is_plain_text_cut_at_a_word() {
+        assert_eq!(
+            super::excerpt("Agents clicked **one lure in five**.\n\n- at home", 200),
+            "Agents clicked one lure in five. at home"
+        );
+        assert_eq!(super::excerpt("one two three four", 9), "one two…");
     }
 
     #[test]

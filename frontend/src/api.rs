@@ -13,7 +13,7 @@ use shared::account::{
     User,
 };
 use shared::api::{Catalogue, Health, PeriodInfo};
-use shared::practice::{Moderation, Practice, PracticeDraft};
+use shared::practice::{Moderation, Practice, PracticeDraft, PracticeSummary};
 use shared::standard::{FollowedStandard, Standard, StandardDraft};
 use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest, SubmittedValue};
 
@@ -322,7 +322,7 @@ pub async fn follow_standard(standard_id: Option<i64>) -> Result<FollowedStandar
     .await
 }
 
-/// Published practices, decoded as `T` (the full `Practice`, or a page's smaller view of it);
+/// Published practices, decoded as `T` (a `PracticeSummary`, or a page's smaller view of it);
 /// `query` is a ready query string ("?metric=mfa_coverage") or empty.
 pub async fn practices<T: DeserializeOwned>(query: &str) -> Result<Vec<T>, ApiError> {
     get(&format!("/api/v1/practices{query}")).await
@@ -332,11 +332,11 @@ pub async fn practice(id: i64) -> Result<Practice, ApiError> {
     get(&format!("/api/v1/practices/{id}")).await
 }
 
-pub async fn my_practices() -> Result<Vec<Practice>, ApiError> {
+pub async fn my_practices() -> Result<Vec<PracticeSummary>, ApiError> {
     get("/api/v1/practices/mine").await
 }
 
-pub async fn practice_queue() -> Result<Vec<Practice>, ApiError> {
+pub async fn practice_queue() -> Result<Vec<PracticeSummary>, ApiError> {
     get("/api/v1/practices/queue").await
 }
 

@@ -111,16 +111,15 @@ pub struct PracticeHtml {
     pub result: String,
 }
 
-/// A practice as the API shows it to one caller. Who wrote it (`author`) is present only when
-/// it is published under a name; `moderation_comment` only for its authors and publishers.
+/// A practice in a list, as the API shows it to one caller. Who wrote it (`author`) is present
+/// only when it is published under a name; `moderation_comment` only for its authors and
+/// publishers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Practice {
+pub struct PracticeSummary {
     pub id: i64,
     pub title: String,
-    pub problem: String,
-    pub solution: String,
-    pub result: String,
-    pub html: PracticeHtml,
+    /// The start of the problem as plain text.
+    pub excerpt: String,
     pub metrics: Vec<String>,
     pub csf_categories: Vec<String>,
     /// The CSF functions of its categories and metrics.
@@ -139,6 +138,17 @@ pub struct Practice {
     pub adopted_by_us: bool,
     pub updated_at: String,
     pub published_at: Option<String>,
+}
+
+/// One practice, whole: its summary, the Markdown as written and the sanitised HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practice {
+    #[serde(flatten)]
+    pub summary: PracticeSummary,
+    pub problem: String,
+    pub solution: String,
+    pub result: String,
+    pub html: PracticeHtml,
 }
 
 /// `POST /api/v1/practices/{id}/moderation`.
@@ -170,24 +180,20 @@ pub struct PracticeFilter {
 }
 
 impl PracticeFilter {
-    pub fn matches(&self, practice: &Practice) -> bool {
+    /// Whether a practice passes every filter; `q` is matched against its title and sections.
+    pub fn matches(&self, draft: &PracticeDraft) -> bool {
         let metric = self
             .metric
             .as_ref()
-            .is_none_or(|key| practice.metrics.contains(key));
+            .is_none_or(|key| draft.metrics.contains(key));
         let function = self
             .function
-            .is_none_or(|f| practice.functions.contains(&f));
-        let tier = self.tier.is_none_or(|t| practice.tier == t);
+            .is_none_or(|f| functions_of(&draft.metrics, &draft.csf_categories).contains(&f));
+        let tier = self.tier.is_none_or(|t| draft.tier == t);
         let text = self.q.as_deref().is_none_or(|q| {
-            let haystack = [
-                &practice.title,
-                &practice.problem,
-                &practice.solution,
-                &practice.result,
-            ]
-            .map(|s| s.to_lowercase())
-            .join("\n");
+            let haystack = [&draft.title, &draft.problem, &draft.solution, &draft.result]
+                .map(|s| s.to_lowercase())
+                .join("\n");
             q.split_whitespace()
                 .all(|word| haystack.contains(&word.to_lowercase()))
         });

@@ -311,7 +311,7 @@ async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_met
         .get(app.url(&format!("/api/v1/practices/{id}")))
         .fetch()
         .await;
-    assert_eq!(published.status, PracticeStatus::Published);
+    assert_eq!(published.summary.status, PracticeStatus::Published);
 
     // Another member finds it from the metric page and marks it adopted.
     open_logged_in(&app, &browser, &reader, "/dashboard/metric/dlp_coverage").await;
@@ -370,7 +370,7 @@ async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_met
         .get(app.url(&format!("/api/v1/practices/{id}")))
         .fetch()
         .await;
-    assert!(seen.adopted_by_us && seen.adoptions == 1);
+    assert!(seen.summary.adopted_by_us && seen.summary.adoptions == 1);
 
     // The library lists it with the others, filtered by function.
     browser.goto(&app.url("/practices?function=PR")).await;

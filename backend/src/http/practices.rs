@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use shared::account::{Role, User};
 use shared::practice::{
     Attribution, Moderation, ModerationDecision, Practice, PracticeDraft, PracticeFilter,
-    PracticeHtml, PracticeStatus, functions_of, validate_practice,
+    PracticeHtml, PracticeStatus, PracticeSummary, functions_of, validate_practice,
 };
 
 use super::AppState;
@@ -59,48 +59,55 @@ fn moderates(user: &User) -> bool {
     matches!(user.role, Role::Publisher | Role::Admin)
 }
 
-/// A stored practice as `user` may see it.
-fn shown_to(user: &User, practice: StoredPractice) -> Practice {
-    let mine = wrote(user, &practice);
-    let StoredPractice {
-        id,
-        draft,
-        status,
-        author_name,
-        moderation_comment,
-        adoptions,
-        adopted_by_viewer,
-        updated_at,
-        published_at,
-        ..
-    } = practice;
-    let author = (draft.attribution == Attribution::Named).then_some(author_name);
-    let html = PracticeHtml {
-        problem: markdown::render(&draft.problem),
-        solution: markdown::render(&draft.solution),
-        result: markdown::render(&draft.result),
-    };
-    Practice {
-        id,
+/// Characters of the problem a list shows.
+const EXCERPT_CHARS: usize = 180;
+
+/// A stored practice, summarised as `user` may see it in a list.
+fn summary_for(user: &User, practice: &StoredPractice) -> PracticeSummary {
+    let mine = wrote(user, practice);
+    let draft = &practice.draft;
+    PracticeSummary {
+        id: practice.id,
+        title: draft.title.clone(),
+        excerpt: markdown::excerpt(&draft.problem, EXCERPT_CHARS),
+        metrics: draft.metrics.clone(),
+        csf_categories: draft.csf_categories.clone(),
         functions: functions_of(&draft.metrics, &draft.csf_categories),
-        html,
-        title: draft.title,
+        tier: draft.tier,
+        attribution: draft.attribution,
+        author: (draft.attribution == Attribution::Named).then(|| practice.author_name.clone()),
+        mine,
+        status: practice.status,
+        moderation_comment: practice
+            .moderation_comment
+            .clone()
+            .filter(|_| mine || moderates(user)),
+        adoptions: practice.adoptions,
+        adopted_by_us: practice.adopted_by_viewer,
+        updated_at: practice.updated_at.clone(),
+        published_at: practice.published_at.clone(),
+    }
+}
+
+/// A stored practice, whole, as `user` may see it.
+fn shown_to(user: &User, practice: StoredPractice) -> Practice {
+    let summary = summary_for(user, &practice);
+    let draft = practice.draft;
+    Practice {
+        summary,
+        html: PracticeHtml {
+            problem: markdown::render(&draft.problem),
+            solution: markdown::render(&draft.solution),
+            result: markdown::render(&draft.result),
+        },
         problem: draft.problem,
         solution: draft.solution,
         result: draft.result,
-        metrics: draft.metrics,
-        csf_categories: draft.csf_categories,
-        tier: draft.tier,
-        attribution: draft.attribution,
-        author,
-        mine,
-        status,
-        moderation_comment: moderation_comment.filter(|_| mine || moderates(user)),
-        adoptions,
-        adopted_by_us: adopted_by_viewer,
-        updated_at,
-        published_at,
     }
+}
+
+fn summaries(user: &User, practices: &[StoredPractice]) -> Vec<PracticeSummary> {
+    practices.iter().map(|p| summary_for(user, p)).collect()
 }
 
 fn not_found(id: i64) -> AppError {
@@ -128,7 +135,7 @@ async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(filter): Query<PracticeFilter>,
-) -> Result<Json<Vec<Practice>>> {
+) -> Result<Json<Vec<PracticeSummary>>> {
     if let Some(metric) = &filter.metric
         && shared::catalogue::find(metric).is_none()
     {
@@ -146,9 +153,9 @@ async fn list(
         .await?;
     Ok(Json(
         practices
-            .into_iter()
-            .map(|practice| shown_to(&user, practice))
-            .filter(|practice| filter.matches(practice))
+            .iter()
+            .filter(|practice| filter.matches(&practice.draft))
+            .map(|practice| summary_for(&user, practice))
             .collect(),
     ))
 }
@@ -156,35 +163,26 @@ async fn list(
 async fn mine(
     State(state): State<AppState>,
     PracticeAuthorUser(user): PracticeAuthorUser,
-) -> Result<Json<Vec<Practice>>> {
+) -> Result<Json<Vec<PracticeSummary>>> {
     let practices = state
         .store
         .practices(PracticeSelection::By(author_of(&user)), viewer_org(&user))
         .await?;
-    Ok(Json(
-        practices
-            .into_iter()
-            .map(|practice| shown_to(&user, practice))
-            .collect(),
-    ))
+    Ok(Json(summaries(&user, &practices)))
 }
 
 async fn queue(
     State(state): State<AppState>,
     Moderator(user): Moderator,
-) -> Result<Json<Vec<Practice>>> {
+) -> Result<Json<Vec<PracticeSummary>>> {
     let practices = state
         .store
         .practices(PracticeSelection::Status(PracticeStatus::Submitted), None)
         .await?;
+    let mut queue = summaries(&user, &practices);
     // First come, first reviewed.
-    Ok(Json(
-        practices
-            .into_iter()
-            .rev()
-            .map(|practice| shown_to(&user, practice))
-            .collect(),
-    ))
+    queue.reverse();
+    Ok(Json(queue))
 }
 
 async fn read(

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::account::Role;
 use shared::catalogue::{CsfFunction, Metric};
 use shared::format::timestamp;
-use shared::practice::{Moderation, ModerationDecision, Practice, PracticeStatus};
+use shared::practice::{Moderation, ModerationDecision, Practice, PracticeStatus, PracticeSummary};
 use shared::standard::Tier;
 
 use crate::api::{self, ApiError};
@@ -34,25 +34,12 @@ fn tier_label(tier: Tier) -> &'static str {
 }
 
 /// Who wrote it, as this reader may know.
-fn byline(practice: &Practice) -> String {
+fn byline(practice: &PracticeSummary) -> String {
     match (&practice.author, practice.mine) {
         (Some(author), false) => author.clone(),
         (Some(_), true) => "Your organisation".to_owned(),
         (None, true) => "Your organisation (anonymous to others)".to_owned(),
         (None, false) => "An anonymous member".to_owned(),
-    }
-}
-
-/// The start of the problem, as plain text, for the list.
-fn excerpt(markdown: &str) -> String {
-    let plain: String = markdown
-        .chars()
-        .filter(|c| !matches!(c, '*' | '_' | '#' | '`' | '>' | '[' | ']'))
-        .collect();
-    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    match plain.char_indices().nth(180) {
-        Some((cut, _)) => format!("{}…", &plain[..cut]),
-        None => plain,
     }
 }
 
@@ -103,7 +90,7 @@ fn Library() -> impl IntoView {
     let catalogue = load_once(|| async { api::catalogue().await.map(|c| c.metrics) });
     let practices = load(
         move || query.read().to_query_string(),
-        |query: String| async move { api::practices::<Practice>(&query).await },
+        |query: String| async move { api::practices::<PracticeSummary>(&query).await },
     );
     // Changing one filter keeps the others.
     let set_filter = {
@@ -209,7 +196,7 @@ fn Library() -> impl IntoView {
 }
 
 #[component]
-fn PracticeCard(practice: Practice, names: Vec<Metric>) -> impl IntoView {
+fn PracticeCard(practice: PracticeSummary, names: Vec<Metric>) -> impl IntoView {
     let metrics = practice
         .metrics
         .iter()
@@ -220,7 +207,7 @@ fn PracticeCard(practice: Practice, names: Vec<Metric>) -> impl IntoView {
     view! {
         <article class="card practice-card" data-testid="practice-card">
             <h2><Link href=format!("/practices/{}", practice.id)>{title}</Link></h2>
-            <p>{excerpt(&practice.problem)}</p>
+            <p>{practice.excerpt.clone()}</p>
             <p class="hint">
                 <span class="badge badge--context">{tier_label(practice.tier)}</span>" "
                 {practice.functions.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")}
@@ -269,7 +256,7 @@ fn PracticeView(
     version: RwSignal<u32>,
 ) -> impl IntoView {
     let role = use_auth().role();
-    let id = practice.id;
+    let id = practice.summary.id;
     let error = RwSignal::new(None::<ApiError>);
     let adopt = move |adopted: bool| {
         leptos::task::spawn_local(async move {
@@ -279,12 +266,12 @@ fn PracticeView(
             }
         });
     };
-    let published = practice.status == PracticeStatus::Published;
+    let published = practice.summary.status == PracticeStatus::Published;
     let adoption = (published && role.is_some_and(Role::is_member)).then(|| {
-        if practice.adopted_by_us {
+        if practice.summary.adopted_by_us {
             view! {
                 <p class="notice notice--ok" data-testid="adopted">
-                    {format!("Your organisation adopted this (with {} in all). ", practice.adoptions)}
+                    {format!("Your organisation adopted this (with {} in all). ", practice.summary.adoptions)}
                     <button class="button button--small" on:click=move |_| adopt(false)>"Undo"</button>
                 </p>
             }
@@ -293,17 +280,19 @@ fn PracticeView(
             view! {
                 <p>
                     <button class="button button--primary" data-testid="adopt" on:click=move |_| adopt(true)>"We adopted this"</button>
-                    <span class="hint">{format!(" Adopted by {} organisation{} so far.", practice.adoptions, if practice.adoptions == 1 { "" } else { "s" })}</span>
+                    <span class="hint">{format!(" Adopted by {} organisation{} so far.", practice.summary.adoptions, if practice.summary.adoptions == 1 { "" } else { "s" })}</span>
                 </p>
             }
             .into_any()
         }
     });
-    let can_edit = practice.mine && !published && role.is_some_and(|r| WRITERS.contains(&r));
-    let moderation = (practice.status == PracticeStatus::Submitted
+    let can_edit =
+        practice.summary.mine && !published && role.is_some_and(|r| WRITERS.contains(&r));
+    let moderation = (practice.summary.status == PracticeStatus::Submitted
         && role.is_some_and(|r| MODERATORS.contains(&r)))
     .then(|| view! { <ModerationPanel id version/> });
     let metrics = practice
+        .summary
         .metrics
         .iter()
         .map(|key| {
@@ -314,19 +303,19 @@ fn PracticeView(
     let status_line = (!published).then(|| {
         view! {
             <p class="notice" data-testid="practice-status">
-                <strong>{practice.status.label()}</strong>
-                {practice.moderation_comment.clone().map(|c| format!(" · Reviewer's comment: {c}"))}
+                <strong>{practice.summary.status.label()}</strong>
+                {practice.summary.moderation_comment.clone().map(|c| format!(" · Reviewer's comment: {c}"))}
                 {can_edit.then(|| view! { " " <Link href=format!("/practices/{id}/edit")>"Edit and resubmit"</Link> })}
             </p>
         }
     });
     view! {
         <p class="breadcrumb"><Link href="/practices">"Best practices"</Link></p>
-        <h1 data-testid="practice-title">{practice.title.clone()}</h1>
+        <h1 data-testid="practice-title">{practice.summary.title.clone()}</h1>
         <p class="page__lead">
-            <span data-testid="practice-byline">{byline(&practice)}</span>
-            {format!(" · {} tier", tier_label(practice.tier))}
-            {practice.published_at.as_deref().map(|at| format!(" · published {}", timestamp(at)))}
+            <span data-testid="practice-byline">{byline(&practice.summary)}</span>
+            {format!(" · {} tier", tier_label(practice.summary.tier))}
+            {practice.summary.published_at.as_deref().map(|at| format!(" · published {}", timestamp(at)))}
         </p>
         {status_line}
         {adoption}
@@ -342,7 +331,7 @@ fn PracticeView(
         <section class="card">
             <h2>"Metrics it moves"</h2>
             <ul class="practice-links">{metrics}</ul>
-            <p class="hint">{format!("NIST CSF 2.0: {}", practice.csf_categories.join(", "))}</p>
+            <p class="hint">{format!("NIST CSF 2.0: {}", practice.summary.csf_categories.join(", "))}</p>
         </section>
         {moderation}
     }
@@ -385,7 +374,7 @@ fn ModerationPanel(id: i64, version: RwSignal<u32>) -> impl IntoView {
 /// and linked metrics in the review queue.
 #[component]
 fn PracticeTable(
-    practices: Vec<Practice>,
+    practices: Vec<PracticeSummary>,
     #[prop(optional)] queue: Option<Vec<Metric>>,
     empty: &'static str,
 ) -> impl IntoView {

@@ -86,7 +86,7 @@ async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
             .iter()
             .all(|r| r.industry.share.is_some())
     );
-    let library: Vec<shared::practice::Practice> = member
+    let library: Vec<shared::practice::PracticeSummary> = member
         .client
         .get(app.url("/api/v1/practices"))
         .fetch()
@@ -94,13 +94,13 @@ async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
     assert_eq!(library.len(), 12);
     assert!(library.iter().any(|p| p.author.is_none()));
     let publisher = app.login("publisher@demo.local", password).await;
-    let queue: Vec<shared::practice::Practice> = publisher
+    let queue: Vec<shared::practice::PracticeSummary> = publisher
         .client
         .get(app.url("/api/v1/practices/queue"))
         .fetch()
         .await;
     assert_eq!(queue.len(), 1);
-    let own: Vec<shared::practice::Practice> = member
+    let own: Vec<shared::practice::PracticeSummary> = member
         .client
         .get(app.url("/api/v1/practices/mine"))
         .fetch()

@@ -5,7 +5,7 @@ use peerposture_tests::{Fetch, Session, TwoOrganisations};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::account::Role;
-use shared::practice::{Attribution, Practice, PracticeStatus};
+use shared::practice::{Attribution, Practice, PracticeStatus, PracticeSummary};
 use shared::standard::FollowedStandard;
 
 fn practice(title: &str, metric: &str, attribution: &str) -> Value {
@@ -86,9 +86,9 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
         &practice("Fortnightly phishing drills", "phish_prone", "anonymous"),
     )
     .await;
-    assert_eq!(submitted.status, PracticeStatus::Submitted);
-    assert!(submitted.mine && submitted.author.is_none());
-    let id = submitted.id;
+    assert_eq!(submitted.summary.status, PracticeStatus::Submitted);
+    assert!(submitted.summary.mine && submitted.summary.author.is_none());
+    let id = submitted.summary.id;
 
     // Until published, only the authors and the moderators see it.
     let hidden = manager_b
@@ -97,13 +97,13 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
         .sent()
         .await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
-    let library: Vec<Practice> = manager_b
+    let library: Vec<PracticeSummary> = manager_b
         .client
         .get(app.url("/api/v1/practices"))
         .fetch()
         .await;
     assert!(library.is_empty());
-    let queue: Vec<Practice> = publisher
+    let queue: Vec<PracticeSummary> = publisher
         .client
         .get(app.url("/api/v1/practices/queue"))
         .fetch()
@@ -122,7 +122,7 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
     )
     .await;
     assert_eq!(returned.status(), StatusCode::OK);
-    let own: Vec<Practice> = viewer_a
+    let own: Vec<PracticeSummary> = viewer_a
         .client
         .get(app.url("/api/v1/practices/mine"))
         .fetch()
@@ -135,7 +135,7 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
     // A returned practice is out of the queue and cannot be published until resubmitted.
     let early = moderate(&app, &publisher, id, json!({ "decision": "publish" })).await;
     assert_eq!(early.status(), StatusCode::CONFLICT);
-    let queue: Vec<Practice> = publisher
+    let queue: Vec<PracticeSummary> = publisher
         .client
         .get(app.url("/api/v1/practices/queue"))
         .fetch()
@@ -158,15 +158,15 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
         .json(&revised)
         .fetch()
         .await;
-    assert_eq!(resubmitted.status, PracticeStatus::Submitted);
+    assert_eq!(resubmitted.summary.status, PracticeStatus::Submitted);
 
     let published: Practice = moderate(&app, &publisher, id, json!({ "decision": "publish" }))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(published.status, PracticeStatus::Published);
-    assert!(published.published_at.is_some());
+    assert_eq!(published.summary.status, PracticeStatus::Published);
+    assert!(published.summary.published_at.is_some());
     let again = moderate(&app, &publisher, id, json!({ "decision": "publish" })).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let late_edit = manager_a
@@ -193,8 +193,8 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
         .get(app.url(&format!("/api/v1/practices/{id}")))
         .fetch()
         .await;
-    assert!(theirs.mine);
-    assert_eq!(theirs.attribution, Attribution::Anonymous);
+    assert!(theirs.summary.mine);
+    assert_eq!(theirs.summary.attribution, Attribution::Anonymous);
     // The moderation comment stays between the authors and the moderators.
     let seen_by_b: Value = manager_b
         .client
@@ -210,13 +210,19 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
         &practice("Passkeys for every agent", "mfa_coverage", "named"),
     )
     .await;
-    moderate(&app, &publisher, named.id, json!({ "decision": "publish" })).await;
+    moderate(
+        &app,
+        &publisher,
+        named.summary.id,
+        json!({ "decision": "publish" }),
+    )
+    .await;
     let read: Practice = manager_a
         .client
-        .get(app.url(&format!("/api/v1/practices/{}", named.id)))
+        .get(app.url(&format!("/api/v1/practices/{}", named.summary.id)))
         .fetch()
         .await;
-    assert_eq!(read.author.as_deref(), Some("Org B"));
+    assert_eq!(read.summary.author.as_deref(), Some("Org B"));
 }
 
 #[tokio::test]
@@ -245,13 +251,13 @@ async fn hostile_markdown_is_stored_as_written_and_rendered_inert() {
     moderate(
         &app,
         &publisher,
-        created.id,
+        created.summary.id,
         json!({ "decision": "publish" }),
     )
     .await;
     let read: Practice = manager_b
         .client
-        .get(app.url(&format!("/api/v1/practices/{}", created.id)))
+        .get(app.url(&format!("/api/v1/practices/{}", created.summary.id)))
         .fetch()
         .await;
     assert_eq!(read.problem, hostile, "the source is kept as written");
@@ -321,7 +327,7 @@ async fn readers_filter_search_and_mark_practices_adopted() {
         moderate(
             &app,
             &publisher,
-            created.id,
+            created.summary.id,
             json!({ "decision": "publish" }),
         )
         .await;
@@ -331,7 +337,7 @@ async fn readers_filter_search_and_mark_practices_adopted() {
         let client = manager_b.client.clone();
         let url = app.url(&format!("/api/v1/practices{query}"));
         async move {
-            let practices: Vec<Practice> = client.get(url).fetch().await;
+            let practices: Vec<PracticeSummary> = client.get(url).fetch().await;
             let mut titles: Vec<String> = practices.into_iter().map(|p| p.title).collect();
             titles.sort();
             titles
@@ -374,7 +380,7 @@ async fn readers_filter_search_and_mark_practices_adopted() {
     }
 
     // "We adopted this": one mark per organisation; others see the count only.
-    let library: Vec<Practice> = viewer_a
+    let library: Vec<PracticeSummary> = viewer_a
         .client
         .get(app.url("/api/v1/practices?metric=mfa_coverage"))
         .fetch()
@@ -383,22 +389,31 @@ async fn readers_filter_search_and_mark_practices_adopted() {
     let adoption = format!("/api/v1/practices/{id}/adoption");
     for _ in 0..2 {
         let marked: Practice = viewer_a.client.put(app.url(&adoption)).fetch().await;
-        assert_eq!((marked.adoptions, marked.adopted_by_us), (1, true));
+        assert_eq!(
+            (marked.summary.adoptions, marked.summary.adopted_by_us),
+            (1, true)
+        );
     }
     let seen_by_a: Practice = manager_a
         .client
         .get(app.url(&format!("/api/v1/practices/{id}")))
         .fetch()
         .await;
-    assert!(seen_by_a.adopted_by_us);
+    assert!(seen_by_a.summary.adopted_by_us);
     let seen_by_b: Practice = manager_b
         .client
         .get(app.url(&format!("/api/v1/practices/{id}")))
         .fetch()
         .await;
-    assert_eq!((seen_by_b.adoptions, seen_by_b.adopted_by_us), (1, false));
+    assert_eq!(
+        (seen_by_b.summary.adoptions, seen_by_b.summary.adopted_by_us),
+        (1, false)
+    );
     let unmarked: Practice = manager_a.client.delete(app.url(&adoption)).fetch().await;
-    assert_eq!((unmarked.adoptions, unmarked.adopted_by_us), (0, false));
+    assert_eq!(
+        (unmarked.summary.adoptions, unmarked.summary.adopted_by_us),
+        (0, false)
+    );
     let missing = viewer_a
         .client
         .put(app.url("/api/v1/practices/999/adoption"))

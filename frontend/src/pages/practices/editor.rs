@@ -60,30 +60,34 @@ fn toggle(set: RwSignal<Vec<String>>, key: String, on: bool) {
 #[component]
 fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl IntoView {
     let is_member = use_auth().role() == Some(Role::MemberAdmin);
-    let id = existing.as_ref().map(|p| p.id);
+    let id = existing.as_ref().map(|p| p.summary.id);
     let text =
         |f: fn(&Practice) -> String| RwSignal::new(existing.as_ref().map(f).unwrap_or_default());
-    let title = text(|p| p.title.clone());
+    let title = text(|p| p.summary.title.clone());
     let problem = text(|p| p.problem.clone());
     let solution = text(|p| p.solution.clone());
     let result = text(|p| p.result.clone());
     let metrics = RwSignal::new(
         existing
             .as_ref()
-            .map(|p| p.metrics.clone())
+            .map(|p| p.summary.metrics.clone())
             .unwrap_or_default(),
     );
     let categories = RwSignal::new(
         existing
             .as_ref()
-            .map(|p| p.csf_categories.clone())
+            .map(|p| p.summary.csf_categories.clone())
             .unwrap_or_default(),
     );
-    let advanced = RwSignal::new(existing.as_ref().is_some_and(|p| p.tier == Tier::Advanced));
+    let advanced = RwSignal::new(
+        existing
+            .as_ref()
+            .is_some_and(|p| p.summary.tier == Tier::Advanced),
+    );
     let anonymous = RwSignal::new(
         existing
             .as_ref()
-            .is_some_and(|p| p.attribution == Attribution::Anonymous),
+            .is_some_and(|p| p.summary.attribution == Attribution::Anonymous),
     );
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let failure = RwSignal::new(None::<ApiError>);
@@ -122,7 +126,7 @@ fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl Into
         let go = go.clone();
         leptos::task::spawn_local(async move {
             match api::save_practice(id, &draft).await {
-                Ok(saved) => go(&format!("/practices/{}", saved.id)),
+                Ok(saved) => go(&format!("/practices/{}", saved.summary.id)),
                 Err(error) => {
                     errors.set(error.fields());
                     failure.set(Some(error));
