@@ -55,7 +55,17 @@ pub fn excerpt(source: &str, limit: usize) -> String {
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
                 text.push_str(&t)
             }
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+            // Words of separate blocks stay apart; inline markup ends join its text.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::Heading(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_),
+            ) => text.push(' '),
             _ => {}
         }
         if text.chars().count() > limit {
