@@ -424,3 +424,70 @@ async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_met
     phone.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn an_author_edits_a_returned_practice_and_submits_it_again() {
+    let app = TestApp::spawn_with(Some(&built_dist()), true).await;
+    let author = app.login("member-admin@demo.local", PASSWORD).await;
+    let own: Vec<shared::practice::PracticeSummary> = author
+        .client
+        .get(app.url("/api/v1/practices/mine"))
+        .fetch()
+        .await;
+    let returned = own
+        .iter()
+        .find(|p| p.status == PracticeStatus::Returned)
+        .expect("the demo's returned practice");
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(1280, 1400).await;
+    open_logged_in(
+        &app,
+        &browser,
+        &author,
+        &format!("/practices/{}", returned.id),
+    )
+    .await;
+    wait_for(
+        &browser,
+        "the reviewer's comment",
+        "(document.querySelector('[data-testid=practice-status]')?.innerText ?? '').includes('Could you add')",
+    )
+    .await;
+    browser.click("[data-testid=practice-status] a").await;
+    wait_for(
+        &browser,
+        "the editor with the practice",
+        &format!(
+            "document.querySelector('input[name=title]')?.value === {}",
+            json!(returned.title)
+        ),
+    )
+    .await;
+    let result = "All 1,200 laptops shipped since March were encrypted before packing; \
+                  the imaging step adds four minutes per laptop.";
+    browser.type_into("textarea[name=result]", result).await;
+    browser.click("[data-testid=submit-practice]").await;
+    wait_for(
+        &browser,
+        "the resubmitted practice",
+        "(document.querySelector('[data-testid=practice-status]')?.innerText ?? '').includes('Waiting for review')",
+    )
+    .await;
+    let status = browser.text("[data-testid=practice-status]").await;
+    assert!(!status.contains("Could you add"), "an answered comment still shows: {status}");
+    browser.save_screenshot("practice-resubmitted.png").await;
+    let practice: Practice = author
+        .client
+        .get(app.url(&format!("/api/v1/practices/{}", returned.id)))
+        .fetch()
+        .await;
+    assert_eq!(practice.summary.status, PracticeStatus::Submitted);
+    assert_eq!(practice.result, result);
+    assert_eq!(
+        practice.summary.metrics, returned.metrics,
+        "the rest of the practice is kept"
+    );
+    browser.close().await;
+    app.stop().await;
+}

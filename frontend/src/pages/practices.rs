@@ -300,12 +300,17 @@ fn PracticeView(
             view! { <li><Link href=format!("/dashboard/metric/{key}")>{name}</Link></li> }
         })
         .collect_view();
+    // The reviewer's comment is what to change while the practice is returned; once
+    // resubmitted it has been answered.
+    let returned = practice.summary.status == PracticeStatus::Returned;
     let status_line = (!published).then(|| {
         view! {
             <p class="notice" data-testid="practice-status">
                 <strong>{practice.summary.status.label()}</strong>
-                {practice.summary.moderation_comment.clone().map(|c| format!(" · Reviewer's comment: {c}"))}
-                {can_edit.then(|| view! { " " <Link href=format!("/practices/{id}/edit")>"Edit and resubmit"</Link> })}
+                {practice.summary.moderation_comment.clone().filter(|_| returned).map(|c| format!(" · Reviewer's comment: {c}"))}
+                {can_edit.then(|| view! {
+                    " " <Link href=format!("/practices/{id}/edit")>{if returned { "Edit and resubmit" } else { "Edit" }}</Link>
+                })}
             </p>
         }
     });
@@ -395,7 +400,8 @@ fn PracticeTable(
                         let metrics: Vec<String> = p.metrics.iter().map(|key| metric_name(names, key)).collect();
                         (tier_label(p.tier).to_owned(), metrics.join(", "))
                     } else {
-                        (p.status.label().to_owned(), p.moderation_comment.clone().unwrap_or_default())
+                        let returned = p.status == PracticeStatus::Returned;
+                        (p.status.label().to_owned(), p.moderation_comment.clone().filter(|_| returned).unwrap_or_default())
                     };
                     view! {
                         <tr>
