@@ -289,6 +289,8 @@ pub struct Compliance {
     pub standard_id: i64,
     pub standard_name: String,
     pub standard_version: i64,
+    /// The published version that supersedes this one, if any.
+    pub newer_version: Option<i64>,
     pub period: crate::period::Period,
     pub cohort: crate::cohort::CohortKey,
     pub requirements: Vec<RequirementCompliance>,

@@ -187,6 +187,34 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
         format!("{met} of 2 requirements met in {period}")
     );
     browser.save_screenshot("dashboard-compliance.png").await;
+
+    // When the publisher publishes a next version, the dashboard says so.
+    let mut next = serde_json::to_value(&standard).unwrap();
+    let draft = json!({
+        "name": next["name"].take(),
+        "requirements": next["requirements"].take(),
+        "change_log": "Patch latency limit tightened to 14 days.",
+        "supersedes": id,
+    });
+    let v2: Standard = publisher
+        .client
+        .post(app.url("/api/v1/standards"))
+        .json(&draft)
+        .fetch()
+        .await;
+    publisher
+        .client
+        .post(app.url(&format!("/api/v1/standards/{}/publish", v2.id)))
+        .sent()
+        .await;
+    browser.goto(&app.url("/dashboard")).await;
+    let link = format!("[data-testid=newer-version] a[href='/standards/{}']", v2.id);
+    wait_for(
+        &browser,
+        "the newer-version notice",
+        &format!("!!document.querySelector({})", json!(link)),
+    )
+    .await;
     browser.close().await;
 
     // Anyone reads published standards, without logging in.
@@ -195,12 +223,13 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
     wait_for(
         &visitor,
         "the list of standards",
-        "document.querySelectorAll('[data-testid=standard-card]').length === 2",
+        "document.querySelectorAll('[data-testid=standard-card]').length === 3",
     )
     .await;
     let list = visitor.text("main").await;
     assert!(
-        list.contains("Remote Agent Standard 2027 (v1)")
+        list.contains("Remote Agent Standard 2027 (v2)")
+            && list.contains("Superseded")
             && list.contains("BPO Security Baseline 2027 (v1)"),
         "{list}"
     );
@@ -475,7 +504,10 @@ async fn an_author_edits_a_returned_practice_and_submits_it_again() {
     )
     .await;
     let status = browser.text("[data-testid=practice-status]").await;
-    assert!(!status.contains("Could you add"), "an answered comment still shows: {status}");
+    assert!(
+        !status.contains("Could you add"),
+        "an answered comment still shows: {status}"
+    );
     browser.save_screenshot("practice-resubmitted.png").await;
     let practice: Practice = author
         .client

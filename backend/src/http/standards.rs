@@ -206,10 +206,18 @@ async fn compliance(
             }
         })
         .collect();
+    let newer_version = state
+        .store
+        .standards(false)
+        .await?
+        .into_iter()
+        .find(|s| s.supersedes == Some(id) && s.status == StandardStatus::Published)
+        .map(|s| s.id);
     Ok(Json(Compliance {
         standard_id: id,
         standard_name: standard.name.clone(),
         standard_version: standard.version,
+        newer_version,
         period,
         cohort,
         requirements,

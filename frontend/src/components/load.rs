@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -22,15 +23,24 @@ where
     T: 'static,
     Fut: Future<Output = T> + 'static,
 {
+    load_boxed(Box::new(move || Box::pin(fetch(source()))))
+}
+
+/// A request whose future is boxed.
+type Request<T> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = T>>>>;
+
+/// `load` with the request type erased, so that its effect and task are compiled once per
+/// answer type rather than once per call site (the first load has a byte budget).
+fn load_boxed<T: 'static>(request: Request<T>) -> Loaded<T> {
     let (value, set_value) = signal_local(None::<T>);
     let latest = Rc::new(Cell::new(0u64));
     Effect::new(move |_| {
-        let request = fetch(source());
+        let answer = request();
         let ticket = latest.get() + 1;
         latest.set(ticket);
         let latest = latest.clone();
         leptos::task::spawn_local(async move {
-            let answer = request.await;
+            let answer = answer.await;
             if latest.get() == ticket {
                 set_value.set(Some(answer));
             }

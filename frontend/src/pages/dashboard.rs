@@ -261,6 +261,7 @@ struct ComplianceBrief {
     standard_id: i64,
     standard_name: String,
     standard_version: i64,
+    newer_version: Option<i64>,
     requirements: Vec<RequirementBrief>,
 }
 
@@ -323,6 +324,12 @@ fn FollowedCompliance(
                     <div class="meter" aria-hidden="true"><span style:width=format!("{}%", met * 100 / total.max(1))></span></div>
                     <ul class="missed">{missed}</ul>
                     <Link href=href>"Every requirement, with the share of peers meeting it"</Link>
+                    {brief.newer_version.map(|newer| view! {
+                        <p class="notice" data-testid="newer-version">
+                            "A newer version of this standard is published. "
+                            <Link href=format!("/standards/{newer}")>"See what changed"</Link>
+                        </p>
+                    })}
                 }
                 .into_any()
             }

@@ -35,6 +35,22 @@ fn tier_label(tier: Tier) -> &'static str {
     }
 }
 
+/// " 5 baseline and 3 advanced requirements", " 2 baseline requirements".
+fn requirement_counts(baseline: usize, advanced: usize) -> String {
+    let plural = |n: usize| {
+        if n == 1 {
+            "requirement"
+        } else {
+            "requirements"
+        }
+    };
+    match (baseline, advanced) {
+        (b, 0) => format!(" {b} baseline {}", plural(b)),
+        (0, a) => format!(" {a} advanced {}", plural(a)),
+        (b, a) => format!(" {b} baseline and {a} advanced {}", plural(a)),
+    }
+}
+
 fn is_publisher() -> bool {
     use_auth()
         .role()
@@ -67,7 +83,7 @@ pub fn StandardsPage() -> impl IntoView {
                             <h2><Link href=format!("/standards/{}", s.id)>{format!("{} (v{})", s.name, s.version)}</Link></h2>
                             <p>
                                 <span class=format!("badge badge--{:?}", s.status).to_lowercase()>{status_label(s.status)}</span>
-                                {format!(" {baseline} baseline and {advanced} advanced requirements")}
+                                {requirement_counts(baseline, advanced)}
                                 {published.map(|at| format!(" · published {at}"))}
                             </p>
                         </article>
@@ -341,6 +357,12 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok(None) => view! { <p class="empty">"No quarter has been released yet."</p> }.into_any(),
             Ok(Some(compliance)) => view! {
+                {compliance.newer_version.map(|newer| view! {
+                    <p class="notice" data-testid="newer-version">
+                        "This version has been superseded. "
+                        <Link href=format!("/standards/{newer}")>"The current version"</Link>
+                    </p>
+                })}
                 <p class="compliance-summary" data-testid="compliance-summary">{met_summary(&compliance)}</p>
                 <ComplianceTable compliance catalogue/>
                 <p class="hint">

@@ -370,6 +370,24 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
         now.requirements.iter().any(|r| !r.industry.suppressed),
         "{now:?}"
     );
+    assert_eq!(now.newer_version, None);
+    // Once a newer version is published, compliance with the old one points to it.
+    let mut next = baseline("Baseline", 96.0);
+    next["supersedes"] = json!(standard.id);
+    next["change_log"] = json!("MFA threshold raised to 96 %.");
+    let v2: Standard = publisher
+        .client
+        .post(app.url("/api/v1/standards"))
+        .json(&next)
+        .fetch()
+        .await;
+    publisher
+        .client
+        .post(app.url(&format!("/api/v1/standards/{}/publish", v2.id)))
+        .sent()
+        .await;
+    let old: Compliance = member.client.get(url("all")).fetch().await;
+    assert_eq!(old.newer_version, Some(v2.id));
     // Publishers and admins never see a member's compliance.
     let refused = publisher.client.get(url("all")).sent().await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
