@@ -188,26 +188,75 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
     );
     browser.save_screenshot("dashboard-compliance.png").await;
 
-    // When the publisher publishes a next version, the dashboard says so.
-    let mut next = serde_json::to_value(&standard).unwrap();
-    let draft = json!({
-        "name": next["name"].take(),
-        "requirements": next["requirements"].take(),
-        "change_log": "Patch latency limit tightened to 14 days.",
-        "supersedes": id,
-    });
-    let v2: Standard = publisher
+    // The publisher starts the next version from the published one: the editor carries the
+    // requirements over; a change log is written; publishing supersedes version 1.
+    open_logged_in(&app, &browser, &publisher, &format!("/standards/{id}")).await;
+    wait_for(
+        &browser,
+        "the published standard",
+        "!!document.querySelector('[data-testid=new-version]')",
+    )
+    .await;
+    browser.click("[data-testid=new-version]").await;
+    wait_for(
+        &browser,
+        "the editor with version 1's requirements",
+        "document.querySelectorAll('[data-testid=requirement-row]').length === 2 && \
+         document.querySelector('input[name=name]').value === 'Remote Agent Standard 2027' && \
+         !!document.querySelector('textarea[name=change_log]')",
+    )
+    .await;
+    browser
+        .type_into(
+            "textarea[name=change_log]",
+            "Patch latency limit tightened to 14 days.",
+        )
+        .await;
+    browser
+        .type_into(&format!("{second} input[name=threshold]"), "14")
+        .await;
+    browser.save_screenshot("standard-next-version.png").await;
+    browser.click("[data-testid=save-standard]").await;
+    wait_for(
+        &browser,
+        "the saved second version",
+        &format!("location.pathname !== '/standards/{id}' && /^\\/standards\\/\\d+$/.test(location.pathname) && !!document.querySelector('[data-testid=publish-standard]')"),
+    )
+    .await;
+    browser.click("[data-testid=publish-standard]").await;
+    browser.accept_alert().await;
+    wait_for(
+        &browser,
+        "the published second version",
+        "document.querySelector('[data-testid=standard-status]')?.innerText === 'Published'",
+    )
+    .await;
+    let v2_id: i64 = browser
+        .execute::<String>("return location.pathname.split('/')[2];", vec![])
+        .await
+        .parse()
+        .unwrap();
+    let v2: Standard = app
         .client
-        .post(app.url("/api/v1/standards"))
-        .json(&draft)
+        .get(app.url(&format!("/api/v1/standards/{v2_id}")))
         .fetch()
         .await;
-    publisher
+    assert_eq!((v2.version, v2.supersedes), (2, Some(id)));
+    assert_eq!(v2.change_log, "Patch latency limit tightened to 14 days.");
+    assert_eq!(
+        v2.requirements[1].threshold,
+        shared::MetricValue::Number(14.0)
+    );
+    assert_eq!(v2.requirements[0], standard.requirements[0], "carried over");
+    let v1: Standard = app
         .client
-        .post(app.url(&format!("/api/v1/standards/{}/publish", v2.id)))
-        .sent()
+        .get(app.url(&format!("/api/v1/standards/{id}")))
+        .fetch()
         .await;
-    browser.goto(&app.url("/dashboard")).await;
+    assert_eq!(v1.status, StandardStatus::Superseded);
+
+    // The member's dashboard points to it.
+    open_logged_in(&app, &browser, &member, "/dashboard").await;
     let link = format!("[data-testid=newer-version] a[href='/standards/{}']", v2.id);
     wait_for(
         &browser,

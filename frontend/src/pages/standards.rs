@@ -185,7 +185,7 @@ fn StandardView(
         .into_any(),
         StandardStatus::Published => view! {
             <div class="form-actions">
-                <button class="button" on:click=new_version>"Start the next version"</button>
+                <button class="button" data-testid="new-version" on:click=new_version>"Start the next version"</button>
             </div>
         }
         .into_any(),
