@@ -9,8 +9,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Defines an attribute enum whose values serialize as their keys.
-macro_rules! attribute {
+/// Defines an enum whose values serialize as their keys, with `ALL`, `key`, `label` and
+/// `from_key` (organisation attributes here; tiers, statuses and the like elsewhere).
+macro_rules! keyed_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => ($key:literal, $label:literal)),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -22,7 +23,7 @@ macro_rules! attribute {
             /// Every value, in display order.
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
 
-            /// The key used in cohort keys and API bodies.
+            /// The key used in API bodies, cohort keys and the database.
             pub fn key(self) -> &'static str {
                 match self { $(Self::$variant => $key),+ }
             }
@@ -38,8 +39,9 @@ macro_rules! attribute {
         }
     };
 }
+pub(crate) use keyed_enum;
 
-attribute! {
+keyed_enum! {
     /// Number of agent seats.
     SeatBand {
         Lt250 => ("lt250", "<250 seats"),
@@ -50,7 +52,7 @@ attribute! {
     }
 }
 
-attribute! {
+keyed_enum! {
     /// Region of the headquarters.
     Region {
         NorthAmerica => ("north-america", "North America"),
@@ -63,7 +65,7 @@ attribute! {
     }
 }
 
-attribute! {
+keyed_enum! {
     /// An industry served; an organisation serves one or more.
     Vertical {
         Banking => ("banking", "Banking"),
@@ -77,7 +79,7 @@ attribute! {
     }
 }
 
-attribute! {
+keyed_enum! {
     /// Where agents sit relative to the clients they serve.
     Delivery {
         Onshore => ("onshore", "Onshore delivery"),
@@ -87,7 +89,7 @@ attribute! {
     }
 }
 
-attribute! {
+keyed_enum! {
     /// Share of seats working from home.
     WfhBand {
         None => ("0", "No home agents"),
@@ -97,7 +99,7 @@ attribute! {
     }
 }
 
-attribute! {
+keyed_enum! {
     /// A dimension of the lattice; `all` is the whole industry.
     Dimension {
         All => ("all", "All organisations"),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, CsfFunction};
+use crate::cohort::keyed_enum;
 use crate::standard::Tier;
 
 /// The categories of NIST CSF 2.0, in the framework's order.
@@ -37,51 +38,22 @@ pub const CSF_CATEGORIES: [(&str, &str); 22] = [
     ("RC.CO", "Incident Recovery Communication"),
 ];
 
-/// Whether other readers see who wrote a practice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attribution {
-    /// Under the organisation's name.
-    Named,
-    /// No reader but the authoring organisation learns who wrote it.
-    Anonymous,
+keyed_enum! {
+    /// Whether other readers see who wrote a practice: under the organisation's name, or
+    /// anonymously (no reader but the authoring organisation learns who wrote it).
+    Attribution {
+        Named => ("named", "Under our organisation's name"),
+        Anonymous => ("anonymous", "Anonymously"),
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PracticeStatus {
-    /// Waiting for a publisher.
-    Submitted,
-    /// In the library.
-    Published,
-    /// Sent back to the author with a comment.
-    Returned,
-}
-
-impl PracticeStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            PracticeStatus::Submitted => "Waiting for review",
-            PracticeStatus::Published => "Published",
-            PracticeStatus::Returned => "Returned to you",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            PracticeStatus::Submitted => "submitted",
-            PracticeStatus::Published => "published",
-            PracticeStatus::Returned => "returned",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        match key {
-            "submitted" => Some(PracticeStatus::Submitted),
-            "published" => Some(PracticeStatus::Published),
-            "returned" => Some(PracticeStatus::Returned),
-            _ => None,
-        }
+keyed_enum! {
+    /// Submitted (waiting for a publisher), published (in the library), or returned to the
+    /// author with a comment.
+    PracticeStatus {
+        Submitted => ("submitted", "Waiting for review"),
+        Published => ("published", "Published"),
+        Returned => ("returned", "Returned to you"),
     }
 }
 

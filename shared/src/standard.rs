@@ -7,16 +7,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, Direction, MetricValue, Unit};
+use crate::cohort::keyed_enum;
 
-/// How a member's value is compared with the threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Comparison {
-    #[serde(rename = "gte")]
-    AtLeast,
-    #[serde(rename = "lte")]
-    AtMost,
-    #[serde(rename = "eq")]
-    Equals,
+keyed_enum! {
+    /// How a member's value is compared with the threshold.
+    Comparison {
+        AtLeast => ("gte", "at least (≥)"),
+        AtMost => ("lte", "at most (≤)"),
+        Equals => ("eq", "equals (yes/no)"),
+    }
 }
 
 impl Comparison {
@@ -38,11 +37,12 @@ impl Comparison {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Baseline,
-    Advanced,
+keyed_enum! {
+    /// Baseline requirements are for everyone; advanced ones go beyond.
+    Tier {
+        Baseline => ("baseline", "Baseline"),
+        Advanced => ("advanced", "Advanced"),
+    }
 }
 
 /// One requirement of a standard.
@@ -72,12 +72,13 @@ pub struct StandardDraft {
     pub supersedes: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StandardStatus {
-    Draft,
-    Published,
-    Superseded,
+keyed_enum! {
+    /// A draft until published; superseded once a newer version is published.
+    StandardStatus {
+        Draft => ("draft", "Draft"),
+        Published => ("published", "Published"),
+        Superseded => ("superseded", "Superseded"),
+    }
 }
 
 /// `GET` and `PUT /api/v1/org/standard`: the published standard an organisation follows, shown

@@ -1060,8 +1060,8 @@ impl Store for SqliteStore {
         .bind(&draft.result)
         .bind(metrics)
         .bind(categories)
-        .bind(tier_key(draft.tier))
-        .bind(attribution_key(draft.attribution))
+        .bind(draft.tier.key())
+        .bind(draft.attribution.key())
         .bind(author.org_id)
         .bind(author.user_id)
         .fetch_one(&self.pool)
@@ -1083,8 +1083,8 @@ impl Store for SqliteStore {
         .bind(&draft.result)
         .bind(metrics)
         .bind(categories)
-        .bind(tier_key(draft.tier))
-        .bind(attribution_key(draft.attribution))
+        .bind(draft.tier.key())
+        .bind(draft.attribution.key())
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -1404,12 +1404,8 @@ type StandardRow = (
 fn standard_from_row(row: StandardRow) -> Result<shared::standard::Standard, StoreError> {
     use shared::standard::{Standard, StandardStatus};
     let (id, name, version, status, requirements, change_log, supersedes, published_at) = row;
-    let status = match status.as_str() {
-        "draft" => StandardStatus::Draft,
-        "published" => StandardStatus::Published,
-        "superseded" => StandardStatus::Superseded,
-        other => return Err(corrupt("standard status", other)),
-    };
+    let status =
+        StandardStatus::from_key(&status).ok_or_else(|| corrupt("standard status", &status))?;
     let requirements = serde_json::from_str(&requirements)
         .map_err(|e| StoreError::Corrupt(format!("requirements of standard #{id}: {e}")))?;
     Ok(Standard {
@@ -1487,20 +1483,6 @@ struct PracticeRow {
     adopted_by_viewer: bool,
 }
 
-fn tier_key(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Baseline => "baseline",
-        Tier::Advanced => "advanced",
-    }
-}
-
-fn attribution_key(attribution: Attribution) -> &'static str {
-    match attribution {
-        Attribution::Named => "named",
-        Attribution::Anonymous => "anonymous",
-    }
-}
-
 fn practice_lists(draft: &PracticeDraft) -> Result<(String, String), StoreError> {
     let encode = |list: &[String]| {
         serde_json::to_string(list)
@@ -1514,16 +1496,9 @@ fn practice_from_row(row: PracticeRow) -> Result<StoredPractice, StoreError> {
         serde_json::from_str::<Vec<String>>(json)
             .map_err(|e| StoreError::Corrupt(format!("lists of practice #{}: {e}", row.id)))
     };
-    let tier = match row.tier.as_str() {
-        "baseline" => Tier::Baseline,
-        "advanced" => Tier::Advanced,
-        other => return Err(corrupt("tier", other)),
-    };
-    let attribution = match row.attribution.as_str() {
-        "named" => Attribution::Named,
-        "anonymous" => Attribution::Anonymous,
-        other => return Err(corrupt("attribution", other)),
-    };
+    let tier = Tier::from_key(&row.tier).ok_or_else(|| corrupt("tier", &row.tier))?;
+    let attribution = Attribution::from_key(&row.attribution)
+        .ok_or_else(|| corrupt("attribution", &row.attribution))?;
     let status = PracticeStatus::from_key(&row.status)
         .ok_or_else(|| corrupt("practice status", &row.status))?;
     Ok(StoredPractice {

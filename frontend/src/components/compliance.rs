@@ -33,32 +33,40 @@ pub fn ComplianceTable(
     catalogue: StoredValue<Vec<Metric>>,
 ) -> impl IntoView {
     let peers = format!("{} meeting it", compliance.cohort.label());
-    let rows = compliance.requirements.into_iter().filter_map(|row| {
-        let metric = catalogue.with_value(|c| c.iter().find(|m| m.key == row.requirement.metric).cloned())?;
-        let requirement = requirement_text(&metric, &row.requirement);
-        let value = match row.value {
-            Some(MetricValue::Number(number)) => metric_value(&metric, number),
-            Some(MetricValue::Bool(yes)) => if yes { "yes" } else { "no" }.to_owned(),
-            None => "not submitted".to_owned(),
-        };
-        let (class, status) = match row.met {
-            Some(true) => ("status status--met", "Met".to_owned()),
-            Some(false) => ("status status--missed", format!("Missed: {}", gap_text(&metric, &row.requirement, row.gap))),
-            None => ("status", "No value".to_owned()),
-        };
-        Some(view! {
-            <tr data-metric=metric.key.clone()>
-                <td>
-                    {requirement}
-                    <span class="tier">{format!(" · {:?}", row.requirement.tier).to_lowercase()}</span>
-                </td>
-                <td class="num">{value}</td>
-                <td><span class=class>{status}</span></td>
-                <td class="num" data-testid="industry-share">{share_text(&row.industry)}</td>
-                <td class="num">{share_text(&row.cohort)}</td>
-            </tr>
+    let rows = compliance
+        .requirements
+        .into_iter()
+        .filter_map(|row| {
+            let metric = catalogue
+                .with_value(|c| c.iter().find(|m| m.key == row.requirement.metric).cloned())?;
+            let requirement = requirement_text(&metric, &row.requirement);
+            let value = match row.value {
+                Some(MetricValue::Number(number)) => metric_value(&metric, number),
+                Some(MetricValue::Bool(yes)) => if yes { "yes" } else { "no" }.to_owned(),
+                None => "not submitted".to_owned(),
+            };
+            let (class, status) = match row.met {
+                Some(true) => ("status status--met", "Met".to_owned()),
+                Some(false) => (
+                    "status status--missed",
+                    format!("Missed: {}", gap_text(&metric, &row.requirement, row.gap)),
+                ),
+                None => ("status", "No value".to_owned()),
+            };
+            Some(view! {
+                <tr data-metric=metric.key.clone()>
+                    <td>
+                        {requirement}
+                        <span class="tier">{format!(" · {}", row.requirement.tier.key())}</span>
+                    </td>
+                    <td class="num">{value}</td>
+                    <td><span class=class>{status}</span></td>
+                    <td class="num" data-testid="industry-share">{share_text(&row.industry)}</td>
+                    <td class="num">{share_text(&row.cohort)}</td>
+                </tr>
+            })
         })
-    }).collect_view();
+        .collect_view();
     view! {
         <div class="table-scroll">
             <table class="table" data-testid="compliance-table">

@@ -26,13 +26,6 @@ mod editor;
 const WRITERS: &[Role] = &[Role::MemberAdmin, Role::Publisher];
 const MODERATORS: &[Role] = &[Role::Publisher, Role::Admin];
 
-fn tier_label(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Baseline => "Baseline",
-        Tier::Advanced => "Advanced",
-    }
-}
-
 /// Who wrote it, as this reader may know.
 fn byline(practice: &PracticeSummary) -> String {
     match (&practice.author, practice.mine) {
@@ -142,8 +135,9 @@ fn Library() -> impl IntoView {
                     <span class="field__label">"Tier"</span>
                     <select data-testid="filter-tier" on:change=move |ev| f3("tier", event_target_value(&ev))>
                         <option value="">"Both tiers"</option>
-                        <option value="baseline" selected=tier == "baseline">"Baseline"</option>
-                        <option value="advanced" selected=tier == "advanced">"Advanced"</option>
+                        {Tier::ALL.iter().map(|t| view! {
+                            <option value=t.key() selected=t.key() == tier>{t.label()}</option>
+                        }).collect_view()}
                     </select>
                 </label>
             </div>
@@ -209,7 +203,7 @@ fn PracticeCard(practice: PracticeSummary, names: Vec<Metric>) -> impl IntoView 
             <h2><Link href=format!("/practices/{}", practice.id)>{title}</Link></h2>
             <p>{practice.excerpt.clone()}</p>
             <p class="hint">
-                <span class="badge badge--context">{tier_label(practice.tier)}</span>" "
+                <span class="badge badge--context">{practice.tier.label()}</span>" "
                 {practice.functions.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")}
                 {format!(" · {metrics} · {}", byline(&practice))}
                 {adoption_text(practice.adoptions, practice.adopted_by_us)}
@@ -319,7 +313,7 @@ fn PracticeView(
         <h1 data-testid="practice-title">{practice.summary.title.clone()}</h1>
         <p class="page__lead">
             <span data-testid="practice-byline">{byline(&practice.summary)}</span>
-            {format!(" · {} tier", tier_label(practice.summary.tier))}
+            {format!(" · {} tier", practice.summary.tier.label())}
             {practice.summary.published_at.as_deref().map(|at| format!(" · published {}", timestamp(at)))}
         </p>
         {status_line}
@@ -398,7 +392,7 @@ fn PracticeTable(
                 {practices.into_iter().map(|p| {
                     let (second, third) = if let Some(names) = &queue {
                         let metrics: Vec<String> = p.metrics.iter().map(|key| metric_name(names, key)).collect();
-                        (tier_label(p.tier).to_owned(), metrics.join(", "))
+                        (p.tier.label().to_owned(), metrics.join(", "))
                     } else {
                         let returned = p.status == PracticeStatus::Returned;
                         (p.status.label().to_owned(), p.moderation_comment.clone().filter(|_| returned).unwrap_or_default())

@@ -20,21 +20,6 @@ pub use editor::StandardEditorPage;
 
 mod editor;
 
-fn status_label(status: StandardStatus) -> &'static str {
-    match status {
-        StandardStatus::Draft => "Draft",
-        StandardStatus::Published => "Published",
-        StandardStatus::Superseded => "Superseded",
-    }
-}
-
-fn tier_label(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Baseline => "Baseline",
-        Tier::Advanced => "Advanced",
-    }
-}
-
 /// " 5 baseline and 3 advanced requirements", " 2 baseline requirements".
 fn requirement_counts(baseline: usize, advanced: usize) -> String {
     let plural = |n: usize| {
@@ -82,7 +67,7 @@ pub fn StandardsPage() -> impl IntoView {
                         <article class="card standard-card" data-testid="standard-card">
                             <h2><Link href=format!("/standards/{}", s.id)>{format!("{} (v{})", s.name, s.version)}</Link></h2>
                             <p>
-                                <span class=format!("badge badge--{:?}", s.status).to_lowercase()>{status_label(s.status)}</span>
+                                <span class=format!("badge badge--{}", s.status.key())>{s.status.label()}</span>
                                 {requirement_counts(baseline, advanced)}
                                 {published.map(|at| format!(" · published {at}"))}
                             </p>
@@ -203,7 +188,7 @@ fn StandardView(
             view! {
                 <tr>
                     <td><strong>{text}</strong></td>
-                    <td>{tier_label(r.tier)}</td>
+                    <td>{r.tier.label()}</td>
                     <td>{r.rationale.clone()}</td>
                     <td>{r.references.join(" · ")}</td>
                 </tr>
@@ -217,7 +202,7 @@ fn StandardView(
                 <p class="breadcrumb"><Link href="/standards">"Standards"</Link></p>
                 <h1 data-testid="standard-name">{format!("{} (v{})", standard.name, standard.version)}</h1>
                 <p class="page__lead">
-                    <span class=format!("badge badge--{:?}", status).to_lowercase() data-testid="standard-status">{status_label(status)}</span>
+                    <span class=format!("badge badge--{}", status.key()) data-testid="standard-status">{status.label()}</span>
                     {standard.published_at.as_deref().map(|at| format!(" Published {}.", timestamp(at)))}
                     {standard.supersedes.map(|previous| view! {
                         " Supersedes "<Link href=format!("/standards/{previous}")>"the previous version"</Link>"."

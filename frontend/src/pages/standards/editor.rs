@@ -85,9 +85,9 @@ fn Editor() -> impl IntoView {
 struct Row {
     key: u32,
     metric: RwSignal<String>,
-    comparison: RwSignal<String>,
+    comparison: RwSignal<Comparison>,
     threshold: RwSignal<String>,
-    tier: RwSignal<String>,
+    tier: RwSignal<Tier>,
     rationale: RwSignal<String>,
     references: RwSignal<String>,
 }
@@ -100,7 +100,7 @@ impl Row {
         Row {
             key,
             metric: text(|r| r.metric.clone(), "mfa_coverage"),
-            comparison: text(|r| comparison_key(r.comparison).to_owned(), "gte"),
+            comparison: RwSignal::new(requirement.map_or(Comparison::AtLeast, |r| r.comparison)),
             threshold: text(
                 |r| match r.threshold {
                     MetricValue::Number(n) => n.to_string(),
@@ -108,17 +108,7 @@ impl Row {
                 },
                 "",
             ),
-            tier: text(
-                |r| {
-                    if r.tier == Tier::Advanced {
-                        "advanced"
-                    } else {
-                        "baseline"
-                    }
-                    .to_owned()
-                },
-                "baseline",
-            ),
+            tier: RwSignal::new(requirement.map_or(Tier::Baseline, |r| r.tier)),
             rationale: text(|r| r.rationale.clone(), ""),
             references: text(|r| r.references.join("\n"), ""),
         }
@@ -141,21 +131,11 @@ impl Row {
                 _ => return Err(("threshold", "enter a number".to_owned())),
             }
         };
-        let comparison = match self.comparison.get_untracked().as_str() {
-            "lte" => Comparison::AtMost,
-            "eq" => Comparison::Equals,
-            _ => Comparison::AtLeast,
-        };
-        let tier = if self.tier.get_untracked() == "advanced" {
-            Tier::Advanced
-        } else {
-            Tier::Baseline
-        };
         Ok(Requirement {
             metric,
-            comparison,
+            comparison: self.comparison.get_untracked(),
             threshold,
-            tier,
+            tier: self.tier.get_untracked(),
             rationale: self.rationale.get_untracked().trim().to_owned(),
             references: self
                 .references
@@ -166,14 +146,6 @@ impl Row {
                 .map(str::to_owned)
                 .collect(),
         })
-    }
-}
-
-fn comparison_key(comparison: Comparison) -> &'static str {
-    match comparison {
-        Comparison::AtLeast => "gte",
-        Comparison::AtMost => "lte",
-        Comparison::Equals => "eq",
     }
 }
 
@@ -276,10 +248,9 @@ fn DraftForm(start: Start) -> impl IntoView {
                     </label>
                     <label class="field">
                         <span class="field__label">"Comparison"</span>
-                        <select name="comparison" prop:value=row.comparison on:change=move |ev| row.comparison.set(event_target_value(&ev))>
-                            <option value="gte">"at least (≥)"</option>
-                            <option value="lte">"at most (≤)"</option>
-                            <option value="eq">"equals (yes/no)"</option>
+                        <select name="comparison" prop:value=move || row.comparison.get().key()
+                            on:change=move |ev| if let Some(c) = Comparison::from_key(&event_target_value(&ev)) { row.comparison.set(c) }>
+                            {Comparison::ALL.iter().map(|c| view! { <option value=c.key()>{c.label()}</option> }).collect_view()}
                         </select>
                         <FieldError message=error_of("comparison")/>
                     </label>
@@ -290,9 +261,9 @@ fn DraftForm(start: Start) -> impl IntoView {
                     </label>
                     <label class="field">
                         <span class="field__label">"Tier"</span>
-                        <select name="tier" prop:value=row.tier on:change=move |ev| row.tier.set(event_target_value(&ev))>
-                            <option value="baseline">"Baseline"</option>
-                            <option value="advanced">"Advanced"</option>
+                        <select name="tier" prop:value=move || row.tier.get().key()
+                            on:change=move |ev| if let Some(t) = Tier::from_key(&event_target_value(&ev)) { row.tier.set(t) }>
+                            {Tier::ALL.iter().map(|t| view! { <option value=t.key()>{t.label()}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="field field--wide">
