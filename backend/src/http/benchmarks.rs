@@ -23,7 +23,7 @@ use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
-use super::periods::current_period;
+use super::periods::{parse_cohort, reportable_period};
 use crate::engine::{self, CellOutcome};
 use crate::error::{AppError, Result};
 
@@ -48,33 +48,12 @@ pub struct BenchmarkCache(RwLock<HashMap<(Period, CohortKey), Served>>);
 /// A benchmark and its JSON body.
 type Served = (Arc<Benchmark>, Bytes);
 
-fn parse_period(text: &str) -> Result<Period> {
-    let period: Period = text
-        .parse()
-        .map_err(|e: shared::period::PeriodParseError| {
-            AppError::invalid("period", e.to_string())
-        })?;
-    if period > current_period() {
-        return Err(AppError::invalid(
-            "period",
-            format!("{period} has not started yet"),
-        ));
-    }
-    Ok(period)
-}
-
-fn parse_cohort(text: Option<&str>) -> Result<CohortKey> {
-    text.unwrap_or("all")
-        .parse()
-        .map_err(|e: shared::cohort::CohortParseError| AppError::invalid("cohort", e.to_string()))
-}
-
 async fn release(
     State(state): State<AppState>,
     Releaser(user): Releaser,
     Path(period): Path<String>,
 ) -> Result<Json<ReleaseSummary>> {
-    let period = parse_period(&period)?;
+    let period = reportable_period(&period)?;
     let (record, result) = state
         .store
         .release_period(period, POLICY_VERSION, state.config.k, engine::compute)
@@ -160,7 +139,7 @@ async fn read(
             "log in to see cohorts other than `all`".to_owned(),
         ));
     }
-    let period = parse_period(&period)?;
+    let period = reportable_period(&period)?;
     let (_, bytes) = cached(&state, period, cohort).await?;
     Ok((
         [(
@@ -179,7 +158,7 @@ async fn position(
     Query(query): Query<CohortQuery>,
 ) -> Result<Json<Position>> {
     let cohort = parse_cohort(query.cohort.as_deref())?;
-    let period = parse_period(&period)?;
+    let period = reportable_period(&period)?;
     let (benchmark, _) = cached(&state, period, cohort).await?;
     let own = state
         .store

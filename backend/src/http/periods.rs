@@ -1,16 +1,43 @@
-//! `GET /api/v1/periods`: quarters with submissions or a release, plus the current quarter.
+//! `GET /api/v1/periods`: quarters with submissions or a release, plus the current quarter;
+//! and how the API reads periods and cohorts named in requests.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use shared::Period;
 use shared::api::{PeriodInfo, PeriodStatus};
+use shared::cohort::CohortKey;
 
 use super::AppState;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/periods", get(list))
+}
+
+/// A period named in a request: 422 when malformed.
+pub(super) fn parse_period(text: &str) -> Result<Period> {
+    text.parse()
+        .map_err(|e: shared::period::PeriodParseError| AppError::invalid("period", e.to_string()))
+}
+
+/// A period that has started (now or earlier): 422 when malformed or in the future.
+pub(super) fn reportable_period(text: &str) -> Result<Period> {
+    let period = parse_period(text)?;
+    if period > current_period() {
+        return Err(AppError::invalid(
+            "period",
+            format!("{period} has not started yet"),
+        ));
+    }
+    Ok(period)
+}
+
+/// A cohort of the lattice; `all` when none is named.
+pub(super) fn parse_cohort(text: Option<&str>) -> Result<CohortKey> {
+    text.unwrap_or("all")
+        .parse()
+        .map_err(|e: shared::cohort::CohortParseError| AppError::invalid("cohort", e.to_string()))
 }
 
 /// The quarter that contains now (UTC).

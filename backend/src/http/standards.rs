@@ -16,6 +16,7 @@ use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
+use super::periods::{parse_cohort, parse_period};
 use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
@@ -138,18 +139,10 @@ async fn compliance(
     Path(id): Path<i64>,
     Query(query): Query<ComplianceQuery>,
 ) -> Result<Json<Compliance>> {
-    let period: shared::Period =
-        query
-            .period
-            .parse()
-            .map_err(|e: shared::period::PeriodParseError| {
-                AppError::invalid("period", e.to_string())
-            })?;
+    let period = parse_period(&query.period)?;
     // Without a cohort, the member's peers are those of its size band.
     let cohort: CohortKey = match query.cohort.as_deref() {
-        Some(key) => key.parse().map_err(|e: shared::cohort::CohortParseError| {
-            AppError::invalid("cohort", e.to_string())
-        })?,
+        Some(key) => parse_cohort(Some(key))?,
         None => match state.store.org(reader.org_id).await? {
             Some(org) => CohortKey::Size(org.seat_band),
             None => CohortKey::All,

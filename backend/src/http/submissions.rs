@@ -18,7 +18,7 @@ use shared::submission::{
 
 use super::AppState;
 use super::extract::{ApiJson, Reader, Submitter};
-use super::periods::current_period;
+use super::periods::reportable_period;
 use crate::error::{AppError, Result};
 use crate::store::{IdempotencyKey, StoredSubmission};
 
@@ -34,22 +34,6 @@ pub fn router() -> Router<AppState> {
             post(upload_csv).layer(axum::extract::DefaultBodyLimit::max(CSV_LIMIT_BYTES)),
         )
         .route("/v1/metrics/template.csv", get(template))
-}
-
-/// Parses a period from the path: 422 when malformed or in the future.
-fn reportable_period(text: &str) -> Result<Period> {
-    let period: Period = text
-        .parse()
-        .map_err(|error: shared::period::PeriodParseError| {
-            AppError::invalid("period", error.to_string())
-        })?;
-    if period > current_period() {
-        return Err(AppError::invalid(
-            "period",
-            format!("{period} has not started yet"),
-        ));
-    }
-    Ok(period)
 }
 
 fn to_api(period: Period, released: bool, stored: Option<StoredSubmission>) -> Submission {
