@@ -57,3 +57,42 @@ pub struct PeriodInfo {
     /// RFC 3339 timestamp (UTC) of the release, when released.
     pub released_at: Option<String>,
 }
+
+/// App routes served by the second (back office) bundle: submission form, team, administration,
+/// releases, invitations, standards, practices. The server answers them with that bundle's
+/// index.html; the main bundle's links to them load the page instead of routing in place.
+pub const BACK_OFFICE_PATHS: [&str; 7] = [
+    "/submit",
+    "/team",
+    "/admin",
+    "/releases",
+    "/invite",
+    "/standards",
+    "/practices",
+];
+
+/// Whether the app path (query and fragment ignored) belongs to the back office bundle.
+pub fn is_back_office_path(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    BACK_OFFICE_PATHS.iter().any(|prefix| {
+        path == *prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_back_office_path;
+
+    #[test]
+    fn back_office_paths_match_whole_segments() {
+        assert!(is_back_office_path("/practices"));
+        assert!(is_back_office_path("/practices/12?x=1"));
+        assert!(is_back_office_path("/standards#top"));
+        assert!(!is_back_office_path("/practicesx"));
+        assert!(!is_back_office_path("/dashboard/metric/mfa_coverage"));
+        assert!(!is_back_office_path("/"));
+    }
+}

@@ -15,17 +15,6 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// Routes of the back office bundle (the frontend's `BACK_OFFICE_PATHS`).
-const BACK_OFFICE_PATHS: [&str; 7] = [
-    "/submit",
-    "/team",
-    "/admin",
-    "/releases",
-    "/invite",
-    "/standards",
-    "/practices",
-];
-
 pub fn service(dist_dir: &Path) -> Router {
     let shell = get(app_shell).with_state(dist_dir.to_owned());
     let files = ServeDir::new(dist_dir)
@@ -51,7 +40,7 @@ async fn content_security_policy(
     request: Request,
     next: Next,
 ) -> Response {
-    let index = if is_back_office(request.uri().path()) {
+    let index = if shared::api::is_back_office_path(request.uri().path()) {
         dist_dir.join("backoffice/index.html")
     } else {
         dist_dir.join("index.html")
@@ -102,18 +91,9 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     scripts
 }
 
-fn is_back_office(path: &str) -> bool {
-    BACK_OFFICE_PATHS.iter().any(|prefix| {
-        path == *prefix
-            || path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/'))
-    })
-}
-
 /// The index.html of the bundle that owns the requested path.
 async fn app_shell(State(dist_dir): State<PathBuf>, request: Request) -> Response {
-    let index = if is_back_office(request.uri().path()) {
+    let index = if shared::api::is_back_office_path(request.uri().path()) {
         dist_dir.join("backoffice/index.html")
     } else {
         dist_dir.join("index.html")

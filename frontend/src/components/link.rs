@@ -14,26 +14,8 @@ pub enum Bundle {
     BackOffice,
 }
 
-/// Paths served by the back office bundle (the server routes them the same way).
-pub const BACK_OFFICE_PATHS: [&str; 7] = [
-    "/submit",
-    "/team",
-    "/admin",
-    "/releases",
-    "/invite",
-    "/standards",
-    "/practices",
-];
-
 pub fn bundle_of(path: &str) -> Bundle {
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    let back_office = BACK_OFFICE_PATHS.iter().any(|prefix| {
-        path == *prefix
-            || path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/'))
-    });
-    if back_office {
+    if shared::api::is_back_office_path(path) {
         Bundle::BackOffice
     } else {
         Bundle::Main
