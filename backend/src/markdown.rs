@@ -7,30 +7,29 @@
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 
-/// Renders Markdown (CommonMark with tables and strikethrough) as sanitised HTML.
+/// CommonMark with tables and strikethrough.
+const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH);
+
+/// Renders Markdown as sanitised HTML.
 pub fn render(source: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let events = Parser::new_ext(source, options).map(|event| match event {
+    let events = Parser::new_ext(source, OPTIONS).map(|event| match event {
         // Raw HTML is shown, never interpreted.
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type: safe_link_type(link_type),
-            dest_url: safe_url(dest_url),
-            title,
-            id,
-        }),
-        // An image would load a remote resource when the page opens: link to it instead.
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
+        // An image would load a remote resource when the page opens: it becomes a link too.
+        Event::Start(
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }
+            | Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            },
+        ) => Event::Start(Tag::Link {
             link_type: safe_link_type(link_type),
             dest_url: safe_url(dest_url),
             title,
@@ -47,10 +46,7 @@ pub fn render(source: &str) -> String {
 /// The text of `source` without its markup, cut at about `limit` characters (with "…").
 pub fn excerpt(source: &str, limit: usize) -> String {
     let mut text = String::with_capacity(limit + 3);
-    for event in Parser::new_ext(
-        source,
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
-    ) {
+    for event in Parser::new_ext(source, OPTIONS) {
         match event {
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
                 text.push_str(&t)

@@ -15,7 +15,7 @@ use shared::catalogue::CATALOGUE;
 use shared::cohort::{CohortKey, Delivery, Region, SeatBand, Vertical, WfhBand};
 use shared::submission::RevisionInfo;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
 use shared::standard::Tier;
@@ -1048,43 +1048,32 @@ impl Store for SqliteStore {
         draft: &PracticeDraft,
         author: PracticeAuthor,
     ) -> Result<i64, StoreError> {
-        let (metrics, categories) = practice_lists(draft)?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
-             tier, attribution, status, author_org_id, author_user_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?) RETURNING id",
-        )
-        .bind(draft.title.trim())
-        .bind(&draft.problem)
-        .bind(&draft.solution)
-        .bind(&draft.result)
-        .bind(metrics)
-        .bind(categories)
-        .bind(draft.tier.key())
-        .bind(draft.attribution.key())
+        let row = bind_draft(
+            sqlx::query(
+                "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
+                 tier, attribution, status, author_org_id, author_user_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?) RETURNING id",
+            ),
+            draft,
+        )?
         .bind(author.org_id)
         .bind(author.user_id)
         .fetch_one(&self.pool)
         .await?;
+        let id: i64 = row.try_get(0)?;
         Ok(id)
     }
 
     async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError> {
-        let (metrics, categories) = practice_lists(draft)?;
-        let updated = sqlx::query(
-            "UPDATE practices SET title = ?, problem = ?, solution = ?, result = ?, metrics = ?, \
-             csf_categories = ?, tier = ?, attribution = ?, status = 'submitted', \
-             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
-             WHERE id = ? AND status != 'published'",
-        )
-        .bind(draft.title.trim())
-        .bind(&draft.problem)
-        .bind(&draft.solution)
-        .bind(&draft.result)
-        .bind(metrics)
-        .bind(categories)
-        .bind(draft.tier.key())
-        .bind(draft.attribution.key())
+        let updated = bind_draft(
+            sqlx::query(
+                "UPDATE practices SET title = ?, problem = ?, solution = ?, result = ?, \
+                 metrics = ?, csf_categories = ?, tier = ?, attribution = ?, \
+                 status = 'submitted', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+                 WHERE id = ? AND status != 'published'",
+            ),
+            draft,
+        )?
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -1483,12 +1472,27 @@ struct PracticeRow {
     adopted_by_viewer: bool,
 }
 
-fn practice_lists(draft: &PracticeDraft) -> Result<(String, String), StoreError> {
-    let encode = |list: &[String]| {
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a practice's eight content columns, in the order the practice queries name them:
+/// title, problem, solution, result, metrics, csf_categories, tier, attribution.
+fn bind_draft<'q>(
+    query: SqliteQuery<'q>,
+    draft: &'q PracticeDraft,
+) -> Result<SqliteQuery<'q>, StoreError> {
+    let list = |list: &[String]| {
         serde_json::to_string(list)
             .map_err(|e| StoreError::Corrupt(format!("cannot encode a list: {e}")))
     };
-    Ok((encode(&draft.metrics)?, encode(&draft.csf_categories)?))
+    Ok(query
+        .bind(draft.title.trim())
+        .bind(&draft.problem)
+        .bind(&draft.solution)
+        .bind(&draft.result)
+        .bind(list(&draft.metrics)?)
+        .bind(list(&draft.csf_categories)?)
+        .bind(draft.tier.key())
+        .bind(draft.attribution.key()))
 }
 
 fn practice_from_row(row: PracticeRow) -> Result<StoredPractice, StoreError> {
