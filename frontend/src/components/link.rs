@@ -54,3 +54,9 @@ pub fn use_go() -> impl Fn(&str) + Clone + 'static {
         }
     }
 }
+
+/// The `:id` of the page's route as a number (`None` when absent or not a number).
+pub fn use_id_param() -> impl Fn() -> Option<i64> + Copy + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || params.read().get("id").and_then(|id| id.parse().ok())
+}

@@ -14,6 +14,6 @@ pub use cohort_picker::CohortPicker;
 pub use compliance::{ComplianceTable, met_summary};
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
-pub use link::{Bundle, Link, use_go};
+pub use link::{Bundle, Link, use_go, use_id_param};
 pub use load::{Loaded, load, load_once};
 pub use status::{ErrorNotice, FieldError, Loading};

@@ -7,7 +7,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use shared::account::Role;
 use shared::catalogue::{CsfFunction, Metric};
 use shared::format::timestamp;
@@ -16,7 +16,7 @@ use shared::standard::Tier;
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorNotice, Link, Loading, RequireRole, load, load_once, use_auth, use_go,
+    ErrorNotice, Link, Loading, RequireRole, load, load_once, use_auth, use_go, use_id_param,
 };
 
 pub use editor::PracticeEditorPage;
@@ -214,14 +214,8 @@ fn PracticeCard(practice: PracticeSummary, names: Vec<Metric>) -> impl IntoView 
 
 #[component]
 pub fn PracticePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = use_id_param();
+    let id = move || id().unwrap_or(0);
     let version = RwSignal::new(0u32);
     let data = load(
         move || (id(), version.get()),

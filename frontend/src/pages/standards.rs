@@ -2,7 +2,7 @@
 //! for members, their compliance; publishers write drafts, publish them and start new versions.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use shared::account::Role;
 use shared::api::PeriodStatus;
 use shared::catalogue::{Direction, Metric};
@@ -13,7 +13,7 @@ use shared::standard::{Compliance, Standard, StandardStatus, Tier, requirement_t
 use crate::api::{self, ApiError};
 use crate::components::{
     CohortPicker, ComplianceTable, ErrorNotice, Link, Loading, load, load_once, met_summary,
-    use_auth, use_go,
+    use_auth, use_go, use_id_param,
 };
 
 pub use editor::StandardEditorPage;
@@ -100,14 +100,8 @@ pub fn StandardsPage() -> impl IntoView {
 
 #[component]
 pub fn StandardPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = use_id_param();
+    let id = move || id().unwrap_or(0);
     let version = RwSignal::new(0u32);
     let data = load(
         move || (id(), version.get()),

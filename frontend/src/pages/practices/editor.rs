@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::account::Role;
 use shared::catalogue::{CsfFunction, Metric};
 use shared::practice::{Attribution, CSF_CATEGORIES, Practice, PracticeDraft};
@@ -14,18 +13,12 @@ use shared::standard::Tier;
 use super::WRITERS;
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_auth, use_go,
+    ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_auth, use_go, use_id_param,
 };
 
 #[component]
 pub fn PracticeEditorPage() -> impl IntoView {
-    let params = use_params_map();
-    let editing = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let editing = use_id_param();
     let start = load(editing, |id| async move {
         let catalogue = api::catalogue().await?.metrics;
         let existing = match id {

@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use shared::account::Role;
 use shared::catalogue::{Metric, MetricValue, Unit};
 use shared::standard::{Comparison, Requirement, Standard, StandardDraft, Tier};
 
 use super::requirement_metrics;
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_go};
+use crate::components::{
+    ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_go, use_id_param,
+};
 
 #[component]
 pub fn StandardEditorPage() -> impl IntoView {
@@ -35,14 +37,8 @@ struct Start {
 
 #[component]
 fn Editor() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let editing = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let editing = use_id_param();
     let supersedes = move || {
         query
             .read()
