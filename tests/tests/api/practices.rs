@@ -46,6 +46,28 @@ async fn moderate(
         .await
 }
 
+/// Submits a practice as `author` and has `publisher` publish it; its id.
+async fn submit_and_publish(
+    app: &peerposture_tests::TestApp,
+    author: &Session,
+    publisher: &Session,
+    body: &Value,
+) -> i64 {
+    let id = submit(app, author, body).await.summary.id;
+    let response = moderate(app, publisher, id, json!({ "decision": "publish" })).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    id
+}
+
+/// A practice as `reader` sees it.
+async fn read(app: &peerposture_tests::TestApp, reader: &Session, id: i64) -> Practice {
+    reader
+        .client
+        .get(app.url(&format!("/api/v1/practices/{id}")))
+        .fetch()
+        .await
+}
+
 /// Every way a user other than the author's organisation can list or read practices, as raw
 /// response bodies.
 async fn everything_visible_to(
@@ -188,11 +210,7 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
         }
     }
     // Its authors know it is theirs, and that others see it anonymously.
-    let theirs: Practice = viewer_a
-        .client
-        .get(app.url(&format!("/api/v1/practices/{id}")))
-        .fetch()
-        .await;
+    let theirs = read(&app, &viewer_a, id).await;
     assert!(theirs.summary.mine);
     assert_eq!(theirs.summary.attribution, Attribution::Anonymous);
     // The moderation comment stays between the authors and the moderators.
@@ -204,25 +222,15 @@ async fn an_anonymous_practice_is_moderated_and_never_names_its_author() {
     assert!(seen_by_b.get("moderation_comment").is_none());
 
     // A named practice carries the organisation's name.
-    let named = submit(
+    let named = submit_and_publish(
         &app,
         &manager_b,
+        &publisher,
         &practice("Passkeys for every agent", "mfa_coverage", "named"),
     )
     .await;
-    moderate(
-        &app,
-        &publisher,
-        named.summary.id,
-        json!({ "decision": "publish" }),
-    )
-    .await;
-    let read: Practice = manager_a
-        .client
-        .get(app.url(&format!("/api/v1/practices/{}", named.summary.id)))
-        .fetch()
-        .await;
-    assert_eq!(read.summary.author.as_deref(), Some("Org B"));
+    let seen = read(&app, &manager_a, named).await;
+    assert_eq!(seen.summary.author.as_deref(), Some("Org B"));
 }
 
 #[tokio::test]
@@ -247,21 +255,10 @@ async fn hostile_markdown_is_stored_as_written_and_rendered_inert() {
     body["result"] = json!(
         "<iframe src=\"https://evil.example\"></iframe>\n\n[ok](https://www.pcisecuritystandards.org/)"
     );
-    let created = submit(&app, &manager_a, &body).await;
-    moderate(
-        &app,
-        &publisher,
-        created.summary.id,
-        json!({ "decision": "publish" }),
-    )
-    .await;
-    let read: Practice = manager_b
-        .client
-        .get(app.url(&format!("/api/v1/practices/{}", created.summary.id)))
-        .fetch()
-        .await;
-    assert_eq!(read.problem, hostile, "the source is kept as written");
-    for html in [&read.html.problem, &read.html.solution, &read.html.result] {
+    let id = submit_and_publish(&app, &manager_a, &publisher, &body).await;
+    let seen = read(&app, &manager_b, id).await;
+    assert_eq!(seen.problem, hostile, "the source is kept as written");
+    for html in [&seen.html.problem, &seen.html.solution, &seen.html.result] {
         // Text is escaped (`&lt;script&gt;` is harmless), so every literal `<` opens a tag the
         // renderer wrote: none may be a script, frame or image, or carry a handler or a
         // javascript: link.
@@ -283,15 +280,15 @@ async fn hostile_markdown_is_stored_as_written_and_rendered_inert() {
             }
         }
     }
-    assert!(read.html.problem.contains("<strong>bold</strong>"));
-    assert!(read.html.problem.contains("&lt;script&gt;"));
+    assert!(seen.html.problem.contains("<strong>bold</strong>"));
+    assert!(seen.html.problem.contains("&lt;script&gt;"));
     assert!(
-        read.html
+        seen.html
             .problem
             .contains(r##"<a href="#">win a prize</a>"##)
     );
     assert!(
-        read.html
+        seen.html
             .result
             .contains(r#"<a href="https://www.pcisecuritystandards.org/">ok</a>"#)
     );
@@ -305,6 +302,7 @@ async fn readers_filter_search_and_mark_practices_adopted() {
         manager_a,
         viewer_a,
         manager_b,
+        ..
     } = TwoOrganisations::spawn().await;
     let publisher = app
         .invite(&admin, "editor@industry.example", Role::Publisher, None)
@@ -323,14 +321,7 @@ async fn readers_filter_search_and_mark_practices_adopted() {
     playbook["csf_categories"] = json!(["RS.MA"]);
     playbook["problem"] = json!("Our first ransomware drill took nine hours to contain.");
     for body in [&drills, &keys, &playbook] {
-        let created = submit(&app, &publisher, body).await;
-        moderate(
-            &app,
-            &publisher,
-            created.summary.id,
-            json!({ "decision": "publish" }),
-        )
-        .await;
+        submit_and_publish(&app, &publisher, &publisher, body).await;
     }
 
     let titles = |query: &'static str| {
@@ -394,17 +385,9 @@ async fn readers_filter_search_and_mark_practices_adopted() {
             (1, true)
         );
     }
-    let seen_by_a: Practice = manager_a
-        .client
-        .get(app.url(&format!("/api/v1/practices/{id}")))
-        .fetch()
-        .await;
+    let seen_by_a = read(&app, &manager_a, id).await;
     assert!(seen_by_a.summary.adopted_by_us);
-    let seen_by_b: Practice = manager_b
-        .client
-        .get(app.url(&format!("/api/v1/practices/{id}")))
-        .fetch()
-        .await;
+    let seen_by_b = read(&app, &manager_b, id).await;
     assert_eq!(
         (seen_by_b.summary.adoptions, seen_by_b.summary.adopted_by_us),
         (1, false)
