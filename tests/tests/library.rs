@@ -12,6 +12,15 @@ use shared::standard::{Compliance, Standard, StandardStatus};
 
 const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
 
+/// The id in the page's path (`/standards/12` → 12).
+async fn id_in_path(browser: &Browser) -> i64 {
+    browser
+        .execute::<String>("return location.pathname.split('/')[2];", vec![])
+        .await
+        .parse()
+        .expect("a numeric id in the path")
+}
+
 async fn wait_for(browser: &Browser, what: &str, script: &str) {
     browser
         .wait_until(what, &format!("return {script};"), LOAD_TIMEOUT)
@@ -91,11 +100,7 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
         "/^\\/standards\\/\\d+$/.test(location.pathname) && !!document.querySelector('[data-testid=publish-standard]')",
     )
     .await;
-    let id: i64 = browser
-        .execute::<String>("return location.pathname.split('/')[2];", vec![])
-        .await
-        .parse()
-        .unwrap();
+    let id = id_in_path(&browser).await;
     assert_eq!(browser.text("[data-testid=standard-status]").await, "Draft");
 
     // Publishing asks for confirmation, then the standard is public and final.
@@ -231,11 +236,7 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
         "document.querySelector('[data-testid=standard-status]')?.innerText === 'Published'",
     )
     .await;
-    let v2_id: i64 = browser
-        .execute::<String>("return location.pathname.split('/')[2];", vec![])
-        .await
-        .parse()
-        .unwrap();
+    let v2_id = id_in_path(&browser).await;
     let v2: Standard = app
         .client
         .get(app.url(&format!("/api/v1/standards/{v2_id}")))
@@ -339,11 +340,7 @@ async fn a_member_practice_is_moderated_and_another_member_finds_it_from_the_met
         "(document.querySelector('[data-testid=practice-status]')?.innerText ?? '').includes('Waiting for review')",
     )
     .await;
-    let id: i64 = browser
-        .execute::<String>("return location.pathname.split('/')[2];", vec![])
-        .await
-        .parse()
-        .unwrap();
+    let id = id_in_path(&browser).await;
 
     // Until published, other members cannot find it.
     let hidden = reader
