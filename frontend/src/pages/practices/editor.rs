@@ -40,14 +40,30 @@ pub fn PracticeEditorPage() -> impl IntoView {
     }
 }
 
-/// A set of keys ticked in a checkbox list.
-fn toggle(set: RwSignal<Vec<String>>, key: String, on: bool) {
-    set.update(|keys| {
-        keys.retain(|k| *k != key);
-        if on {
-            keys.push(key);
-        }
-    });
+/// A checkbox that adds `key` to the set when ticked and removes it when not.
+fn key_checkbox(
+    set: RwSignal<Vec<String>>,
+    name: &'static str,
+    key: String,
+    label: String,
+) -> impl IntoView {
+    let checked = set.with_untracked(|keys| keys.contains(&key));
+    let value = key.clone();
+    let toggle = move |ev| {
+        let on = event_target_checked(&ev);
+        set.update(|keys| {
+            keys.retain(|k| *k != key);
+            if on {
+                keys.push(key.clone());
+            }
+        });
+    };
+    view! {
+        <label class="check">
+            <input type="checkbox" name=name value=value checked=checked on:change=toggle/>
+            {label}
+        </label>
+    }
 }
 
 #[component]
@@ -134,17 +150,7 @@ fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl Into
             let boxes = catalogue
                 .iter()
                 .filter(|m| m.csf_function == function)
-                .map(|m| {
-                    let key = m.key.clone();
-                    let checked = metrics.with_untracked(|keys| keys.contains(&key));
-                    view! {
-                        <label class="check">
-                            <input type="checkbox" name="metric" value=key.clone() checked=checked
-                                on:change=move |ev| toggle(metrics, key.clone(), event_target_checked(&ev))/>
-                            {m.name.clone()}
-                        </label>
-                    }
-                })
+                .map(|m| key_checkbox(metrics, "metric", m.key.clone(), m.name.clone()))
                 .collect_view();
             view! { <div class="check-group"><strong>{function.name()}</strong>{boxes}</div> }
         })
@@ -152,14 +158,12 @@ fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl Into
     let category_boxes = CSF_CATEGORIES
         .iter()
         .map(|&(code, name)| {
-            let checked = categories.with_untracked(|keys| keys.iter().any(|k| k == code));
-            view! {
-                <label class="check">
-                    <input type="checkbox" name="category" value=code checked=checked
-                        on:change=move |ev| toggle(categories, code.to_owned(), event_target_checked(&ev))/>
-                    {format!("{code} {name}")}
-                </label>
-            }
+            key_checkbox(
+                categories,
+                "category",
+                code.to_owned(),
+                format!("{code} {name}"),
+            )
         })
         .collect_view();
     let markdown_hint = "Markdown: **bold**, *italic*, lists with -, links [text](https://…). HTML is shown as text.";
