@@ -31,6 +31,29 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = store::open(&config.database_url).await?;
+    // Releases made under an older anonymity policy are recomputed under this one, from the
+    // contributors they froze, before anything is served.
+    for period in store
+        .reapply_policy(shared::benchmark::POLICY_VERSION, engine::compute)
+        .await?
+    {
+        tracing::info!(
+            %period,
+            policy = shared::benchmark::POLICY_VERSION,
+            "recomputed a release under the current anonymity policy"
+        );
+        let record = store::AuditRecord {
+            actor: "server".to_owned(),
+            action: "release_recomputed",
+            target: period.to_string(),
+            detail: format!(
+                "under anonymity policy {}",
+                shared::benchmark::POLICY_VERSION
+            ),
+            org_id: None,
+        };
+        store.audit(record).await?;
+    }
     let demo = if config.demo {
         demo::seed_if_empty(store.as_ref(), http::current_period(), config.k).await?
     } else {

@@ -194,6 +194,41 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// One account of an organisation on its team page, with who created it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamAccount {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub created_at: String,
+    /// Who invited the account: an email; null for accounts made at setup.
+    pub invited_by: Option<String>,
+    /// True when the inviter is not an account of this organisation (a platform admin).
+    pub invited_from_outside: bool,
+}
+
+/// One invitation into an organisation, used or not, with who created it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInvitation {
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub invited_from_outside: bool,
+    pub expires_at: String,
+    /// When the invitation was accepted; null while open or after it expired.
+    pub accepted_at: Option<String>,
+}
+
+/// `GET /api/v1/org/team`, for the organisation's member admins: every account and invitation
+/// of the organisation with who created it, and every read of its raw values (newest first),
+/// so that nobody (a platform admin included) joins or reads unseen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub accounts: Vec<TeamAccount>,
+    pub invitations: Vec<TeamInvitation>,
+    pub value_reads: Vec<AuditEntry>,
+}
+
 /// Minimum password length (NIST SP 800-63B recommends at least 8; we ask for more).
 pub const MIN_PASSWORD_CHARS: usize = 12;
 

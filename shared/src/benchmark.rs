@@ -7,8 +7,9 @@ use crate::catalogue::{CsfFunction, MetricValue};
 use crate::cohort::CohortKey;
 use crate::period::Period;
 
-/// Version of the anonymity policy the engine applies (see the methodology page).
-pub const POLICY_VERSION: &str = "v1";
+/// Version of the anonymity policy the engine applies (see the methodology page and
+/// `docs/anonymity.md`).
+pub const POLICY_VERSION: &str = "v2";
 /// The default and the lowest allowed anonymity threshold k.
 pub const DEFAULT_K: u32 = 10;
 pub const MIN_K: u32 = 5;
@@ -24,6 +25,9 @@ pub enum SuppressionReason {
     Complement,
     /// The only other suppressed cell of its dimension could be recovered from the rest.
     Secondary,
+    /// A share ("x of n") would rest on fewer than k organisations on one side: fewer than k
+    /// meet it or fewer than k miss it, here or in the difference from a larger cohort.
+    Dominance,
 }
 
 impl SuppressionReason {
@@ -32,6 +36,7 @@ impl SuppressionReason {
             SuppressionReason::TooFew => "too few organisations",
             SuppressionReason::Complement => "protects a nearby cohort",
             SuppressionReason::Secondary => "protects another cohort of this dimension",
+            SuppressionReason::Dominance => "too few on one side",
         }
     }
 }
@@ -49,7 +54,10 @@ pub struct BenchmarkCell {
     pub p50: Option<f64>,
     pub p75: Option<f64>,
     pub p90: Option<f64>,
+    /// Null for yes/no metrics, whose only statistic is `share_band`.
     pub mean: Option<f64>,
+    /// Yes/no metrics: the share answering yes, as a band of percent ("60-70"); see [`share_band`].
+    pub share_band: Option<String>,
 }
 
 /// `GET /api/v1/benchmarks/{period}?cohort=KEY`.
@@ -138,6 +146,10 @@ pub struct Policy {
     pub k_tails: u32,
     /// The bands counts are published in.
     pub bands: Vec<String>,
+    /// Fewest organisations on each side of a published share: meeting and missing (k).
+    pub k_each_side: u32,
+    /// The bands shares are published in, in percent.
+    pub share_bands: Vec<String>,
 }
 
 impl Policy {
@@ -152,7 +164,34 @@ impl Policy {
             k,
             k_tails: 2 * k,
             bands,
+            k_each_side: k,
+            share_bands: SHARE_BANDS.map(String::from).to_vec(),
         }
+    }
+}
+
+/// The bands shares are published in. Each is at least 10 points wide, so two close thresholds
+/// cannot count the organisations between them. The bands mirror around 50 % (the middle band
+/// is 40–60): the share missing a requirement falls in the mirror of the band of the share
+/// meeting it, so reading both can never pin the share to a band edge.
+pub const SHARE_BANDS: [&str; 9] = [
+    "0-10", "10-20", "20-30", "30-40", "40-60", "60-70", "70-80", "80-90", "90-100",
+];
+
+/// The published band of the share `meeting / n` (`n > 0`). Below 40 % a band holds its lower
+/// edge ([30, 40)); above 60 % its upper edge ((60, 70]); the middle band is [40, 60]. Exact
+/// integer arithmetic: no rounding decides an edge.
+pub fn share_band(meeting: usize, n: usize) -> &'static str {
+    debug_assert!(n > 0 && meeting <= n);
+    let tenths_floor = 10 * meeting / n;
+    let tenths_ceil = (10 * meeting).div_ceil(n);
+    if 100 * meeting < 40 * n {
+        SHARE_BANDS[tenths_floor]
+    } else if 100 * meeting <= 60 * n {
+        SHARE_BANDS[4]
+    } else {
+        // (60, 70] → 5, …, (90, 100] → 8.
+        SHARE_BANDS[tenths_ceil - 2]
     }
 }
 
@@ -181,6 +220,33 @@ mod tests {
         assert_eq!(n_band(249, 10), "100-249");
         assert_eq!(n_band(10_000, 10), "250+");
         assert_eq!(n_band(7, 5), "5-9");
+    }
+
+    #[test]
+    fn shares_become_bands_that_mirror_around_the_middle() {
+        assert_eq!(share_band(0, 20), "0-10");
+        assert_eq!(share_band(1, 20), "0-10");
+        assert_eq!(share_band(2, 20), "10-20");
+        assert_eq!(share_band(7, 20), "30-40");
+        assert_eq!(share_band(8, 20), "40-60");
+        assert_eq!(share_band(12, 20), "40-60");
+        assert_eq!(share_band(13, 20), "60-70");
+        assert_eq!(share_band(14, 20), "60-70");
+        assert_eq!(share_band(15, 20), "70-80");
+        assert_eq!(share_band(20, 20), "90-100");
+        // The band of the share missing is the mirror of the band of the share meeting, for
+        // every count: both together say no more than one of them.
+        for n in 1..=60 {
+            for meeting in 0..=n {
+                let (low, high) = share_band(meeting, n).split_once('-').unwrap();
+                let mirrored = format!(
+                    "{}-{}",
+                    100 - high.parse::<u32>().unwrap(),
+                    100 - low.parse::<u32>().unwrap()
+                );
+                assert_eq!(share_band(n - meeting, n), mirrored, "{meeting} of {n}");
+            }
+        }
     }
 
     #[test]

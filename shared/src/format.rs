@@ -14,11 +14,18 @@ pub fn metric_value(metric: &Metric, value: f64) -> String {
     }
 }
 
-/// A published mean as people read it: for yes/no metrics the share of "yes" ("68 % yes").
-pub fn metric_mean(metric: &Metric, mean: f64) -> String {
-    match metric.unit {
-        Unit::Boolean => format!("{:.0} % yes", mean * 100.0),
-        _ => metric_value(metric, mean),
+/// A published share band as people read it: "60-70" → "60–70 %".
+pub fn share_band(band: &str) -> String {
+    format!("{} %", band.replacen('-', "–", 1))
+}
+
+/// A cell's "Mean" column: the mean of a numeric metric, the band of "yes" for a yes/no
+/// metric ("90–100 % yes"), or "—".
+pub fn cell_mean(metric: &Metric, mean: Option<f64>, yes_band: Option<&str>) -> String {
+    match (metric.unit, mean, yes_band) {
+        (Unit::Boolean, _, Some(band)) => format!("{} yes", share_band(band)),
+        (_, Some(mean), _) => metric_value(metric, mean),
+        _ => "—".to_owned(),
     }
 }
 

@@ -136,6 +136,13 @@ pub fn validate_draft(draft: &StandardDraft) -> Result<(), BTreeMap<String, Stri
         if metric.unit == Unit::Boolean && requirement.comparison != Comparison::Equals {
             errors.insert(field("comparison"), "yes/no metrics take `eq`".to_owned());
         }
+        if metric.unit != Unit::Boolean && requirement.comparison == Comparison::Equals {
+            // An exact value would count the organisations at one value (anonymity policy v2).
+            errors.insert(
+                field("comparison"),
+                "`eq` is only for yes/no metrics; use `gte` or `lte`".to_owned(),
+            );
+        }
         if let Err(error) = metric.validate(requirement.threshold) {
             errors.insert(field("threshold"), error.to_string());
         }
@@ -157,6 +164,21 @@ pub fn validate_draft(draft: &StandardDraft) -> Result<(), BTreeMap<String, Stri
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+impl StandardDraft {
+    /// The draft with every numeric threshold rounded to its metric's display precision
+    /// (anonymity policy v2): finer thresholds would only help to separate close values.
+    pub fn snapped(mut self) -> Self {
+        for requirement in &mut self.requirements {
+            if let (Some(metric), MetricValue::Number(threshold)) =
+                (catalogue::find(&requirement.metric), requirement.threshold)
+            {
+                requirement.threshold = MetricValue::Number(metric.round(threshold));
+            }
+        }
+        self
     }
 }
 
@@ -239,11 +261,39 @@ mod tests {
         );
         assert!(errors.contains_key("requirements[3].metric"));
         assert!(errors["requirements[4].metric"].contains("already has a requirement"));
+        let exact = draft(vec![requirement(
+            "mfa_coverage",
+            Comparison::Equals,
+            MetricValue::Number(90.0),
+        )]);
+        assert_eq!(
+            validate_draft(&exact).unwrap_err()["requirements[0].comparison"],
+            "`eq` is only for yes/no metrics; use `gte` or `lte`"
+        );
         assert!(
             validate_draft(&draft(vec![]))
                 .unwrap_err()
                 .contains_key("requirements")
         );
+    }
+
+    #[test]
+    fn numeric_thresholds_snap_to_the_display_precision() {
+        let fine = draft(vec![
+            requirement(
+                "mfa_coverage",
+                Comparison::AtLeast,
+                MetricValue::Number(80.04),
+            ),
+            requirement(
+                "pci_attestation_current",
+                Comparison::Equals,
+                MetricValue::Bool(true),
+            ),
+        ])
+        .snapped();
+        assert_eq!(fine.requirements[0].threshold, MetricValue::Number(80.0));
+        assert_eq!(fine.requirements[1].threshold, MetricValue::Bool(true));
     }
 
     #[test]
@@ -266,8 +316,8 @@ pub struct ShareMeeting {
     pub reason: Option<crate::benchmark::SuppressionReason>,
     /// Organisations with a value for the metric, as a band.
     pub n_band: Option<String>,
-    /// Percent of them meeting the requirement.
-    pub share: Option<f64>,
+    /// The share of them meeting the requirement, as a band of percent ("60-70"); never exact.
+    pub share_band: Option<String>,
 }
 
 /// One requirement as it applies to a member.

@@ -148,9 +148,14 @@ async fn a_publisher_publishes_a_standard_and_a_member_sees_compliance_and_indus
         .map(|r| {
             let share = r
                 .industry
-                .share
+                .share_band
+                .as_deref()
                 .expect("the whole industry has enough peers");
-            format!("{share:.0} % of {}", r.industry.n_band.as_deref().unwrap())
+            format!(
+                "{} of {}",
+                shared::format::share_band(share),
+                r.industry.n_band.as_deref().unwrap()
+            )
         })
         .collect();
     let shown: Vec<String> = browser

@@ -160,9 +160,8 @@ async fn position(
     let cohort = parse_cohort(query.cohort.as_deref())?;
     let period = reportable_period(&period)?;
     let (benchmark, _) = cached(&state, period, cohort).await?;
-    let own = state
-        .store
-        .submission(reader.org_id, period)
+    let own = reader
+        .own_submission(&state, period, &format!("position in {cohort}"))
         .await?
         .map(|s| s.values)
         .unwrap_or_default();

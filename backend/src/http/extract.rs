@@ -235,7 +235,37 @@ impl FromRequestParts<AppState> for Caller {
 #[derive(Debug, Clone)]
 pub struct Reader {
     pub org_id: i64,
+    /// How the audit log names the caller.
+    pub label: String,
 }
+
+impl Reader {
+    /// The organisation's latest submission for `period`: the only way a handler reads raw
+    /// values. Every read is written to the audit log first, under the organisation, where its
+    /// member admins see it (`GET /api/v1/org/team`); if the entry cannot be written, the values
+    /// are not served.
+    pub async fn own_submission(
+        &self,
+        state: &AppState,
+        period: shared::Period,
+        purpose: &str,
+    ) -> Result<Option<crate::store::StoredSubmission>, AppError> {
+        state
+            .store
+            .audit(crate::store::AuditRecord {
+                actor: self.label.clone(),
+                action: VALUES_READ,
+                target: format!("organisation #{}, {period}", self.org_id),
+                detail: purpose.to_owned(),
+                org_id: Some(self.org_id),
+            })
+            .await?;
+        Ok(state.store.submission(self.org_id, period).await?)
+    }
+}
+
+/// The audit action of a read of an organisation's raw values.
+pub const VALUES_READ: &str = "values_read";
 
 impl FromRequestParts<AppState> for Reader {
     type Rejection = AppError;
@@ -247,6 +277,7 @@ impl FromRequestParts<AppState> for Reader {
         let caller = Caller::from_request_parts(parts, state).await?;
         Ok(Reader {
             org_id: caller.member_org()?,
+            label: caller.label(),
         })
     }
 }

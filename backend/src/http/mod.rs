@@ -14,6 +14,7 @@ mod practices;
 mod standards;
 mod static_files;
 mod submissions;
+mod team;
 mod tokens;
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ impl AppState {
             action,
             target: target.to_owned(),
             detail: detail.to_owned(),
+            org_id: None,
         };
         if let Err(error) = self.store.audit(record).await {
             tracing::error!(%error, action, "cannot write the audit log");
@@ -74,6 +76,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(orgs::router())
         .merge(invitations::router())
         .merge(tokens::router())
+        .merge(team::router())
         .merge(submissions::router())
         .merge(audit::router())
         .merge(benchmarks::router())

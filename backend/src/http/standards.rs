@@ -67,6 +67,7 @@ async fn create(
     ApiJson(draft): ApiJson<StandardDraft>,
 ) -> Result<(StatusCode, Json<Standard>)> {
     validate_draft(&draft).map_err(AppError::validation)?;
+    let draft = draft.snapped();
     let standard = state.store.create_standard(&draft, user.id).await?;
     let target = format!(
         "standard #{} ({} v{})",
@@ -85,6 +86,7 @@ async fn update(
     ApiJson(draft): ApiJson<StandardDraft>,
 ) -> Result<Json<Standard>> {
     validate_draft(&draft).map_err(AppError::validation)?;
+    let draft = draft.snapped();
     let current = state
         .store
         .standard(id)
@@ -159,9 +161,12 @@ async fn compliance(
     if !state.store.period_released(period).await? {
         return Err(AppError::NotFound(format!("{period} is not released yet")));
     }
-    let own = state
-        .store
-        .submission(reader.org_id, period)
+    let own = reader
+        .own_submission(
+            &state,
+            period,
+            &format!("compliance with standard #{id} in {cohort}"),
+        )
         .await?
         .map(|s| s.values)
         .unwrap_or_default();
@@ -179,7 +184,7 @@ async fn compliance(
                 suppressed: true,
                 reason: None,
                 n_band: None,
-                share: None,
+                share_band: None,
             })
     };
     let requirements = standard

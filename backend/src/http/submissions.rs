@@ -76,7 +76,9 @@ async fn read(
     Path(period): Path<String>,
 ) -> Result<Json<Submission>> {
     let period = reportable_period(&period)?;
-    let stored = state.store.submission(reader.org_id, period).await?;
+    let stored = reader
+        .own_submission(&state, period, "the submission form")
+        .await?;
     let released = state.store.period_released(period).await?;
     Ok(Json(to_api(period, released, stored)))
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shared::Period;
 use shared::account::{
-    ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, Organisation, Role, User,
+    ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, Organisation, Role, TeamAccount,
+    TeamInvitation, User,
 };
 use shared::benchmark::BenchmarkCell;
 use shared::cohort::CohortKey;
@@ -101,6 +102,8 @@ pub struct AuditRecord {
     pub action: &'static str,
     pub target: String,
     pub detail: String,
+    /// The organisation the entry concerns, when its member admins are to see it.
+    pub org_id: Option<i64>,
 }
 
 /// A release: when, and under which policy and threshold.
@@ -279,6 +282,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         k: u32,
         compute: ComputeRelease,
     ) -> Result<(ReleaseRecord, ReleaseResult), StoreError>;
+    /// Recomputes every release made under another policy than `policy` from the contributors
+    /// and k it froze, replacing its cells and the shares of every standard that has them, and
+    /// records it as released under `policy`. Returns the periods recomputed.
+    async fn reapply_policy(
+        &self,
+        policy: &str,
+        compute: ComputeRelease,
+    ) -> Result<Vec<Period>, StoreError>;
     /// The stored cells of a cohort; `None` when the period is not released.
     async fn benchmark(
         &self,
@@ -357,8 +368,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         standard_id: Option<i64>,
     ) -> Result<(), StoreError>;
 
+    /// Every account of an organisation and every invitation into it, with who created each.
+    async fn team(
+        &self,
+        org_id: i64,
+    ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError>;
+
     // Audit log.
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;
+    /// The newest `limit` entries of `action` about an organisation.
+    async fn org_audit_log(
+        &self,
+        org_id: i64,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
     /// Newest first, at most `limit` entries older than `before` (an entry id) when given.
     async fn audit_log(
         &self,

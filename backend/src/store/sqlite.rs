@@ -1,14 +1,15 @@
 //! The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a
 //! write is on disk before the request that made it is acknowledged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use shared::Period;
 use shared::account::{
-    ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, OrgRef, Organisation, Role, User,
+    ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, OrgRef, Organisation, Role,
+    TeamAccount, TeamInvitation, User,
 };
 use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::catalogue::CATALOGUE;
@@ -460,20 +461,25 @@ impl Store for SqliteStore {
     ) -> Result<Option<User>, StoreError> {
         let mut tx = self.pool.begin().await?;
         // Using the invitation first takes the write lock, so a token works exactly once.
-        let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
+        let row: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
             "UPDATE invitations SET accepted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
              WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ? \
-             RETURNING email, role, org_id",
+             RETURNING email, role, org_id, invited_by",
         )
         .bind(&token_hash[..])
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((email, role, org_id)) = row else {
+        let Some((email, role, org_id, invited_by)) = row else {
             return Ok(None);
         };
         let role = Role::from_key(&role).ok_or_else(|| corrupt("role", &role))?;
         let user = insert_user(&mut tx, &email, name, role, org_id, password_hash).await?;
+        sqlx::query("UPDATE users SET invited_by = ? WHERE id = ?")
+            .bind(invited_by)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Some(user))
     }
@@ -709,15 +715,6 @@ impl Store for SqliteStore {
         .await?
         .ok_or_else(|| StoreError::Conflict(format!("{period} is already released")))?;
 
-        let inputs = release_inputs(&mut tx, &period_text).await?;
-        let threshold = k as usize;
-        let (inputs, result) = tokio::task::spawn_blocking(move || {
-            let result = compute(&inputs, threshold);
-            (inputs, result)
-        })
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("the release computation failed: {e}")))?;
-
         sqlx::query("INSERT INTO releases (period, policy, k, released_at) VALUES (?, ?, ?, ?)")
             .bind(&period_text)
             .bind(policy)
@@ -725,63 +722,46 @@ impl Store for SqliteStore {
             .bind(&released_at)
             .execute(&mut *tx)
             .await?;
-        for (cohort, band) in &result.cohort_bands {
-            sqlx::query("INSERT INTO benchmark_cohorts (period, cohort, n_band) VALUES (?, ?, ?)")
-                .bind(&period_text)
-                .bind(cohort.to_string())
-                .bind(band)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let insert_cell = format!(
-            "INSERT INTO benchmark_cells (period, cohort, position, {CELL_COLUMNS}) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        );
-        for cell in &result.cells {
-            let query = sqlx::query(&insert_cell)
-                .bind(&period_text)
-                .bind(cell.cohort.to_string())
-                .bind(cell.metric as i64)
-                .bind(&CATALOGUE[cell.metric].key);
-            let query = match &cell.outcome {
-                CellOutcome::Published(stats) => query
-                    .bind(&stats.n_band)
-                    .bind(None::<&str>)
-                    .bind(stats.p10)
-                    .bind(stats.p25)
-                    .bind(stats.p50)
-                    .bind(stats.p75)
-                    .bind(stats.p90)
-                    .bind(stats.mean),
-                CellOutcome::Suppressed(reason) => query
-                    .bind(None::<&str>)
-                    .bind(reason_key(*reason))
-                    .bind(None::<f64>)
-                    .bind(None::<f64>)
-                    .bind(None::<f64>)
-                    .bind(None::<f64>)
-                    .bind(None::<f64>)
-                    .bind(None::<f64>),
-            };
-            query.execute(&mut *tx).await?;
-        }
+        // Freeze who counts: verified organisations and their last revision, with the
+        // attributes they have now. Everything computed for this period later reads this set.
+        sqlx::query(
+            "INSERT INTO release_contributors \
+                 (period, org_id, submission_id, seat_band, region, verticals, delivery, wfh_band) \
+             SELECT ?1, o.id, s.id, o.seat_band, o.region, o.verticals, o.delivery, o.wfh_band \
+             FROM organisations o \
+             JOIN submissions s ON s.org_id = o.id AND s.period = ?1 AND s.revision = \
+                  (SELECT MAX(revision) FROM submissions WHERE org_id = o.id AND period = ?1) \
+             WHERE o.verified_at IS NOT NULL",
+        )
+        .bind(&period_text)
+        .execute(&mut *tx)
+        .await?;
+        let inputs = frozen_inputs(&mut tx, &period_text).await?;
+        let threshold = k as usize;
+        let (inputs, result) = tokio::task::spawn_blocking(move || {
+            let result = compute(&inputs, threshold);
+            (inputs, result)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the release computation failed: {e}")))?;
         let published: Vec<StandardRow> = sqlx::query_as(&format!(
             "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published'"
         ))
         .fetch_all(&mut *tx)
         .await?;
-        for row in published {
-            let standard = standard_from_row(row)?;
-            insert_shares(
-                &mut tx,
-                &period_text,
-                &standard,
-                &inputs,
-                &result,
-                threshold,
-            )
-            .await?;
-        }
+        let standards = published
+            .into_iter()
+            .map(standard_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        insert_release_rows(
+            &mut tx,
+            &period_text,
+            &inputs,
+            &result,
+            &standards,
+            threshold,
+        )
+        .await?;
         tx.commit().await?;
         let record = ReleaseRecord {
             period,
@@ -790,6 +770,51 @@ impl Store for SqliteStore {
             released_at,
         };
         Ok((record, result))
+    }
+
+    async fn reapply_policy(
+        &self,
+        policy: &str,
+        compute: ComputeRelease,
+    ) -> Result<Vec<Period>, StoreError> {
+        let stale: Vec<(String, i64)> =
+            sqlx::query_as("SELECT period, k FROM releases WHERE policy != ? ORDER BY period")
+                .bind(policy)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut recomputed = Vec::new();
+        for (period, k) in stale {
+            let mut tx = self.pool.begin().await?;
+            let inputs = frozen_inputs(&mut tx, &period).await?;
+            let k = usize::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
+            let result = compute(&inputs, k);
+            let rows: Vec<StandardRow> = sqlx::query_as(&format!(
+                "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published' \
+                 OR id IN (SELECT standard_id FROM standard_shares WHERE period = ?)"
+            ))
+            .bind(&period)
+            .fetch_all(&mut *tx)
+            .await?;
+            let standards = rows
+                .into_iter()
+                .map(standard_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            for table in ["standard_shares", "benchmark_cells", "benchmark_cohorts"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE period = ?"))
+                    .bind(&period)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            insert_release_rows(&mut tx, &period, &inputs, &result, &standards, k).await?;
+            sqlx::query("UPDATE releases SET policy = ? WHERE period = ?")
+                .bind(policy)
+                .bind(&period)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            recomputed.push(period.parse().map_err(|_| corrupt("period", &period))?);
+        }
+        Ok(recomputed)
     }
 
     async fn benchmark(
@@ -821,7 +846,7 @@ impl Store for SqliteStore {
         .await?;
         let cells = rows
             .into_iter()
-            .map(cell_from_row)
+            .map(BenchmarkCell::try_from)
             .collect::<Result<_, _>>()?;
         let k = u32::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
         Ok(Some(StoredBenchmark {
@@ -841,37 +866,22 @@ impl Store for SqliteStore {
         metric: &str,
         cohort: CohortKey,
     ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError> {
-        // The period, then the columns of a cell.
-        type TrendRow = (
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
-        );
         let rows: Vec<TrendRow> = sqlx::query_as(&format!(
             "SELECT period, {CELL_COLUMNS} FROM benchmark_cells \
-                 WHERE metric = ? AND cohort = ? ORDER BY period"
+             WHERE metric = ? AND cohort = ? ORDER BY period"
         ))
         .bind(metric)
         .bind(cohort.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(
-                |(period, metric, n_band, reason, p10, p25, p50, p75, p90, mean)| {
-                    let period = period.parse().map_err(|_| corrupt("period", &period))?;
-                    Ok((
-                        period,
-                        cell_from_row((metric, n_band, reason, p10, p25, p50, p75, p90, mean))?,
-                    ))
-                },
-            )
+            .map(|row| {
+                let period = row
+                    .period
+                    .parse()
+                    .map_err(|_| corrupt("period", &row.period))?;
+                Ok((period, row.cell.try_into()?))
+            })
             .collect()
     }
 
@@ -961,10 +971,15 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *tx)
                 .await?;
         for (period, k) in releases {
-            let inputs = release_inputs(&mut tx, &period).await?;
+            // The contributors frozen at release and the cells stored then: never today's
+            // verified organisations, and never a share where the stored cell is held back.
+            let inputs = frozen_inputs(&mut tx, &period).await?;
             let k = usize::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
-            let result = crate::engine::compute(&inputs, k);
-            insert_shares(&mut tx, &period, &standard, &inputs, &result, k).await?;
+            let held_back = stored_reasons(&mut tx, &period).await?;
+            let held_back = |cohort: CohortKey, metric: usize| {
+                held_back.get(&(cohort, metric)).copied().flatten()
+            };
+            insert_shares(&mut tx, &period, &standard, &inputs, held_back, k).await?;
         }
         if let Some(previous) = standard.supersedes {
             sqlx::query(
@@ -1007,8 +1022,8 @@ impl Store for SqliteStore {
         standard_id: i64,
         cohort: CohortKey,
     ) -> Result<Vec<(usize, shared::standard::ShareMeeting)>, StoreError> {
-        let rows: Vec<(i64, Option<String>, Option<String>, Option<f64>)> = sqlx::query_as(
-            "SELECT requirement, n_band, reason, share FROM standard_shares \
+        let rows: Vec<(i64, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT requirement, n_band, reason, share_band FROM standard_shares \
              WHERE period = ? AND standard_id = ? AND cohort = ? ORDER BY requirement",
         )
         .bind(period.to_string())
@@ -1017,26 +1032,15 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(requirement, n_band, reason, share)| {
-                // The same columns as a benchmark cell: read them the same way.
-                let cell = cell_from_row((
-                    String::new(),
-                    n_band,
-                    reason,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    share,
-                ))?;
+            .map(|(requirement, n_band, reason, share_band)| {
+                let reason = reason_from_key(reason.as_deref())?;
                 let index = usize::try_from(requirement)
                     .map_err(|_| corrupt("requirement", &requirement.to_string()))?;
                 let meeting = shared::standard::ShareMeeting {
-                    suppressed: cell.suppressed,
-                    reason: cell.reason,
-                    n_band: cell.n_band,
-                    share: cell.mean,
+                    suppressed: reason.is_some(),
+                    reason,
+                    n_band,
+                    share_band,
                 };
                 Ok((index, meeting))
             })
@@ -1197,14 +1201,70 @@ impl Store for SqliteStore {
     }
 
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)")
-            .bind(&record.actor)
-            .bind(record.action)
-            .bind(&record.target)
-            .bind(&record.detail)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&record.actor)
+        .bind(record.action)
+        .bind(&record.target)
+        .bind(&record.detail)
+        .bind(record.org_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    async fn org_audit_log(
+        &self,
+        org_id: i64,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, detail FROM audit_log \
+             WHERE org_id = ? AND action = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(org_id)
+        .bind(action)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    async fn team(
+        &self,
+        org_id: i64,
+    ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError> {
+        // The inviter's organisation decides whether they came from outside.
+        let accounts: Vec<TeamAccountRow> = sqlx::query_as(
+            "SELECT u.name, u.email, u.role, u.created_at, i.email AS invited_by, \
+                    (i.id IS NOT NULL AND i.org_id IS NOT u.org_id) AS invited_from_outside \
+             FROM users u LEFT JOIN users i ON i.id = u.invited_by \
+             WHERE u.org_id = ? ORDER BY u.id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let invitations: Vec<TeamInvitationRow> = sqlx::query_as(
+            "SELECT v.email, v.role, i.email AS invited_by, (i.org_id IS NOT v.org_id) AS invited_from_outside, \
+                    v.expires_at, v.accepted_at \
+             FROM invitations v JOIN users i ON i.id = v.invited_by \
+             WHERE v.org_id = ? ORDER BY v.expires_at DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((
+            accounts
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
+            invitations
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
+        ))
     }
 
     async fn audit_log(
@@ -1212,7 +1272,7 @@ impl Store for SqliteStore {
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, actor, action, target, detail FROM audit_log \
              WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
         )
@@ -1220,79 +1280,159 @@ impl Store for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, at, actor, action, target, detail)| AuditEntry {
-                id,
-                at,
-                actor,
-                action,
-                target,
-                detail,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 }
 
-type CellRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-);
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
 
-const CELL_COLUMNS: &str = "metric, n_band, reason, p10, p25, p50, p75, p90, mean";
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        AuditEntry {
+            id: row.id,
+            at: row.at,
+            actor: row.actor,
+            action: row.action,
+            target: row.target,
+            detail: row.detail,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TeamAccountRow {
+    name: String,
+    email: String,
+    role: String,
+    created_at: String,
+    invited_by: Option<String>,
+    invited_from_outside: bool,
+}
+
+impl TryFrom<TeamAccountRow> for TeamAccount {
+    type Error = StoreError;
+
+    fn try_from(row: TeamAccountRow) -> Result<Self, StoreError> {
+        Ok(TeamAccount {
+            role: Role::from_key(&row.role).ok_or_else(|| corrupt("role", &row.role))?,
+            name: row.name,
+            email: row.email,
+            created_at: row.created_at,
+            invited_by: row.invited_by,
+            invited_from_outside: row.invited_from_outside,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TeamInvitationRow {
+    email: String,
+    role: String,
+    invited_by: String,
+    invited_from_outside: bool,
+    expires_at: i64,
+    accepted_at: Option<String>,
+}
+
+impl TryFrom<TeamInvitationRow> for TeamInvitation {
+    type Error = StoreError;
+
+    fn try_from(row: TeamInvitationRow) -> Result<Self, StoreError> {
+        Ok(TeamInvitation {
+            role: Role::from_key(&row.role).ok_or_else(|| corrupt("role", &row.role))?,
+            email: row.email,
+            invited_by: row.invited_by,
+            invited_from_outside: row.invited_from_outside,
+            expires_at: shared::period::rfc3339(row.expires_at),
+            accepted_at: row.accepted_at,
+        })
+    }
+}
+
+/// A stored benchmark cell: `CELL_COLUMNS`.
+#[derive(sqlx::FromRow)]
+struct CellRow {
+    metric: String,
+    n_band: Option<String>,
+    reason: Option<String>,
+    p10: Option<f64>,
+    p25: Option<f64>,
+    p50: Option<f64>,
+    p75: Option<f64>,
+    p90: Option<f64>,
+    mean: Option<f64>,
+    share_band: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TrendRow {
+    period: String,
+    #[sqlx(flatten)]
+    cell: CellRow,
+}
+
+const CELL_COLUMNS: &str = "metric, n_band, reason, p10, p25, p50, p75, p90, mean, share_band";
 
 fn reason_key(reason: SuppressionReason) -> &'static str {
     match reason {
         SuppressionReason::TooFew => "too_few",
         SuppressionReason::Complement => "complement",
         SuppressionReason::Secondary => "secondary",
+        SuppressionReason::Dominance => "dominance",
     }
 }
 
-fn cell_from_row(row: CellRow) -> Result<BenchmarkCell, StoreError> {
-    let (metric, n_band, reason, p10, p25, p50, p75, p90, mean) = row;
-    let reason = match reason.as_deref() {
+fn reason_from_key(reason: Option<&str>) -> Result<Option<SuppressionReason>, StoreError> {
+    Ok(match reason {
         None => None,
         Some("too_few") => Some(SuppressionReason::TooFew),
         Some("complement") => Some(SuppressionReason::Complement),
         Some("secondary") => Some(SuppressionReason::Secondary),
+        Some("dominance") => Some(SuppressionReason::Dominance),
         Some(other) => return Err(corrupt("suppression reason", other)),
-    };
-    Ok(BenchmarkCell {
-        metric,
-        n_band,
-        suppressed: reason.is_some(),
-        reason,
-        p10,
-        p25,
-        p50,
-        p75,
-        p90,
-        mean,
     })
 }
 
-/// The latest submissions of verified organisations for a period, as the engine takes them.
-async fn release_inputs(
+impl TryFrom<CellRow> for BenchmarkCell {
+    type Error = StoreError;
+
+    fn try_from(row: CellRow) -> Result<Self, StoreError> {
+        let reason = reason_from_key(row.reason.as_deref())?;
+        Ok(BenchmarkCell {
+            metric: row.metric,
+            n_band: row.n_band,
+            suppressed: reason.is_some(),
+            reason,
+            p10: row.p10,
+            p25: row.p25,
+            p50: row.p50,
+            p75: row.p75,
+            p90: row.p90,
+            mean: row.mean,
+            share_band: row.share_band,
+        })
+    }
+}
+
+/// The contributors frozen at a period's release with their values, as the engine takes them.
+async fn frozen_inputs(
     connection: &mut SqliteConnection,
     period: &str,
 ) -> Result<Vec<EngineOrg>, StoreError> {
-    // Organisation id, its five attributes, a metric and its value.
+    // Organisation id, its five attributes at release, a metric and its value.
     type InputRow = (i64, String, String, String, String, String, String, f64);
     let rows: Vec<InputRow> = sqlx::query_as(
-        "SELECT o.id, o.seat_band, o.region, o.verticals, o.delivery, o.wfh_band, v.metric, v.value \
-         FROM organisations o \
-         JOIN submissions s ON s.org_id = o.id AND s.period = ?1 AND s.revision = \
-              (SELECT MAX(revision) FROM submissions WHERE org_id = o.id AND period = ?1) \
-         JOIN submission_values v ON v.submission_id = s.id \
-         WHERE o.verified_at IS NOT NULL ORDER BY o.id",
+        "SELECT c.org_id, c.seat_band, c.region, c.verticals, c.delivery, c.wfh_band, v.metric, v.value \
+         FROM release_contributors c JOIN submission_values v ON v.submission_id = c.submission_id \
+         WHERE c.period = ? ORDER BY c.org_id",
     )
     .bind(period)
     .fetch_all(&mut *connection)
@@ -1414,27 +1554,28 @@ fn requirements_json(draft: &shared::standard::StandardDraft) -> Result<String, 
         .map_err(|e| StoreError::Corrupt(format!("cannot encode requirements: {e}")))
 }
 
-/// Computes and stores the shares meeting each requirement of `standard` for one period.
+/// Computes and stores the shares meeting each requirement of `standard` for one period, from
+/// its frozen contributors and the reasons its stored cells are held back.
 async fn insert_shares(
     connection: &mut SqliteConnection,
     period: &str,
     standard: &shared::standard::Standard,
     inputs: &[EngineOrg],
-    result: &ReleaseResult,
+    held_back: impl Fn(CohortKey, usize) -> Option<SuppressionReason>,
     k: usize,
 ) -> Result<(), StoreError> {
     use crate::engine::ShareOutcome;
-    let shares = crate::engine::compliance_shares(inputs, &result.cells, &standard.requirements, k);
+    let shares = crate::engine::compliance_shares(inputs, held_back, &standard.requirements, k);
     for share in shares {
-        let (n_band, reason, value) = match &share.outcome {
-            ShareOutcome::Published {
-                n_band,
-                share_percent,
-            } => (Some(n_band.as_str()), None, Some(*share_percent)),
+        let (n_band, reason, band) = match &share.outcome {
+            ShareOutcome::Published { n_band, share_band } => {
+                (Some(n_band.as_str()), None, Some(*share_band))
+            }
             ShareOutcome::Suppressed(reason) => (None, Some(reason_key(*reason)), None),
         };
         sqlx::query(
-            "INSERT INTO standard_shares (period, standard_id, requirement, cohort, n_band, reason, share) \
+            "INSERT INTO standard_shares \
+                 (period, standard_id, requirement, cohort, n_band, reason, share_band) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(period)
@@ -1443,11 +1584,98 @@ async fn insert_shares(
         .bind(share.cohort.to_string())
         .bind(n_band)
         .bind(reason)
-        .bind(value)
+        .bind(band)
         .execute(&mut *connection)
         .await?;
     }
     Ok(())
+}
+
+/// Stores a computed release: the cohorts' count bands, every cell, and the shares of each of
+/// `standards`.
+async fn insert_release_rows(
+    connection: &mut SqliteConnection,
+    period: &str,
+    inputs: &[EngineOrg],
+    result: &ReleaseResult,
+    standards: &[shared::standard::Standard],
+    k: usize,
+) -> Result<(), StoreError> {
+    for (cohort, band) in &result.cohort_bands {
+        sqlx::query("INSERT INTO benchmark_cohorts (period, cohort, n_band) VALUES (?, ?, ?)")
+            .bind(period)
+            .bind(cohort.to_string())
+            .bind(band)
+            .execute(&mut *connection)
+            .await?;
+    }
+    let insert_cell = format!(
+        "INSERT INTO benchmark_cells (period, cohort, position, {CELL_COLUMNS}) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    );
+    for cell in &result.cells {
+        let query = sqlx::query(&insert_cell)
+            .bind(period)
+            .bind(cell.cohort.to_string())
+            .bind(cell.metric as i64)
+            .bind(&CATALOGUE[cell.metric].key);
+        let query = match &cell.outcome {
+            CellOutcome::Published(stats) => query
+                .bind(&stats.n_band)
+                .bind(None::<&str>)
+                .bind(stats.p10)
+                .bind(stats.p25)
+                .bind(stats.p50)
+                .bind(stats.p75)
+                .bind(stats.p90)
+                .bind(stats.mean)
+                .bind(stats.share_band),
+            CellOutcome::Suppressed(reason) => query
+                .bind(None::<&str>)
+                .bind(reason_key(*reason))
+                .bind(None::<f64>)
+                .bind(None::<f64>)
+                .bind(None::<f64>)
+                .bind(None::<f64>)
+                .bind(None::<f64>)
+                .bind(None::<f64>)
+                .bind(None::<&str>),
+        };
+        query.execute(&mut *connection).await?;
+    }
+    for standard in standards {
+        insert_shares(
+            connection,
+            period,
+            standard,
+            inputs,
+            |cohort, metric| result.held_back(cohort, metric),
+            k,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Why each stored cell of a released period is held back (`None`: published), by cohort and
+/// catalogue index.
+async fn stored_reasons(
+    connection: &mut SqliteConnection,
+    period: &str,
+) -> Result<HashMap<(CohortKey, usize), Option<SuppressionReason>>, StoreError> {
+    let rows: Vec<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT cohort, position, reason FROM benchmark_cells WHERE period = ?")
+            .bind(period)
+            .fetch_all(&mut *connection)
+            .await?;
+    rows.into_iter()
+        .map(|(cohort, position, reason)| {
+            let cohort: CohortKey = cohort.parse().map_err(|_| corrupt("cohort", &cohort))?;
+            let position = usize::try_from(position)
+                .map_err(|_| corrupt("position", &position.to_string()))?;
+            Ok(((cohort, position), reason_from_key(reason.as_deref())?))
+        })
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -2,14 +2,16 @@
 //! published shares of the industry and of the chosen peer group meeting it.
 
 use leptos::prelude::*;
+use shared::benchmark::SuppressionReason;
 use shared::catalogue::{Metric, MetricValue};
-use shared::format::metric_value;
+use shared::format::{metric_value, share_band};
 use shared::standard::{Compliance, ShareMeeting, gap_text, requirement_text};
 
+/// "40–60 % of 100-249"; held back: why, in a few words.
 fn share_text(share: &ShareMeeting) -> String {
-    match (share.share, &share.n_band) {
-        (Some(percent), Some(band)) => format!("{percent:.0} % of {band}"),
-        (Some(percent), None) => format!("{percent:.0} %"),
+    match (&share.share_band, &share.n_band, share.reason) {
+        (Some(percent), Some(band), _) => format!("{} of {band}", share_band(percent)),
+        (_, _, Some(SuppressionReason::Dominance)) => "held back: too few on one side".to_owned(),
         _ => "not enough peers".to_owned(),
     }
 }

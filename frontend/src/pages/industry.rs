@@ -9,7 +9,7 @@ use shared::api::PeriodStatus;
 use shared::benchmark::BenchmarkCell;
 use shared::catalogue::Metric;
 use shared::cohort::CohortKey;
-use shared::format::{metric_mean, metric_value};
+use shared::format::{cell_mean, metric_value};
 
 use super::dashboard::{NoReleaseYet, load_basics, use_cohort};
 use crate::api::{self, query_value};
@@ -153,7 +153,7 @@ fn IndustryBody(
                                                 <td class="num" data-testid="median">{fmt(cell.p50)}</td>
                                                 <td class="num">{fmt(cell.p75)}</td>
                                                 <td class="num">{fmt(cell.p90)}</td>
-                                                <td class="num">{cell.mean.map_or_else(|| "—".to_owned(), |v| metric_mean(&metric, v))}</td>
+                                                <td class="num">{cell_mean(&metric, cell.mean, cell.share_band.as_deref())}</td>
                                             </tr>
                                         }.into_any()
                                     }

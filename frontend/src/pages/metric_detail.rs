@@ -10,7 +10,7 @@ use shared::api::PeriodStatus;
 use shared::benchmark::{BenchmarkCell, Trend};
 use shared::catalogue::{Metric, MetricValue};
 use shared::cohort::CohortKey;
-use shared::format::{metric_mean, metric_value};
+use shared::format::{cell_mean, metric_value};
 
 use super::dashboard::{NoReleaseYet, latest_released, load_basics, use_cohort, value_text};
 use crate::api::{self, ApiError, query_value};
@@ -133,7 +133,7 @@ fn MetricBody(
                     Some(cell) if !cell.suppressed => {
                         let (unit, own) = (unit_title.clone(), detail.own);
                         let table_cell = cell.clone();
-                        let mean_text = table_cell.mean.map_or_else(|| "—".to_owned(), |v| metric_mean(&m, v));
+                        let mean_text = cell_mean(&m, table_cell.mean, table_cell.share_band.as_deref());
                         let fmt = move |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(&m, v));
                         view! {
                             <ChartCanvas id=format!("distribution-{cohort_key}") label="Published distribution of the peer group, with your value"

@@ -44,6 +44,7 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/tokens", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
     ("POST", "/api/v1/tokens", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
     ("DELETE", "/api/v1/tokens/{id}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/org/team", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
     ("GET", "/api/v1/submissions", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     ("GET", "/api/v1/submissions/{period}", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     ("PUT", "/api/v1/submissions/{period}", [Login, Deny, Pass, Pass, Deny, Deny, Pass]),

@@ -114,7 +114,7 @@ async fn small_and_nearly_nested_cohorts_are_suppressed_and_reveal_nothing() {
     );
 
     let summary: ReleaseSummary = release(&app, &admin, period).await.json().await.unwrap();
-    assert_eq!((summary.k, summary.policy.as_str()), (10, "v1"));
+    assert_eq!((summary.k, summary.policy.as_str()), (10, "v2"));
 
     let (status, body) = benchmark(&app, &app.client, period, "all").await;
     assert_eq!(status, StatusCode::OK);
@@ -353,8 +353,8 @@ async fn trends_list_released_periods_in_order() {
 }
 
 /// The shares meeting a standard's requirement follow the same policy as the cells: published
-/// for the industry, held back where the metric's cell is (too few, or the complement of the
-/// target alone), and never telling the target's value apart.
+/// for the industry (as a band), held back where the metric's cell is (too few, or the
+/// complement of the target alone), and held back where fewer than k meet or miss.
 #[tokio::test]
 async fn shares_meeting_a_standard_are_held_back_where_cells_are() {
     let period = backend::http::current_period();
@@ -395,9 +395,9 @@ async fn shares_meeting_a_standard_are_held_back_where_cells_are() {
             (requirement.industry, requirement.cohort)
         }
     };
-    // 7 of 12 in North America, 4 of 9 in Latin America and the target: 12 of 22.
+    // 7 of 12 in North America, 4 of 9 in Latin America and the target: 12 of 22 (55 %).
     let (industry, _) = share("all").await;
-    assert_eq!(industry.share, Some((100.0_f64 * 12.0 / 22.0).round()));
+    assert_eq!(industry.share_band.as_deref(), Some("40-60"));
     assert_eq!(industry.n_band.as_deref(), Some("20-49"));
     for (cohort, reason) in [
         ("region:latam", SuppressionReason::TooFew),
@@ -407,9 +407,11 @@ async fn shares_meeting_a_standard_are_held_back_where_cells_are() {
         let (_, peers) = share(cohort).await;
         assert!(peers.suppressed, "{cohort}");
         assert_eq!(peers.reason, Some(reason), "{cohort}");
-        assert_eq!((peers.share, peers.n_band), (None, None), "{cohort}");
+        assert_eq!((peers.share_band, peers.n_band), (None, None), "{cohort}");
     }
+    // North America's cell is published, but 7 meet and 5 miss: fewer than k on one side.
     let (_, north_america) = share("region:north-america").await;
-    assert_eq!(north_america.share, Some((100.0_f64 * 7.0 / 12.0).round()));
+    assert_eq!(north_america.reason, Some(SuppressionReason::Dominance));
+    assert_eq!(north_america.share_band, None);
     app.stop().await;
 }

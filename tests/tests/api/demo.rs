@@ -84,7 +84,7 @@ async fn the_demo_store_has_organisations_logins_and_eight_quarters() {
         compliance
             .requirements
             .iter()
-            .all(|r| r.industry.share.is_some())
+            .all(|r| r.industry.share_band.is_some())
     );
     let library: Vec<shared::practice::PracticeSummary> = member
         .client

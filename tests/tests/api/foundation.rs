@@ -217,10 +217,12 @@ async fn the_database_file_is_created_with_wal_and_migrated() {
 async fn the_policy_states_k_and_the_count_bands() {
     let app = TestApp::spawn().await;
     let policy: Value = app.client.get(app.url("/api/v1/policy")).fetch().await;
-    assert_eq!(policy["version"], "v1");
+    assert_eq!(policy["version"], "v2");
     assert_eq!(policy["k"], 10);
     assert_eq!(policy["k_tails"], 20);
     assert_eq!(policy["bands"][0], "10-19");
+    assert_eq!(policy["k_each_side"], 10);
+    assert_eq!(policy["share_bands"][4], "40-60");
     app.stop().await;
 }
 

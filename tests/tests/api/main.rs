@@ -2,6 +2,7 @@
 //! SQLite file per test.
 
 mod accounts;
+mod anonymity;
 mod authorization;
 mod benchmarks;
 mod demo;
