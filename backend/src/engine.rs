@@ -12,9 +12,9 @@
 //!    with contributors is suppressed, the published cell with the fewest contributors is
 //!    suppressed too (`secondary`). Verticals overlap, so they form no partition.
 //! 4. Published cells of numeric metrics carry P25, P50, P75 and the mean; P10 and P90 only
-//!    from 2k contributors. Percentiles interpolate linearly between order statistics;
-//!    everything is rounded to the metric's precision; the count is published as a band.
-//!    Minimum and maximum never are.
+//!    from 2k contributors (and at least 11, so that they never weight an extreme).
+//!    Percentiles interpolate linearly between order statistics; everything is rounded to the
+//!    metric's precision; the count is published as a band. Minimum and maximum never are.
 //!
 //! Shares ("x of n": the share answering yes to a yes/no metric, the share meeting a
 //! requirement) start from the cells above and add, see [`hold_back_shares`]:
@@ -439,7 +439,7 @@ fn hold_back_shares(
 fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
     let n = sorted.len();
     let at = |p: f64| metric.round(percentile(sorted, p));
-    let wide = n >= 2 * k;
+    let wide = n >= shared::benchmark::k_tails(k as u32) as usize;
     Statistics {
         n_band: n_band(n, k),
         p10: wide.then(|| at(10.0)),
@@ -713,8 +713,9 @@ mod tests {
                         CellOutcome::Published(stats) => {
                             // Rule 1 and 4: at least k contributors; P10/P90 only from 2k.
                             prop_assert!(members.len() >= k, "{:?} published with {}", cell.cohort, members.len());
-                            prop_assert_eq!(stats.p10.is_some(), members.len() >= 2 * k);
-                            prop_assert_eq!(stats.p90.is_some(), members.len() >= 2 * k);
+                            let wide = members.len() >= (2 * k).max(11);
+                            prop_assert_eq!(stats.p10.is_some(), wide);
+                            prop_assert_eq!(stats.p90.is_some(), wide);
                             prop_assert!(band_holds(&stats.n_band, members.len(), k), "{} for {}", stats.n_band, members.len());
                             prop_assert!(stats.p25 <= stats.p50 && stats.p50 <= stats.p75);
                             prop_assert!(stats.share_band.is_none());

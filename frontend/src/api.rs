@@ -182,6 +182,11 @@ pub async fn history() -> Result<Vec<RevisionInfo>, ApiError> {
     get("/api/v1/submissions").await
 }
 
+/// The organisation's accounts, invitations and reads of its values (member admins).
+pub async fn team() -> Result<shared::account::Team, ApiError> {
+    get("/api/v1/org/team").await
+}
+
 pub async fn tokens() -> Result<Vec<ApiTokenInfo>, ApiError> {
     get("/api/v1/tokens").await
 }

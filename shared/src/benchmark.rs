@@ -162,12 +162,18 @@ impl Policy {
         Self {
             version: POLICY_VERSION.to_owned(),
             k,
-            k_tails: 2 * k,
+            k_tails: k_tails(k),
             bands,
             k_each_side: k,
             share_bands: SHARE_BANDS.map(String::from).to_vec(),
         }
     }
+}
+
+/// The fewest contributors for P10 and P90: 2k, and at least 11, the first count at which
+/// neither percentile weights the minimum or the maximum (at n = 10, P90 is 0.9·v₈ + 0.1·v₉).
+pub fn k_tails(k: u32) -> u32 {
+    (2 * k).max(11)
 }
 
 /// The bands shares are published in. Each is at least 10 points wide, so two close thresholds

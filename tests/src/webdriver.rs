@@ -258,6 +258,23 @@ impl Session {
     }
 
     /// Closes the window and ends the session.
+    /// Runs axe-core (the pinned npm package) on the page and returns the WCAG 2 A and AA
+    /// violations, one line each: rule, number of elements, help text and the first element.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core is installed by `cargo xtask test` (npm)");
+        let _: Value = self.execute(&format!("{axe}\nreturn null;"), vec![]).await;
+        self.execute(
+            "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })\
+               .then(r => r.violations.map(v => `${v.id} (${v.nodes.length}): ${v.help} — ${v.nodes[0].html}`));",
+            vec![],
+        )
+        .await
+    }
+
     pub async fn close(self) {
         self.command(reqwest::Method::DELETE, "", None).await;
     }

@@ -119,12 +119,12 @@ fn IndustryBody(
                         <table class="table industry-table" data-testid="industry-table">
                             <thead>
                                 <tr>
-                                    <th><SortButton label="Metric" column=SortBy::Metric sort/></th>
-                                    <th><SortButton label="CSF" column=SortBy::Function sort/></th>
+                                    <SortHeader label="Metric" column=SortBy::Metric sort class=""/>
+                                    <SortHeader label="CSF" column=SortBy::Function sort class=""/>
                                     <th class="num">"Organisations"</th>
                                     <th class="num">"P10"</th>
                                     <th class="num">"P25"</th>
-                                    <th class="num"><SortButton label="Median" column=SortBy::Median sort/></th>
+                                    <SortHeader label="Median" column=SortBy::Median sort class="num"/>
                                     <th class="num">"P75"</th>
                                     <th class="num">"P90"</th>
                                     <th class="num">"Mean"</th>
@@ -186,11 +186,14 @@ fn IndustryBody(
     }
 }
 
+/// A column header that sorts the table; `aria-sort` sits on the header cell, where assistive
+/// technology reads it.
 #[component]
-fn SortButton(
+fn SortHeader(
     label: &'static str,
     column: SortBy,
     sort: RwSignal<(SortBy, bool)>,
+    class: &'static str,
 ) -> impl IntoView {
     let state = move || match sort.get() {
         (by, true) if by == column => "ascending",
@@ -198,11 +201,13 @@ fn SortButton(
         _ => "none",
     };
     view! {
-        <button class="sort" aria-sort=state on:click=move |_| sort.update(|(by, ascending)| {
-            if *by == column { *ascending = !*ascending } else { *by = column; *ascending = true }
-        })>
-            {label}
-            <span aria-hidden="true">{move || match state() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
-        </button>
+        <th class=class aria-sort=state>
+            <button class="sort" on:click=move |_| sort.update(|(by, ascending)| {
+                if *by == column { *ascending = !*ascending } else { *by = column; *ascending = true }
+            })>
+                {label}
+                <span aria-hidden="true">{move || match state() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
+            </button>
+        </th>
     }
 }

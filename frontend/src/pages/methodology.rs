@@ -33,7 +33,7 @@ pub fn MethodologyPage() -> impl IntoView {
             <p class="page__lead">
                 "PeerPosture publishes statistics about groups of contact centers, never about one. "
                 "This page explains what is published, what is held back and why, so that you can read "
-                "the numbers with confidence. The rules are anonymity policy v1."
+                "the numbers with confidence. The rules are anonymity policy v2."
             </p>
 
             <section class="card">
@@ -41,8 +41,9 @@ pub fn MethodologyPage() -> impl IntoView {
                 <p>
                     "Only organisations verified by the platform operator count. Each contributes at most one "
                     "value per metric and quarter: the last one it saved before the quarter was released. "
-                    "A release freezes the quarter: its statistics are computed once, stored, and never change; "
-                    "late data goes to the next quarter."
+                    "A release freezes the quarter: who counted, their values and k are fixed, its statistics "
+                    "are computed once, stored, and never change; late data goes to the next quarter. A standard "
+                    "published later is measured against exactly that frozen group."
                 </p>
             </section>
 
@@ -78,6 +79,28 @@ pub fn MethodologyPage() -> impl IntoView {
                     </dd>
                 </dl>
                 <p>"A held-back cell looks the same as any other, with every number empty and only the reason given."</p>
+            </section>
+
+            <section class="card">
+                <h2>"Shares: yes/no answers and standards"</h2>
+                <p>
+                    "A share (how many answer yes, how many meet a requirement) is published only when at least "
+                    "k organisations meet it and at least k miss it, also after subtracting any smaller group "
+                    "inside it; otherwise it is held back as “too few on one side”. Otherwise “everyone but one” "
+                    "would point at that one. Shares are shown in bands (0–10, …, 30–40, 40–60, 60–70, …, 90–100 %), "
+                    "never as exact percents, so that two standards with close thresholds cannot count the few "
+                    "organisations between them. Requirements on numbers use ≥ or ≤ at the metric's precision; "
+                    "= is only for yes/no questions."
+                </p>
+            </section>
+
+            <section class="card">
+                <h2>"Who sees your values"</h2>
+                <p>
+                    "Only your organisation's own accounts. Every read of your values is recorded, and your "
+                    "member admins see each account and invitation of your organisation with who created it, "
+                    "and every read, on the team page."
+                </p>
             </section>
 
             <section class="card">

@@ -8,7 +8,7 @@ use shared::Period;
 use shared::account::Role;
 use shared::api::PeriodStatus;
 use shared::benchmark::{BenchmarkCell, Trend};
-use shared::catalogue::{Metric, MetricValue};
+use shared::catalogue::{Metric, MetricValue, Unit};
 use shared::cohort::CohortKey;
 use shared::format::{cell_mean, metric_value};
 
@@ -129,7 +129,19 @@ fn MetricBody(
             Ok(detail) => {
                 let m = metric.get_value();
                 let cohort_key = cohort.get_untracked().to_string();
+                let yes_no = m.unit == Unit::Boolean;
                 let distribution = match detail.cell.clone() {
+                    // Yes/no metrics publish only the band of "yes" (anonymity policy v2).
+                    Some(cell) if !cell.suppressed && yes_no => {
+                        let you = detail.own.map_or_else(|| "not submitted".to_owned(), |v| metric_value(&m, v));
+                        view! {
+                            <p class="yes-share" data-testid="yes-share">
+                                <strong>{cell_mean(&m, None, cell.share_band.as_deref())}</strong>
+                                {format!(" in this peer group ({} organisations). You: {you}.", cell.n_band.unwrap_or_default())}
+                            </p>
+                        }
+                        .into_any()
+                    }
                     Some(cell) if !cell.suppressed => {
                         let (unit, own) = (unit_title.clone(), detail.own);
                         let table_cell = cell.clone();
@@ -178,6 +190,7 @@ fn MetricBody(
                         <p class="hint">{format!("Latest released quarter; {}.", metric.with_value(|m| m.direction.label()))}</p>
                         {distribution}
                     </section>
+                    {(!yes_no).then(move || view! {
                     <section class="card">
                         <h2>"Trend across released quarters"</h2>
                         <ChartCanvas id=format!("trend-{cohort_key}") label="Peer P25, median and P75 across released quarters, with your value"
@@ -190,6 +203,7 @@ fn MetricBody(
                             </table>
                         </details>
                     </section>
+                    })}
                 }
                 .into_any()
             }
