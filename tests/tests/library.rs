@@ -686,6 +686,20 @@ async fn held_back_shares_and_who_joined_and_read_an_organisation_are_shown() {
     let reads = browser.text("[data-testid=value-reads]").await;
     assert!(reads.contains("ops@platform.example"), "{reads}");
 
+    // A yes/no metric shows the band of "yes" and no quartiles; the industry table sorts.
+    let yes_share = "!!document.querySelector('[data-testid=yes-share]')";
+    check_page(
+        &app,
+        &driver,
+        &member,
+        "/dashboard/metric/pci_attestation_current",
+        yes_share,
+        "metric-yes-no",
+    )
+    .await;
+    let industry = "!!document.querySelector('[data-testid=industry-table] tbody tr')";
+    check_page(&app, &driver, &member, "/industry", industry, "industry").await;
+
     // The methodology page states policy v2.
     let methodology = "document.body.innerText.includes('anonymity policy v2')";
     check_page(

@@ -70,7 +70,7 @@ pub fn ComplianceTable(
         })
         .collect_view();
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="table" data-testid="compliance-table">
                 <thead>
                     <tr>

@@ -97,7 +97,7 @@ fn Organisations(version: RwSignal<u32>) -> impl IntoView {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok(orgs) if orgs.is_empty() => view! { <p class="empty">"No organisations yet."</p> }.into_any(),
             Ok(orgs) => view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="table">
                         <thead><tr><th>"Name"</th><th>"Seats"</th><th>"Region"</th><th>"Verticals"</th><th>"Delivery"</th><th>"At home"</th><th>"Status"</th></tr></thead>
                         <tbody>{orgs.into_iter().map(|org| org_row(org, verify)).collect_view()}</tbody>
@@ -292,7 +292,7 @@ fn Users() -> impl IntoView {
         users.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok(users) => view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="table">
                         <thead><tr><th>"Name"</th><th>"Email"</th><th>"Organisation"</th><th>"Role"</th></tr></thead>
                         <tbody>
@@ -355,7 +355,7 @@ fn AuditLog() -> impl IntoView {
             <h2>"Audit log"</h2>
             <p class="hint">"Logins and failed logins, invitations, submissions, tokens and role changes, newest first."</p>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="table table--compact">
                     <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Detail"</th></tr></thead>
                     <tbody>

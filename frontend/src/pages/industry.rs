@@ -101,11 +101,14 @@ fn IndustryBody(
                 match by {
                     SortBy::Metric => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
                     SortBy::Function => rows.sort_by_key(|r| r.0.csf_function),
-                    SortBy::Median => rows.sort_by(|a, b| {
-                        a.1.p50.unwrap_or(f64::NEG_INFINITY).total_cmp(&b.1.p50.unwrap_or(f64::NEG_INFINITY))
+                    // Rows without a median (held back, or yes/no) stay last either way.
+                    SortBy::Median => rows.sort_by(|a, b| match (a.1.p50, b.1.p50) {
+                        (Some(x), Some(y)) if ascending => x.total_cmp(&y),
+                        (Some(x), Some(y)) => y.total_cmp(&x),
+                        (x, y) => y.is_some().cmp(&x.is_some()),
                     }),
                 }
-                if !ascending {
+                if !ascending && by != SortBy::Median {
                     rows.reverse();
                 }
                 view! {
@@ -115,7 +118,7 @@ fn IndustryBody(
                             None => format!("Too few organisations in this peer group to publish its size. Policy {}, k = {}.", benchmark.policy, benchmark.k),
                         }}
                     </p>
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0">
                         <table class="table industry-table" data-testid="industry-table">
                             <thead>
                                 <tr>

@@ -60,7 +60,7 @@ pub fn MethodologyPage() -> impl IntoView {
 
             <section class="card">
                 <h2>"Why some cells say “not enough peers”"</h2>
-                <p>"A cell is one metric for one peer group in one quarter. It is held back for one of three reasons:"</p>
+                <p>"A cell is one metric for one peer group in one quarter. It is held back for one of these reasons:"</p>
                 <dl class="reasons">
                     <dt>"Too few organisations"</dt>
                     <dd>"Fewer than k organisations of the group reported the metric."</dd>
@@ -77,6 +77,8 @@ pub fn MethodologyPage() -> impl IntoView {
                         "parts. If only one part were held back, it could be worked out from the others and the "
                         "industry total, so the next-smallest part is held back with it."
                     </dd>
+                    <dt>"Too few on one side"</dt>
+                    <dd>"A share (below) that fewer than k organisations meet, or fewer than k miss."</dd>
                 </dl>
                 <p>"A held-back cell looks the same as any other, with every number empty and only the reason given."</p>
             </section>
@@ -86,8 +88,7 @@ pub fn MethodologyPage() -> impl IntoView {
                 <p>
                     "A share (how many answer yes, how many meet a requirement) is published only when at least "
                     "k organisations meet it and at least k miss it, also after subtracting any smaller group "
-                    "inside it; otherwise it is held back as “too few on one side”. Otherwise “everyone but one” "
-                    "would point at that one. Shares are shown in bands (0–10, …, 30–40, 40–60, 60–70, …, 90–100 %), "
+                    "inside it: “everyone but one” would point at that one. Shares are shown in bands (0–10, …, 30–40, 40–60, 60–70, …, 90–100 %), "
                     "never as exact percents, so that two standards with close thresholds cannot count the few "
                     "organisations between them. Requirements on numbers use ≥ or ≤ at the metric's precision; "
                     "= is only for yes/no questions."

@@ -212,7 +212,7 @@ fn StandardView(
         {(is_member && status != StandardStatus::Draft).then(|| view! { <YourCompliance id catalogue/> })}
         <section class="card">
             <h2>"Requirements"</h2>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="table" data-testid="requirements-table">
                     <thead><tr><th>"Requirement"</th><th>"Tier"</th><th>"Why"</th><th>"References"</th></tr></thead>
                     <tbody>{rows}</tbody>
@@ -345,8 +345,11 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
                 <p class="compliance-summary" data-testid="compliance-summary">{met_summary(&compliance)}</p>
                 <ComplianceTable compliance catalogue/>
                 <p class="hint">
-                    "Shares are computed once, when the quarter is released, from the organisations in each "
-                    "benchmark cell; where the cell is held back under the anonymity policy, so is the share."
+                    "Shares are computed from the organisations the quarter's release froze and shown in bands "
+                    "of at least 10 points. A share is held back where its benchmark cell is, and where fewer "
+                    "than k organisations meet or fewer than k miss the requirement (“too few on one side”), "
+                    "so that no share points at a few members. "
+                    <Link href="/methodology">"How benchmarks are made"</Link>
                 </p>
             }
             .into_any(),

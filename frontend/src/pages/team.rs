@@ -37,6 +37,27 @@ fn inviter(email: Option<String>, outside: bool) -> impl IntoView {
     }
 }
 
+/// A table in its own scroll container, or `empty` when it has no rows.
+fn listing(
+    testid: &'static str,
+    headers: &'static [&'static str],
+    empty: &'static str,
+    rows: Vec<AnyView>,
+) -> AnyView {
+    if rows.is_empty() {
+        return view! { <p class="empty">{empty}</p> }.into_any();
+    }
+    view! {
+        <div class="table-scroll" tabindex="0">
+            <table class="table" data-testid=testid>
+                <thead><tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
 /// Every account and invitation of the organisation, and every read of its values.
 #[component]
 fn People() -> impl IntoView {
@@ -44,70 +65,42 @@ fn People() -> impl IntoView {
     let body = move || {
         team.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(Team { accounts, invitations, value_reads }) => view! {
-                <section class="card">
-                    <h2>"People"</h2>
-                    <p class="hint">"Everyone with an account in your organisation, and who invited them. Platform admins can invite people into any organisation; such accounts are marked."</p>
-                    <div class="table-scroll">
-                        <table class="table" data-testid="team-accounts">
-                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Since"</th><th>"Invited by"</th></tr></thead>
-                            <tbody>
-                                {accounts.into_iter().map(|a| view! {
-                                    <tr data-email=a.email.clone()>
-                                        <td>{a.name}</td><td>{a.email.clone()}</td><td>{a.role.label()}</td>
-                                        <td>{timestamp(&a.created_at)}</td>
-                                        <td>{inviter(a.invited_by, a.invited_from_outside)}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    <h3>"Invitations"</h3>
-                    {if invitations.is_empty() {
-                        view! { <p class="empty">"No invitations yet."</p> }.into_any()
-                    } else {
-                        view! {
-                            <div class="table-scroll">
-                                <table class="table" data-testid="team-invitations">
-                                    <thead><tr><th>"Email"</th><th>"Role"</th><th>"Invited by"</th><th>"Status"</th></tr></thead>
-                                    <tbody>
-                                        {invitations.into_iter().map(|i| view! {
-                                            <tr>
-                                                <td>{i.email}</td><td>{i.role.label()}</td>
-                                                <td>{inviter(Some(i.invited_by), i.invited_from_outside)}</td>
-                                                <td>{i.accepted_at.as_deref().map_or_else(|| format!("open until {}", timestamp(&i.expires_at)), |at| format!("accepted {}", timestamp(at)))}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any()
-                    }}
-                    <h3>"Reads of your values"</h3>
-                    <p class="hint">"Every time anyone opened your organisation's submitted values (the form, your position, compliance), newest first."</p>
-                    {if value_reads.is_empty() {
-                        view! { <p class="empty">"Nobody has read your values yet."</p> }.into_any()
-                    } else {
-                        view! {
-                            <div class="table-scroll">
-                                <table class="table" data-testid="value-reads">
-                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Quarter"</th><th>"Through"</th></tr></thead>
-                                    <tbody>
-                                        {value_reads.into_iter().map(|entry| view! {
-                                            <tr>
-                                                <td>{timestamp(&entry.at)}</td><td>{entry.actor}</td>
-                                                <td>{entry.target.rsplit(", ").next().unwrap_or_default().to_owned()}</td>
-                                                <td>{entry.detail}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any()
-                    }}
-                </section>
+            Ok(Team { accounts, invitations, value_reads }) => {
+                let accounts = accounts.into_iter().map(|a| view! {
+                    <tr data-email=a.email.clone()>
+                        <td>{a.name}</td><td>{a.email.clone()}</td><td>{a.role.label()}</td>
+                        <td>{timestamp(&a.created_at)}</td>
+                        <td>{inviter(a.invited_by, a.invited_from_outside)}</td>
+                    </tr>
+                }.into_any()).collect();
+                let invitations = invitations.into_iter().map(|i| view! {
+                    <tr>
+                        <td>{i.email}</td><td>{i.role.label()}</td>
+                        <td>{inviter(Some(i.invited_by), i.invited_from_outside)}</td>
+                        <td>{i.accepted_at.as_deref().map_or_else(|| format!("open until {}", timestamp(&i.expires_at)), |at| format!("accepted {}", timestamp(at)))}</td>
+                    </tr>
+                }.into_any()).collect();
+                let reads = value_reads.into_iter().map(|entry| view! {
+                    <tr>
+                        <td>{timestamp(&entry.at)}</td><td>{entry.actor}</td>
+                        <td>{entry.target.rsplit(", ").next().unwrap_or_default().to_owned()}</td>
+                        <td>{entry.detail}</td>
+                    </tr>
+                }.into_any()).collect();
+                view! {
+                    <section class="card">
+                        <h2>"People"</h2>
+                        <p class="hint">"Everyone with an account in your organisation, and who invited them. Platform admins can invite people into any organisation; such accounts are marked."</p>
+                        {listing("team-accounts", &["Name", "Email", "Role", "Since", "Invited by"], "No accounts yet.", accounts)}
+                        <h3>"Invitations"</h3>
+                        {listing("team-invitations", &["Email", "Role", "Invited by", "Status"], "No invitations yet.", invitations)}
+                        <h3>"Reads of your values"</h3>
+                        <p class="hint">"Every time anyone opened your organisation's submitted values (the form, your position, compliance), newest first."</p>
+                        {listing("value-reads", &["When", "Who", "Quarter", "Through"], "Nobody has read your values yet.", reads)}
+                    </section>
+                }
+                .into_any()
             }
-            .into_any(),
         })
     };
     move || body().unwrap_or_else(|| view! { <Loading what="your team"/> }.into_any())
