@@ -2,7 +2,8 @@
 //!
 //! Two bundles share this library: `App` (overview, benchmarks, dashboard, login), which
 //! executives load first, and `BackOffice` (submission form, team and tokens, administration,
-//! releases, invitations). Each binary mounts one, so each wasm holds only its own pages.
+//! releases, invitations, standards, practices, methodology). Each binary mounts one, so each
+//! wasm holds only its own pages.
 
 pub mod api;
 mod charts;
@@ -47,7 +48,6 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/metrics") view=MetricsPage/>
-                <Route path=path!("/methodology") view=MethodologyPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/dashboard") view=DashboardPage/>
                 <Route path=path!("/dashboard/metric/:key") view=MetricDetailPage/>
@@ -64,6 +64,7 @@ pub fn BackOffice() -> impl IntoView {
     view! {
         <Shell bundle=Bundle::BackOffice>
             <Routes fallback=NotFound>
+                <Route path=path!("/methodology") view=MethodologyPage/>
                 <Route path=path!("/submit") view=SubmitPage/>
                 <Route path=path!("/team") view=TeamPage/>
                 <Route path=path!("/admin") view=AdminPage/>

@@ -60,7 +60,7 @@ pub fn NoReleaseYet() -> impl IntoView {
                 "Benchmarks appear once an industry group releases a quarter. Until then you can "
                 "submit your metrics; they count as soon as the quarter is released."
             </p>
-            <A href="/methodology">"How benchmarks are made"</A>
+            <Link href="/methodology">"How benchmarks are made"</Link>
         </div>
     }
 }

@@ -2,7 +2,6 @@
 //! table. Anyone can read the whole industry; peer groups need a login.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::Period;
 use shared::api::PeriodStatus;
@@ -13,7 +12,7 @@ use shared::format::{cell_mean, metric_value};
 
 use super::dashboard::{NoReleaseYet, load_basics, use_cohort};
 use crate::api::{self, query_value};
-use crate::components::{CohortPicker, ErrorNotice, Loading, load, use_auth};
+use crate::components::{CohortPicker, ErrorNotice, Link, Loading, load, use_auth};
 
 /// The column a table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +47,7 @@ pub fn IndustryPage() -> impl IntoView {
             <h1>"Industry benchmarks"</h1>
             <p class="page__lead">
                 "Published statistics for every metric of a released quarter. Cells with too few "
-                "organisations are held back; "<A href="/methodology">"see how benchmarks are made"</A>"."
+                "organisations are held back; "<Link href="/methodology">"see how benchmarks are made"</Link>"."
             </p>
             {move || content().unwrap_or_else(|| view! { <Loading what="the benchmarks"/> }.into_any())}
         </section>
@@ -142,7 +141,7 @@ fn IndustryBody(
                                         view! {
                                             <tr data-metric=key class="suppressed-row">
                                                 <td>{name}</td><td>{function}</td>
-                                                <td colspan="7" class="muted">"not enough peers · "<A href="/methodology">"why?"</A></td>
+                                                <td colspan="7" class="muted">"not enough peers · "<Link href="/methodology">"why?"</Link></td>
                                             </tr>
                                         }.into_any()
                                     } else {

@@ -165,7 +165,7 @@ fn MetricBody(
                         <div class="notice suppressed" data-testid="suppressed">
                             <strong>"Not enough peers. "</strong>
                             {format!("This peer group's statistics are held back ({}). ", cell.reason.map_or("", |r| r.label()))}
-                            <A href="/methodology">"Why?"</A>
+                            <Link href="/methodology">"Why?"</Link>
                         </div>
                     }
                     .into_any(),
