@@ -57,7 +57,10 @@ async fn create(
         }
         _ => {}
     }
-    if state.store.credentials(&email).await?.is_some() {
+    // Admins see every account anyway; a member admin must not learn whether an address
+    // (say, a competitor's CISO) has an account here, so their invitation is created either
+    // way and only its acceptance fails (409) for an address that already has one.
+    if inviter.role == Role::Admin && state.store.credentials(&email).await?.is_some() {
         return Err(AppError::Conflict(format!(
             "an account with the email {email} already exists"
         )));

@@ -448,6 +448,51 @@ async fn forty_yes_and_one_no_publish_nothing_that_tells_the_no_apart() {
 }
 
 #[tokio::test]
+async fn a_member_admin_cannot_tell_whether_an_address_has_an_account() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let ours = app.create_org(&admin, "Our Center", true).await;
+    let theirs = app.create_org(&admin, "Competitor Center", true).await;
+    let manager = app
+        .invite(
+            &admin,
+            "ciso@ours.example",
+            Role::MemberAdmin,
+            Some(ours.id),
+        )
+        .await;
+    app.invite(
+        &admin,
+        "ciso@competitor.example",
+        Role::MemberAdmin,
+        Some(theirs.id),
+    )
+    .await;
+    let mut answers = Vec::new();
+    for email in ["ciso@competitor.example", "nobody@competitor.example"] {
+        let response = manager
+            .client
+            .post(app.url("/api/v1/invitations"))
+            .json(&json!({ "email": email, "role": "member_viewer", "org_id": ours.id }))
+            .sent()
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{email}");
+        let created: Value = response.json().await.unwrap();
+        answers.push(created);
+    }
+    // The invitation of an existing account cannot be used: the address keeps its account.
+    let token = answers[0]["token"].as_str().unwrap();
+    let accepted = app
+        .client
+        .post(app.url(&format!("/api/v1/invitations/{token}/accept")))
+        .json(&json!({ "name": "Impostor", "password": peerposture_tests::USER_PASSWORD }))
+        .sent()
+        .await;
+    assert_eq!(accepted.status(), StatusCode::CONFLICT);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_admin_joining_a_member_organisation_is_visible_and_its_reads_are_audited() {
     let period = backend::http::current_period();
     let app = TestApp::spawn().await;
