@@ -13,6 +13,9 @@ use crate::store::StoreError;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// What a busy store's 503 asks clients to wait.
+const BUSY_RETRY_AFTER_SECONDS: i64 = 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -44,6 +47,9 @@ pub enum AppError {
     },
     #[error("too many attempts; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: i64 },
+    /// The store stayed locked by other writes for longer than its busy timeout.
+    #[error("the server is busy; try again in {retry_after_seconds} seconds")]
+    Busy { retry_after_seconds: i64 },
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
@@ -92,6 +98,7 @@ impl AppError {
                 ErrorCode::ValidationFailed,
             ),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             AppError::Internal(_) | AppError::Store(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -104,6 +111,12 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::PeriodReleased => AppError::PeriodReleased,
+            other if other.is_busy() => {
+                tracing::warn!(error = %other, "the store is busy: answering 503");
+                AppError::Busy {
+                    retry_after_seconds: BUSY_RETRY_AFTER_SECONDS,
+                }
+            }
             other => AppError::Store(other),
         }
     }
@@ -131,7 +144,7 @@ impl From<JsonRejection> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        let message = if status.is_server_error() && !matches!(self, AppError::Busy { .. }) {
             tracing::error!(error = %self, "request failed");
             "internal error; the details are in the server log".to_owned()
         } else {
@@ -139,6 +152,9 @@ impl IntoResponse for AppError {
         };
         let retry_after = match &self {
             AppError::RateLimited {
+                retry_after_seconds,
+            }
+            | AppError::Busy {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,

@@ -34,6 +34,18 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::load()?;
+    // `peerposture backup FILE`: a consistent copy of the store, safe while a server runs.
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    match arguments.as_slice() {
+        [] => {}
+        [command, target] if command == "backup" => {
+            let target = std::path::Path::new(target);
+            backend::store::backup(&config.database_url, target).await?;
+            tracing::info!("backed up the store to {}", target.display());
+            return Ok(());
+        }
+        _ => return Err("usage: peerposture [backup FILE]".into()),
+    }
     tracing::info!(
         ?config,
         "starting PeerPosture {}",

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     RateLimited,
     /// Something failed on the server (500); details are in the server log only.
     Internal,
+    /// The store is busy with other writes; retry after the seconds in `Retry-After` (503).
+    Unavailable,
     /// A code this client version does not know yet.
     #[serde(other)]
     Unknown,

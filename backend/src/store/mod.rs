@@ -45,6 +45,22 @@ pub enum StoreError {
     PeriodReleased,
 }
 
+impl StoreError {
+    /// The database stayed locked by other writers past its busy timeout, or no connection
+    /// came free in time: the request may succeed if retried, so it is a 503, not a 500.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (low byte).
+            StoreError::Database(sqlx::Error::Database(error)) => error
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+            _ => false,
+        }
+    }
+}
+
 /// A period with recorded activity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodRecord {
@@ -398,6 +414,17 @@ pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
     } else {
         Err(StoreError::UnsupportedUrl(redact_url(database_url)))
     }
+}
+
+/// Writes a consistent copy of the store named by `database_url` to `target` (a new file) while
+/// the server may go on serving: SQLite's `VACUUM INTO` reads one snapshot, so writes that
+/// commit during the copy are simply not in it. Restore by stopping the server and putting the
+/// copy in place of the database file (removing its `-wal` and `-shm` files).
+pub async fn backup(database_url: &str, target: &std::path::Path) -> Result<(), StoreError> {
+    if !database_url.starts_with("sqlite:") {
+        return Err(StoreError::UnsupportedUrl(redact_url(database_url)));
+    }
+    SqliteStore::backup(database_url, target).await
 }
 
 /// Hides the password of a `scheme://user:password@host/...` URL.

@@ -57,6 +57,21 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// `VACUUM INTO` a new file: a consistent snapshot, taken beside a running server.
+    pub async fn backup(database_url: &str, target: &std::path::Path) -> Result<(), StoreError> {
+        use sqlx::Connection;
+        let options = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(5));
+        let mut connection = sqlx::SqliteConnection::connect_with(&options).await?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&mut connection)
+            .await?;
+        connection.close().await?;
+        Ok(())
+    }
 }
 
 const ORG_COLUMNS: &str =
