@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
-/// What a user may do; see the role table in DESIGN.md.
+/// What a user may do; see the role table in `docs/roles.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

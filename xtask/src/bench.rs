@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: the performance budgets of DESIGN.md, measured side by side in one run.
+//! `cargo xtask bench`: the performance budgets of `docs/budgets.md`, measured side by side in
+//! one run.
 //!
 //! 1. Release computation, 10,000 organisations × 33 metrics over the lattice: the engine
 //!    (criterion) against DuckDB's `quantile_cont` with GROUPING SETS on the same data.
