@@ -277,35 +277,37 @@ fn metric_cells(
     // Rule 3: never leave exactly one suppressed cell with contributors in a partition.
     protect_partitions(cohorts, &counts, &mut suppressed);
 
-    if yes_no {
+    // Yes/no cells are shares of "yes" and follow the share rules too.
+    let answering_yes: Vec<Bits> = if yes_no {
         let answering_yes: Vec<Bits> = contributors.iter().map(|bits| bits.and(&yes)).collect();
         hold_back_shares(cohorts, &contributors, &answering_yes, &mut suppressed, k);
-        return (0..cohorts.len())
-            .map(|cell| match suppressed[cell] {
-                Some(reason) => CellOutcome::Suppressed(reason),
-                None => CellOutcome::Published(Statistics {
-                    n_band: n_band(counts[cell], k),
-                    p10: None,
-                    p25: None,
-                    p50: None,
-                    p75: None,
-                    p90: None,
-                    mean: None,
-                    share_band: Some(share_band(answering_yes[cell].count(), counts[cell])),
-                }),
-            })
-            .collect();
-    }
-
-    let mut by_value: Vec<(f64, usize)> = orgs
-        .iter()
-        .enumerate()
-        .filter_map(|(index, org)| org.values[metric_index].map(|value| (value, index)))
-        .collect();
+        answering_yes
+    } else {
+        Vec::new()
+    };
+    // Numeric cells need the values in order; yes/no cells only the counts above.
+    let mut by_value: Vec<(f64, usize)> = if yes_no {
+        Vec::new()
+    } else {
+        orgs.iter()
+            .enumerate()
+            .filter_map(|(index, org)| org.values[metric_index].map(|value| (value, index)))
+            .collect()
+    };
     by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
     (0..cohorts.len())
         .map(|cell| match suppressed[cell] {
             Some(reason) => CellOutcome::Suppressed(reason),
+            None if yes_no => CellOutcome::Published(Statistics {
+                n_band: n_band(counts[cell], k),
+                p10: None,
+                p25: None,
+                p50: None,
+                p75: None,
+                p90: None,
+                mean: None,
+                share_band: Some(share_band(answering_yes[cell].count(), counts[cell])),
+            }),
             None => {
                 let values: Vec<f64> = by_value
                     .iter()

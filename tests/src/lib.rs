@@ -217,6 +217,31 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Creates the standard `draft` (JSON as the API takes it) as `publisher` and publishes it.
+    pub async fn publish_standard(
+        &self,
+        publisher: &Session,
+        draft: &Value,
+    ) -> shared::standard::Standard {
+        let created = publisher
+            .client
+            .post(self.url("/api/v1/standards"))
+            .json(draft)
+            .sent()
+            .await;
+        assert_eq!(created.status(), 201, "create standard {draft}");
+        let id = created.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let published = publisher
+            .client
+            .post(self.url(&format!("/api/v1/standards/{id}/publish")))
+            .sent()
+            .await;
+        assert_eq!(published.status(), 200, "publish standard #{id}");
+        published.json().await.unwrap()
+    }
+
     /// Invites `email` as `inviter` and accepts the invitation; returns the new user's session.
     pub async fn invite(
         &self,

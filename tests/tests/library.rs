@@ -615,25 +615,16 @@ async fn held_back_shares_and_who_joined_and_read_an_organisation_are_shown() {
 
     // A standard with a requirement almost nobody meets: its shares are held back everywhere,
     // and the page says so instead of "0 %".
-    let standard: Standard = publisher
-        .client
-        .post(app.url("/api/v1/standards"))
-        .json(&json!({
-            "name": "Stretch Standard 2027",
-            "requirements": [
-                { "metric": "mfa_coverage", "comparison": "gte", "threshold": 99.9, "tier": "advanced",
-                  "rationale": "Every login, every agent." },
-                { "metric": "critical_patch_days", "comparison": "lte", "threshold": 20, "tier": "baseline",
-                  "rationale": "Exploits follow disclosure within weeks." }
-            ]
-        }))
-        .fetch()
-        .await;
-    publisher
-        .client
-        .post(app.url(&format!("/api/v1/standards/{}/publish", standard.id)))
-        .sent()
-        .await;
+    let stretch = json!({
+        "name": "Stretch Standard 2027",
+        "requirements": [
+            { "metric": "mfa_coverage", "comparison": "gte", "threshold": 99.9, "tier": "advanced",
+              "rationale": "Every login, every agent." },
+            { "metric": "critical_patch_days", "comparison": "lte", "threshold": 20, "tier": "baseline",
+              "rationale": "Exploits follow disclosure within weeks." }
+        ]
+    });
+    let standard = app.publish_standard(&publisher, &stretch).await;
     let path = format!("/standards/{}", standard.id);
     let table = "document.querySelectorAll('[data-testid=compliance-table] tbody tr').length === 2";
     check_page(&app, &driver, &member, &path, table, "standard-held-back").await;

@@ -759,15 +759,7 @@ impl Store for SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Corrupt(format!("the release computation failed: {e}")))?;
-        let published: Vec<StandardRow> = sqlx::query_as(&format!(
-            "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published'"
-        ))
-        .fetch_all(&mut *tx)
-        .await?;
-        let standards = published
-            .into_iter()
-            .map(standard_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let standards = standards_with_shares(&mut tx, &period_text).await?;
         insert_release_rows(
             &mut tx,
             &period_text,
@@ -803,17 +795,7 @@ impl Store for SqliteStore {
             let inputs = frozen_inputs(&mut tx, &period).await?;
             let k = usize::try_from(k).map_err(|_| corrupt("k", &k.to_string()))?;
             let result = compute(&inputs, k);
-            let rows: Vec<StandardRow> = sqlx::query_as(&format!(
-                "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published' \
-                 OR id IN (SELECT standard_id FROM standard_shares WHERE period = ?)"
-            ))
-            .bind(&period)
-            .fetch_all(&mut *tx)
-            .await?;
-            let standards = rows
-                .into_iter()
-                .map(standard_from_row)
-                .collect::<Result<Vec<_>, _>>()?;
+            let standards = standards_with_shares(&mut tx, &period).await?;
             for table in ["standard_shares", "benchmark_cells", "benchmark_cohorts"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE period = ?"))
                     .bind(&period)
@@ -1604,6 +1586,22 @@ async fn insert_shares(
         .await?;
     }
     Ok(())
+}
+
+/// The standards a release of `period` stores shares for: the published ones, and any other
+/// that already has shares for it (superseded since; only when a release is recomputed).
+async fn standards_with_shares(
+    connection: &mut SqliteConnection,
+    period: &str,
+) -> Result<Vec<shared::standard::Standard>, StoreError> {
+    let rows: Vec<StandardRow> = sqlx::query_as(&format!(
+        "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published' \
+         OR id IN (SELECT standard_id FROM standard_shares WHERE period = ?)"
+    ))
+    .bind(period)
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.into_iter().map(standard_from_row).collect()
 }
 
 /// Stores a computed release: the cohorts' count bands, every cell, and the shares of each of

@@ -84,27 +84,12 @@ async fn publish(
     comparison: &str,
     threshold: Value,
 ) -> i64 {
-    let created = publisher
-        .client
-        .post(app.url("/api/v1/standards"))
-        .json(&json!({
-            "name": format!("Sweep {metric} {comparison} {threshold}"),
-            "requirements": [{ "metric": metric, "comparison": comparison, "threshold": threshold,
-                               "tier": "baseline", "rationale": "Probing." }]
-        }))
-        .sent()
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let id = created.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let published = publisher
-        .client
-        .post(app.url(&format!("/api/v1/standards/{id}/publish")))
-        .sent()
-        .await;
-    assert_eq!(published.status(), StatusCode::OK);
-    id
+    let draft = json!({
+        "name": format!("Sweep {metric} {comparison} {threshold}"),
+        "requirements": [{ "metric": metric, "comparison": comparison, "threshold": threshold,
+                           "tier": "baseline", "rationale": "Probing." }]
+    });
+    app.publish_standard(publisher, &draft).await.id
 }
 
 async fn release(app: &TestApp, session: &Session, period: Period) {

@@ -361,22 +361,12 @@ async fn shares_meeting_a_standard_are_held_back_where_cells_are() {
     let Consortium {
         app, admin, target, ..
     } = consortium(period).await;
-    let standard: Value = admin
-        .client
-        .post(app.url("/api/v1/standards"))
-        .json(&json!({
-            "name": "Consortium baseline",
-            "requirements": [{ "metric": "mfa_coverage", "comparison": "gte", "threshold": 55,
-                               "tier": "baseline", "rationale": "Phished passwords." }]
-        }))
-        .fetch()
-        .await;
-    let id = standard["id"].as_i64().unwrap();
-    admin
-        .client
-        .post(app.url(&format!("/api/v1/standards/{id}/publish")))
-        .sent()
-        .await;
+    let baseline = json!({
+        "name": "Consortium baseline",
+        "requirements": [{ "metric": "mfa_coverage", "comparison": "gte", "threshold": 55,
+                           "tier": "baseline", "rationale": "Phished passwords." }]
+    });
+    let id = app.publish_standard(&admin, &baseline).await.id;
     assert_eq!(release(&app, &admin, period).await.status(), StatusCode::OK);
 
     let share = |cohort: &'static str| {

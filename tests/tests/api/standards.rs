@@ -206,16 +206,8 @@ async fn invalid_requirements_get_one_message_each() {
 async fn the_database_itself_refuses_to_change_a_published_standard() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let standard: Standard = admin
-        .client
-        .post(app.url("/api/v1/standards"))
-        .json(&baseline("Baseline", 90.0))
-        .fetch()
-        .await;
-    admin
-        .client
-        .post(app.url(&format!("/api/v1/standards/{}/publish", standard.id)))
-        .sent()
+    let standard = app
+        .publish_standard(&admin, &baseline("Baseline", 90.0))
         .await;
     let url = format!("sqlite://{}", app.database_path.display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
@@ -238,17 +230,9 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
     let password = backend::demo::DEMO_PASSWORD;
     let publisher = app.login("publisher@demo.local", password).await;
     let member = app.login("member-admin@demo.local", password).await;
-    let standard: Standard = publisher
-        .client
-        .post(app.url("/api/v1/standards"))
-        .json(&baseline("Baseline", 95.0))
-        .fetch()
-        .await;
     // Published after seven quarters were released: their shares are computed now.
-    publisher
-        .client
-        .post(app.url(&format!("/api/v1/standards/{}/publish", standard.id)))
-        .sent()
+    let standard = app
+        .publish_standard(&publisher, &baseline("Baseline", 95.0))
         .await;
 
     let period = backend::http::current_period().previous();
