@@ -13,10 +13,8 @@ use shared::account::{NewOrganisation, Role};
 use shared::catalogue::{CATALOGUE, Direction, Unit};
 use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
-use shared::benchmark::POLICY_VERSION;
-
+use crate::auth;
 use crate::store::{Store, StoreError};
-use crate::{auth, engine};
 
 /// Every demo login uses this password.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -134,9 +132,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     // Every quarter but the open one is released, as the industry group would have done.
     let mut period = first;
     while period < current {
-        store
-            .release_period(period, POLICY_VERSION, k, engine::compute)
-            .await?;
+        crate::release::release_period(store, period, k).await?;
         period = period.next();
     }
     // Positions in DEMO_LOGINS: publisher, member admins of organisations 1 and 2.

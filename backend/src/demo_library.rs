@@ -302,7 +302,7 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
     let standard = store
         .create_standard(&baseline(), authors.publisher)
         .await?;
-    store.publish_standard(standard.id).await?;
+    crate::release::publish_standard(store, standard.id).await?;
     store
         .follow_standard(authors.member_1.1, Some(standard.id))
         .await?;

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod markdown;
+pub mod release;
 pub mod store;
 
 use std::future::Future;
@@ -33,10 +34,7 @@ pub async fn serve(
     let store = store::open(&config.database_url).await?;
     // Releases made under an older anonymity policy are recomputed under this one, from the
     // contributors they froze, before anything is served.
-    for period in store
-        .reapply_policy(shared::benchmark::POLICY_VERSION, engine::compute)
-        .await?
-    {
+    for period in release::reapply_policy(store.as_ref()).await? {
         tracing::info!(
             %period,
             policy = shared::benchmark::POLICY_VERSION,

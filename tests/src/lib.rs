@@ -1,5 +1,8 @@
 //! Helpers for the end-to-end tests: start the real server on a loopback port with a fresh
-//! SQLite file, and drive headless Chromium through chromedriver.
+//! store, and drive headless Chromium through chromedriver.
+//!
+//! The store is a fresh SQLite file, or, when `PEERPOSTURE_TEST_POSTGRES` names a PostgreSQL
+//! database (`cargo xtask test` runs the API tests both ways), a fresh schema in it.
 
 pub mod webdriver;
 
@@ -22,7 +25,9 @@ use tokio::task::JoinHandle;
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
+    /// The SQLite file (which does not exist when the store is PostgreSQL).
     pub database_path: PathBuf,
+    pub database_url: String,
     pub dist_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -105,9 +110,13 @@ impl TestApp {
         };
         // A nested path: the server must create missing directories itself.
         let database_path = dir.path().join("data/nested/peerposture.db");
+        let database_url = match postgres_under_test() {
+            Some(base) => fresh_postgres_schema(&base).await,
+            None => format!("sqlite://{}", database_path.display()),
+        };
         let config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: format!("sqlite://{}", database_path.display()),
+            database_url: database_url.clone(),
             dist_dir: dist_dir.clone(),
             admin_email: Some(ADMIN_EMAIL.to_owned()),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
@@ -131,6 +140,7 @@ impl TestApp {
             address,
             client: reqwest::Client::new(),
             database_path,
+            database_url,
             dist_dir,
             shutdown: Some(shutdown),
             server: Some(server),
@@ -138,6 +148,11 @@ impl TestApp {
         };
         app.wait_until_healthy().await;
         app
+    }
+
+    /// Whether this server's store is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -400,4 +415,61 @@ impl TwoOrganisations {
             manager_b,
         }
     }
+}
+
+/// The PostgreSQL database the tests run against (`PEERPOSTURE_TEST_POSTGRES`), if any.
+pub fn postgres_under_test() -> Option<String> {
+    std::env::var("PEERPOSTURE_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Says, on a test's output, that it checks something only the SQLite store has.
+pub fn sqlite_only(app: &TestApp, what: &str) -> bool {
+    if app.on_postgres() {
+        println!("skipped on PostgreSQL: {what} is a property of the SQLite store");
+        return true;
+    }
+    false
+}
+
+/// Creates an empty schema in the PostgreSQL database `base` and returns a URL whose
+/// connections use it. Schemas left by test processes that have ended are dropped first.
+pub async fn fresh_postgres_schema(base: &str) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    let mut connection = sqlx::PgConnection::connect(base)
+        .await
+        .unwrap_or_else(|e| panic!("PEERPOSTURE_TEST_POSTGRES={base} does not answer: {e}"));
+    SWEPT
+        .get_or_init(|| async {
+            let schemas: Vec<String> = sqlx::query_scalar(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'pp\\_test\\_%'",
+            )
+            .fetch_all(&mut connection)
+            .await
+            .expect("list test schemas");
+            for schema in schemas {
+                let pid = schema.split('_').nth(2).unwrap_or_default();
+                if !Path::new("/proc").join(pid).exists() {
+                    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&mut connection)
+                        .await
+                        .expect("drop a stale test schema");
+                }
+            }
+        })
+        .await;
+    let schema = format!(
+        "pp_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut connection)
+        .await
+        .expect("create a test schema");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
 }

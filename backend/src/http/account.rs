@@ -40,6 +40,7 @@ pub async fn start_session(state: &AppState, headers: &HeaderMap, user: User) ->
         .create_session(
             &auth::token_hash(&token),
             user.id,
+            now_unix(),
             now_unix() + auth::SESSION_TTL_SECONDS,
         )
         .await?;
@@ -57,19 +58,24 @@ async fn login(
     let now = now_unix();
     let account = format!("email:{email}");
     let address = format!("ip:{ip}");
-    for (subject, limit) in [
-        (&account, FAILURES_PER_ACCOUNT),
-        (&address, FAILURES_PER_IP),
-    ] {
-        let failures = state
-            .store
-            .login_failures(subject, now - FAILURE_WINDOW_SECONDS)
-            .await?;
-        if failures.len() >= limit {
-            // Allowed again once the oldest failure that counts leaves the window.
-            let unlocks_at = failures[failures.len() - limit] + FAILURE_WINDOW_SECONDS;
+    // The attempt counts before the password is checked, so that parallel attempts (on any
+    // instance) count each other: no more than the limit are ever evaluated.
+    let (attempts, counted) = state
+        .store
+        .record_login_attempt(
+            &[account.clone(), address.clone()],
+            now,
+            now - FAILURE_WINDOW_SECONDS,
+        )
+        .await?;
+    for (times, limit) in counted.iter().zip([FAILURES_PER_ACCOUNT, FAILURES_PER_IP]) {
+        if times.len() > limit {
+            // Refused unheard: not a failure. Allowed again once the oldest failure that
+            // counts leaves the window.
+            state.store.forget_login_attempts(&attempts).await?;
+            let unlocks_at = times[times.len() - 1 - limit] + FAILURE_WINDOW_SECONDS;
             return Err(AppError::RateLimited {
-                retry_after_seconds: unlocks_at - now,
+                retry_after_seconds: (unlocks_at - now).max(1),
             });
         }
     }
@@ -85,6 +91,7 @@ async fn login(
     match credentials {
         Some(credentials) if password_ok => {
             state.store.clear_login_failures(&account).await?;
+            state.store.forget_login_attempts(&attempts).await?;
             if let Some(old) = auth::session_cookie(&headers) {
                 // Rotate: a session id known before login never becomes a logged-in one.
                 state.store.delete_session(&auth::token_hash(old)).await?;
@@ -100,10 +107,6 @@ async fn login(
             start_session(&state, &headers, credentials.user).await
         }
         _ => {
-            state
-                .store
-                .record_login_failure(&[account, address], now)
-                .await?;
             state
                 .audit("anonymous", "login_failed", &email, &format!("from {ip}"))
                 .await;

@@ -14,8 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use shared::Period;
 use shared::benchmark::{
-    Benchmark, FunctionPosture, MetricPosition, POLICY_VERSION, Policy, Position, ReleaseSummary,
-    Trend, TrendPoint,
+    Benchmark, FunctionPosture, MetricPosition, Policy, Position, ReleaseSummary, Trend, TrendPoint,
 };
 use shared::catalogue::{self, CATALOGUE, CsfFunction, Direction};
 use shared::cohort::CohortKey;
@@ -54,10 +53,8 @@ async fn release(
     Path(period): Path<String>,
 ) -> Result<Json<ReleaseSummary>> {
     let period = reportable_period(&period)?;
-    let (record, result) = state
-        .store
-        .release_period(period, POLICY_VERSION, state.config.k, engine::compute)
-        .await?;
+    let (record, result) =
+        crate::release::release_period(state.store.as_ref(), period, state.config.k).await?;
     let published = result
         .cells
         .iter()

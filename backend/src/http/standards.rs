@@ -111,9 +111,7 @@ async fn publish(
     Releaser(user): Releaser,
     Path(id): Path<i64>,
 ) -> Result<Json<Standard>> {
-    let standard = state
-        .store
-        .publish_standard(id)
+    let standard = crate::release::publish_standard(state.store.as_ref(), id)
         .await?
         .ok_or_else(|| not_found(id))?;
     let target = format!(

@@ -1,9 +1,11 @@
 //! Storage behind a trait, so that a deployment can move from the embedded SQLite file to
 //! PostgreSQL without touching the HTTP layer. Each backend embeds its own migrations.
 
+mod postgres;
+mod rows;
 mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -12,14 +14,15 @@ use shared::account::{
     ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, Organisation, Role, TeamAccount,
     TeamInvitation, User,
 };
-use shared::benchmark::BenchmarkCell;
+use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::cohort::CohortKey;
 use shared::practice::{PracticeDraft, PracticeStatus};
-use shared::standard::{Standard, StandardDraft};
+use shared::standard::{ShareMeeting, Standard, StandardDraft};
 use shared::submission::RevisionInfo;
 
-use crate::engine::{EngineOrg, ReleaseResult};
+use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A failure inside the store. Never shown to clients: the HTTP layer logs it and answers 500.
@@ -29,7 +32,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL `{0}`: this build supports sqlite:// URLs")]
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
     #[error("could not create the database directory {path}: {source}")]
     CreateDirectory {
@@ -50,12 +53,26 @@ impl StoreError {
     /// came free in time: the request may succeed if retried, so it is a 503, not a 500.
     pub fn is_busy(&self) -> bool {
         match self {
-            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
-            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (low byte).
-            StoreError::Database(sqlx::Error::Database(error)) => error
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+            // No connection came free in time, or the database server cannot be reached.
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => true,
+            StoreError::Database(sqlx::Error::Database(error)) => {
+                let code = error.code().unwrap_or_default();
+                if error
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some()
+                {
+                    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (low byte).
+                    code.parse::<i32>()
+                        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+                } else {
+                    // PostgreSQL: serialization failure, deadlock, lock not available, too
+                    // many connections, starting up or shutting down.
+                    matches!(
+                        &*code,
+                        "40001" | "40P01" | "55P03" | "53300" | "57P01" | "57P03"
+                    )
+                }
+            }
             _ => false,
         }
     }
@@ -174,17 +191,40 @@ pub enum PracticeSelection {
     By(PracticeAuthor),
 }
 
-/// The engine, as the store calls it inside the release transaction.
-pub type ComputeRelease = fn(&[EngineOrg], usize) -> ReleaseResult;
+/// Everything the server persists, in one seam: a backend implements each area's trait.
+/// Timestamps passed in are Unix seconds; timestamps stored and returned are RFC 3339 UTC text
+/// made by the database, so every backend answers with the same bytes.
+pub trait Store:
+    AccountStore
+    + SubmissionStore
+    + ReleaseStore
+    + StandardStore
+    + PracticeStore
+    + AuditStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
+}
 
-/// Everything the server persists. Timestamps passed in are Unix seconds.
+impl<T> Store for T where
+    T: AccountStore
+        + SubmissionStore
+        + ReleaseStore
+        + StandardStore
+        + PracticeStore
+        + AuditStore
+        + Send
+        + Sync
+        + std::fmt::Debug
+{
+}
+
+/// Organisations, users, sessions, login throttling, invitations and API tokens.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait AccountStore {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Periods with recorded activity, oldest first.
-    async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError>;
 
     /// A setting of the store itself (`store_settings`).
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
@@ -213,10 +253,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn set_role(&self, user_id: i64, role: Role) -> Result<Option<User>, StoreError>;
     /// Replaces the password and ends every session of the user.
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError>;
+    /// Stores a session, sweeping away those expired by `now`.
     async fn create_session(
         &self,
         token_hash: &[u8; 32],
         user_id: i64,
+        now: i64,
         expires_at: i64,
     ) -> Result<(), StoreError>;
     async fn session_user(
@@ -226,10 +268,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
 
-    // Login throttling.
-    async fn record_login_failure(&self, subjects: &[String], now: i64) -> Result<(), StoreError>;
-    /// Failures of `subject` since `since`, oldest first.
-    async fn login_failures(&self, subject: &str, since: i64) -> Result<Vec<i64>, StoreError>;
+    // Login throttling: an attempt is recorded against each subject before the password is
+    // checked, so that parallel attempts (on any instance) count each other.
+    /// Records an attempt at `now` against each subject and returns the attempt ids and, per
+    /// subject, the times of the attempts since `since` (this one included), oldest first.
+    /// Each attempt is committed before it is counted: of N parallel attempts, the i-th to
+    /// commit sees at least i, so no more than the limit ever pass.
+    async fn record_login_attempt(
+        &self,
+        subjects: &[String],
+        now: i64,
+        since: i64,
+    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), StoreError>;
+    /// Forgets attempts that turned out not to be failures (refused unheard, or successful).
+    async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError>;
     async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError>;
 
     // Invitations.
@@ -249,6 +301,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         password_hash: &str,
         now: i64,
     ) -> Result<Option<User>, StoreError>;
+    /// Every account of an organisation and every invitation into it, with who created each.
+    async fn team(
+        &self,
+        org_id: i64,
+    ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError>;
 
     // API tokens.
     async fn create_api_token(
@@ -266,8 +323,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<TokenOwner>, StoreError>;
+}
 
-    // Submissions.
+/// Members' quarterly submissions.
+#[async_trait]
+pub trait SubmissionStore {
+    /// Periods with recorded activity, oldest first.
+    async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError>;
     async fn period_released(&self, period: Period) -> Result<bool, StoreError>;
     /// Saves a new revision (or, for a known idempotency key with the same body, returns the
     /// revision that key created). Fails with `PeriodReleased` once the period is released.
@@ -286,26 +348,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<StoredSubmission>, StoreError>;
     /// Every saved revision of the organisation, newest first.
     async fn submission_history(&self, org_id: i64) -> Result<Vec<RevisionInfo>, StoreError>;
+}
 
-    // Releases and benchmarks.
-    /// In one transaction: refuses further submissions to the period, computes every cell from
-    /// the latest submissions of verified organisations with `compute`, and stores them.
-    /// Fails with `Conflict` when the period is already released.
-    async fn release_period(
-        &self,
-        period: Period,
-        policy: &str,
-        k: u32,
-        compute: ComputeRelease,
-    ) -> Result<(ReleaseRecord, ReleaseResult), StoreError>;
-    /// Recomputes every release made under another policy than `policy` from the contributors
-    /// and k it froze, replacing its cells and the shares of every standard that has them, and
-    /// records it as released under `policy`. Returns the periods recomputed.
-    async fn reapply_policy(
-        &self,
-        policy: &str,
-        compute: ComputeRelease,
-    ) -> Result<Vec<Period>, StoreError>;
+/// Released benchmarks: the reads, and the transaction the release service writes them in.
+#[async_trait]
+pub trait ReleaseStore {
+    /// Starts the transaction in which releases, their recomputation and standards' shares are
+    /// written. Such transactions run one at a time across every instance on the database, so
+    /// a standard published during a release gets the release's shares exactly once.
+    async fn begin_release(&self) -> Result<Box<dyn ReleaseTx>, StoreError>;
     /// The stored cells of a cohort; `None` when the period is not released.
     async fn benchmark(
         &self,
@@ -318,8 +369,55 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         metric: &str,
         cohort: CohortKey,
     ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError>;
+}
 
-    // Standards.
+/// The rows of a release, read and written inside one transaction (see [`crate::release`],
+/// which drives it). Dropped without `commit`, it rolls back.
+#[async_trait]
+pub trait ReleaseTx: Send {
+    /// Marks `period` released and freezes who contributed: every verified organisation's last
+    /// revision with the cohort attributes it has now. `Conflict` when already released.
+    async fn stamp_release(
+        &mut self,
+        period: Period,
+        policy: &str,
+        k: u32,
+    ) -> Result<ReleaseRecord, StoreError>;
+    /// Every release, oldest first.
+    async fn releases(&mut self) -> Result<Vec<ReleaseRecord>, StoreError>;
+    /// The contributors frozen at the period's release with their values, as the engine takes them.
+    async fn frozen_inputs(&mut self, period: Period) -> Result<Vec<EngineOrg>, StoreError>;
+    /// Why each held-back stored cell of the period is held back, by cohort and catalogue index.
+    async fn held_back_cells(
+        &mut self,
+        period: Period,
+    ) -> Result<HashMap<(CohortKey, usize), SuppressionReason>, StoreError>;
+    /// The standards a release of `period` stores shares for: the published ones, and any
+    /// other that already has shares for it (superseded since; when a release is recomputed).
+    async fn standards_with_shares(&mut self, period: Period) -> Result<Vec<Standard>, StoreError>;
+    /// Replaces the period's cohort bands and cells (and drops its standards' shares, which
+    /// follow with `save_shares`), recording `policy` as the one they were computed under.
+    async fn save_cells(
+        &mut self,
+        period: Period,
+        policy: &str,
+        result: &ReleaseResult,
+    ) -> Result<(), StoreError>;
+    async fn save_shares(
+        &mut self,
+        period: Period,
+        standard_id: i64,
+        shares: &[ShareCell],
+    ) -> Result<(), StoreError>;
+    /// Publishes a draft and marks the version it supersedes superseded; `None` when there is
+    /// no such standard, `Conflict` when it is not a draft.
+    async fn publish_standard(&mut self, id: i64) -> Result<Option<Standard>, StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Industry standards (publishing one goes through [`ReleaseTx`]).
+#[async_trait]
+pub trait StandardStore {
     /// Creates a draft; as the next version of `draft.supersedes` when set (which must be
     /// published: `Conflict` otherwise).
     async fn create_standard(
@@ -333,8 +431,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: i64,
         draft: &StandardDraft,
     ) -> Result<Option<Standard>, StoreError>;
-    /// Publishes a draft and marks the version it supersedes as superseded, atomically.
-    async fn publish_standard(&self, id: i64) -> Result<Option<Standard>, StoreError>;
     async fn standard(&self, id: i64) -> Result<Option<Standard>, StoreError>;
     /// Newest first; drafts only when asked.
     async fn standards(&self, include_drafts: bool) -> Result<Vec<Standard>, StoreError>;
@@ -345,9 +441,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         period: Period,
         standard_id: i64,
         cohort: CohortKey,
-    ) -> Result<Vec<(usize, shared::standard::ShareMeeting)>, StoreError>;
+    ) -> Result<Vec<(usize, ShareMeeting)>, StoreError>;
+    async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError>;
+    async fn follow_standard(
+        &self,
+        org_id: i64,
+        standard_id: Option<i64>,
+    ) -> Result<(), StoreError>;
+}
 
-    // Best practices.
+/// The best-practice library.
+#[async_trait]
+pub trait PracticeStore {
     /// Stores a new practice as submitted and returns its id.
     async fn create_practice(
         &self,
@@ -375,22 +480,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         org_id: i64,
         adopted: bool,
     ) -> Result<(), StoreError>;
+}
 
-    // The standard an organisation follows.
-    async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError>;
-    async fn follow_standard(
-        &self,
-        org_id: i64,
-        standard_id: Option<i64>,
-    ) -> Result<(), StoreError>;
-
-    /// Every account of an organisation and every invitation into it, with who created each.
-    async fn team(
-        &self,
-        org_id: i64,
-    ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError>;
-
-    // Audit log.
+/// The audit log.
+#[async_trait]
+pub trait AuditStore {
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;
     /// The newest `limit` entries of `action` about an organisation.
     async fn org_audit_log(
@@ -411,18 +505,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if database_url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(database_url).await?))
+    } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::open(database_url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact_url(database_url)))
     }
 }
 
-/// Writes a consistent copy of the store named by `database_url` to `target` (a new file) while
-/// the server may go on serving: SQLite's `VACUUM INTO` reads one snapshot, so writes that
-/// commit during the copy are simply not in it. Restore by stopping the server and putting the
-/// copy in place of the database file (removing its `-wal` and `-shm` files).
+/// Writes a consistent copy of the SQLite store named by `database_url` to `target` (a new
+/// file) while the server may go on serving: SQLite's `VACUUM INTO` reads one snapshot, so
+/// writes that commit during the copy are simply not in it. Restore by stopping the server and
+/// putting the copy in place of the database file (removing its `-wal` and `-shm` files).
+/// PostgreSQL has its own tools for this (`pg_dump`, base backups).
 pub async fn backup(database_url: &str, target: &std::path::Path) -> Result<(), StoreError> {
     if !database_url.starts_with("sqlite:") {
-        return Err(StoreError::UnsupportedUrl(redact_url(database_url)));
+        return Err(StoreError::UnsupportedUrl(format!(
+            "{} (back up PostgreSQL with pg_dump)",
+            redact_url(database_url)
+        )));
     }
     SqliteStore::backup(database_url, target).await
 }

@@ -1,0 +1,134 @@
+//! The release service: everything derived from members' values is computed here, inside one
+//! store transaction ([`ReleaseTx`]) that reads the frozen inputs and writes the results, while
+//! the computation itself runs on a blocking thread, off the async workers.
+//!
+//! - releasing a period: stamp it released (which freezes its contributors) → frozen inputs →
+//!   [`engine::compute`] → the shares of every published standard → save;
+//! - recomputing releases made under an older anonymity policy, from what they froze;
+//! - publishing a standard: its shares for every period released before it.
+
+use shared::Period;
+use shared::benchmark::POLICY_VERSION;
+use shared::standard::Standard;
+
+use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
+use crate::store::{ReleaseRecord, ReleaseTx, Store, StoreError};
+
+/// Releases `period` under the current policy with threshold `k`. `Conflict` when it is
+/// already released.
+pub async fn release_period(
+    store: &dyn Store,
+    period: Period,
+    k: u32,
+) -> Result<(ReleaseRecord, ReleaseResult), StoreError> {
+    let mut tx = store.begin_release().await?;
+    let record = tx.stamp_release(period, POLICY_VERSION, k).await?;
+    let result = recompute(tx.as_mut(), period, k).await?;
+    tx.commit().await?;
+    Ok((record, result))
+}
+
+/// Recomputes every release made under another policy than the current one from the
+/// contributors and k it froze, and returns the periods recomputed. Safe to run from several
+/// instances at once: the release transactions take turns, and each re-reads the policies.
+pub async fn reapply_policy(store: &dyn Store) -> Result<Vec<Period>, StoreError> {
+    let mut recomputed = Vec::new();
+    loop {
+        let mut tx = store.begin_release().await?;
+        let stale = tx
+            .releases()
+            .await?
+            .into_iter()
+            .find(|release| release.policy != POLICY_VERSION);
+        let Some(release) = stale else {
+            return Ok(recomputed);
+        };
+        recompute(tx.as_mut(), release.period, release.k).await?;
+        tx.commit().await?;
+        recomputed.push(release.period);
+    }
+}
+
+/// Publishes a draft standard and stores its shares for every released period, from the
+/// contributors frozen at each release and never where the period's stored cell is held back.
+pub async fn publish_standard(store: &dyn Store, id: i64) -> Result<Option<Standard>, StoreError> {
+    let mut tx = store.begin_release().await?;
+    let Some(standard) = tx.publish_standard(id).await? else {
+        return Ok(None);
+    };
+    for release in tx.releases().await? {
+        let inputs = tx.frozen_inputs(release.period).await?;
+        let held_back = tx.held_back_cells(release.period).await?;
+        let requirements = standard.requirements.clone();
+        let k = release.k as usize;
+        let shares = off_the_workers(move || {
+            engine::compliance_shares(
+                &inputs,
+                |cohort, metric| held_back.get(&(cohort, metric)).copied(),
+                &requirements,
+                k,
+            )
+        })
+        .await?;
+        tx.save_shares(release.period, standard.id, &shares).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(standard))
+}
+
+/// Computes a period's cells and its standards' shares from its frozen inputs and saves them
+/// under the current policy.
+async fn recompute(
+    tx: &mut dyn ReleaseTx,
+    period: Period,
+    k: u32,
+) -> Result<ReleaseResult, StoreError> {
+    let inputs = tx.frozen_inputs(period).await?;
+    let standards = tx.standards_with_shares(period).await?;
+    let (result, shares) =
+        off_the_workers(move || compute(&inputs, &standards, k as usize)).await?;
+    tx.save_cells(period, POLICY_VERSION, &result).await?;
+    for (standard_id, shares) in shares {
+        tx.save_shares(period, standard_id, &shares).await?;
+    }
+    Ok(result)
+}
+
+type StandardShares = Vec<(i64, Vec<ShareCell>)>;
+
+fn compute(
+    inputs: &[EngineOrg],
+    standards: &[Standard],
+    k: usize,
+) -> (ReleaseResult, StandardShares) {
+    let result = engine::compute(inputs, k);
+    let held_back: std::collections::HashMap<_, _> = result
+        .cells
+        .iter()
+        .filter_map(|cell| match cell.outcome {
+            engine::CellOutcome::Suppressed(reason) => Some(((cell.cohort, cell.metric), reason)),
+            engine::CellOutcome::Published(_) => None,
+        })
+        .collect();
+    let shares = standards
+        .iter()
+        .map(|standard| {
+            let shares = engine::compliance_shares(
+                inputs,
+                |cohort, metric| held_back.get(&(cohort, metric)).copied(),
+                &standard.requirements,
+                k,
+            );
+            (standard.id, shares)
+        })
+        .collect();
+    (result, shares)
+}
+
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("a release computation failed: {e}")))
+}

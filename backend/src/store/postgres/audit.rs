@@ -1,0 +1,57 @@
+use async_trait::async_trait;
+use shared::account::AuditEntry;
+
+use super::PostgresStore;
+use crate::store::rows::AuditRow;
+use crate::store::{AuditRecord, AuditStore, StoreError};
+
+#[async_trait]
+impl AuditStore for PostgresStore {
+    async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&record.actor)
+        .bind(record.action)
+        .bind(&record.target)
+        .bind(&record.detail)
+        .bind(record.org_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn org_audit_log(
+        &self,
+        org_id: i64,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, detail FROM audit_log \
+             WHERE org_id = $1 AND action = $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(org_id)
+        .bind(action)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    async fn audit_log(
+        &self,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, detail FROM audit_log \
+             WHERE $1 IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+}

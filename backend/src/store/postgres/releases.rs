@@ -1,0 +1,291 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use shared::Period;
+use shared::benchmark::{BenchmarkCell, SuppressionReason};
+use shared::cohort::CohortKey;
+use shared::standard::Standard;
+use sqlx::{Postgres, Transaction};
+
+use super::PostgresStore;
+use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
+use crate::store::rows::{
+    CELL_COLUMNS, CellRow, CellValues, HeldBackRow, InputRow, ReleaseRow, STANDARD_COLUMNS,
+    StandardRow, TrendRow, check_draft, engine_orgs, share_values, try_all,
+};
+use crate::store::{ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark};
+
+#[async_trait]
+impl ReleaseStore for PostgresStore {
+    async fn begin_release(&self) -> Result<Box<dyn ReleaseTx>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One release transaction at a time across every instance on the database.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(RELEASE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Box::new(PgReleaseTx(tx)))
+    }
+
+    async fn benchmark(
+        &self,
+        period: Period,
+        cohort: CohortKey,
+    ) -> Result<Option<StoredBenchmark>, StoreError> {
+        let period_text = period.to_string();
+        let release: Option<ReleaseRow> =
+            sqlx::query_as("SELECT period, policy, k, released_at FROM releases WHERE period = $1")
+                .bind(&period_text)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(release) = release else {
+            return Ok(None);
+        };
+        let cohort_band: Option<String> = sqlx::query_scalar(
+            "SELECT n_band FROM benchmark_cohorts WHERE period = $1 AND cohort = $2",
+        )
+        .bind(&period_text)
+        .bind(cohort.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<CellRow> = sqlx::query_as(&format!(
+            "SELECT {CELL_COLUMNS} FROM benchmark_cells WHERE period = $1 AND cohort = $2 \
+             ORDER BY position"
+        ))
+        .bind(&period_text)
+        .bind(cohort.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(StoredBenchmark {
+            release: release.try_into()?,
+            cohort_band,
+            cells: try_all(rows)?,
+        }))
+    }
+
+    async fn trend(
+        &self,
+        metric: &str,
+        cohort: CohortKey,
+    ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError> {
+        let rows: Vec<TrendRow> = sqlx::query_as(&format!(
+            "SELECT period, {CELL_COLUMNS} FROM benchmark_cells \
+             WHERE metric = $1 AND cohort = $2 ORDER BY period"
+        ))
+        .bind(metric)
+        .bind(cohort.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        try_all(rows)
+    }
+}
+
+/// The advisory lock key of release transactions ("PPrelease" in ASCII, truncated).
+const RELEASE_LOCK: i64 = 0x5050_7265_6c65_6173;
+
+struct PgReleaseTx(Transaction<'static, Postgres>);
+
+#[async_trait]
+impl ReleaseTx for PgReleaseTx {
+    async fn stamp_release(
+        &mut self,
+        period: Period,
+        policy: &str,
+        k: u32,
+    ) -> Result<ReleaseRecord, StoreError> {
+        let period_text = period.to_string();
+        let tx = &mut self.0;
+        sqlx::query("INSERT INTO periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(&period_text)
+            .execute(&mut **tx)
+            .await?;
+        let released_at: String = sqlx::query_scalar(&format!(
+            "UPDATE periods SET released_at = pp_now() \
+             WHERE period = $1 AND released_at IS NULL RETURNING released_at"
+        ))
+        .bind(&period_text)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::Conflict(format!("{period} is already released")))?;
+        sqlx::query(
+            "INSERT INTO releases (period, policy, k, released_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&period_text)
+        .bind(policy)
+        .bind(i64::from(k))
+        .bind(&released_at)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO release_contributors \
+                 (period, org_id, submission_id, seat_band, region, verticals, delivery, wfh_band) \
+             SELECT $1, o.id, s.id, o.seat_band, o.region, o.verticals, o.delivery, o.wfh_band \
+             FROM organisations o \
+             JOIN submissions s ON s.org_id = o.id AND s.period = $1 AND s.revision = \
+                  (SELECT MAX(revision) FROM submissions WHERE org_id = o.id AND period = $1) \
+             WHERE o.verified_at IS NOT NULL",
+        )
+        .bind(&period_text)
+        .execute(&mut **tx)
+        .await?;
+        Ok(ReleaseRecord {
+            period,
+            policy: policy.to_owned(),
+            k,
+            released_at,
+        })
+    }
+
+    async fn releases(&mut self) -> Result<Vec<ReleaseRecord>, StoreError> {
+        let rows: Vec<ReleaseRow> =
+            sqlx::query_as("SELECT period, policy, k, released_at FROM releases ORDER BY period")
+                .fetch_all(&mut *self.0)
+                .await?;
+        try_all(rows)
+    }
+
+    async fn frozen_inputs(&mut self, period: Period) -> Result<Vec<EngineOrg>, StoreError> {
+        let rows: Vec<InputRow> = sqlx::query_as(
+            "SELECT c.org_id, c.seat_band, c.region, c.verticals, c.delivery, c.wfh_band, \
+                    v.metric, v.value \
+             FROM release_contributors c \
+             JOIN submission_values v ON v.submission_id = c.submission_id \
+             WHERE c.period = $1 ORDER BY c.org_id",
+        )
+        .bind(period.to_string())
+        .fetch_all(&mut *self.0)
+        .await?;
+        engine_orgs(rows)
+    }
+
+    async fn held_back_cells(
+        &mut self,
+        period: Period,
+    ) -> Result<HashMap<(CohortKey, usize), SuppressionReason>, StoreError> {
+        let rows: Vec<HeldBackRow> = sqlx::query_as(
+            "SELECT cohort, position, reason FROM benchmark_cells \
+             WHERE period = $1 AND reason IS NOT NULL",
+        )
+        .bind(period.to_string())
+        .fetch_all(&mut *self.0)
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn standards_with_shares(&mut self, period: Period) -> Result<Vec<Standard>, StoreError> {
+        let rows: Vec<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE status = 'published' \
+             OR id IN (SELECT standard_id FROM standard_shares WHERE period = $1) ORDER BY id"
+        ))
+        .bind(period.to_string())
+        .fetch_all(&mut *self.0)
+        .await?;
+        try_all(rows)
+    }
+
+    async fn save_cells(
+        &mut self,
+        period: Period,
+        policy: &str,
+        result: &ReleaseResult,
+    ) -> Result<(), StoreError> {
+        let period = period.to_string();
+        let tx = &mut self.0;
+        for table in ["standard_shares", "benchmark_cells", "benchmark_cohorts"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE period = $1"))
+                .bind(&period)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (cohort, band) in &result.cohort_bands {
+            sqlx::query(
+                "INSERT INTO benchmark_cohorts (period, cohort, n_band) VALUES ($1, $2, $3)",
+            )
+            .bind(&period)
+            .bind(cohort.to_string())
+            .bind(band)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let insert_cell = format!(
+            "INSERT INTO benchmark_cells (period, cohort, position, {CELL_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        );
+        for cell in &result.cells {
+            let cell = CellValues::from(cell);
+            let mut query = sqlx::query(&insert_cell)
+                .bind(&period)
+                .bind(cell.cohort)
+                .bind(cell.position)
+                .bind(cell.metric)
+                .bind(cell.n_band)
+                .bind(cell.reason);
+            for statistic in cell.statistics {
+                query = query.bind(statistic);
+            }
+            query.bind(cell.share_band).execute(&mut **tx).await?;
+        }
+        sqlx::query("UPDATE releases SET policy = $1 WHERE period = $2")
+            .bind(policy)
+            .bind(&period)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_shares(
+        &mut self,
+        period: Period,
+        standard_id: i64,
+        shares: &[ShareCell],
+    ) -> Result<(), StoreError> {
+        let period = period.to_string();
+        for share in shares {
+            let (requirement, cohort, n_band, reason, band) = share_values(share);
+            sqlx::query(
+                "INSERT INTO standard_shares \
+                     (period, standard_id, requirement, cohort, n_band, reason, share_band) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&period)
+            .bind(standard_id)
+            .bind(requirement)
+            .bind(cohort)
+            .bind(n_band)
+            .bind(reason)
+            .bind(band)
+            .execute(&mut *self.0)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn publish_standard(&mut self, id: i64) -> Result<Option<Standard>, StoreError> {
+        let tx = &mut self.0;
+        let state = super::standards::standard_state(tx, id).await?;
+        if !check_draft(id, state, "it cannot be published again")? {
+            return Ok(None);
+        }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET status = 'published', published_at = pp_now() WHERE id = $1 \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let standard = Standard::try_from(row)?;
+        if let Some(previous) = standard.supersedes {
+            sqlx::query(
+                "UPDATE standards SET status = 'superseded' WHERE id = $1 AND status = 'published'",
+            )
+            .bind(previous)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(Some(standard))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+}

@@ -1,0 +1,169 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use shared::Period;
+use shared::submission::RevisionInfo;
+use sqlx::PgConnection;
+
+use super::PostgresStore;
+use crate::store::rows::{PeriodRow, RevisionRow, SubmissionRow, try_all};
+use crate::store::{IdempotencyKey, PeriodRecord, StoreError, StoredSubmission, SubmissionStore};
+
+#[async_trait]
+impl SubmissionStore for PostgresStore {
+    async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError> {
+        let rows: Vec<PeriodRow> =
+            sqlx::query_as("SELECT period, released_at FROM periods ORDER BY period")
+                .fetch_all(&self.pool)
+                .await?;
+        try_all(rows)
+    }
+
+    async fn period_released(&self, period: Period) -> Result<bool, StoreError> {
+        let released_at: Option<Option<String>> =
+            sqlx::query_scalar("SELECT released_at FROM periods WHERE period = $1")
+                .bind(period.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(matches!(released_at, Some(Some(_))))
+    }
+
+    async fn save_submission(
+        &self,
+        org_id: i64,
+        period: Period,
+        values: &BTreeMap<String, f64>,
+        saved_by: &str,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<StoredSubmission, StoreError> {
+        let period = period.to_string();
+        let mut tx = self.pool.begin().await?;
+        // One save per organisation at a time (revision numbers and idempotency keys), and
+        // the period's row shared-locked: a release (which updates it) waits for this save to
+        // commit and then counts it, or this save waits for the release and is refused.
+        sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(&period)
+            .execute(&mut *tx)
+            .await?;
+        let released_at: Option<String> =
+            sqlx::query_scalar("SELECT released_at FROM periods WHERE period = $1 FOR SHARE")
+                .bind(&period)
+                .fetch_one(&mut *tx)
+                .await?;
+        if released_at.is_some() {
+            return Err(StoreError::PeriodReleased);
+        }
+        if let Some(idempotency) = idempotency {
+            let earlier: Option<(Vec<u8>, i64)> = sqlx::query_as(
+                "SELECT request_hash, submission_id FROM idempotency_keys \
+                 WHERE org_id = $1 AND key = $2",
+            )
+            .bind(org_id)
+            .bind(&idempotency.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((request_hash, submission_id)) = earlier {
+                if request_hash != idempotency.request_hash {
+                    return Err(StoreError::Conflict(
+                        "this Idempotency-Key was already used with a different request".to_owned(),
+                    ));
+                }
+                return load_submission(&mut tx, submission_id).await;
+            }
+        }
+        let (submission_id, revision, saved_at): (i64, i64, String) = sqlx::query_as(
+            "INSERT INTO submissions (org_id, period, revision, saved_by) \
+             VALUES ($1, $2, (SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions \
+                              WHERE org_id = $1 AND period = $2), $3) \
+             RETURNING id, revision, saved_at",
+        )
+        .bind(org_id)
+        .bind(&period)
+        .bind(saved_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (metric, value) in values {
+            sqlx::query(
+                "INSERT INTO submission_values (submission_id, metric, value) VALUES ($1, $2, $3)",
+            )
+            .bind(submission_id)
+            .bind(metric)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(idempotency) = idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (org_id, key, request_hash, submission_id) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(org_id)
+            .bind(&idempotency.key)
+            .bind(&idempotency.request_hash[..])
+            .bind(submission_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let row = SubmissionRow {
+            revision,
+            saved_at,
+            saved_by: saved_by.to_owned(),
+        };
+        Ok(row.with_values(values.clone()))
+    }
+
+    async fn submission(
+        &self,
+        org_id: i64,
+        period: Period,
+    ) -> Result<Option<StoredSubmission>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let latest: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM submissions WHERE org_id = $1 AND period = $2 \
+             ORDER BY revision DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .bind(period.to_string())
+        .fetch_optional(&mut *connection)
+        .await?;
+        match latest {
+            Some(id) => Ok(Some(load_submission(&mut connection, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn submission_history(&self, org_id: i64) -> Result<Vec<RevisionInfo>, StoreError> {
+        let rows: Vec<RevisionRow> = sqlx::query_as(
+            "SELECT s.period, s.revision, s.saved_at, s.saved_by, \
+                    (SELECT count(*) FROM submission_values v WHERE v.submission_id = s.id) \
+                        AS value_count \
+             FROM submissions s WHERE s.org_id = $1 ORDER BY s.id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        try_all(rows)
+    }
+}
+
+async fn load_submission(
+    connection: &mut PgConnection,
+    submission_id: i64,
+) -> Result<StoredSubmission, StoreError> {
+    let row: SubmissionRow =
+        sqlx::query_as("SELECT revision, saved_at, saved_by FROM submissions WHERE id = $1")
+            .bind(submission_id)
+            .fetch_one(&mut *connection)
+            .await?;
+    let values: Vec<(String, f64)> =
+        sqlx::query_as("SELECT metric, value FROM submission_values WHERE submission_id = $1")
+            .bind(submission_id)
+            .fetch_all(&mut *connection)
+            .await?;
+    Ok(row.with_values(values.into_iter().collect()))
+}

@@ -1,0 +1,821 @@
+//! Rows as both backends read them (`sqlx::FromRow` structs named by column) and their
+//! conversion into the shared types, so that the SQLite and PostgreSQL stores differ only in
+//! their SQL.
+
+use std::collections::BTreeMap;
+
+use shared::account::{
+    ApiTokenInfo, AuditEntry, OrgRef, Organisation, Role, TeamAccount, TeamInvitation, User,
+};
+use shared::benchmark::{BenchmarkCell, SuppressionReason};
+use shared::catalogue::CATALOGUE;
+use shared::cohort::{CohortKey, Delivery, Region, SeatBand, Vertical, WfhBand};
+use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
+use shared::standard::{ShareMeeting, Standard, StandardDraft, StandardStatus, Tier};
+use shared::submission::RevisionInfo;
+
+use super::{
+    PracticeAuthor, PracticeSelection, ReleaseRecord, StoreError, StoredPractice, StoredSubmission,
+    TokenOwner,
+};
+use crate::engine::{Attributes, CellOutcome, EngineOrg, ShareCell, ShareOutcome};
+
+pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} `{value}`"))
+}
+
+pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+pub(super) fn org_conflict(error: sqlx::Error, name: &str) -> StoreError {
+    if is_unique_violation(&error) {
+        StoreError::Conflict(format!("an organisation named `{name}` already exists"))
+    } else {
+        error.into()
+    }
+}
+
+pub(super) fn role_conflict(error: sqlx::Error) -> StoreError {
+    match error.as_database_error() {
+        Some(e) if e.is_check_violation() => StoreError::Conflict(
+            "a member role needs an organisation; this user has none".to_owned(),
+        ),
+        _ => error.into(),
+    }
+}
+
+pub(super) fn email_conflict(error: sqlx::Error, email: &str) -> StoreError {
+    if is_unique_violation(&error) {
+        StoreError::Conflict(format!("an account with the email {email} already exists"))
+    } else {
+        error.into()
+    }
+}
+
+pub(super) fn parse_period(text: &str) -> Result<shared::Period, StoreError> {
+    text.parse().map_err(|_| corrupt("period", text))
+}
+
+pub(super) const ORG_COLUMNS: &str =
+    "id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at";
+
+/// The cohort attributes of an organisation, as stored (`verticals` comma-separated).
+#[derive(sqlx::FromRow)]
+pub(super) struct AttributeColumns {
+    pub seat_band: String,
+    pub region: String,
+    pub verticals: String,
+    pub delivery: String,
+    pub wfh_band: String,
+}
+
+impl TryFrom<AttributeColumns> for Attributes {
+    type Error = StoreError;
+
+    fn try_from(row: AttributeColumns) -> Result<Self, StoreError> {
+        Ok(Attributes {
+            seat_band: SeatBand::from_key(&row.seat_band)
+                .ok_or_else(|| corrupt("seat band", &row.seat_band))?,
+            region: Region::from_key(&row.region).ok_or_else(|| corrupt("region", &row.region))?,
+            verticals: row
+                .verticals
+                .split(',')
+                .filter(|key| !key.is_empty())
+                .map(|key| Vertical::from_key(key).ok_or_else(|| corrupt("vertical", key)))
+                .collect::<Result<_, _>>()?,
+            delivery: Delivery::from_key(&row.delivery)
+                .ok_or_else(|| corrupt("delivery", &row.delivery))?,
+            wfh_band: WfhBand::from_key(&row.wfh_band)
+                .ok_or_else(|| corrupt("wfh band", &row.wfh_band))?,
+        })
+    }
+}
+
+/// `ORG_COLUMNS`.
+#[derive(sqlx::FromRow)]
+pub(super) struct OrgRow {
+    id: i64,
+    name: String,
+    #[sqlx(flatten)]
+    attributes: AttributeColumns,
+    verified_at: Option<String>,
+    created_at: String,
+}
+
+impl TryFrom<OrgRow> for Organisation {
+    type Error = StoreError;
+
+    fn try_from(row: OrgRow) -> Result<Self, StoreError> {
+        let attributes = Attributes::try_from(row.attributes)?;
+        Ok(Organisation {
+            id: row.id,
+            name: row.name,
+            seat_band: attributes.seat_band,
+            region: attributes.region,
+            verticals: attributes.verticals,
+            delivery: attributes.delivery,
+            wfh_band: attributes.wfh_band,
+            verified: row.verified_at.is_some(),
+            created_at: row.created_at,
+        })
+    }
+}
+
+pub(super) const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.org_id, o.name AS org_name \
+     FROM users u LEFT JOIN organisations o ON o.id = u.org_id";
+
+/// `USER_SELECT`.
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    org_id: Option<i64>,
+    org_name: Option<String>,
+}
+
+pub(super) fn role(key: &str) -> Result<Role, StoreError> {
+    Role::from_key(key).ok_or_else(|| corrupt("role", key))
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role: role(&row.role)?,
+            org: row
+                .org_id
+                .zip(row.org_name)
+                .map(|(id, name)| OrgRef { id, name }),
+        })
+    }
+}
+
+/// An invitation as `accept_invitation` uses it up.
+#[derive(sqlx::FromRow)]
+pub(super) struct AcceptedInvitationRow {
+    pub email: String,
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub invited_by: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct InvitationRow {
+    email: String,
+    role: String,
+    org_id: Option<i64>,
+    org_name: Option<String>,
+    expires_at: i64,
+}
+
+impl TryFrom<InvitationRow> for shared::account::InvitationInfo {
+    type Error = StoreError;
+
+    fn try_from(row: InvitationRow) -> Result<Self, StoreError> {
+        Ok(shared::account::InvitationInfo {
+            email: row.email,
+            role: role(&row.role)?,
+            org: row
+                .org_id
+                .zip(row.org_name)
+                .map(|(id, name)| OrgRef { id, name }),
+            expires_at: shared::period::rfc3339(row.expires_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ApiTokenRow {
+    id: i64,
+    name: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+impl From<ApiTokenRow> for ApiTokenInfo {
+    fn from(row: ApiTokenRow) -> Self {
+        ApiTokenInfo {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenOwnerRow {
+    id: i64,
+    org_id: i64,
+    name: String,
+}
+
+impl From<TokenOwnerRow> for TokenOwner {
+    fn from(row: TokenOwnerRow) -> Self {
+        TokenOwner {
+            token_id: row.id,
+            org_id: row.org_id,
+            name: row.name,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TeamAccountRow {
+    name: String,
+    email: String,
+    role: String,
+    created_at: String,
+    invited_by: Option<String>,
+    invited_from_outside: bool,
+}
+
+impl TryFrom<TeamAccountRow> for TeamAccount {
+    type Error = StoreError;
+
+    fn try_from(row: TeamAccountRow) -> Result<Self, StoreError> {
+        Ok(TeamAccount {
+            role: role(&row.role)?,
+            name: row.name,
+            email: row.email,
+            created_at: row.created_at,
+            invited_by: row.invited_by,
+            invited_from_outside: row.invited_from_outside,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TeamInvitationRow {
+    email: String,
+    role: String,
+    invited_by: String,
+    invited_from_outside: bool,
+    expires_at: i64,
+    accepted_at: Option<String>,
+}
+
+impl TryFrom<TeamInvitationRow> for TeamInvitation {
+    type Error = StoreError;
+
+    fn try_from(row: TeamInvitationRow) -> Result<Self, StoreError> {
+        Ok(TeamInvitation {
+            role: role(&row.role)?,
+            email: row.email,
+            invited_by: row.invited_by,
+            invited_from_outside: row.invited_from_outside,
+            expires_at: shared::period::rfc3339(row.expires_at),
+            accepted_at: row.accepted_at,
+        })
+    }
+}
+
+pub(super) fn try_all<R, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PeriodRow {
+    period: String,
+    released_at: Option<String>,
+}
+
+impl TryFrom<PeriodRow> for super::PeriodRecord {
+    type Error = StoreError;
+
+    fn try_from(row: PeriodRow) -> Result<Self, StoreError> {
+        Ok(super::PeriodRecord {
+            period: parse_period(&row.period)?,
+            released_at: row.released_at,
+        })
+    }
+}
+
+/// A submission revision without its values.
+#[derive(sqlx::FromRow)]
+pub(super) struct SubmissionRow {
+    pub revision: i64,
+    pub saved_at: String,
+    pub saved_by: String,
+}
+
+impl SubmissionRow {
+    pub(super) fn with_values(self, values: BTreeMap<String, f64>) -> StoredSubmission {
+        StoredSubmission {
+            revision: self.revision,
+            saved_at: self.saved_at,
+            saved_by: self.saved_by,
+            values,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RevisionRow {
+    period: String,
+    revision: i64,
+    saved_at: String,
+    saved_by: String,
+    value_count: i64,
+}
+
+impl TryFrom<RevisionRow> for RevisionInfo {
+    type Error = StoreError;
+
+    fn try_from(row: RevisionRow) -> Result<Self, StoreError> {
+        Ok(RevisionInfo {
+            period: parse_period(&row.period)?,
+            revision: row.revision,
+            saved_at: row.saved_at,
+            saved_by: row.saved_by,
+            value_count: row.value_count,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        AuditEntry {
+            id: row.id,
+            at: row.at,
+            actor: row.actor,
+            action: row.action,
+            target: row.target,
+            detail: row.detail,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ReleaseRow {
+    period: String,
+    policy: String,
+    k: i64,
+    released_at: String,
+}
+
+impl TryFrom<ReleaseRow> for ReleaseRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ReleaseRow) -> Result<Self, StoreError> {
+        Ok(ReleaseRecord {
+            period: parse_period(&row.period)?,
+            policy: row.policy,
+            k: u32::try_from(row.k).map_err(|_| corrupt("k", &row.k.to_string()))?,
+            released_at: row.released_at,
+        })
+    }
+}
+
+pub(super) const CELL_COLUMNS: &str =
+    "metric, n_band, reason, p10, p25, p50, p75, p90, mean, share_band";
+
+/// A stored benchmark cell: `CELL_COLUMNS`.
+#[derive(sqlx::FromRow)]
+pub(super) struct CellRow {
+    metric: String,
+    n_band: Option<String>,
+    reason: Option<String>,
+    p10: Option<f64>,
+    p25: Option<f64>,
+    p50: Option<f64>,
+    p75: Option<f64>,
+    p90: Option<f64>,
+    mean: Option<f64>,
+    share_band: Option<String>,
+}
+
+/// `period, CELL_COLUMNS`.
+#[derive(sqlx::FromRow)]
+pub(super) struct TrendRow {
+    period: String,
+    #[sqlx(flatten)]
+    cell: CellRow,
+}
+
+impl TryFrom<TrendRow> for (shared::Period, BenchmarkCell) {
+    type Error = StoreError;
+
+    fn try_from(row: TrendRow) -> Result<Self, StoreError> {
+        Ok((parse_period(&row.period)?, row.cell.try_into()?))
+    }
+}
+
+pub(super) fn reason_key(reason: SuppressionReason) -> &'static str {
+    match reason {
+        SuppressionReason::TooFew => "too_few",
+        SuppressionReason::Complement => "complement",
+        SuppressionReason::Secondary => "secondary",
+        SuppressionReason::Dominance => "dominance",
+    }
+}
+
+pub(super) fn reason_from_key(
+    reason: Option<&str>,
+) -> Result<Option<SuppressionReason>, StoreError> {
+    Ok(match reason {
+        None => None,
+        Some("too_few") => Some(SuppressionReason::TooFew),
+        Some("complement") => Some(SuppressionReason::Complement),
+        Some("secondary") => Some(SuppressionReason::Secondary),
+        Some("dominance") => Some(SuppressionReason::Dominance),
+        Some(other) => return Err(corrupt("suppression reason", other)),
+    })
+}
+
+impl TryFrom<CellRow> for BenchmarkCell {
+    type Error = StoreError;
+
+    fn try_from(row: CellRow) -> Result<Self, StoreError> {
+        let reason = reason_from_key(row.reason.as_deref())?;
+        Ok(BenchmarkCell {
+            metric: row.metric,
+            n_band: row.n_band,
+            suppressed: reason.is_some(),
+            reason,
+            p10: row.p10,
+            p25: row.p25,
+            p50: row.p50,
+            p75: row.p75,
+            p90: row.p90,
+            mean: row.mean,
+            share_band: row.share_band,
+        })
+    }
+}
+
+/// A computed cell as the columns after `period, cohort`: position, `CELL_COLUMNS`.
+pub(super) struct CellValues<'a> {
+    pub cohort: String,
+    pub position: i64,
+    pub metric: &'a str,
+    pub n_band: Option<&'a str>,
+    pub reason: Option<&'static str>,
+    /// p10, p25, p50, p75, p90, mean.
+    pub statistics: [Option<f64>; 6],
+    pub share_band: Option<&'static str>,
+}
+
+impl<'a> From<&'a crate::engine::Cell> for CellValues<'a> {
+    fn from(cell: &'a crate::engine::Cell) -> Self {
+        let (n_band, reason, statistics, share_band) = match &cell.outcome {
+            CellOutcome::Published(s) => (
+                Some(s.n_band.as_str()),
+                None,
+                [s.p10, s.p25, s.p50, s.p75, s.p90, s.mean],
+                s.share_band,
+            ),
+            CellOutcome::Suppressed(reason) => (None, Some(reason_key(*reason)), [None; 6], None),
+        };
+        CellValues {
+            cohort: cell.cohort.to_string(),
+            position: cell.metric as i64,
+            metric: &CATALOGUE[cell.metric].key,
+            n_band,
+            reason,
+            statistics,
+            share_band,
+        }
+    }
+}
+
+/// A computed share as its columns after `period, standard_id`: requirement, cohort, n_band,
+/// reason, share_band.
+pub(super) fn share_values(
+    share: &ShareCell,
+) -> (
+    i64,
+    String,
+    Option<&str>,
+    Option<&'static str>,
+    Option<&'static str>,
+) {
+    let (n_band, reason, band) = match &share.outcome {
+        ShareOutcome::Published { n_band, share_band } => {
+            (Some(n_band.as_str()), None, Some(*share_band))
+        }
+        ShareOutcome::Suppressed(reason) => (None, Some(reason_key(*reason)), None),
+    };
+    (
+        share.requirement as i64,
+        share.cohort.to_string(),
+        n_band,
+        reason,
+        band,
+    )
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct HeldBackRow {
+    cohort: String,
+    position: i64,
+    reason: String,
+}
+
+impl TryFrom<HeldBackRow> for ((CohortKey, usize), SuppressionReason) {
+    type Error = StoreError;
+
+    fn try_from(row: HeldBackRow) -> Result<Self, StoreError> {
+        let cohort: CohortKey = row
+            .cohort
+            .parse()
+            .map_err(|_| corrupt("cohort", &row.cohort))?;
+        let position = usize::try_from(row.position)
+            .map_err(|_| corrupt("position", &row.position.to_string()))?;
+        let reason = reason_from_key(Some(&row.reason))?
+            .ok_or_else(|| corrupt("suppression reason", &row.reason))?;
+        Ok(((cohort, position), reason))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ShareRow {
+    requirement: i64,
+    n_band: Option<String>,
+    reason: Option<String>,
+    share_band: Option<String>,
+}
+
+impl TryFrom<ShareRow> for (usize, ShareMeeting) {
+    type Error = StoreError;
+
+    fn try_from(row: ShareRow) -> Result<Self, StoreError> {
+        let reason = reason_from_key(row.reason.as_deref())?;
+        let index = usize::try_from(row.requirement)
+            .map_err(|_| corrupt("requirement", &row.requirement.to_string()))?;
+        let meeting = ShareMeeting {
+            suppressed: reason.is_some(),
+            reason,
+            n_band: row.n_band,
+            share_band: row.share_band,
+        };
+        Ok((index, meeting))
+    }
+}
+
+/// A frozen contributor's value: its organisation, attributes at release, a metric and value.
+#[derive(sqlx::FromRow)]
+pub(super) struct InputRow {
+    org_id: i64,
+    #[sqlx(flatten)]
+    attributes: AttributeColumns,
+    metric: String,
+    value: f64,
+}
+
+/// Groups input rows (ordered by organisation) into the engine's organisations.
+pub(super) fn engine_orgs(rows: Vec<InputRow>) -> Result<Vec<EngineOrg>, StoreError> {
+    let mut orgs: Vec<EngineOrg> = Vec::new();
+    let mut current_id = None;
+    for row in rows {
+        if current_id != Some(row.org_id) {
+            current_id = Some(row.org_id);
+            orgs.push(EngineOrg {
+                attributes: row.attributes.try_into()?,
+                values: vec![None; CATALOGUE.len()],
+            });
+        }
+        if let Some(index) = CATALOGUE.iter().position(|m| m.key == row.metric)
+            && let Some(org) = orgs.last_mut()
+        {
+            org.values[index] = Some(row.value);
+        }
+    }
+    Ok(orgs)
+}
+
+pub(super) const STANDARD_COLUMNS: &str =
+    "id, name, version, status, requirements, change_log, supersedes, published_at";
+
+/// `STANDARD_COLUMNS`.
+#[derive(sqlx::FromRow)]
+pub(super) struct StandardRow {
+    id: i64,
+    name: String,
+    version: i64,
+    status: String,
+    requirements: String,
+    change_log: String,
+    supersedes: Option<i64>,
+    published_at: Option<String>,
+}
+
+impl TryFrom<StandardRow> for Standard {
+    type Error = StoreError;
+
+    fn try_from(row: StandardRow) -> Result<Self, StoreError> {
+        let status = StandardStatus::from_key(&row.status)
+            .ok_or_else(|| corrupt("standard status", &row.status))?;
+        let requirements = serde_json::from_str(&row.requirements).map_err(|e| {
+            StoreError::Corrupt(format!("requirements of standard #{}: {e}", row.id))
+        })?;
+        Ok(Standard {
+            id: row.id,
+            name: row.name,
+            version: row.version,
+            status,
+            requirements,
+            change_log: row.change_log,
+            supersedes: row.supersedes,
+            published_at: row.published_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StandardStateRow {
+    pub status: String,
+    pub version: i64,
+}
+
+/// Refuses to change a standard that is not a draft. False when there is no such standard.
+pub(super) fn check_draft(
+    id: i64,
+    state: Option<StandardStateRow>,
+    refusal: &str,
+) -> Result<bool, StoreError> {
+    match state {
+        None => Ok(false),
+        Some(state) if state.status != "draft" => Err(StoreError::Conflict(format!(
+            "standard #{id} is {}: {refusal}",
+            state.status
+        ))),
+        Some(_) => Ok(true),
+    }
+}
+
+/// The version a new draft takes: 1, or one more than the published standard it supersedes.
+pub(super) fn next_version(
+    draft: &StandardDraft,
+    superseded: Option<StandardStateRow>,
+) -> Result<i64, StoreError> {
+    match (draft.supersedes, superseded) {
+        (None, _) => Ok(1),
+        (Some(_), Some(state)) if state.status == "published" => Ok(state.version + 1),
+        (Some(previous), _) => Err(StoreError::Conflict(format!(
+            "standard #{previous} is not a published standard to supersede"
+        ))),
+    }
+}
+
+pub(super) fn requirements_json(draft: &StandardDraft) -> Result<String, StoreError> {
+    serde_json::to_string(&draft.requirements)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode requirements: {e}")))
+}
+
+/// The practice columns `PracticeRow` reads, with `$1` the viewing organisation.
+pub(super) const PRACTICE_SELECT: &str = "SELECT p.id, p.title, p.problem, p.solution, p.result, p.metrics, p.csf_categories, \
+     p.tier, p.attribution, p.status, p.author_org_id, p.author_user_id, \
+     COALESCE(o.name, u.name) AS author_name, p.moderation_comment, p.updated_at, \
+     p.published_at, \
+     (SELECT COUNT(*) FROM practice_adoptions a WHERE a.practice_id = p.id) AS adoptions, \
+     EXISTS (SELECT 1 FROM practice_adoptions a \
+             WHERE a.practice_id = p.id AND a.org_id = $1) AS adopted_by_viewer \
+     FROM practices p JOIN users u ON u.id = p.author_user_id \
+     LEFT JOIN organisations o ON o.id = p.author_org_id";
+
+pub(super) const PRACTICE_ORDER: &str =
+    "ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC";
+
+/// The value a practice condition compares with (`$2`).
+pub(super) enum PracticeParam {
+    Id(i64),
+    Status(&'static str),
+}
+
+/// The condition selecting practices, comparing with `$2`, and the value to bind there.
+pub(super) fn practice_filter(selection: PracticeSelection) -> (&'static str, PracticeParam) {
+    match selection {
+        PracticeSelection::One(id) => ("p.id = $2", PracticeParam::Id(id)),
+        PracticeSelection::Status(status) => ("p.status = $2", PracticeParam::Status(status.key())),
+        PracticeSelection::By(PracticeAuthor {
+            org_id: Some(org_id),
+            ..
+        }) => ("p.author_org_id = $2", PracticeParam::Id(org_id)),
+        PracticeSelection::By(PracticeAuthor {
+            org_id: None,
+            user_id,
+        }) => (
+            "p.author_org_id IS NULL AND p.author_user_id = $2",
+            PracticeParam::Id(user_id),
+        ),
+    }
+}
+
+/// A practice's eight content columns, in the order the practice queries name them:
+/// title, problem, solution, result, metrics, csf_categories, tier, attribution.
+pub(super) struct DraftColumns<'a> {
+    pub title: &'a str,
+    pub problem: &'a str,
+    pub solution: &'a str,
+    pub result: &'a str,
+    pub metrics: String,
+    pub csf_categories: String,
+    pub tier: &'static str,
+    pub attribution: &'static str,
+}
+
+impl<'a> TryFrom<&'a PracticeDraft> for DraftColumns<'a> {
+    type Error = StoreError;
+
+    fn try_from(draft: &'a PracticeDraft) -> Result<Self, StoreError> {
+        let list = |list: &[String]| {
+            serde_json::to_string(list)
+                .map_err(|e| StoreError::Corrupt(format!("cannot encode a list: {e}")))
+        };
+        Ok(DraftColumns {
+            title: draft.title.trim(),
+            problem: &draft.problem,
+            solution: &draft.solution,
+            result: &draft.result,
+            metrics: list(&draft.metrics)?,
+            csf_categories: list(&draft.csf_categories)?,
+            tier: draft.tier.key(),
+            attribution: draft.attribution.key(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PracticeRow {
+    id: i64,
+    title: String,
+    problem: String,
+    solution: String,
+    result: String,
+    metrics: String,
+    csf_categories: String,
+    tier: String,
+    attribution: String,
+    status: String,
+    author_org_id: Option<i64>,
+    author_user_id: i64,
+    author_name: String,
+    moderation_comment: Option<String>,
+    updated_at: String,
+    published_at: Option<String>,
+    adoptions: i64,
+    adopted_by_viewer: bool,
+}
+
+impl TryFrom<PracticeRow> for StoredPractice {
+    type Error = StoreError;
+
+    fn try_from(row: PracticeRow) -> Result<Self, StoreError> {
+        let list = |json: &str| {
+            serde_json::from_str::<Vec<String>>(json)
+                .map_err(|e| StoreError::Corrupt(format!("lists of practice #{}: {e}", row.id)))
+        };
+        let tier = Tier::from_key(&row.tier).ok_or_else(|| corrupt("tier", &row.tier))?;
+        let attribution = Attribution::from_key(&row.attribution)
+            .ok_or_else(|| corrupt("attribution", &row.attribution))?;
+        let status = PracticeStatus::from_key(&row.status)
+            .ok_or_else(|| corrupt("practice status", &row.status))?;
+        Ok(StoredPractice {
+            id: row.id,
+            draft: PracticeDraft {
+                metrics: list(&row.metrics)?,
+                csf_categories: list(&row.csf_categories)?,
+                title: row.title,
+                problem: row.problem,
+                solution: row.solution,
+                result: row.result,
+                tier,
+                attribution,
+            },
+            status,
+            author_org_id: row.author_org_id,
+            author_user_id: row.author_user_id,
+            author_name: row.author_name,
+            moderation_comment: row.moderation_comment,
+            adoptions: row.adoptions,
+            adopted_by_viewer: row.adopted_by_viewer,
+            updated_at: row.updated_at,
+            published_at: row.published_at,
+        })
+    }
+}

@@ -1,0 +1,470 @@
+use async_trait::async_trait;
+use shared::account::{
+    ApiTokenInfo, InvitationInfo, NewOrganisation, Organisation, Role, TeamAccount, TeamInvitation,
+    User,
+};
+use sqlx::SqliteConnection;
+
+use super::{NOW, SqliteStore};
+use crate::store::rows::{
+    AcceptedInvitationRow, ApiTokenRow, InvitationRow, ORG_COLUMNS, OrgRow, TeamAccountRow,
+    TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt, email_conflict, org_conflict,
+    role, role_conflict, try_all,
+};
+use crate::store::{AccountStore, Credentials, NewInvitationRecord, StoreError, TokenOwner};
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM store_settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO store_settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError> {
+        let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
+        let row: OrgRow = sqlx::query_as(&format!(
+            "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING {ORG_COLUMNS}"
+        ))
+        .bind(&org.name)
+        .bind(org.seat_band.key())
+        .bind(org.region.key())
+        .bind(verticals.join(","))
+        .bind(org.delivery.key())
+        .bind(org.wfh_band.key())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| org_conflict(error, &org.name))?;
+        row.try_into()
+    }
+
+    async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = sqlx::query_as(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn orgs(&self) -> Result<Vec<Organisation>, StoreError> {
+        let rows: Vec<OrgRow> = sqlx::query_as(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations ORDER BY name"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        try_all(rows)
+    }
+
+    async fn verify_org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = sqlx::query_as(&format!(
+            "UPDATE organisations SET verified_at = COALESCE(verified_at, {NOW}) \
+             WHERE id = ? RETURNING {ORG_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        insert_user(&mut connection, email, name, role, org_id, password_hash).await
+    }
+
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((id, password_hash)) = row else {
+            return Ok(None);
+        };
+        let user = self
+            .user_by_id(id)
+            .await?
+            .ok_or_else(|| corrupt("user", &id.to_string()))?;
+        Ok(Some(Credentials {
+            user,
+            password_hash,
+        }))
+    }
+
+    async fn password_hash(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} ORDER BY u.email"))
+            .fetch_all(&self.pool)
+            .await?;
+        try_all(rows)
+    }
+
+    async fn set_role(&self, user_id: i64, role: Role) -> Result<Option<User>, StoreError> {
+        let updated = sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.key())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(role_conflict)?;
+        if updated.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.user_by_id(user_id).await
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        // Logins are rare enough to sweep expired sessions away here.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)")
+            .bind(&token_hash[..])
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "{USER_SELECT} JOIN sessions s ON s.user_id = u.id \
+             WHERE s.token_hash = ? AND s.expires_at > ?"
+        ))
+        .bind(&token_hash[..])
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(&token_hash[..])
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_login_attempt(
+        &self,
+        subjects: &[String],
+        now: i64,
+        since: i64,
+    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), StoreError> {
+        let mut ids = Vec::with_capacity(subjects.len());
+        {
+            let mut tx = self.pool.begin().await?;
+            for subject in subjects {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO login_failures (subject, at) VALUES (?, ?) RETURNING rowid",
+                )
+                .bind(subject)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+            }
+            // Attempts older than a day no longer matter to any limit.
+            sqlx::query("DELETE FROM login_failures WHERE at < ?")
+                .bind(now - 86_400)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        let mut counted = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            counted.push(
+                sqlx::query_scalar(
+                    "SELECT at FROM login_failures WHERE subject = ? AND at >= ? ORDER BY at",
+                )
+                .bind(subject)
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        Ok((ids, counted))
+    }
+
+    async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query("DELETE FROM login_failures WHERE rowid = ?")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_failures WHERE subject = ?")
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&invitation.token_hash[..])
+        .bind(&invitation.email)
+        .bind(invitation.role.key())
+        .bind(invitation.org_id)
+        .bind(invitation.invited_by)
+        .bind(invitation.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn invitation(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<InvitationInfo>, StoreError> {
+        let row: Option<InvitationRow> = sqlx::query_as(
+            "SELECT i.email, i.role, i.org_id, o.name AS org_name, i.expires_at \
+             FROM invitations i LEFT JOIN organisations o ON o.id = i.org_id \
+             WHERE i.token_hash = ? AND i.accepted_at IS NULL AND i.expires_at > ?",
+        )
+        .bind(&token_hash[..])
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &[u8; 32],
+        name: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Using the invitation first takes the write lock, so a token works exactly once.
+        let row: Option<AcceptedInvitationRow> = sqlx::query_as(&format!(
+            "UPDATE invitations SET accepted_at = {NOW} \
+             WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ? \
+             RETURNING email, role, org_id, invited_by"
+        ))
+        .bind(&token_hash[..])
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(invitation) = row else {
+            return Ok(None);
+        };
+        let role = role(&invitation.role)?;
+        let user = insert_user(
+            &mut tx,
+            &invitation.email,
+            name,
+            role,
+            invitation.org_id,
+            password_hash,
+        )
+        .await?;
+        sqlx::query("UPDATE users SET invited_by = ? WHERE id = ?")
+            .bind(invitation.invited_by)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(user))
+    }
+
+    async fn team(
+        &self,
+        org_id: i64,
+    ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError> {
+        // The inviter's organisation decides whether they came from outside.
+        let accounts: Vec<TeamAccountRow> = sqlx::query_as(
+            "SELECT u.name, u.email, u.role, u.created_at, i.email AS invited_by, \
+                    (i.id IS NOT NULL AND i.org_id IS DISTINCT FROM u.org_id) \
+                        AS invited_from_outside \
+             FROM users u LEFT JOIN users i ON i.id = u.invited_by \
+             WHERE u.org_id = ? ORDER BY u.id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let invitations: Vec<TeamInvitationRow> = sqlx::query_as(
+            "SELECT v.email, v.role, i.email AS invited_by, \
+                    (i.org_id IS DISTINCT FROM v.org_id) AS invited_from_outside, \
+                    v.expires_at, v.accepted_at \
+             FROM invitations v JOIN users i ON i.id = v.invited_by \
+             WHERE v.org_id = ? ORDER BY v.expires_at DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((try_all(accounts)?, try_all(invitations)?))
+    }
+
+    async fn create_api_token(
+        &self,
+        org_id: i64,
+        created_by: i64,
+        name: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (org_id, created_by, name, token_hash) VALUES (?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(org_id)
+        .bind(created_by)
+        .bind(name)
+        .bind(&token_hash[..])
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        let rows: Vec<ApiTokenRow> = sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens \
+             WHERE org_id = ? ORDER BY id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ApiTokenInfo::from).collect())
+    }
+
+    async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(&format!(
+            "UPDATE api_tokens SET revoked_at = {NOW} \
+             WHERE id = ? AND org_id = ? AND revoked_at IS NULL"
+        ))
+        .bind(token_id)
+        .bind(org_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<TokenOwner>, StoreError> {
+        let row: Option<TokenOwnerRow> = sqlx::query_as(&format!(
+            "UPDATE api_tokens SET last_used_at = {NOW} \
+             WHERE token_hash = ? AND revoked_at IS NULL RETURNING id, org_id, name"
+        ))
+        .bind(&token_hash[..])
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(TokenOwner::from))
+    }
+}
+
+impl SqliteStore {
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+}
+
+async fn insert_user(
+    connection: &mut SqliteConnection,
+    email: &str,
+    name: &str,
+    role: Role,
+    org_id: Option<i64>,
+    password_hash: &str,
+) -> Result<User, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, role, org_id, password_hash) VALUES (?, ?, ?, ?, ?) \
+         RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(role.key())
+    .bind(org_id)
+    .bind(password_hash)
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(|error| email_conflict(error, email))?;
+    let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_one(&mut *connection)
+        .await?;
+    row.try_into()
+}

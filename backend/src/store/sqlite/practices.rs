@@ -1,0 +1,124 @@
+use async_trait::async_trait;
+use shared::practice::{PracticeDraft, PracticeStatus};
+
+use super::{NOW, SqliteStore};
+use crate::store::rows::{
+    DraftColumns, PRACTICE_ORDER, PRACTICE_SELECT, PracticeParam, PracticeRow, practice_filter,
+    try_all,
+};
+use crate::store::{PracticeAuthor, PracticeSelection, PracticeStore, StoreError, StoredPractice};
+
+#[async_trait]
+impl PracticeStore for SqliteStore {
+    async fn create_practice(
+        &self,
+        draft: &PracticeDraft,
+        author: PracticeAuthor,
+    ) -> Result<i64, StoreError> {
+        let d = DraftColumns::try_from(draft)?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
+             tier, attribution, status, author_org_id, author_user_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?) RETURNING id",
+        )
+        .bind(d.title)
+        .bind(d.problem)
+        .bind(d.solution)
+        .bind(d.result)
+        .bind(d.metrics)
+        .bind(d.csf_categories)
+        .bind(d.tier)
+        .bind(d.attribution)
+        .bind(author.org_id)
+        .bind(author.user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError> {
+        let d = DraftColumns::try_from(draft)?;
+        let updated = sqlx::query(&format!(
+            "UPDATE practices SET title = ?, problem = ?, solution = ?, result = ?, \
+             metrics = ?, csf_categories = ?, tier = ?, attribution = ?, \
+             status = 'submitted', updated_at = {NOW} \
+             WHERE id = ? AND status != 'published'"
+        ))
+        .bind(d.title)
+        .bind(d.problem)
+        .bind(d.solution)
+        .bind(d.result)
+        .bind(d.metrics)
+        .bind(d.csf_categories)
+        .bind(d.tier)
+        .bind(d.attribution)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "practice #{id} is published and can no longer be edited"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn moderate_practice(
+        &self,
+        id: i64,
+        status: PracticeStatus,
+        comment: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(&format!(
+            "UPDATE practices SET status = ?1, moderation_comment = ?2, \
+             published_at = CASE WHEN ?1 = 'published' THEN {NOW} END \
+             WHERE id = ?3 AND status = 'submitted'"
+        ))
+        .bind(status.key())
+        .bind(comment)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "practice #{id} is not waiting for review"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn practices(
+        &self,
+        selection: PracticeSelection,
+        viewer_org: Option<i64>,
+    ) -> Result<Vec<StoredPractice>, StoreError> {
+        let (condition, param) = practice_filter(selection);
+        let sql = format!("{PRACTICE_SELECT} WHERE {condition} {PRACTICE_ORDER}");
+        let query = sqlx::query_as(&sql).bind(viewer_org);
+        let query = match param {
+            PracticeParam::Id(id) => query.bind(id),
+            PracticeParam::Status(status) => query.bind(status),
+        };
+        let rows: Vec<PracticeRow> = query.fetch_all(&self.pool).await?;
+        try_all(rows)
+    }
+
+    async fn set_adoption(
+        &self,
+        practice_id: i64,
+        org_id: i64,
+        adopted: bool,
+    ) -> Result<(), StoreError> {
+        let query = if adopted {
+            "INSERT INTO practice_adoptions (practice_id, org_id) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM practice_adoptions WHERE practice_id = ? AND org_id = ?"
+        };
+        sqlx::query(query)
+            .bind(practice_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+use async_trait::async_trait;
+use shared::Period;
+use shared::cohort::CohortKey;
+use shared::standard::{ShareMeeting, Standard, StandardDraft};
+use sqlx::SqliteConnection;
+
+use super::SqliteStore;
+use crate::store::rows::{
+    STANDARD_COLUMNS, ShareRow, StandardRow, StandardStateRow, check_draft, next_version,
+    requirements_json, try_all,
+};
+use crate::store::{StandardStore, StoreError};
+
+#[async_trait]
+impl StandardStore for SqliteStore {
+    async fn create_standard(
+        &self,
+        draft: &StandardDraft,
+        created_by: i64,
+    ) -> Result<Standard, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let superseded = match draft.supersedes {
+            Some(previous) => standard_state(&mut tx, previous).await?,
+            None => None,
+        };
+        let version = next_version(draft, superseded)?;
+        let row: StandardRow = sqlx::query_as(&format!(
+            "INSERT INTO standards \
+                 (name, version, status, requirements, change_log, supersedes, created_by) \
+             VALUES (?, ?, 'draft', ?, ?, ?, ?) RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(draft.name.trim())
+        .bind(version)
+        .bind(requirements_json(draft)?)
+        .bind(&draft.change_log)
+        .bind(draft.supersedes)
+        .bind(created_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn update_standard(
+        &self,
+        id: i64,
+        draft: &StandardDraft,
+    ) -> Result<Option<Standard>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let state = standard_state(&mut tx, id).await?;
+        if !check_draft(
+            id,
+            state,
+            "published versions never change; create a new version",
+        )? {
+            return Ok(None);
+        }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET name = ?, requirements = ?, change_log = ? WHERE id = ? \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(draft.name.trim())
+        .bind(requirements_json(draft)?)
+        .bind(&draft.change_log)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row.try_into().map(Some)
+    }
+
+    async fn standard(&self, id: i64) -> Result<Option<Standard>, StoreError> {
+        let row: Option<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn standards(&self, include_drafts: bool) -> Result<Vec<Standard>, StoreError> {
+        let rows: Vec<StandardRow> = sqlx::query_as(&format!(
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE ? OR status != 'draft' ORDER BY id DESC"
+        ))
+        .bind(include_drafts)
+        .fetch_all(&self.pool)
+        .await?;
+        try_all(rows)
+    }
+
+    async fn standard_shares(
+        &self,
+        period: Period,
+        standard_id: i64,
+        cohort: CohortKey,
+    ) -> Result<Vec<(usize, ShareMeeting)>, StoreError> {
+        let rows: Vec<ShareRow> = sqlx::query_as(
+            "SELECT requirement, n_band, reason, share_band FROM standard_shares \
+             WHERE period = ? AND standard_id = ? AND cohort = ? ORDER BY requirement",
+        )
+        .bind(period.to_string())
+        .bind(standard_id)
+        .bind(cohort.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        try_all(rows)
+    }
+
+    async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError> {
+        let row: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT standard_id FROM organisations WHERE id = ?")
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.flatten())
+    }
+
+    async fn follow_standard(
+        &self,
+        org_id: i64,
+        standard_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE organisations SET standard_id = ? WHERE id = ?")
+            .bind(standard_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The status and version of a standard.
+pub(super) async fn standard_state(
+    connection: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<StandardStateRow>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT status, version FROM standards WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *connection)
+            .await?,
+    )
+}
