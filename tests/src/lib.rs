@@ -150,6 +150,15 @@ impl TestApp {
         app
     }
 
+    /// A connection pool on this server's database, whichever backend it is (queries number
+    /// their parameters `$1`, which both take).
+    pub async fn database(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url)
+            .await
+            .expect("connect to the test server's database")
+    }
+
     /// Whether this server's store is PostgreSQL.
     pub fn on_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")

@@ -1,6 +1,7 @@
 //! Storage behind a trait, so that a deployment can move from the embedded SQLite file to
 //! PostgreSQL without touching the HTTP layer. Each backend embeds its own migrations.
 
+mod migrate;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -22,6 +23,7 @@ use shared::submission::RevisionInfo;
 
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 
+pub use migrate::migrate_store;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

@@ -188,8 +188,27 @@ async fn responses_carry_security_headers() {
 }
 
 #[tokio::test]
-async fn the_database_file_is_created_with_wal_and_migrated() {
+async fn the_store_is_created_and_migrated_and_a_sqlite_file_uses_wal() {
     let app = TestApp::spawn().await;
+    if app.on_postgres() {
+        let pool = app.database().await;
+        let (tables,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'periods'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(tables, 1);
+        let (applied,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(applied >= 1);
+        app.stop().await;
+        return;
+    }
     assert!(
         app.database_path.is_file(),
         "database created in a new nested directory"
@@ -289,16 +308,22 @@ async fn a_store_held_by_another_writer_answers_503_with_retry_after_and_then_wo
     use sqlx::Connection;
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    // Another process (a backup, a migration, a long release) holds the write lock for longer
-    // than the server's 5-second busy timeout.
-    let mut other =
-        sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.database_path.display()))
+    // Another process (a backup, a migration, a long release) holds the lock for longer than
+    // the server waits for it (SQLite's busy timeout, PostgreSQL's lock_timeout: 5 seconds).
+    let pool = app.database().await;
+    let mut other = pool.acquire().await.unwrap();
+    if app.on_postgres() {
+        sqlx::query("BEGIN").execute(&mut *other).await.unwrap();
+        sqlx::query("LOCK TABLE organisations IN EXCLUSIVE MODE")
+            .execute(&mut *other)
             .await
             .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    } else {
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+    }
     let org = serde_json::json!({ "name": "Busy Center", "seat_band": "lt250", "region": "europe",
                                   "verticals": ["travel"], "delivery": "onshore", "wfh_band": "0" });
     let busy = admin
@@ -311,7 +336,7 @@ async fn a_store_held_by_another_writer_answers_503_with_retry_after_and_then_wo
     assert_eq!(busy.headers()["retry-after"], "2");
     let body: ErrorBody = busy.json().await.unwrap();
     assert_eq!(body.error.code, ErrorCode::Unavailable);
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
     let retried = admin
         .client
         .post(app.url("/api/v1/orgs"))
@@ -333,6 +358,12 @@ async fn the_store_is_backed_up_while_it_serves() {
     app.create_org(&admin, "Backed Up Center", true).await;
     let backups = tempfile::tempdir().unwrap();
     let target = backups.path().join("backup.db");
+    if app.on_postgres() {
+        let refused = backend::store::backup(&app.database_url, &target).await;
+        assert!(refused.unwrap_err().to_string().contains("pg_dump"));
+        app.stop().await;
+        return;
+    }
     let url = format!("sqlite://{}", app.database_path.display());
     // A write in flight while the copy is taken neither blocks it nor tears it.
     let writing = admin

@@ -209,9 +209,8 @@ async fn the_database_itself_refuses_to_change_a_published_standard() {
     let standard = app
         .publish_standard(&admin, &baseline("Baseline", 90.0))
         .await;
-    let url = format!("sqlite://{}", app.database_path.display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let tampered = sqlx::query("UPDATE standards SET requirements = '[]' WHERE id = ?")
+    let pool = app.database().await;
+    let tampered = sqlx::query("UPDATE standards SET requirements = '[]' WHERE id = $1")
         .bind(standard.id)
         .execute(&pool)
         .await;
@@ -264,14 +263,12 @@ async fn members_see_their_compliance_and_the_shares_meeting_each_requirement() 
     }
 
     // The industry share equals a count over verified organisations' latest values.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.database_path.display()))
-        .await
-        .unwrap();
+    let pool = app.database().await;
     let (meeting, total): (i64, i64) = sqlx::query_as(
-        "SELECT SUM(v.value >= 95.0), COUNT(*) FROM submission_values v \
+        "SELECT SUM(CASE WHEN v.value >= 95.0 THEN 1 ELSE 0 END), COUNT(*) FROM submission_values v \
          JOIN submissions s ON s.id = v.submission_id JOIN organisations o ON o.id = s.org_id \
-         WHERE v.metric = 'mfa_coverage' AND s.period = ?1 AND o.verified_at IS NOT NULL \
-           AND s.revision = (SELECT MAX(revision) FROM submissions WHERE org_id = s.org_id AND period = ?1)",
+         WHERE v.metric = 'mfa_coverage' AND s.period = $1 AND o.verified_at IS NOT NULL \
+           AND s.revision = (SELECT MAX(revision) FROM submissions WHERE org_id = s.org_id AND period = $1)",
     )
     .bind(period.to_string())
     .fetch_one(&pool)

@@ -154,9 +154,8 @@ async fn a_released_period_refuses_submissions_with_409() {
     assert_eq!(first.status(), StatusCode::OK);
 
     // Release the period the way the engine will: by stamping the period row.
-    let database = format!("sqlite://{}", app.database_path.display());
-    let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
-    sqlx::query("UPDATE periods SET released_at = '2026-01-15T00:00:00Z' WHERE period = ?")
+    let pool = app.database().await;
+    sqlx::query("UPDATE periods SET released_at = '2026-01-15T00:00:00Z' WHERE period = $1")
         .bind(&previous)
         .execute(&pool)
         .await

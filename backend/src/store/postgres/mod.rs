@@ -28,7 +28,11 @@ impl PostgresStore {
     /// Connects and applies pending migrations. Instances starting together apply them once:
     /// the migrator holds an advisory lock while it runs.
     pub async fn open(database_url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(database_url)?.application_name("peerposture");
+        let options = PgConnectOptions::from_str(database_url)?
+            .application_name("peerposture")
+            // A lock held elsewhere for longer fails the request as busy (503), as SQLite's
+            // busy timeout does, instead of queueing it without end.
+            .options([("lock_timeout", "5s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
