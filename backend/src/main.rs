@@ -34,17 +34,36 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::load()?;
-    // `peerposture backup FILE`: a consistent copy of the store, safe while a server runs.
+    // `peerposture backup FILE`: a consistent copy of the SQLite store, safe while it serves.
+    // `peerposture migrate-store --from sqlite://… --to postgres://…`: moves a whole store.
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
     match arguments.as_slice() {
         [] => {}
-        [command, target] if command == "backup" => {
+        ["backup", target] => {
             let target = std::path::Path::new(target);
             backend::store::backup(&config.database_url, target).await?;
             tracing::info!("backed up the store to {}", target.display());
             return Ok(());
         }
-        _ => return Err("usage: peerposture [backup FILE]".into()),
+        ["migrate-store", "--from", from, "--to", to] => {
+            let copied = backend::store::migrate_store(from, to).await?;
+            for (table, rows) in &copied {
+                tracing::info!("{table:>22}: {rows} rows");
+            }
+            tracing::info!(
+                "copied {} rows from {} to {}",
+                copied.iter().map(|(_, rows)| rows).sum::<u64>(),
+                backend::store::redact_url(from),
+                backend::store::redact_url(to)
+            );
+            return Ok(());
+        }
+        _ => {
+            return Err("usage: peerposture [backup FILE | \
+                        migrate-store --from sqlite://FILE --to postgres://USER@HOST/DATABASE]"
+                .into());
+        }
     }
     tracing::info!(
         ?config,

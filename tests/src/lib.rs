@@ -95,6 +95,21 @@ impl TestApp {
 
     /// As `spawn_with`, with anonymity threshold `k`.
     pub async fn spawn_with_k(dist_dir: Option<&Path>, demo: bool, k: u32) -> Self {
+        Self::spawn_full(dist_dir, demo, k, None).await
+    }
+
+    /// Starts a server on the store at `database_url` (seeded with the demo when `demo` and
+    /// empty), whatever `PEERPOSTURE_TEST_POSTGRES` says.
+    pub async fn spawn_on(database_url: String, demo: bool) -> Self {
+        Self::spawn_full(None, demo, shared::benchmark::DEFAULT_K, Some(database_url)).await
+    }
+
+    async fn spawn_full(
+        dist_dir: Option<&Path>,
+        demo: bool,
+        k: u32,
+        database_url: Option<String>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist_dir = match dist_dir {
             Some(dist) => dist.to_owned(),
@@ -110,9 +125,14 @@ impl TestApp {
         };
         // A nested path: the server must create missing directories itself.
         let database_path = dir.path().join("data/nested/peerposture.db");
-        let database_url = match postgres_under_test() {
-            Some(base) => fresh_postgres_schema(&base).await,
-            None => format!("sqlite://{}", database_path.display()),
+        let database_url = match (database_url, postgres_under_test()) {
+            (Some(url), _) => url,
+            (None, Some(base)) => fresh_postgres_schema(&base).await,
+            (None, None) => format!("sqlite://{}", database_path.display()),
+        };
+        let database_path = match database_url.strip_prefix("sqlite://") {
+            Some(path) => PathBuf::from(path),
+            None => database_path,
         };
         let config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -11,6 +11,7 @@ use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
 use crate::auth::{self, now_unix};
 use crate::error::{AppError, Result};
+use crate::store::LoginAttempt;
 
 /// Failed logins allowed per account, and per client address, within the window.
 const FAILURES_PER_ACCOUNT: usize = 5;
@@ -58,27 +59,26 @@ async fn login(
     let now = now_unix();
     let account = format!("email:{email}");
     let address = format!("ip:{ip}");
-    // The attempt counts before the password is checked, so that parallel attempts (on any
-    // instance) count each other: no more than the limit are ever evaluated.
-    let (attempts, counted) = state
+    // The attempt counts before the password is checked, atomically across instances, so
+    // that parallel attempts count each other: no more than the limit are ever evaluated.
+    let subjects = [
+        (account.as_str(), FAILURES_PER_ACCOUNT),
+        (address.as_str(), FAILURES_PER_IP),
+    ];
+    let attempts = match state
         .store
-        .record_login_attempt(
-            &[account.clone(), address.clone()],
-            now,
-            now - FAILURE_WINDOW_SECONDS,
-        )
-        .await?;
-    for (times, limit) in counted.iter().zip([FAILURES_PER_ACCOUNT, FAILURES_PER_IP]) {
-        if times.len() > limit {
-            // Refused unheard: not a failure. Allowed again once the oldest failure that
-            // counts leaves the window.
-            state.store.forget_login_attempts(&attempts).await?;
-            let unlocks_at = times[times.len() - 1 - limit] + FAILURE_WINDOW_SECONDS;
+        .begin_login_attempt(&subjects, now, now - FAILURE_WINDOW_SECONDS)
+        .await?
+    {
+        LoginAttempt::Allowed(ids) => ids,
+        LoginAttempt::Refused { times, limit } => {
+            // Allowed again once the oldest failure that counts leaves the window.
+            let unlocks_at = times[times.len() - limit] + FAILURE_WINDOW_SECONDS;
             return Err(AppError::RateLimited {
                 retry_after_seconds: (unlocks_at - now).max(1),
             });
         }
-    }
+    };
 
     let credentials = state.store.credentials(&email).await?;
     let stored_hash = credentials.as_ref().map_or_else(

@@ -141,6 +141,15 @@ pub struct AuditRecord {
     pub org_id: Option<i64>,
 }
 
+/// Whether a login attempt may check its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// Recorded: the ids to forget if the password turns out right.
+    Allowed(Vec<i64>),
+    /// A subject is at its limit: the times of its attempts in the window, oldest first.
+    Refused { times: Vec<i64>, limit: usize },
+}
+
 /// A release: when, and under which policy and threshold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseRecord {
@@ -270,18 +279,17 @@ pub trait AccountStore {
     ) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
 
-    // Login throttling: an attempt is recorded against each subject before the password is
-    // checked, so that parallel attempts (on any instance) count each other.
-    /// Records an attempt at `now` against each subject and returns the attempt ids and, per
-    /// subject, the times of the attempts since `since` (this one included), oldest first.
-    /// Each attempt is committed before it is counted: of N parallel attempts, the i-th to
-    /// commit sees at least i, so no more than the limit ever pass.
-    async fn record_login_attempt(
+    // Login throttling: an attempt is counted and recorded before the password is checked,
+    // atomically per subject across every instance, so parallel attempts count each other.
+    /// When every subject has fewer than its limit of attempts since `since`, records one at
+    /// `now` against each and returns their ids; otherwise records nothing and returns the
+    /// times (oldest first) of the attempts of the first subject at its limit.
+    async fn begin_login_attempt(
         &self,
-        subjects: &[String],
+        subjects: &[(&str, usize)],
         now: i64,
         since: i64,
-    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), StoreError>;
+    ) -> Result<LoginAttempt, StoreError>;
     /// Forgets attempts that turned out not to be failures (refused unheard, or successful).
     async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError>;
     async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError>;

@@ -305,7 +305,6 @@ async fn the_openapi_document_is_served() {
 
 #[tokio::test]
 async fn a_store_held_by_another_writer_answers_503_with_retry_after_and_then_works() {
-    use sqlx::Connection;
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     // Another process (a backup, a migration, a long release) holds the lock for longer than

@@ -1,5 +1,5 @@
 //! API integration tests: the real router and startup code on a loopback port, with a fresh
-//! SQLite file per test.
+//! store per test: a SQLite file, or a PostgreSQL schema under `PEERPOSTURE_TEST_POSTGRES`.
 
 mod accounts;
 mod anonymity;
@@ -9,4 +9,5 @@ mod demo;
 mod foundation;
 mod practices;
 mod standards;
+mod stores;
 mod submissions;

@@ -11,7 +11,9 @@ use crate::store::rows::{
     TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt, email_conflict, org_conflict,
     role, role_conflict, try_all,
 };
-use crate::store::{AccountStore, Credentials, NewInvitationRecord, StoreError, TokenOwner};
+use crate::store::{
+    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, StoreError, TokenOwner,
+};
 
 #[async_trait]
 impl AccountStore for PostgresStore {
@@ -217,45 +219,52 @@ impl AccountStore for PostgresStore {
         Ok(())
     }
 
-    async fn record_login_attempt(
+    async fn begin_login_attempt(
         &self,
-        subjects: &[String],
+        subjects: &[(&str, usize)],
         now: i64,
         since: i64,
-    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), StoreError> {
-        let mut ids = Vec::with_capacity(subjects.len());
-        {
-            let mut tx = self.pool.begin().await?;
-            for subject in subjects {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO login_failures (subject, at) VALUES ($1, $2) RETURNING id",
-                )
+    ) -> Result<LoginAttempt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One attempt per subject at a time, on every instance (in one order: no deadlock).
+        let mut locked: Vec<&str> = subjects.iter().map(|(subject, _)| *subject).collect();
+        locked.sort_unstable();
+        for subject in locked {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .bind(subject)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                ids.push(id);
-            }
-            // Attempts older than a day no longer matter to any limit.
-            sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                .bind(now - 86_400)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
         }
-        let mut counted = Vec::with_capacity(subjects.len());
-        for subject in subjects {
-            counted.push(
-                sqlx::query_scalar(
-                    "SELECT at FROM login_failures WHERE subject = $1 AND at >= $2 ORDER BY at",
-                )
-                .bind(subject)
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await?,
-            );
+        for &(subject, limit) in subjects {
+            let times: Vec<i64> = sqlx::query_scalar(
+                "SELECT at FROM login_failures WHERE subject = $1 AND at >= $2 ORDER BY at",
+            )
+            .bind(subject)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
+            if times.len() >= limit {
+                return Ok(LoginAttempt::Refused { times, limit });
+            }
         }
-        Ok((ids, counted))
+        let mut ids = Vec::with_capacity(subjects.len());
+        for &(subject, _) in subjects {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO login_failures (subject, at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(subject)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
+        }
+        // Attempts older than a day no longer matter to any limit.
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(LoginAttempt::Allowed(ids))
     }
 
     async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError> {

@@ -11,7 +11,9 @@ use crate::store::rows::{
     TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt, email_conflict, org_conflict,
     role, role_conflict, try_all,
 };
-use crate::store::{AccountStore, Credentials, NewInvitationRecord, StoreError, TokenOwner};
+use crate::store::{
+    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, StoreError, TokenOwner,
+};
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -215,45 +217,44 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn record_login_attempt(
+    async fn begin_login_attempt(
         &self,
-        subjects: &[String],
+        subjects: &[(&str, usize)],
         now: i64,
         since: i64,
-    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), StoreError> {
-        let mut ids = Vec::with_capacity(subjects.len());
-        {
-            let mut tx = self.pool.begin().await?;
-            for subject in subjects {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO login_failures (subject, at) VALUES (?, ?) RETURNING rowid",
-                )
-                .bind(subject)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                ids.push(id);
+    ) -> Result<LoginAttempt, StoreError> {
+        // The write lock first: attempts on every connection and instance take turns.
+        let mut tx = self.begin_write().await?;
+        for &(subject, limit) in subjects {
+            let times: Vec<i64> = sqlx::query_scalar(
+                "SELECT at FROM login_failures WHERE subject = ? AND at >= ? ORDER BY at",
+            )
+            .bind(subject)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
+            if times.len() >= limit {
+                return Ok(LoginAttempt::Refused { times, limit });
             }
-            // Attempts older than a day no longer matter to any limit.
-            sqlx::query("DELETE FROM login_failures WHERE at < ?")
-                .bind(now - 86_400)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
         }
-        let mut counted = Vec::with_capacity(subjects.len());
-        for subject in subjects {
-            counted.push(
-                sqlx::query_scalar(
-                    "SELECT at FROM login_failures WHERE subject = ? AND at >= ? ORDER BY at",
-                )
-                .bind(subject)
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await?,
-            );
+        let mut ids = Vec::with_capacity(subjects.len());
+        for &(subject, _) in subjects {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO login_failures (subject, at) VALUES (?, ?) RETURNING rowid",
+            )
+            .bind(subject)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
         }
-        Ok((ids, counted))
+        // Attempts older than a day no longer matter to any limit.
+        sqlx::query("DELETE FROM login_failures WHERE at < ?")
+            .bind(now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(LoginAttempt::Allowed(ids))
     }
 
     async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError> {
