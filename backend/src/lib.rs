@@ -113,9 +113,14 @@ async fn create_first_admin(
         .map_err(|m| format!("PEERPOSTURE_ADMIN_PASSWORD {m}"))?;
     let password = password.expose().to_owned();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
-    store
+    match store
         .create_user(&email, "Administrator", Role::Admin, None, &hash)
-        .await?;
-    tracing::info!("created the first admin account {email}");
+        .await
+    {
+        Ok(_) => tracing::info!("created the first admin account {email}"),
+        // Another instance starting at the same moment created it.
+        Err(store::StoreError::Conflict(_)) => {}
+        Err(error) => return Err(error.into()),
+    }
     Ok(())
 }

@@ -1,6 +1,11 @@
 //! Durability under SIGKILL: the release server takes submissions from concurrent clients and
 //! is killed at random moments, 20 times. After each restart every acknowledged submission
 //! must be there exactly once and SQLite's integrity check must pass.
+//!
+//! With `PEERPOSTURE_TEST_POSTGRES`, two server processes share one fresh PostgreSQL schema
+//! (started at the same moment, so both run the migrations), the clients spread over both, and
+//! each round kills one of them; at the end both release the period at once (one 200, one 409)
+//! and serve the same bytes for it.
 //! Run by `cargo xtask test`, which builds the release server first.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Fetch, TestApp};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Fetch, TestApp, postgres_under_test};
 use serde_json::{Value, json};
 use shared::account::Role;
 use shared::submission::{RevisionInfo, Submission};
@@ -34,13 +41,10 @@ fn server_binary() -> PathBuf {
     binary
 }
 
-fn start(binary: &Path, port: u16, database: &Path) -> Child {
+fn start(binary: &Path, port: u16, database_url: &str) -> Child {
     Command::new(binary)
         .env("PEERPOSTURE_BIND", format!("127.0.0.1:{port}"))
-        .env(
-            "PEERPOSTURE_DATABASE_URL",
-            format!("sqlite://{}", database.display()),
-        )
+        .env("PEERPOSTURE_DATABASE_URL", database_url)
         .env("PEERPOSTURE_DIST_DIR", "/nonexistent")
         .env("PEERPOSTURE_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("PEERPOSTURE_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -78,12 +82,24 @@ async fn acknowledged_submissions_survive_sigkill() {
     let binary = server_binary();
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("durability.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
+    let (database_url, instances) = match postgres_under_test() {
+        Some(base) => (peerposture_tests::fresh_postgres_schema(&base).await, 2),
+        None => (format!("sqlite://{}", database.display()), 1),
+    };
+    let ports: Vec<u16> = (0..instances)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let bases: Vec<String> = ports
+        .iter()
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .collect();
+    let base = bases[0].clone();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -91,8 +107,13 @@ async fn acknowledged_submissions_survive_sigkill() {
     let period = backend::http::current_period().to_string();
 
     // One organisation and API token per client.
-    let mut server = start(&binary, port, &database);
-    wait_healthy(&client, &base).await;
+    let mut servers: Vec<Child> = ports
+        .iter()
+        .map(|&port| start(&binary, port, &database_url))
+        .collect();
+    for base in &bases {
+        wait_healthy(&client, base).await;
+    }
     let login = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
@@ -140,18 +161,24 @@ async fn acknowledged_submissions_survive_sigkill() {
         .as_nanos() as u64;
     let mut total_acks = 0;
     for round in 0..ROUNDS {
-        // Clients submit as fast as they can until the server dies under them.
+        // Clients submit as fast as they can until the server dies under them (or, for the
+        // surviving instance's clients, until told to stop).
+        let stop = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::new();
         for (n, token) in tokens.iter().enumerate() {
-            let (client, base, period, token, acks) = (
+            let (client, base, period, token, acks, stop) = (
                 client.clone(),
-                base.clone(),
+                bases[n % instances].clone(),
                 period.clone(),
                 token.clone(),
                 acks.clone(),
+                stop.clone(),
             );
             workers.push(tokio::spawn(async move {
                 for seq in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let key = format!("r{round}-c{n}-s{seq}");
                     let value = f64::from((round * 1000 + seq) as u32 % 1000) / 10.0;
                     let sent = client
@@ -181,16 +208,20 @@ async fn acknowledged_submissions_survive_sigkill() {
             .wrapping_add(1_442_695_040_888_963_407);
         let delay_ms = 50 + (seed >> 33) % 400;
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        server.kill().expect("SIGKILL the server");
-        server.wait().unwrap();
+        let victim = round % instances;
+        servers[victim].kill().expect("SIGKILL the server");
+        servers[victim].wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
         for worker in workers {
             worker.await.unwrap();
         }
 
-        server = start(&binary, port, &database);
-        wait_healthy(&client, &base).await;
+        servers[victim] = start(&binary, ports[victim], &database_url);
+        wait_healthy(&client, &bases[victim]).await;
         let acks = acks.lock().await;
         for (n, token) in tokens.iter().enumerate() {
+            // Checked through the other instance than the one the client wrote to, if any.
+            let base = &bases[(n + 1) % instances];
             let history: Vec<RevisionInfo> = client
                 .get(format!("{base}/api/v1/submissions"))
                 .bearer_auth(token)
@@ -233,6 +264,9 @@ async fn acknowledged_submissions_survive_sigkill() {
             }
         }
         total_acks = acks.iter().map(Vec::len).sum::<usize>();
+        if instances > 1 {
+            continue;
+        }
 
         let url = format!("sqlite://{}", database.display());
         let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
@@ -245,13 +279,54 @@ async fn acknowledged_submissions_survive_sigkill() {
         assert_eq!(integrity, "ok", "round {round}");
         sqlx::Connection::close(connection).await.unwrap();
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    if instances > 1 {
+        releases_and_logins_agree(&client, &bases, &period).await;
+    }
+    for mut server in servers {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
     println!(
-        "{ROUNDS} SIGKILL rounds, {CLIENTS} clients, {total_acks} acknowledged submissions, none lost"
+        "{ROUNDS} SIGKILL rounds, {instances} instance(s), {CLIENTS} clients, \
+         {total_acks} acknowledged submissions, none lost"
     );
     assert!(
         total_acks > ROUNDS,
         "the clients got too few submissions through to prove anything"
     );
+}
+
+/// After the kills: logins work on every instance, two releases of the period at the same
+/// moment give one success and one conflict, and every instance serves the same benchmark.
+async fn releases_and_logins_agree(client: &reqwest::Client, bases: &[String], period: &str) {
+    let mut admins = Vec::new();
+    for base in bases {
+        let login = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .sent()
+            .await;
+        assert_eq!(login.status(), 200, "login on {base}");
+        admins.push(TestApp::session_from(login).await);
+    }
+    let release = |n: usize| {
+        admins[n]
+            .client
+            .post(format!("{}/api/v1/periods/{period}/release", bases[n]))
+            .sent()
+    };
+    let (first, second) = tokio::join!(release(0), release(1));
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let mut bodies = Vec::new();
+    for base in bases {
+        let read = client
+            .get(format!("{base}/api/v1/benchmarks/{period}"))
+            .sent()
+            .await;
+        assert_eq!(read.status(), 200);
+        bodies.push(read.bytes().await.unwrap());
+    }
+    assert_eq!(bodies[0], bodies[1]);
 }

@@ -127,6 +127,47 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
     Ok(())
 }
 
+/// Names the PostgreSQL database the tests use; `cargo xtask test` sets it for its PostgreSQL
+/// passes.
+const POSTGRES_VARIABLE: &str = "PEERPOSTURE_TEST_POSTGRES";
+
+/// The PostgreSQL database to test against: `PEERPOSTURE_TEST_POSTGRES`, or the local server's
+/// `test` database. `None`, said plainly, when no server answers; under CI (`CI=true`) that
+/// fails the run instead, so the PostgreSQL tests are never skipped silently there.
+fn postgres_under_test() -> Result<Option<String>> {
+    let url = std::env::var(POSTGRES_VARIABLE)
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let address = url
+        .split_once("://")
+        .map(|(_, rest)| rest.rsplit_once('@').map_or(rest, |(_, host)| host))
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .unwrap_or_default();
+    let address = if address.contains(':') {
+        address.to_owned()
+    } else {
+        format!("{address}:5432")
+    };
+    let reachable = std::net::ToSocketAddrs::to_socket_addrs(&address)
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .is_some_and(|socket| {
+            std::net::TcpStream::connect_timeout(&socket, std::time::Duration::from_secs(3)).is_ok()
+        });
+    if reachable {
+        return Ok(Some(url));
+    }
+    let message = format!("no PostgreSQL server answers at {address} ({POSTGRES_VARIABLE}={url})");
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        return Err(format!("{message}: under CI the PostgreSQL tests must run"));
+    }
+    step(&format!(
+        "SKIPPING the PostgreSQL tests: {message}. Start one, or set {POSTGRES_VARIABLE}, to run them"
+    ));
+    Ok(None)
+}
+
 /// `cargo xtask run`: build, then replace this process with the server.
 fn run() -> Result {
     let (root, _) = build()?;
@@ -178,15 +219,32 @@ fn test() -> Result {
         "warnings",
     ]))?;
 
-    step("Running native tests (unit and API integration tests)");
-    status(cargo(&root).args(["test", "--workspace", "--exclude", "frontend"]))?;
+    step("Running native tests (unit and API integration tests, on SQLite)");
+    status(
+        cargo(&root)
+            .args(["test", "--workspace", "--exclude", "frontend"])
+            .env_remove(POSTGRES_VARIABLE),
+    )?;
+
+    let postgres = postgres_under_test()?;
+    if let Some(url) = &postgres {
+        step(&format!(
+            "Running the API tests on PostgreSQL ({url}, a fresh schema per test server)"
+        ));
+        status(
+            cargo(&root)
+                .args(["test", "--package", "peerposture-tests", "--test", "api"])
+                .env(POSTGRES_VARIABLE, url),
+        )?;
+    }
 
     build_frontend(&root, &tools)?;
 
     step("Building the release server and killing it under load (durability test, 20 rounds)");
     status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
-    status(
-        cargo(&root)
+    let durability = || {
+        let mut command = cargo(&root);
+        command
             .args([
                 "test",
                 "--package",
@@ -200,8 +258,15 @@ fn test() -> Result {
             .env(
                 "PEERPOSTURE_TEST_SERVER_BIN",
                 root.join("target/release/peerposture"),
-            ),
-    )?;
+            )
+            .env_remove(POSTGRES_VARIABLE);
+        command
+    };
+    status(&mut durability())?;
+    if let Some(url) = &postgres {
+        step("Killing two release servers on one PostgreSQL database under load (20 rounds)");
+        status(durability().env(POSTGRES_VARIABLE, url))?;
+    }
 
     step("Running browser tests (headless Chromium through chromedriver)");
     status(
@@ -225,6 +290,12 @@ fn test() -> Result {
             .env("PEERPOSTURE_TEST_CHROMIUM", &browser.chromium),
     )?;
 
-    println!("\nAll checks passed.");
+    match postgres {
+        Some(_) => println!("\nAll checks passed, on SQLite and on PostgreSQL."),
+        None => println!(
+            "\nAll checks passed on SQLite. The PostgreSQL tests did NOT run: no server answered \
+             (see above)."
+        ),
+    }
     Ok(())
 }
