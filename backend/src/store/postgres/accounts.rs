@@ -325,11 +325,11 @@ impl AccountStore for PostgresStore {
     ) -> Result<Option<User>, StoreError> {
         let mut tx = self.pool.begin().await?;
         // Using the invitation first takes the write lock, so a token works exactly once.
-        let row: Option<AcceptedInvitationRow> = sqlx::query_as(&format!(
+        let row: Option<AcceptedInvitationRow> = sqlx::query_as(
             "UPDATE invitations SET accepted_at = pp_now() \
              WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
-             RETURNING email, role, org_id, invited_by"
-        ))
+             RETURNING email, role, org_id, invited_by",
+        )
         .bind(&token_hash[..])
         .bind(now)
         .fetch_optional(&mut *tx)
@@ -415,10 +415,10 @@ impl AccountStore for PostgresStore {
     }
 
     async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError> {
-        let result = sqlx::query(&format!(
+        let result = sqlx::query(
             "UPDATE api_tokens SET revoked_at = pp_now() \
-             WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL"
-        ))
+             WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
+        )
         .bind(token_id)
         .bind(org_id)
         .execute(&self.pool)
@@ -430,10 +430,10 @@ impl AccountStore for PostgresStore {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<TokenOwner>, StoreError> {
-        let row: Option<TokenOwnerRow> = sqlx::query_as(&format!(
+        let row: Option<TokenOwnerRow> = sqlx::query_as(
             "UPDATE api_tokens SET last_used_at = pp_now() \
-             WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, org_id, name"
-        ))
+             WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, org_id, name",
+        )
         .bind(&token_hash[..])
         .fetch_optional(&self.pool)
         .await?;

@@ -37,12 +37,12 @@ impl PracticeStore for PostgresStore {
 
     async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError> {
         let d = DraftColumns::try_from(draft)?;
-        let updated = sqlx::query(&format!(
+        let updated = sqlx::query(
             "UPDATE practices SET title = $1, problem = $2, solution = $3, result = $4, \
              metrics = $5, csf_categories = $6, tier = $7, attribution = $8, \
              status = 'submitted', updated_at = pp_now() \
-             WHERE id = $9 AND status != 'published'"
-        ))
+             WHERE id = $9 AND status != 'published'",
+        )
         .bind(d.title)
         .bind(d.problem)
         .bind(d.solution)
@@ -68,11 +68,11 @@ impl PracticeStore for PostgresStore {
         status: PracticeStatus,
         comment: Option<&str>,
     ) -> Result<(), StoreError> {
-        let updated = sqlx::query(&format!(
+        let updated = sqlx::query(
             "UPDATE practices SET status = $1, moderation_comment = $2, \
              published_at = CASE WHEN $1 = 'published' THEN pp_now() END \
-             WHERE id = $3 AND status = 'submitted'"
-        ))
+             WHERE id = $3 AND status = 'submitted'",
+        )
         .bind(status.key())
         .bind(comment)
         .bind(id)

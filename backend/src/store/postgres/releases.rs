@@ -99,10 +99,10 @@ impl ReleaseTx for PgReleaseTx {
             .bind(&period_text)
             .execute(&mut **tx)
             .await?;
-        let released_at: String = sqlx::query_scalar(&format!(
+        let released_at: String = sqlx::query_scalar(
             "UPDATE periods SET released_at = pp_now() \
-             WHERE period = $1 AND released_at IS NULL RETURNING released_at"
-        ))
+             WHERE period = $1 AND released_at IS NULL RETURNING released_at",
+        )
         .bind(&period_text)
         .fetch_optional(&mut **tx)
         .await?
