@@ -5,11 +5,14 @@
 //! - releasing a period: stamp it released (which freezes its contributors) → frozen inputs →
 //!   [`engine::compute`] → the shares of every published standard → save;
 //! - recomputing releases made under an older anonymity policy, from what they froze;
-//! - publishing a standard: its shares for every period released before it.
+//! - publishing a standard: its shares for every period released before it, computed from a
+//!   snapshot before the lock is taken, so that only the writes wait for it.
 
 use shared::Period;
 use shared::benchmark::POLICY_VERSION;
-use shared::standard::Standard;
+use std::collections::HashMap;
+
+use shared::standard::{Requirement, Standard, StandardStatus};
 
 use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
 use crate::store::{ReleaseRecord, ReleaseTx, Store, StoreError};
@@ -51,29 +54,57 @@ pub async fn reapply_policy(store: &dyn Store) -> Result<Vec<Period>, StoreError
 
 /// Publishes a draft standard and stores its shares for every released period, from the
 /// contributors frozen at each release and never where the period's stored cell is held back.
+///
+/// The shares are computed before the release lock is taken, from a snapshot: what a released
+/// period froze never changes, so publishing over many quarters holds the lock only to write.
+/// A period released (or recomputed under another policy) in between, or requirements edited
+/// in between, are computed again under the lock.
 pub async fn publish_standard(store: &dyn Store, id: i64) -> Result<Option<Standard>, StoreError> {
+    let mut precomputed = HashMap::new();
+    let draft = store.standard(id).await?;
+    if let Some(draft) = draft.as_ref().filter(|d| d.status == StandardStatus::Draft) {
+        let mut snapshot = store.begin_snapshot().await?;
+        for release in snapshot.releases().await? {
+            let shares = shares_of(snapshot.as_mut(), &release, &draft.requirements).await?;
+            precomputed.insert((release.period, release.policy), shares);
+        }
+    }
     let mut tx = store.begin_release().await?;
     let Some(standard) = tx.publish_standard(id).await? else {
         return Ok(None);
     };
+    let unchanged = draft.is_some_and(|d| d.requirements == standard.requirements);
     for release in tx.releases().await? {
-        let inputs = tx.frozen_inputs(release.period).await?;
-        let held_back = tx.held_back_cells(release.period).await?;
-        let requirements = standard.requirements.clone();
-        let k = release.k as usize;
-        let shares = off_the_workers(move || {
-            engine::compliance_shares(
-                &inputs,
-                |cohort, metric| held_back.get(&(cohort, metric)).copied(),
-                &requirements,
-                k,
-            )
-        })
-        .await?;
-        tx.save_shares(release.period, standard.id, &shares).await?;
+        let period = release.period;
+        let shares = match precomputed.remove(&(release.period, release.policy.clone())) {
+            Some(shares) if unchanged => shares,
+            _ => shares_of(tx.as_mut(), &release, &standard.requirements).await?,
+        };
+        tx.save_shares(period, standard.id, &shares).await?;
     }
     tx.commit().await?;
     Ok(Some(standard))
+}
+
+/// The shares meeting each of `requirements` in a released period.
+async fn shares_of(
+    tx: &mut dyn ReleaseTx,
+    release: &ReleaseRecord,
+    requirements: &[Requirement],
+) -> Result<Vec<ShareCell>, StoreError> {
+    let inputs = tx.frozen_inputs(release.period).await?;
+    let held_back = tx.held_back_cells(release.period).await?;
+    let requirements = requirements.to_vec();
+    let k = release.k as usize;
+    off_the_workers(move || {
+        engine::compliance_shares(
+            &inputs,
+            |cohort, metric| held_back.get(&(cohort, metric)).copied(),
+            &requirements,
+            k,
+        )
+    })
+    .await
 }
 
 /// Computes a period's cells and its standards' shares from its frozen inputs and saves them
@@ -102,7 +133,7 @@ fn compute(
     k: usize,
 ) -> (ReleaseResult, StandardShares) {
     let result = engine::compute(inputs, k);
-    let held_back: std::collections::HashMap<_, _> = result
+    let held_back: HashMap<_, _> = result
         .cells
         .iter()
         .filter_map(|cell| match cell.outcome {

@@ -5,6 +5,11 @@
 //!    (criterion) against DuckDB's `quantile_cont` with GROUPING SETS on the same data.
 //! 2. Stored benchmark reads under load (wrk, 64 connections): the real server against a bare
 //!    axum handler serving the same bytes from memory.
+//! 3. The stores side by side, SQLite and PostgreSQL, on the synthetic consortium submitted for
+//!    three quarters (`examples/bench_store.rs`, which also times `migrate-store`): a stored
+//!    release over HTTP (stamp, freeze, read, compute, save; median of the three quarters),
+//!    benchmark reads on one instance and, on PostgreSQL, on two at once, and submission writes
+//!    per second (wrk with `bench/submit.lua`, 64 connections over 64 organisations' tokens).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,6 +19,7 @@ use crate::{Result, cargo, status, step, tools};
 
 const SERVER_ADDRESS: &str = "127.0.0.1:18080";
 const BARE_ADDRESS: &str = "127.0.0.1:18081";
+const STORE_ADDRESSES: [&str; 2] = ["127.0.0.1:18082", "127.0.0.1:18083"];
 
 pub fn run(root: &Path) -> Result {
     let wrk = tools::ensure_apt_tool("wrk", "wrk")?;
@@ -68,6 +74,8 @@ pub fn run(root: &Path) -> Result {
         "--bins",
         "--example",
         "bare_axum",
+        "--example",
+        "bench_store",
     ]))?;
     let bench_dir = root.join("target/bench");
     let database = bench_dir.join("load.db");
@@ -122,6 +130,8 @@ pub fn run(root: &Path) -> Result {
     server.0.kill().ok();
     bare.0.kill().ok();
 
+    let stores = stores(root, &wrk)?;
+
     println!("\n| measure | PeerPosture | reference | ratio |");
     println!("|---|---|---|---|");
     println!(
@@ -137,7 +147,221 @@ pub fn run(root: &Path) -> Result {
         "| practice section, ~700 B of Markdown (median) | {safe_us:.2} µs | unsanitised pulldown-cmark {plain_us:.2} µs | {:.0} % |",
         100.0 * safe_us / plain_us
     );
+    println!("\n{}", stores.migrated);
+    println!("\n| 10k organisations × 3 quarters | SQLite | PostgreSQL |");
+    println!("|---|---|---|");
+    let [sqlite, postgres] = &stores.figures;
+    println!(
+        "| stored release over HTTP (median of 3) | {:.0} ms | {:.0} ms |",
+        sqlite.release_ms, postgres.release_ms
+    );
+    println!(
+        "| benchmark reads, one instance, 64 connections | {:.0} req/s (p99 {}) | {:.0} req/s (p99 {}) |",
+        sqlite.reads.0, sqlite.reads.1, postgres.reads.0, postgres.reads.1
+    );
+    println!(
+        "| benchmark reads, two instances, 2 × 32 connections | — | {:.0} req/s |",
+        stores.two_instance_reads
+    );
+    println!(
+        "| submission writes, 64 connections | {:.0} writes/s (p99 {}) | {:.0} writes/s (p99 {}) |",
+        sqlite.writes.0, sqlite.writes.1, postgres.writes.0, postgres.writes.1
+    );
     Ok(())
+}
+
+/// One store's figures.
+struct StoreFigures {
+    release_ms: f64,
+    reads: (f64, String),
+    writes: (f64, String),
+}
+
+struct Stores {
+    migrated: String,
+    figures: [StoreFigures; 2],
+    two_instance_reads: f64,
+}
+
+fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
+    let postgres = std::env::var("PEERPOSTURE_BENCH_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    step(&format!(
+        "Store fixture: 10,000 organisations × 3 quarters into SQLite, then migrate-store into {postgres}"
+    ));
+    let bench_dir = root.join("target/bench");
+    let sqlite_file = bench_dir.join("stores.db");
+    let tokens = bench_dir.join("tokens.txt");
+    let output = Command::new(root.join("target/release/examples/bench_store"))
+        .arg(&sqlite_file)
+        .arg(&postgres)
+        .arg(&tokens)
+        .output()
+        .map_err(|e| format!("cannot run the store fixture: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "the store fixture failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("the store fixture printed no {name}"))
+    };
+    let migrated = format!("migrate-store copied {}", field("MIGRATED=")?);
+    let postgres_url = field("POSTGRES_URL=")?;
+    let periods: Vec<String> = field("PERIODS=")?.split(',').map(str::to_owned).collect();
+    let (email, password) = field("ADMIN=")?
+        .split_once(':')
+        .map(|(e, p)| (e.to_owned(), p.to_owned()))
+        .ok_or("no admin login")?;
+    let open = current_period(&periods)?;
+    let urls = [format!("sqlite://{}", sqlite_file.display()), postgres_url];
+    let mut figures = Vec::new();
+    let mut two_instance_reads = 0.0;
+    for (n, url) in urls.iter().enumerate() {
+        let name = if n == 0 { "SQLite" } else { "PostgreSQL" };
+        let instances = if n == 0 { 1 } else { 2 };
+        let servers: Vec<Killed> = STORE_ADDRESSES[..instances]
+            .iter()
+            .map(|address| {
+                Command::new(root.join("target/release/peerposture"))
+                    .env("PEERPOSTURE_BIND", address)
+                    .env("PEERPOSTURE_DATABASE_URL", url)
+                    .env("PEERPOSTURE_DIST_DIR", bench_dir.join("no-dist"))
+                    .env("RUST_LOG", "warn")
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .map(Killed)
+                    .map_err(|e| format!("cannot start the server: {e}"))
+            })
+            .collect::<Result<_>>()?;
+        for address in &STORE_ADDRESSES[..instances] {
+            wait_for(&format!("http://{address}/api/v1/health"))?;
+        }
+        let base = format!("http://{}", STORE_ADDRESSES[0]);
+        let jar = bench_dir.join("cookies.txt");
+        let login = Command::new("curl")
+            .args(["-sf", "-c"])
+            .arg(&jar)
+            .args(["-H", "content-type: application/json", "-d"])
+            .arg(format!(r#"{{"email":"{email}","password":"{password}"}}"#))
+            .arg(format!("{base}/api/v1/auth/login"))
+            .output()
+            .map_err(|e| format!("curl: {e}"))?;
+        if !login.status.success() {
+            return Err(format!("{name}: the bench admin cannot log in"));
+        }
+        step(&format!(
+            "{name}: releasing {} (one at a time)",
+            periods.join(", ")
+        ));
+        let mut releases = Vec::new();
+        for period in &periods {
+            let timed = Command::new("curl")
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{time_total}",
+                    "-b",
+                ])
+                .arg(&jar)
+                .args(["-X", "POST"])
+                .arg(format!("{base}/api/v1/periods/{period}/release"))
+                .output()
+                .map_err(|e| format!("curl: {e}"))?;
+            let text = String::from_utf8_lossy(&timed.stdout);
+            let (code, seconds) = text.split_once(' ').ok_or("curl printed no timing")?;
+            if code != "200" {
+                return Err(format!("{name}: releasing {period} answered {code}"));
+            }
+            let seconds: f64 = seconds.trim().parse().map_err(|_| "curl timing")?;
+            println!("{period}: {:.0} ms", seconds * 1000.0);
+            releases.push(seconds * 1000.0);
+        }
+        releases.sort_by(f64::total_cmp);
+        let read = format!("{base}/api/v1/benchmarks/{}?cohort=all", periods[2]);
+        step(&format!("{name}: wrk -t2 -c64 -d10s: GET {read}"));
+        let reads = load(wrk, &read)?;
+        if instances == 2 {
+            step("PostgreSQL: two instances at once, wrk -t1 -c32 -d10s on each");
+            // Both started before either is waited for, so that they run at the same time.
+            let children = STORE_ADDRESSES
+                .iter()
+                .map(|address| {
+                    Command::new(wrk)
+                        .args(["-t1", "-c32", "-d10s"])
+                        .arg(format!(
+                            "http://{address}/api/v1/benchmarks/{}?cohort=all",
+                            periods[2]
+                        ))
+                        .stdout(Stdio::piped())
+                        .spawn()
+                        .map_err(|e| format!("cannot run wrk: {e}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for child in children {
+                let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
+                let text = String::from_utf8_lossy(&output.stdout);
+                print!("{text}");
+                two_instance_reads += requests_per_second(&text)?;
+            }
+        }
+        step(&format!(
+            "{name}: wrk -t2 -c64 -d10s -s bench/submit.lua: PUT /api/v1/submissions/{open}"
+        ));
+        let output = Command::new(wrk)
+            .args(["-t2", "-c64", "-d10s", "--latency", "-s"])
+            .arg(root.join("bench/submit.lua"))
+            .arg(&base)
+            .env("PP_TOKENS", &tokens)
+            .env("PP_PERIOD", &open)
+            .output()
+            .map_err(|e| format!("cannot run wrk: {e}"))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        print!("{text}");
+        if text.contains("Non-2xx or 3xx responses") {
+            return Err(format!(
+                "{name}: some writes failed (see wrk's output above)"
+            ));
+        }
+        let writes = (requests_per_second(&text)?, p99(&text)?);
+        drop(servers);
+        figures.push(StoreFigures {
+            release_ms: releases[1],
+            reads,
+            writes,
+        });
+    }
+    let figures: [StoreFigures; 2] = figures
+        .try_into()
+        .map_err(|_| "two stores measured".to_owned())?;
+    Ok(Stores {
+        migrated,
+        figures,
+        two_instance_reads,
+    })
+}
+
+/// The quarter after the last of `periods`: the open one, where writes go.
+fn current_period(periods: &[String]) -> Result<String> {
+    let last = periods.last().ok_or("no periods")?;
+    let (year, quarter) = last.split_once("-Q").ok_or("a period like 2026-Q3")?;
+    let (year, quarter): (u32, u32) = (
+        year.parse().map_err(|_| "a year")?,
+        quarter.parse().map_err(|_| "a quarter")?,
+    );
+    Ok(if quarter == 4 {
+        format!("{}-Q1", year + 1)
+    } else {
+        format!("{year}-Q{}", quarter + 1)
+    })
 }
 
 /// The median of a criterion benchmark (`group/function` or a plain id) in nanoseconds, from
@@ -195,15 +419,21 @@ fn load(wrk: &Path, url: &str) -> Result<(f64, String)> {
         .map_err(|e| format!("cannot run wrk: {e}"))?;
     let text = String::from_utf8_lossy(&output.stdout);
     print!("{text}");
-    let rps = text
+    Ok((requests_per_second(&text)?, p99(&text)?))
+}
+
+fn requests_per_second(wrk_output: &str) -> Result<f64> {
+    wrk_output
         .lines()
         .find_map(|line| line.strip_prefix("Requests/sec:"))
         .and_then(|value| value.trim().parse().ok())
-        .ok_or("wrk printed no Requests/sec")?;
-    let p99 = text
+        .ok_or_else(|| "wrk printed no Requests/sec".to_owned())
+}
+
+fn p99(wrk_output: &str) -> Result<String> {
+    wrk_output
         .lines()
         .find_map(|line| line.trim().strip_prefix("99%"))
         .map(|value| value.trim().to_owned())
-        .ok_or("wrk printed no 99% latency")?;
-    Ok((rps, p99))
+        .ok_or_else(|| "wrk printed no 99% latency".to_owned())
 }

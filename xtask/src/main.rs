@@ -75,12 +75,17 @@ fn cargo(root: &Path) -> Command {
 }
 
 /// Installs the build tools, builds the frontend into `dist/` and the release server.
+/// The server compiles in the background from the start, beside the tool installs (which use
+/// their own target directories); the frontend build waits for it where they share one.
 fn build() -> Result<(PathBuf, Tools)> {
     let root = workspace_root();
+    let mut server = cargo(&root);
+    server.args(["build", "--release", "--package", "backend"]);
+    let server =
+        tools::Background::start(&root, "building the server (release)", "server", server)?;
     let tools = Tools::ensure_build_tools(&root)?;
     build_frontend(&root, &tools)?;
-    step("Building the server (release)");
-    status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
+    server.finish()?;
     Ok((root, tools))
 }
 

@@ -28,20 +28,37 @@ pub struct Browser {
 }
 
 impl Tools {
+    /// Installs what is missing. wasm-bindgen-cli compiles in the background while trunk
+    /// compiles and npm installs in the foreground: on 2 cores each install leaves a core idle
+    /// for much of its time (build scripts, the last crates, linking).
     pub fn ensure_build_tools(root: &Path) -> Result<Self> {
         ensure_wasm_target()?;
         let bin = cargo_bin_dir();
-        let trunk = ensure_cargo_tool(&bin, "trunk", "trunk", TRUNK_VERSION, true)?;
         let wasm_bindgen_version = locked_version(root, "wasm-bindgen")?;
         // `--locked` fails for wasm-bindgen-cli: a locked dependency is missing from the registry.
-        ensure_cargo_tool(
-            &bin,
-            "wasm-bindgen",
-            "wasm-bindgen-cli",
-            &wasm_bindgen_version,
-            false,
-        )?;
+        // It keeps opt-level 1: it rewrites every wasm build, where its speed shows.
+        let wasm_bindgen = CargoTool {
+            tool: "wasm-bindgen",
+            package: "wasm-bindgen-cli",
+            version: &wasm_bindgen_version,
+            locked: false,
+            opt_level: "1",
+        };
+        let background = wasm_bindgen.install_in_background(root, &bin)?;
+        // trunk only orchestrates cargo, wasm-bindgen and wasm-opt: opt-level 0 is enough.
+        let trunk = CargoTool {
+            tool: "trunk",
+            package: "trunk",
+            version: TRUNK_VERSION,
+            locked: true,
+            opt_level: "0",
+        }
+        .ensure(&bin)?;
         ensure_npm_packages(root)?;
+        if let Some(background) = background {
+            background.finish()?;
+        }
+        wasm_bindgen.check(&bin)?;
 
         let mut dirs = vec![root.join("node_modules/.bin"), bin];
         dirs.extend(std::env::split_paths(
@@ -106,46 +123,140 @@ fn cargo_bin_dir() -> PathBuf {
     home.join("bin")
 }
 
-/// The release profile the build tools are compiled with. trunk's own (fat LTO, one codegen
-/// unit) made its install take about 13 of a fresh machine's first 25 minutes on 2 cores, for a
-/// tool that spends its run time waiting on cargo and wasm-bindgen. Same pinned versions and
-/// lock file; only the optimiser's effort changes.
-const LIGHT_INSTALL_PROFILE: [(&str, &str); 4] = [
+/// The release profile the build tools are compiled with (`opt-level` is set per tool).
+/// trunk's own (fat LTO, one codegen unit) made its install take about 13 of a fresh machine's
+/// first 25 minutes on 2 cores, for a tool that spends its run time waiting on cargo and
+/// wasm-bindgen. Same pinned versions and lock file; only the optimiser's effort changes.
+const LIGHT_INSTALL_PROFILE: [(&str, &str); 3] = [
     ("CARGO_PROFILE_RELEASE_LTO", "off"),
     ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
-    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"),
     ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
 ];
 
-/// Returns the tool's path, running `cargo install` first unless it reports `version`.
-fn ensure_cargo_tool(
-    bin: &Path,
-    tool: &str,
-    package: &str,
-    version: &str,
+/// A tool installed with `cargo install` at a pinned version.
+struct CargoTool<'a> {
+    tool: &'a str,
+    package: &'a str,
+    version: &'a str,
     locked: bool,
-) -> Result<PathBuf> {
-    let path = bin.join(tool);
-    if reports_version(&path, version) {
-        println!("{tool} {version}: installed");
-        return Ok(path);
+    opt_level: &'a str,
+}
+
+impl CargoTool<'_> {
+    fn install_command(&self) -> Command {
+        let mut install =
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+        install.args([
+            "install",
+            self.package,
+            "--version",
+            self.version,
+            "--force",
+        ]);
+        install.envs(LIGHT_INSTALL_PROFILE);
+        install.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", self.opt_level);
+        if self.locked {
+            install.arg("--locked");
+        }
+        install
     }
-    step(&format!(
-        "Installing {package} {version} (cargo install; a few minutes on 2 cores)"
-    ));
-    let mut install = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    install.args(["install", package, "--version", version, "--force"]);
-    install.envs(LIGHT_INSTALL_PROFILE);
-    if locked {
-        install.arg("--locked");
+
+    /// Returns the tool's path, running `cargo install` first unless it reports the version.
+    fn ensure(&self, bin: &Path) -> Result<PathBuf> {
+        let path = bin.join(self.tool);
+        if reports_version(&path, self.version) {
+            println!("{} {}: installed", self.tool, self.version);
+            return Ok(path);
+        }
+        step(&format!(
+            "Installing {} {} (cargo install; a few minutes on 2 cores)",
+            self.package, self.version
+        ));
+        status(&mut self.install_command())?;
+        self.check(bin)
     }
-    status(&mut install)?;
-    if reports_version(&path, version) {
-        Ok(path)
-    } else {
+
+    /// Starts `cargo install` in the background unless the tool is there already.
+    fn install_in_background(&self, root: &Path, bin: &Path) -> Result<Option<Background>> {
+        if reports_version(&bin.join(self.tool), self.version) {
+            println!("{} {}: installed", self.tool, self.version);
+            return Ok(None);
+        }
+        Background::start(
+            root,
+            &format!("installing {} {}", self.package, self.version),
+            self.package,
+            self.install_command(),
+        )
+        .map(Some)
+    }
+
+    fn check(&self, bin: &Path) -> Result<PathBuf> {
+        let path = bin.join(self.tool);
+        if reports_version(&path, self.version) {
+            Ok(path)
+        } else {
+            Err(format!(
+                "{} does not report version {} after installing",
+                path.display(),
+                self.version
+            ))
+        }
+    }
+}
+
+/// A step running in the background, its output in `target/xtask-logs/NAME.log`.
+pub struct Background {
+    what: String,
+    log: PathBuf,
+    child: std::process::Child,
+}
+
+impl Background {
+    pub fn start(root: &Path, what: &str, name: &str, mut command: Command) -> Result<Self> {
+        let logs = root.join("target/xtask-logs");
+        std::fs::create_dir_all(&logs)
+            .map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+        let log = logs.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log)
+            .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let stderr = file
+            .try_clone()
+            .map_err(|e| format!("cannot share {}: {e}", log.display()))?;
+        step(&format!(
+            "In the background: {what} (output in {})",
+            log.display()
+        ));
+        let child = command
+            .stdout(file)
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("cannot start {what}: {e}"))?;
+        Ok(Self {
+            what: what.to_owned(),
+            log,
+            child,
+        })
+    }
+
+    /// Waits for the step; on failure, the error carries the end of its output.
+    pub fn finish(mut self) -> Result {
+        step(&format!("Waiting for the background step: {}", self.what));
+        let status = self
+            .child
+            .wait()
+            .map_err(|e| format!("{}: {e}", self.what))?;
+        if status.success() {
+            println!("{}: done", self.what);
+            return Ok(());
+        }
+        let output = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = output.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
         Err(format!(
-            "{} does not report version {version} after installing",
-            path.display()
+            "{} failed ({status}):\n{}",
+            self.what,
+            tail.join("\n")
         ))
     }
 }

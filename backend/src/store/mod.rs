@@ -367,6 +367,10 @@ pub trait ReleaseStore {
     /// written. Such transactions run one at a time across every instance on the database, so
     /// a standard published during a release gets the release's shares exactly once.
     async fn begin_release(&self) -> Result<Box<dyn ReleaseTx>, StoreError>;
+    /// A read-only transaction over the same rows, taking no lock, for work that can be done
+    /// before the lock is taken (what a released period froze never changes). Only its reads
+    /// may be used; dropping it ends it.
+    async fn begin_snapshot(&self) -> Result<Box<dyn ReleaseTx>, StoreError>;
     /// The stored cells of a cohort; `None` when the period is not released.
     async fn benchmark(
         &self,

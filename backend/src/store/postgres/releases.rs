@@ -27,6 +27,14 @@ impl ReleaseStore for PostgresStore {
         Ok(Box::new(PgReleaseTx(tx)))
     }
 
+    async fn begin_snapshot(&self) -> Result<Box<dyn ReleaseTx>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        Ok(Box::new(PgReleaseTx(tx)))
+    }
+
     async fn benchmark(
         &self,
         period: Period,

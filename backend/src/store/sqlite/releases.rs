@@ -22,6 +22,11 @@ impl ReleaseStore for SqliteStore {
         Ok(Box::new(SqliteReleaseTx(self.begin_write().await?)))
     }
 
+    async fn begin_snapshot(&self) -> Result<Box<dyn ReleaseTx>, StoreError> {
+        // A deferred transaction reads one snapshot and takes no lock until it writes.
+        Ok(Box::new(SqliteReleaseTx(self.pool.begin().await?)))
+    }
+
     async fn benchmark(
         &self,
         period: Period,
