@@ -577,32 +577,57 @@ impl TryFrom<ShareRow> for (usize, ShareMeeting) {
     }
 }
 
-/// A frozen contributor's value: its organisation, attributes at release, a metric and value.
+/// The columns `frozen_inputs` reads a period's frozen contributors with (`$1`: the period),
+/// in organisation order.
+pub(super) const CONTRIBUTORS_SELECT: &str = "SELECT submission_id, seat_band, region, verticals, delivery, wfh_band \
+     FROM release_contributors WHERE period = $1 ORDER BY org_id";
+
+/// The values of a period's frozen contributors (`$1`: the period).
+pub(super) const CONTRIBUTED_VALUES_SELECT: &str = "SELECT v.submission_id, v.metric, v.value FROM release_contributors c \
+     JOIN submission_values v ON v.submission_id = c.submission_id WHERE c.period = $1";
+
+/// A contributor frozen at a release: the revision that counted and its attributes then.
 #[derive(sqlx::FromRow)]
-pub(super) struct InputRow {
-    org_id: i64,
+pub(super) struct ContributorRow {
+    submission_id: i64,
     #[sqlx(flatten)]
     attributes: AttributeColumns,
+}
+
+/// One value of a contributor's revision.
+#[derive(sqlx::FromRow)]
+pub(super) struct ValueRow {
+    submission_id: i64,
     metric: String,
     value: f64,
 }
 
-/// Groups input rows (ordered by organisation) into the engine's organisations.
-pub(super) fn engine_orgs(rows: Vec<InputRow>) -> Result<Vec<EngineOrg>, StoreError> {
-    let mut orgs: Vec<EngineOrg> = Vec::new();
-    let mut current_id = None;
-    for row in rows {
-        if current_id != Some(row.org_id) {
-            current_id = Some(row.org_id);
-            orgs.push(EngineOrg {
-                attributes: row.attributes.try_into()?,
-                values: vec![None; CATALOGUE.len()],
-            });
-        }
-        if let Some(index) = CATALOGUE.iter().position(|m| m.key == row.metric)
-            && let Some(org) = orgs.last_mut()
-        {
-            org.values[index] = Some(row.value);
+/// The engine's organisations from the frozen contributors and their values.
+pub(super) fn engine_orgs(
+    contributors: Vec<ContributorRow>,
+    values: Vec<ValueRow>,
+) -> Result<Vec<EngineOrg>, StoreError> {
+    let metric_index: std::collections::HashMap<&str, usize> = CATALOGUE
+        .iter()
+        .enumerate()
+        .map(|(index, metric)| (metric.key.as_ref(), index))
+        .collect();
+    let mut by_submission = std::collections::HashMap::with_capacity(contributors.len());
+    let mut orgs = Vec::with_capacity(contributors.len());
+    for contributor in contributors {
+        by_submission.insert(contributor.submission_id, orgs.len());
+        orgs.push(EngineOrg {
+            attributes: contributor.attributes.try_into()?,
+            values: vec![None; CATALOGUE.len()],
+        });
+    }
+    for row in values {
+        // A metric no longer in the catalogue does not count.
+        if let (Some(&org), Some(&metric)) = (
+            by_submission.get(&row.submission_id),
+            metric_index.get(row.metric.as_str()),
+        ) {
+            orgs[org].values[metric] = Some(row.value);
         }
     }
     Ok(orgs)

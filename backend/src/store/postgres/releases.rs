@@ -10,8 +10,9 @@ use sqlx::{Postgres, Transaction};
 use super::PostgresStore;
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
-    CELL_COLUMNS, CellRow, CellValues, HeldBackRow, InputRow, ReleaseRow, STANDARD_COLUMNS,
-    StandardRow, TrendRow, check_draft, engine_orgs, share_values, try_all,
+    CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
+    ContributorRow, HeldBackRow, ReleaseRow, STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow,
+    check_draft, engine_orgs, share_values, try_all,
 };
 use crate::store::{ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark};
 
@@ -153,17 +154,16 @@ impl ReleaseTx for PgReleaseTx {
     }
 
     async fn frozen_inputs(&mut self, period: Period) -> Result<Vec<EngineOrg>, StoreError> {
-        let rows: Vec<InputRow> = sqlx::query_as(
-            "SELECT c.org_id, c.seat_band, c.region, c.verticals, c.delivery, c.wfh_band, \
-                    v.metric, v.value \
-             FROM release_contributors c \
-             JOIN submission_values v ON v.submission_id = c.submission_id \
-             WHERE c.period = $1 ORDER BY c.org_id",
-        )
-        .bind(period.to_string())
-        .fetch_all(&mut *self.0)
-        .await?;
-        engine_orgs(rows)
+        let period = period.to_string();
+        let contributors: Vec<ContributorRow> = sqlx::query_as(CONTRIBUTORS_SELECT)
+            .bind(&period)
+            .fetch_all(&mut *self.0)
+            .await?;
+        let values: Vec<ValueRow> = sqlx::query_as(CONTRIBUTED_VALUES_SELECT)
+            .bind(&period)
+            .fetch_all(&mut *self.0)
+            .await?;
+        engine_orgs(contributors, values)
     }
 
     async fn held_back_cells(
