@@ -30,6 +30,73 @@ pub struct Config {
     pub demo: bool,
     /// Anonymity threshold: the fewest organisations a published statistic may rest on.
     pub k: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges); empty:
+    /// the TCP peer is the client.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Addresses and ranges of trusted reverse proxies, e.g. `10.0.0.0/8`, `::1`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub struct TrustedProxies(Vec<(std::net::IpAddr, u8)>);
+
+impl TrustedProxies {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|&(network, prefix)| match (network, ip) {
+            (std::net::IpAddr::V4(n), std::net::IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (std::net::IpAddr::V6(n), std::net::IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// IPv4 addresses mapped into IPv6 (`::ffff:a.b.c.d`) as the IPv4 address they are.
+pub fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+impl TryFrom<Vec<String>> for TrustedProxies {
+    type Error = String;
+
+    fn try_from(entries: Vec<String>) -> Result<Self, String> {
+        entries
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                let (address, prefix) = entry.split_once('/').unwrap_or((entry, ""));
+                let address: std::net::IpAddr = address.parse().map_err(|_| {
+                    format!("`{entry}` is not an address or range such as 10.0.0.0/8")
+                })?;
+                let address = canonical(address);
+                let bits = if address.is_ipv4() { 32 } else { 128 };
+                let prefix = if prefix.is_empty() {
+                    bits
+                } else {
+                    prefix
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|p| *p <= bits)
+                        .ok_or_else(|| format!("`{entry}` has no prefix length 0-{bits}"))?
+                };
+                Ok((address, prefix))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
 }
 
 /// A secret setting: never printed.
@@ -63,6 +130,7 @@ impl Default for Config {
             admin_password: None,
             demo: false,
             k: shared::benchmark::DEFAULT_K,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -78,6 +146,7 @@ impl fmt::Debug for Config {
             .field("admin_password", &self.admin_password)
             .field("demo", &self.demo)
             .field("k", &self.k)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -167,6 +236,18 @@ impl Config {
                 message: format!("`{k}` is not a whole number"),
             })?;
         }
+        if let Some(proxies) = env("PEERPOSTURE_TRUSTED_PROXIES") {
+            let entries = proxies
+                .split(',')
+                .filter(|entry| !entry.trim().is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>();
+            config.trusted_proxies =
+                TrustedProxies::try_from(entries).map_err(|message| ConfigError::Env {
+                    name: "PEERPOSTURE_TRUSTED_PROXIES",
+                    message,
+                })?;
+        }
         if config.k < shared::benchmark::MIN_K {
             return Err(ConfigError::Env {
                 name: "PEERPOSTURE_K",
@@ -193,6 +274,43 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_ranges() {
+        let config = Config::from_layers(
+            None,
+            env(&[(
+                "PEERPOSTURE_TRUSTED_PROXIES",
+                "10.0.0.0/8, 192.168.1.5,fd00::/8",
+            )]),
+        )
+        .unwrap();
+        let proxies = &config.trusted_proxies;
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        assert!(proxies.contains(ip("10.200.3.4")));
+        assert!(proxies.contains(ip("::ffff:10.1.1.1")), "IPv4-mapped IPv6");
+        assert!(proxies.contains(ip("192.168.1.5")));
+        assert!(!proxies.contains(ip("192.168.1.6")));
+        assert!(proxies.contains(ip("fd12::1")));
+        assert!(!proxies.contains(ip("2001:db8::1")));
+        assert!(!proxies.contains(ip("11.0.0.1")));
+        for bad in ["10.0.0.0/33", "proxy.example", "::1/129"] {
+            let error = Config::from_layers(None, env(&[("PEERPOSTURE_TRUSTED_PROXIES", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("PEERPOSTURE_TRUSTED_PROXIES"),
+                "{bad}: {error}"
+            );
+        }
+        let file = Config::from_layers(
+            Some(("peerposture.toml", "trusted_proxies = [\"127.0.0.1\"]")),
+            env(&[]),
+        )
+        .unwrap();
+        assert!(file.trusted_proxies.contains(ip("127.0.0.1")));
+        assert!(Config::default().trusted_proxies.is_empty());
     }
 
     #[test]

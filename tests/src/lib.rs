@@ -95,13 +95,25 @@ impl TestApp {
 
     /// As `spawn_with`, with anonymity threshold `k`.
     pub async fn spawn_with_k(dist_dir: Option<&Path>, demo: bool, k: u32) -> Self {
-        Self::spawn_full(dist_dir, demo, k, None).await
+        Self::spawn_full(dist_dir, demo, k, None, |_| {}).await
+    }
+
+    /// Starts a server with a fresh store and the configuration `configure` leaves.
+    pub async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(None, false, shared::benchmark::DEFAULT_K, None, configure).await
     }
 
     /// Starts a server on the store at `database_url` (seeded with the demo when `demo` and
     /// empty), whatever `PEERPOSTURE_TEST_POSTGRES` says.
     pub async fn spawn_on(database_url: String, demo: bool) -> Self {
-        Self::spawn_full(None, demo, shared::benchmark::DEFAULT_K, Some(database_url)).await
+        Self::spawn_full(
+            None,
+            demo,
+            shared::benchmark::DEFAULT_K,
+            Some(database_url),
+            |_| {},
+        )
+        .await
     }
 
     async fn spawn_full(
@@ -109,6 +121,7 @@ impl TestApp {
         demo: bool,
         k: u32,
         database_url: Option<String>,
+        configure: impl FnOnce(&mut Config),
     ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist_dir = match dist_dir {
@@ -134,7 +147,7 @@ impl TestApp {
             Some(path) => PathBuf::from(path),
             None => database_path,
         };
-        let config = Config {
+        let mut config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.clone(),
             dist_dir: dist_dir.clone(),
@@ -142,7 +155,9 @@ impl TestApp {
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
             demo,
             k,
+            trusted_proxies: Default::default(),
         };
+        configure(&mut config);
         let listener = TcpListener::bind(config.bind)
             .await
             .expect("bind loopback port");

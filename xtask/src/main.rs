@@ -194,6 +194,8 @@ fn run() -> Result {
 /// `cargo xtask test`: every check CI runs.
 fn test() -> Result {
     let root = workspace_root();
+    // First: under CI a missing PostgreSQL server fails the run before anything is built.
+    let postgres = postgres_under_test()?;
     let tools = Tools::ensure_build_tools(&root)?;
     let browser = tools::ensure_browser()?;
 
@@ -231,7 +233,6 @@ fn test() -> Result {
             .env_remove(POSTGRES_VARIABLE),
     )?;
 
-    let postgres = postgres_under_test()?;
     if let Some(url) = &postgres {
         step(&format!(
             "Running the API tests on PostgreSQL ({url}, a fresh schema per test server)"

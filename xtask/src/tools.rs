@@ -36,22 +36,21 @@ impl Tools {
         let bin = cargo_bin_dir();
         let wasm_bindgen_version = locked_version(root, "wasm-bindgen")?;
         // `--locked` fails for wasm-bindgen-cli: a locked dependency is missing from the registry.
-        // It keeps opt-level 1: it rewrites every wasm build, where its speed shows.
         let wasm_bindgen = CargoTool {
             tool: "wasm-bindgen",
             package: "wasm-bindgen-cli",
             version: &wasm_bindgen_version,
             locked: false,
-            opt_level: "1",
+            features: None,
         };
         let background = wasm_bindgen.install_in_background(root, &bin)?;
-        // trunk only orchestrates cargo, wasm-bindgen and wasm-opt: opt-level 0 is enough.
+        // Without its check for newer versions on crates.io (it never downloads here anyway).
         let trunk = CargoTool {
             tool: "trunk",
             package: "trunk",
             version: TRUNK_VERSION,
             locked: true,
-            opt_level: "0",
+            features: Some("rustls"),
         }
         .ensure(&bin)?;
         ensure_npm_packages(root)?;
@@ -123,14 +122,17 @@ fn cargo_bin_dir() -> PathBuf {
     home.join("bin")
 }
 
-/// The release profile the build tools are compiled with (`opt-level` is set per tool).
-/// trunk's own (fat LTO, one codegen unit) made its install take about 13 of a fresh machine's
-/// first 25 minutes on 2 cores, for a tool that spends its run time waiting on cargo and
-/// wasm-bindgen. Same pinned versions and lock file; only the optimiser's effort changes.
-const LIGHT_INSTALL_PROFILE: [(&str, &str); 3] = [
+/// The release profile the build tools are compiled with: not optimised. trunk's own (fat LTO,
+/// one codegen unit) made its install take about 13 of a fresh machine's first 25 minutes on 2
+/// cores, for a tool that spends its run time waiting on cargo; wasm-bindgen unoptimised adds
+/// seconds to a frontend build and saves minutes of its install. Same pinned versions and lock
+/// file; only the optimiser's effort changes.
+const LIGHT_INSTALL_PROFILE: [(&str, &str); 5] = [
     ("CARGO_PROFILE_RELEASE_LTO", "off"),
     ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0"),
     ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
+    ("CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS", "false"),
 ];
 
 /// A tool installed with `cargo install` at a pinned version.
@@ -139,7 +141,8 @@ struct CargoTool<'a> {
     package: &'a str,
     version: &'a str,
     locked: bool,
-    opt_level: &'a str,
+    /// Instead of the default features, when set.
+    features: Option<&'a str>,
 }
 
 impl CargoTool<'_> {
@@ -154,7 +157,9 @@ impl CargoTool<'_> {
             "--force",
         ]);
         install.envs(LIGHT_INSTALL_PROFILE);
-        install.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", self.opt_level);
+        if let Some(features) = self.features {
+            install.args(["--no-default-features", "--features", features]);
+        }
         if self.locked {
             install.arg("--locked");
         }

@@ -302,22 +302,55 @@ impl FromRequestParts<AppState> for Submitter {
     }
 }
 
-/// The address of the client, for per-IP limits.
+/// The address of the client, for per-address limits: the TCP peer, or, when the peer is a
+/// trusted proxy, the nearest address in `X-Forwarded-For` that is not one (read from the
+/// right: a client can prepend anything, only the proxies' own entries are believed). IPv6
+/// clients count per /64, the block one subscriber usually holds.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(
-                || "unknown".to_owned(),
-                |ConnectInfo(address)| address.ip().to_string(),
-            );
-        Ok(ClientIp(ip))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientIp("unknown".to_owned()));
+        };
+        let proxies = &state.config.trusted_proxies;
+        let mut client = crate::config::canonical(peer.ip());
+        if proxies.contains(client) {
+            let forwarded: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .collect();
+            for entry in forwarded.iter().rev() {
+                let Ok(address) = entry.trim().parse::<std::net::IpAddr>() else {
+                    break;
+                };
+                client = crate::config::canonical(address);
+                if !proxies.contains(client) {
+                    break;
+                }
+            }
+        }
+        Ok(ClientIp(address_key(client)))
+    }
+}
+
+/// An IPv4 address as itself, an IPv6 address as its /64.
+fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let block = std::net::Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64));
+            format!("{block}/64")
+        }
     }
 }
 

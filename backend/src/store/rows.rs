@@ -324,6 +324,35 @@ impl SubmissionRow {
     }
 }
 
+/// A new revision as its insert returns it.
+#[derive(sqlx::FromRow)]
+pub(super) struct SavedRow {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub submission: SubmissionRow,
+}
+
+/// One saved value of a revision.
+#[derive(sqlx::FromRow)]
+pub(super) struct MetricValueRow {
+    pub metric: String,
+    pub value: f64,
+}
+
+/// What an idempotency key recorded: the request's hash and the revision it created.
+#[derive(sqlx::FromRow)]
+pub(super) struct IdempotencyRow {
+    pub request_hash: Vec<u8>,
+    pub submission_id: i64,
+}
+
+/// A user's id and password hash, for login.
+#[derive(sqlx::FromRow)]
+pub(super) struct CredentialRow {
+    pub id: i64,
+    pub password_hash: String,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct RevisionRow {
     period: String,

@@ -151,6 +151,74 @@ async fn repeated_failures_from_one_address_are_limited_across_accounts() {
     app.stop().await;
 }
 
+/// A failed login from `forwarded_for` (sent as `X-Forwarded-For`); returns the status.
+async fn guess(app: &TestApp, n: usize, forwarded_for: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "email": format!("guess{n}@test.local"), "password": "guess-password" }))
+        .sent()
+        .await
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_addresses_come_from_x_forwarded_for_and_ipv6_counts_per_64() {
+    // The proxy (this test's loopback client) appends the client's address to what it got.
+    let app = TestApp::spawn_configured(|config| {
+        config.trusted_proxies = vec!["127.0.0.1".to_owned(), "::1".to_owned()]
+            .try_into()
+            .unwrap();
+    })
+    .await;
+    for n in 0..20 {
+        let forwarded = format!("198.51.100.{n}, 203.0.113.7");
+        assert_eq!(guess(&app, n, &forwarded).await, StatusCode::UNAUTHORIZED);
+    }
+    // 203.0.113.7 reached its limit, whatever it claims to forward for.
+    assert_eq!(
+        guess(&app, 20, "192.0.2.1, 203.0.113.7").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not held back by it.
+    assert_eq!(
+        guess(&app, 21, "203.0.113.8").await,
+        StatusCode::UNAUTHORIZED
+    );
+    // One IPv6 subscriber's /64 is one address: changing the low bits does not reset the limit.
+    for n in 0..20 {
+        let forwarded = format!("2001:db8:1:2::{:x}", n + 1);
+        assert_eq!(
+            guess(&app, 100 + n, &forwarded).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        guess(&app, 200, "2001:db8:1:2:ffff::1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        guess(&app, 201, "2001:db8:1:3::1").await,
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_x_forwarded_for_is_ignored() {
+    let app = TestApp::spawn().await;
+    for n in 0..20 {
+        let spoofed = format!("198.51.100.{n}");
+        assert_eq!(guess(&app, n, &spoofed).await, StatusCode::UNAUTHORIZED);
+    }
+    // A new address in the header does not make a new client: the TCP peer is at its limit.
+    assert_eq!(
+        guess(&app, 20, "203.0.113.99").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn changing_the_password_ends_every_other_session() {
     let app = TestApp::spawn().await;

@@ -7,9 +7,9 @@ use sqlx::PgConnection;
 
 use super::PostgresStore;
 use crate::store::rows::{
-    AcceptedInvitationRow, ApiTokenRow, InvitationRow, ORG_COLUMNS, OrgRow, TeamAccountRow,
-    TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt, email_conflict, org_conflict,
-    role, role_conflict, try_all,
+    AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow, ORG_COLUMNS, OrgRow,
+    TeamAccountRow, TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt,
+    email_conflict, org_conflict, role, role_conflict, try_all,
 };
 use crate::store::{
     AccountStore, Credentials, LoginAttempt, NewInvitationRecord, StoreError, TokenOwner,
@@ -110,12 +110,12 @@ impl AccountStore for PostgresStore {
     }
 
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
-        let row: Option<(i64, String)> =
+        let row: Option<CredentialRow> =
             sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
                 .bind(email)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some((id, password_hash)) = row else {
+        let Some(CredentialRow { id, password_hash }) = row else {
             return Ok(None);
         };
         let user = self

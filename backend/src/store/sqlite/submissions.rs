@@ -6,7 +6,9 @@ use shared::submission::RevisionInfo;
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
-use crate::store::rows::{PeriodRow, RevisionRow, SubmissionRow, try_all};
+use crate::store::rows::{
+    IdempotencyRow, MetricValueRow, PeriodRow, RevisionRow, SavedRow, SubmissionRow, try_all,
+};
 use crate::store::{IdempotencyKey, PeriodRecord, StoreError, StoredSubmission, SubmissionStore};
 
 #[async_trait]
@@ -53,7 +55,7 @@ impl SubmissionStore for SqliteStore {
             return Err(StoreError::PeriodReleased);
         }
         if let Some(idempotency) = idempotency {
-            let earlier: Option<(Vec<u8>, i64)> = sqlx::query_as(
+            let earlier: Option<IdempotencyRow> = sqlx::query_as(
                 "SELECT request_hash, submission_id FROM idempotency_keys \
                  WHERE org_id = ? AND key = ?",
             )
@@ -61,26 +63,27 @@ impl SubmissionStore for SqliteStore {
             .bind(&idempotency.key)
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some((request_hash, submission_id)) = earlier {
-                if request_hash != idempotency.request_hash {
+            if let Some(earlier) = earlier {
+                if earlier.request_hash != idempotency.request_hash {
                     return Err(StoreError::Conflict(
                         "this Idempotency-Key was already used with a different request".to_owned(),
                     ));
                 }
-                return load_submission(&mut tx, submission_id).await;
+                return load_submission(&mut tx, earlier.submission_id).await;
             }
         }
-        let (submission_id, revision, saved_at): (i64, i64, String) = sqlx::query_as(
+        let saved: SavedRow = sqlx::query_as(
             "INSERT INTO submissions (org_id, period, revision, saved_by) \
              VALUES (?1, ?2, (SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions \
                               WHERE org_id = ?1 AND period = ?2), ?3) \
-             RETURNING id, revision, saved_at",
+             RETURNING id, revision, saved_at, saved_by",
         )
         .bind(org_id)
         .bind(&period)
         .bind(saved_by)
         .fetch_one(&mut *tx)
         .await?;
+        let submission_id = saved.id;
         for (metric, value) in values {
             sqlx::query(
                 "INSERT INTO submission_values (submission_id, metric, value) VALUES (?, ?, ?)",
@@ -104,12 +107,7 @@ impl SubmissionStore for SqliteStore {
             .await?;
         }
         tx.commit().await?;
-        let row = SubmissionRow {
-            revision,
-            saved_at,
-            saved_by: saved_by.to_owned(),
-        };
-        Ok(row.with_values(values.clone()))
+        Ok(saved.submission.with_values(values.clone()))
     }
 
     async fn submission(
@@ -155,10 +153,10 @@ async fn load_submission(
             .bind(submission_id)
             .fetch_one(&mut *connection)
             .await?;
-    let values: Vec<(String, f64)> =
+    let values: Vec<MetricValueRow> =
         sqlx::query_as("SELECT metric, value FROM submission_values WHERE submission_id = ?")
             .bind(submission_id)
             .fetch_all(&mut *connection)
             .await?;
-    Ok(row.with_values(values.into_iter().collect()))
+    Ok(row.with_values(values.into_iter().map(|v| (v.metric, v.value)).collect()))
 }
