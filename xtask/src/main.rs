@@ -161,6 +161,7 @@ fn postgres_under_test() -> Result<Option<String>> {
             std::net::TcpStream::connect_timeout(&socket, std::time::Duration::from_secs(3)).is_ok()
         });
     if reachable {
+        println!("PostgreSQL: a server answers at {address}; the PostgreSQL tests will run");
         return Ok(Some(url));
     }
     let message = format!("no PostgreSQL server answers at {address} ({POSTGRES_VARIABLE}={url})");
