@@ -4,7 +4,8 @@
 //! admin and API tokens of 64 organisations for the write load.
 //!
 //! `bench_store SQLITE_FILE POSTGRES_URL TOKENS_FILE` prints `POSTGRES_URL=…` (the schema's
-//! URL), `PERIODS=…` and the admin's login.
+//! URL), `PERIODS=…` (released by the benchmark), `OPEN=…` (the quarter writes go to) and the
+//! admin's login.
 
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
@@ -149,12 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute(&mut postgres)
         .await?;
     postgres.close().await?;
-    let separator = if postgres_base.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    let postgres_url = format!("{postgres_base}{separator}options=-c%20search_path%3D{SCHEMA}");
+    let postgres_url = backend::store::schema_url(postgres_base, SCHEMA);
     let started = Instant::now();
     let copied = backend::store::migrate_store(&sqlite_url, &postgres_url).await?;
     let rows: u64 = copied.iter().map(|(_, rows)| rows).sum();
@@ -165,6 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("POSTGRES_URL={postgres_url}");
     let periods: Vec<String> = periods.iter().map(ToString::to_string).collect();
     println!("PERIODS={}", periods.join(","));
+    println!("OPEN={}", backend::http::current_period());
     println!("ADMIN={ADMIN_EMAIL}:{ADMIN_PASSWORD}");
     Ok(())
 }

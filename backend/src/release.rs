@@ -133,20 +133,12 @@ fn compute(
     k: usize,
 ) -> (ReleaseResult, StandardShares) {
     let result = engine::compute(inputs, k);
-    let held_back: HashMap<_, _> = result
-        .cells
-        .iter()
-        .filter_map(|cell| match cell.outcome {
-            engine::CellOutcome::Suppressed(reason) => Some(((cell.cohort, cell.metric), reason)),
-            engine::CellOutcome::Published(_) => None,
-        })
-        .collect();
     let shares = standards
         .iter()
         .map(|standard| {
             let shares = engine::compliance_shares(
                 inputs,
-                |cohort, metric| held_back.get(&(cohort, metric)).copied(),
+                |cohort, metric| result.held_back(cohort, metric),
                 &standard.requirements,
                 k,
             );

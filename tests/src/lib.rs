@@ -468,15 +468,6 @@ pub fn postgres_under_test() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
-/// Says, on a test's output, that it checks something only the SQLite store has.
-pub fn sqlite_only(app: &TestApp, what: &str) -> bool {
-    if app.on_postgres() {
-        println!("skipped on PostgreSQL: {what} is a property of the SQLite store");
-        return true;
-    }
-    false
-}
-
 /// Creates an empty schema in the PostgreSQL database `base` and returns a URL whose
 /// connections use it. Schemas left by test processes that have ended are dropped first.
 pub async fn fresh_postgres_schema(base: &str) -> String {
@@ -514,6 +505,5 @@ pub async fn fresh_postgres_schema(base: &str) -> String {
         .execute(&mut connection)
         .await
         .expect("create a test schema");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+    backend::store::schema_url(base, &schema)
 }

@@ -219,7 +219,7 @@ fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
         .split_once(':')
         .map(|(e, p)| (e.to_owned(), p.to_owned()))
         .ok_or("no admin login")?;
-    let open = current_period(&periods)?;
+    let open = field("OPEN=")?;
     let urls = [format!("sqlite://{}", sqlite_file.display()), postgres_url];
     let mut figures = Vec::new();
     let mut two_instance_reads = 0.0;
@@ -346,21 +346,6 @@ fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
         migrated,
         figures,
         two_instance_reads,
-    })
-}
-
-/// The quarter after the last of `periods`: the open one, where writes go.
-fn current_period(periods: &[String]) -> Result<String> {
-    let last = periods.last().ok_or("no periods")?;
-    let (year, quarter) = last.split_once("-Q").ok_or("a period like 2026-Q3")?;
-    let (year, quarter): (u32, u32) = (
-        year.parse().map_err(|_| "a year")?,
-        quarter.parse().map_err(|_| "a quarter")?,
-    );
-    Ok(if quarter == 4 {
-        format!("{}-Q1", year + 1)
-    } else {
-        format!("{year}-Q{}", quarter + 1)
     })
 }
 

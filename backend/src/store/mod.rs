@@ -24,7 +24,7 @@ use shared::submission::RevisionInfo;
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 
 pub use migrate::migrate_store;
-pub use postgres::PostgresStore;
+pub use postgres::{PostgresStore, schema_url};
 pub use sqlite::SqliteStore;
 
 /// A failure inside the store. Never shown to clients: the HTTP layer logs it and answers 500.

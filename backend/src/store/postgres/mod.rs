@@ -19,6 +19,13 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StoreError;
 
+/// `database_url` with its connections confined to `schema` (its `search_path`): how the tests
+/// and the benchmarks give each server a store of its own in one database.
+pub fn schema_url(database_url: &str, schema: &str) -> String {
+    let separator = if database_url.contains('?') { '&' } else { '?' };
+    format!("{database_url}{separator}options=-c%20search_path%3D{schema}")
+}
+
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
