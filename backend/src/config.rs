@@ -33,6 +33,11 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges); empty:
     /// the TCP peer is the client.
     pub trusted_proxies: TrustedProxies,
+    /// Seconds a client has to send its request head, and a request to be answered (its body
+    /// read included): past them the connection is closed, or the request answered 408.
+    pub request_timeout_seconds: u64,
+    /// Seconds requests in flight get to finish after a shutdown signal.
+    pub shutdown_deadline_seconds: u64,
 }
 
 /// Addresses and ranges of trusted reverse proxies, e.g. `10.0.0.0/8`, `::1`.
@@ -131,6 +136,8 @@ impl Default for Config {
             demo: false,
             k: shared::benchmark::DEFAULT_K,
             trusted_proxies: TrustedProxies::default(),
+            request_timeout_seconds: 30,
+            shutdown_deadline_seconds: 10,
         }
     }
 }
@@ -147,6 +154,8 @@ impl fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("k", &self.k)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("request_timeout_seconds", &self.request_timeout_seconds)
+            .field("shutdown_deadline_seconds", &self.shutdown_deadline_seconds)
             .finish()
     }
 }
@@ -167,7 +176,22 @@ pub enum ConfigError {
     Env { name: &'static str, message: String },
 }
 
+fn whole_number<T: std::str::FromStr>(name: &'static str, text: &str) -> Result<T, ConfigError> {
+    text.parse().map_err(|_| ConfigError::Env {
+        name,
+        message: format!("`{text}` is not a whole number"),
+    })
+}
+
 impl Config {
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_seconds)
+    }
+
+    pub fn shutdown_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_deadline_seconds)
+    }
+
     /// Loads the configuration of this process from its file and environment.
     pub fn load() -> Result<Self, ConfigError> {
         let explicit = std::env::var(CONFIG_FILE_VAR).ok();
@@ -231,10 +255,27 @@ impl Config {
             };
         }
         if let Some(k) = env("PEERPOSTURE_K") {
-            config.k = k.parse().map_err(|_| ConfigError::Env {
-                name: "PEERPOSTURE_K",
-                message: format!("`{k}` is not a whole number"),
-            })?;
+            config.k = whole_number("PEERPOSTURE_K", &k)?;
+        }
+        for (name, setting) in [
+            (
+                "PEERPOSTURE_REQUEST_TIMEOUT_SECONDS",
+                &mut config.request_timeout_seconds,
+            ),
+            (
+                "PEERPOSTURE_SHUTDOWN_DEADLINE_SECONDS",
+                &mut config.shutdown_deadline_seconds,
+            ),
+        ] {
+            if let Some(seconds) = env(name) {
+                *setting = whole_number(name, &seconds)?;
+            }
+        }
+        if config.request_timeout_seconds == 0 {
+            return Err(ConfigError::Env {
+                name: "PEERPOSTURE_REQUEST_TIMEOUT_SECONDS",
+                message: "the request timeout must be at least 1 second".to_owned(),
+            });
         }
         if let Some(proxies) = env("PEERPOSTURE_TRUSTED_PROXIES") {
             let entries = proxies

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod demo_library;
 pub mod engine;
@@ -13,7 +14,6 @@ pub mod release;
 pub mod store;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use shared::account::Role;
@@ -84,14 +84,16 @@ pub async fn serve(
         demo,
         benchmarks: Arc::default(),
     };
-    let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let limits = connections::Limits {
+        header_timeout: state.config.request_timeout(),
+        shutdown_deadline: state.config.shutdown_deadline(),
+    };
+    let app = build_app(state);
     tracing::info!(
         "PeerPosture is listening on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    connections::serve(listener, app, limits, shutdown).await;
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     ValidationFailed,
     /// Too many attempts; retry after the number of seconds in `Retry-After` (429).
     RateLimited,
+    /// The request was not complete, or not answered, within the server's time limit (408).
+    RequestTimeout,
     /// Something failed on the server (500); details are in the server log only.
     Internal,
     /// The store is busy with other writes; retry after the seconds in `Retry-After` (503).

@@ -155,7 +155,7 @@ impl TestApp {
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
             demo,
             k,
-            trusted_proxies: Default::default(),
+            ..Config::default()
         };
         configure(&mut config);
         let listener = TcpListener::bind(config.bind)

@@ -22,7 +22,7 @@ use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
-use super::periods::{parse_cohort, reportable_period};
+use super::periods::{parse_cohort, reportable_period, writable_period};
 use crate::engine::{self, CellOutcome};
 use crate::error::{AppError, Result};
 
@@ -52,7 +52,7 @@ async fn release(
     Releaser(user): Releaser,
     Path(period): Path<String>,
 ) -> Result<Json<ReleaseSummary>> {
-    let period = reportable_period(&period)?;
+    let period = writable_period(&period)?;
     let (record, result) =
         crate::release::release_period(state.store.as_ref(), period, state.config.k).await?;
     let published = result

@@ -26,6 +26,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use shared::{ErrorBody, ErrorCode};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -87,6 +88,12 @@ pub fn build_app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))
         .layer(middleware::from_fn(extract::reject_cross_site))
+        // A request (its body included) that is not answered in time gets 408: a slow client
+        // cannot hold a worker, nor a slow query a connection, for longer.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout(),
+        ))
         .layer(middleware::map_response(json_errors))
         .with_state(state.clone());
 
@@ -166,6 +173,7 @@ async fn json_errors(response: Response) -> Response {
         403 => ErrorCode::Forbidden,
         404 => ErrorCode::NotFound,
         405 => ErrorCode::MethodNotAllowed,
+        408 => ErrorCode::RequestTimeout,
         413 => ErrorCode::PayloadTooLarge,
         415 => ErrorCode::UnsupportedMediaType,
         422 => ErrorCode::ValidationFailed,

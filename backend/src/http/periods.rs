@@ -33,6 +33,25 @@ pub(super) fn reportable_period(text: &str) -> Result<Period> {
     Ok(period)
 }
 
+/// How many quarters before the current one still take submissions and releases.
+pub const LATE_QUARTERS: usize = 4;
+
+/// A period members may still write and publishers release: the current quarter or one of
+/// the [`LATE_QUARTERS`] before it; 422 otherwise, so that no one can create periods far in
+/// the past (they would list, and could be released). A released one is refused later (409).
+pub(super) fn writable_period(text: &str) -> Result<Period> {
+    let period = reportable_period(text)?;
+    let current = current_period();
+    let oldest = (0..LATE_QUARTERS).fold(current, |period, _| period.previous());
+    if period < oldest {
+        return Err(AppError::invalid(
+            "period",
+            format!("{period} is closed: only {oldest} to {current} take submissions and releases"),
+        ));
+    }
+    Ok(period)
+}
+
 /// A cohort of the lattice; `all` when none is named.
 pub(super) fn parse_cohort(text: Option<&str>) -> Result<CohortKey> {
     text.unwrap_or("all")

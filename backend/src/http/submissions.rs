@@ -18,7 +18,7 @@ use shared::submission::{
 
 use super::AppState;
 use super::extract::{ApiJson, Reader, Submitter};
-use super::periods::reportable_period;
+use super::periods::{reportable_period, writable_period};
 use crate::error::{AppError, Result};
 use crate::store::{IdempotencyKey, StoredSubmission};
 
@@ -120,7 +120,7 @@ async fn write(
     headers: HeaderMap,
     ApiJson(request): ApiJson<SubmissionRequest>,
 ) -> Result<Json<Submission>> {
-    let period = reportable_period(&period)?;
+    let period = writable_period(&period)?;
     let values = validate_values(&request.values).map_err(AppError::validation)?;
     let idempotency = match headers.get("idempotency-key") {
         None => None,
@@ -175,7 +175,7 @@ async fn upload_csv(
             "send the file with Content-Type: text/csv".to_owned(),
         ));
     }
-    let period = reportable_period(&period)?;
+    let period = writable_period(&period)?;
     let parsed = parse_csv(&body).map_err(AppError::validation)?;
     let values = validate_values(&parsed.into_iter().map(|(k, v)| (k, v.into())).collect())
         .map_err(AppError::validation)?;

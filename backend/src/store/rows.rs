@@ -722,6 +722,20 @@ pub(super) fn check_draft(
     }
 }
 
+/// Publishing a new version retires the published one it supersedes; when that one is no
+/// longer published (another draft of it was published first), the publication is refused,
+/// so that no two versions of a standard ever share a number.
+pub(super) fn superseded_once(rows_affected: u64, previous: i64) -> Result<(), StoreError> {
+    if rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "standard #{previous} was already superseded by another version: \
+             create a new version of the current one instead"
+        )))
+    }
+}
+
 /// The version a new draft takes: 1, or one more than the published standard it supersedes.
 pub(super) fn next_version(
     draft: &StandardDraft,

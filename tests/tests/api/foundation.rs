@@ -1,4 +1,5 @@
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use peerposture_tests::{Fetch, TEST_BACK_OFFICE_HTML, TEST_INDEX_HTML, TestApp};
 use reqwest::StatusCode;
@@ -6,6 +7,8 @@ use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_
 use serde_json::Value;
 use shared::api::{Catalogue, CohortInfo, Health, PeriodInfo, PeriodStatus};
 use shared::{CohortKey, ErrorBody, ErrorCode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn health_reports_ok_and_the_server_version() {
@@ -394,4 +397,74 @@ async fn the_store_is_backed_up_while_it_serves() {
     let health = app.client.get(app.url("/api/v1/health")).sent().await;
     assert_eq!(health.status(), StatusCode::OK);
     app.stop().await;
+}
+
+/// Sends `head` (and nothing more) on a raw connection and reads what the server answers
+/// until it closes the connection, for at most `patience`.
+async fn trickle(app: &TestApp, head: &str, patience: Duration) -> Option<String> {
+    let mut stream = TcpStream::connect(app.address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(patience, stream.read_to_end(&mut answer))
+        .await
+        .ok()
+        .map(|_| String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn a_slow_client_is_cut_off_at_the_request_timeout() {
+    let app = TestApp::spawn_configured(|config| config.request_timeout_seconds = 1).await;
+    // A body that never arrives: 408 with the JSON error body.
+    let started = Instant::now();
+    let answer = trickle(
+        &app,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{\"email\":",
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("the server answers and closes");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A request head that never ends: the connection is closed.
+    let answer = trickle(
+        &app,
+        "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n",
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("the server closes the connection");
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    // The server still serves everyone else.
+    let health = app.client.get(app.url("/api/v1/health")).sent().await;
+    assert_eq!(health.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_requests_in_flight_only_until_its_deadline() {
+    let app = TestApp::spawn_configured(|config| {
+        config.request_timeout_seconds = 300;
+        config.shutdown_deadline_seconds = 1;
+    })
+    .await;
+    let mut stream = TcpStream::connect(app.address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"email\":",
+        )
+        .await
+        .unwrap();
+    // The request is in its handler, reading a body that will not come for 300 s.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = tokio::time::timeout(Duration::from_secs(15), app.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the server still waits for the slow request"
+    );
+    drop(stream);
 }

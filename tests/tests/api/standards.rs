@@ -166,6 +166,50 @@ async fn a_new_version_supersedes_the_published_one_with_a_change_log() {
 }
 
 #[tokio::test]
+async fn two_drafts_of_the_same_next_version_cannot_both_be_published() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let first = app
+        .publish_standard(&admin, &baseline("Baseline", 90.0))
+        .await;
+    let mut next = baseline("Baseline", 95.0);
+    next["supersedes"] = json!(first.id);
+    let mut drafts = Vec::new();
+    for _ in 0..2 {
+        let draft: Standard = admin
+            .client
+            .post(app.url("/api/v1/standards"))
+            .json(&next)
+            .fetch()
+            .await;
+        assert_eq!(draft.version, 2);
+        drafts.push(draft.id);
+    }
+    // Both publications at once, in either order: exactly one wins.
+    let publish = |id: i64| {
+        admin
+            .client
+            .post(app.url(&format!("/api/v1/standards/{id}/publish")))
+            .send()
+    };
+    let (a, b) = tokio::join!(publish(drafts[0]), publish(drafts[1]));
+    let mut statuses = [a.unwrap().status(), b.unwrap().status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+
+    let all: Vec<Standard> = app.client.get(app.url("/api/v1/standards")).fetch().await;
+    let versions: Vec<(i64, StandardStatus)> = all.iter().map(|s| (s.version, s.status)).collect();
+    assert_eq!(
+        versions,
+        [
+            (2, StandardStatus::Published),
+            (1, StandardStatus::Superseded)
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn invalid_requirements_get_one_message_each() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

@@ -141,6 +141,72 @@ async fn malformed_and_future_periods_are_refused_with_422() {
 }
 
 #[tokio::test]
+async fn closed_periods_take_no_submissions_and_no_release() {
+    let TwoOrganisations {
+        app,
+        admin,
+        manager_a,
+        ..
+    } = TwoOrganisations::spawn().await;
+    let current = backend::http::current_period();
+    let oldest_open = (0..4).fold(current, |period, _| period.previous());
+    let closed = [
+        "1000-Q1".to_owned(),
+        "2000-Q4".to_owned(),
+        oldest_open.previous().to_string(),
+    ];
+    for period in &closed {
+        let url = app.url(&format!("/api/v1/submissions/{period}"));
+        let put = manager_a
+            .client
+            .put(&url)
+            .json(&json!({ "values": { "mfa_coverage": 90 } }))
+            .sent()
+            .await;
+        assert_eq!(put.status(), StatusCode::UNPROCESSABLE_ENTITY, "{period}");
+        let body: ErrorBody = put.json().await.unwrap();
+        let reason = &body.error.fields.unwrap()["period"];
+        assert!(reason.contains("is closed"), "{reason}");
+        let csv = manager_a
+            .client
+            .post(format!("{url}/csv"))
+            .header("content-type", "text/csv")
+            .body("metric,value\nmfa_coverage,91\n")
+            .sent()
+            .await;
+        assert_eq!(csv.status(), StatusCode::UNPROCESSABLE_ENTITY, "{period}");
+        let release = admin
+            .client
+            .post(app.url(&format!("/api/v1/periods/{period}/release")))
+            .sent()
+            .await;
+        assert_eq!(
+            release.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{period}"
+        );
+    }
+    // The oldest quarter still open takes a late submission.
+    let late = manager_a
+        .client
+        .put(app.url(&format!("/api/v1/submissions/{oldest_open}")))
+        .json(&json!({ "values": { "mfa_coverage": 90 } }))
+        .sent()
+        .await;
+    assert_eq!(late.status(), StatusCode::OK);
+
+    let periods: Value = app.client.get(app.url("/api/v1/periods")).fetch().await;
+    let listed: Vec<&str> = periods
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [oldest_open.to_string(), current.to_string()]);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_released_period_refuses_submissions_with_409() {
     let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let previous = backend::http::current_period().previous().to_string();

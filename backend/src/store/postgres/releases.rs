@@ -12,7 +12,7 @@ use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
     CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
     ContributorRow, HeldBackRow, ReleaseRow, STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow,
-    check_draft, engine_orgs, share_values, try_all,
+    check_draft, engine_orgs, share_values, superseded_once, try_all,
 };
 use crate::store::{ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark};
 
@@ -283,12 +283,13 @@ impl ReleaseTx for PgReleaseTx {
         .await?;
         let standard = Standard::try_from(row)?;
         if let Some(previous) = standard.supersedes {
-            sqlx::query(
+            let superseded = sqlx::query(
                 "UPDATE standards SET status = 'superseded' WHERE id = $1 AND status = 'published'",
             )
             .bind(previous)
             .execute(&mut **tx)
             .await?;
+            superseded_once(superseded.rows_affected(), previous)?;
         }
         Ok(Some(standard))
     }
