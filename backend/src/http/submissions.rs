@@ -143,6 +143,7 @@ async fn write(
             Some(IdempotencyKey {
                 key: key.to_owned(),
                 request_hash: hasher.finalize().into(),
+                at: crate::auth::now_unix(),
             })
         }
     };

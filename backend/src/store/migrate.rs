@@ -92,6 +92,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Text),
             ("last_used_at", Text),
             ("revoked_at", Text),
+            ("scopes", Text),
+            ("expires_at", Integer),
         ],
     ),
     (
@@ -120,9 +122,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("key", Text),
             ("request_hash", Blob),
             ("submission_id", Integer),
+            ("created_at", Integer),
         ],
     ),
     ("login_failures", &[("subject", Text), ("at", Integer)]),
+    (
+        "known_devices",
+        &[
+            ("token_hash", Blob),
+            ("user_id", Integer),
+            ("expires_at", Integer),
+        ],
+    ),
     (
         "audit_log",
         &[

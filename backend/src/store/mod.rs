@@ -128,7 +128,12 @@ pub struct StoredSubmission {
 pub struct IdempotencyKey {
     pub key: String,
     pub request_hash: [u8; 32],
+    /// When the request came (Unix seconds).
+    pub at: i64,
 }
+
+/// How long a save's Idempotency-Key is honoured: a retry within a day gets the first result.
+pub const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 60 * 60;
 
 /// An entry for the audit log.
 #[derive(Debug, Clone)]

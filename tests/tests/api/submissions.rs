@@ -277,6 +277,78 @@ async fn a_retried_idempotent_put_writes_once() {
 }
 
 #[tokio::test]
+async fn an_idempotent_retry_after_the_release_gets_its_result_and_keys_expire_after_a_day() {
+    let TwoOrganisations {
+        app,
+        admin,
+        manager_a,
+        ..
+    } = TwoOrganisations::spawn().await;
+    let previous = backend::http::current_period().previous();
+    let url = app.url(&format!("/api/v1/submissions/{previous}"));
+    let send = |key: &'static str, value: f64| {
+        manager_a
+            .client
+            .put(&url)
+            .header("idempotency-key", key)
+            .json(&json!({ "values": { "mfa_coverage": value } }))
+            .send()
+    };
+    let first = send("nightly-001", 88.0).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Submission = first.json().await.unwrap();
+    let released = admin
+        .client
+        .post(app.url(&format!("/api/v1/periods/{previous}/release")))
+        .sent()
+        .await;
+    assert_eq!(released.status(), StatusCode::OK);
+
+    // The answer to the first request was lost; its retry gets it, not a 409.
+    let retry = send("nightly-001", 88.0).await.unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.json::<Submission>().await.unwrap(), first);
+    // A new save is refused as before.
+    let late = send("nightly-002", 89.0).await.unwrap();
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        late.json::<ErrorBody>().await.unwrap().error.code,
+        ErrorCode::PeriodReleased
+    );
+
+    // A day later the key is forgotten: in the open quarter it saves again.
+    let url = app.url(&format!("/api/v1/submissions/{}", period()));
+    let save = |value: f64| {
+        manager_a
+            .client
+            .put(&url)
+            .header("idempotency-key", "nightly-003")
+            .json(&json!({ "values": { "mfa_coverage": value } }))
+            .send()
+    };
+    let saved: Submission = save(70.0).await.unwrap().json().await.unwrap();
+    assert_eq!(saved.revision, 1);
+    let pool = app.database().await;
+    sqlx::query("UPDATE idempotency_keys SET created_at = created_at - 86401")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let again = save(71.0).await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "an expired key is free again"
+    );
+    assert_eq!(again.json::<Submission>().await.unwrap().revision, 2);
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 1, "expired keys are swept");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_csv_upload_saves_all_rows_or_none() {
     let TwoOrganisations { app, manager_a, .. } = TwoOrganisations::spawn().await;
     let url = app.url(&format!("/api/v1/submissions/{}/csv", period()));

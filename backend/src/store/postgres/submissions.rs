@@ -9,7 +9,10 @@ use super::PostgresStore;
 use crate::store::rows::{
     IdempotencyRow, MetricValueRow, PeriodRow, RevisionRow, SavedRow, SubmissionRow, try_all,
 };
-use crate::store::{IdempotencyKey, PeriodRecord, StoreError, StoredSubmission, SubmissionStore};
+use crate::store::{
+    IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
+    SubmissionStore,
+};
 
 #[async_trait]
 impl SubmissionStore for PostgresStore {
@@ -56,16 +59,15 @@ impl SubmissionStore for PostgresStore {
                 .bind(&period)
                 .fetch_one(&mut *tx)
                 .await?;
-        if released_at.is_some() {
-            return Err(StoreError::PeriodReleased);
-        }
+        // A retry of a save that succeeded gets its result, even once the period is released.
         if let Some(idempotency) = idempotency {
             let earlier: Option<IdempotencyRow> = sqlx::query_as(
                 "SELECT request_hash, submission_id FROM idempotency_keys \
-                 WHERE org_id = $1 AND key = $2",
+                 WHERE org_id = $1 AND key = $2 AND created_at > $3",
             )
             .bind(org_id)
             .bind(&idempotency.key)
+            .bind(idempotency.at - IDEMPOTENCY_TTL_SECONDS)
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(earlier) = earlier {
@@ -76,6 +78,9 @@ impl SubmissionStore for PostgresStore {
                 }
                 return load_submission(&mut tx, earlier.submission_id).await;
             }
+        }
+        if released_at.is_some() {
+            return Err(StoreError::PeriodReleased);
         }
         let saved: SavedRow = sqlx::query_as(
             "INSERT INTO submissions (org_id, period, revision, saved_by) \
@@ -100,14 +105,21 @@ impl SubmissionStore for PostgresStore {
             .await?;
         }
         if let Some(idempotency) = idempotency {
+            // Expired keys of the organisation go; a reused expired key starts afresh.
+            sqlx::query("DELETE FROM idempotency_keys WHERE org_id = $1 AND created_at <= $2")
+                .bind(org_id)
+                .bind(idempotency.at - IDEMPOTENCY_TTL_SECONDS)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
-                "INSERT INTO idempotency_keys (org_id, key, request_hash, submission_id) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO idempotency_keys (org_id, key, request_hash, submission_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(org_id)
             .bind(&idempotency.key)
             .bind(&idempotency.request_hash[..])
             .bind(submission_id)
+            .bind(idempotency.at)
             .execute(&mut *tx)
             .await?;
         }

@@ -9,7 +9,10 @@ use super::SqliteStore;
 use crate::store::rows::{
     IdempotencyRow, MetricValueRow, PeriodRow, RevisionRow, SavedRow, SubmissionRow, try_all,
 };
-use crate::store::{IdempotencyKey, PeriodRecord, StoreError, StoredSubmission, SubmissionStore};
+use crate::store::{
+    IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
+    SubmissionStore,
+};
 
 #[async_trait]
 impl SubmissionStore for SqliteStore {
@@ -51,16 +54,15 @@ impl SubmissionStore for SqliteStore {
                 .bind(&period)
                 .fetch_one(&mut *tx)
                 .await?;
-        if released_at.is_some() {
-            return Err(StoreError::PeriodReleased);
-        }
+        // A retry of a save that succeeded gets its result, even once the period is released.
         if let Some(idempotency) = idempotency {
             let earlier: Option<IdempotencyRow> = sqlx::query_as(
                 "SELECT request_hash, submission_id FROM idempotency_keys \
-                 WHERE org_id = ? AND key = ?",
+                 WHERE org_id = ? AND key = ? AND created_at > ?",
             )
             .bind(org_id)
             .bind(&idempotency.key)
+            .bind(idempotency.at - IDEMPOTENCY_TTL_SECONDS)
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(earlier) = earlier {
@@ -71,6 +73,9 @@ impl SubmissionStore for SqliteStore {
                 }
                 return load_submission(&mut tx, earlier.submission_id).await;
             }
+        }
+        if released_at.is_some() {
+            return Err(StoreError::PeriodReleased);
         }
         let saved: SavedRow = sqlx::query_as(
             "INSERT INTO submissions (org_id, period, revision, saved_by) \
@@ -95,14 +100,21 @@ impl SubmissionStore for SqliteStore {
             .await?;
         }
         if let Some(idempotency) = idempotency {
+            // Expired keys of the organisation go; a reused expired key starts afresh.
+            sqlx::query("DELETE FROM idempotency_keys WHERE org_id = ? AND created_at <= ?")
+                .bind(org_id)
+                .bind(idempotency.at - IDEMPOTENCY_TTL_SECONDS)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
-                "INSERT INTO idempotency_keys (org_id, key, request_hash, submission_id) \
-                 VALUES (?, ?, ?, ?)",
+                "INSERT INTO idempotency_keys (org_id, key, request_hash, submission_id, created_at) \
+                 VALUES (?, ?, ?, ?, ?)",
             )
             .bind(org_id)
             .bind(&idempotency.key)
             .bind(&idempotency.request_hash[..])
             .bind(submission_id)
+            .bind(idempotency.at)
             .execute(&mut *tx)
             .await?;
         }
