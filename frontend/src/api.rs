@@ -191,12 +191,8 @@ pub async fn tokens() -> Result<Vec<ApiTokenInfo>, ApiError> {
     get("/api/v1/tokens").await
 }
 
-pub async fn create_token(name: String) -> Result<ApiTokenCreated, ApiError> {
-    json(with_body(
-        Request::post("/api/v1/tokens"),
-        &NewApiToken { name },
-    ))
-    .await
+pub async fn create_token(token: &NewApiToken) -> Result<ApiTokenCreated, ApiError> {
+    json(with_body(Request::post("/api/v1/tokens"), token)).await
 }
 
 pub async fn revoke_token(id: i64) -> Result<(), ApiError> {

@@ -157,11 +157,54 @@ pub struct AcceptInvitation {
     pub password: String,
 }
 
-/// `POST /api/v1/tokens`.
+/// What an API token may do: read the organisation's submissions, positions and compliance,
+/// and/or save submissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    Read,
+    Submit,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::Submit];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Submit => "submit",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|scope| scope.key() == key)
+    }
+}
+
+/// Days an API token lives unless its creator picks another term, and the longest term.
+pub const TOKEN_DEFAULT_DAYS: u32 = 90;
+pub const TOKEN_MAX_DAYS: u32 = 365;
+
+fn all_scopes() -> Vec<TokenScope> {
+    TokenScope::ALL.to_vec()
+}
+
+fn default_token_days() -> u32 {
+    TOKEN_DEFAULT_DAYS
+}
+
+/// `POST /api/v1/tokens`. A token works until it expires, is revoked, or its creator is no
+/// longer a member admin of the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
     pub name: String,
+    /// At least one; both when left out.
+    #[serde(default = "all_scopes")]
+    pub scopes: Vec<TokenScope>,
+    /// 1 to [`TOKEN_MAX_DAYS`]; [`TOKEN_DEFAULT_DAYS`] when left out.
+    #[serde(default = "default_token_days")]
+    pub expires_in_days: u32,
 }
 
 /// The answer to `POST /api/v1/tokens`; `token` is shown this once and stored only as a hash.
@@ -170,6 +213,9 @@ pub struct ApiTokenCreated {
     pub id: i64,
     pub name: String,
     pub token: String,
+    pub scopes: Vec<TokenScope>,
+    /// RFC 3339 UTC.
+    pub expires_at: String,
 }
 
 /// One entry of `GET /api/v1/tokens`.
@@ -177,9 +223,14 @@ pub struct ApiTokenCreated {
 pub struct ApiTokenInfo {
     pub id: i64,
     pub name: String,
+    pub scopes: Vec<TokenScope>,
     pub created_at: String,
+    pub expires_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// Whether it authenticates now: not revoked, not expired, and its creator still a member
+    /// admin of the organisation.
+    pub active: bool,
 }
 
 /// One entry of `GET /api/v1/audit`.

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use shared::account::{Role, User};
+use shared::account::{Role, TokenScope, User};
 
 use super::AppState;
 use crate::auth;
@@ -157,6 +157,20 @@ impl FromRequestParts<AppState> for OrgAdmin {
     }
 }
 
+impl TokenOwner {
+    /// The token's organisation, when the token has `scope`; 403 otherwise.
+    fn org_in_scope(&self, scope: TokenScope) -> Result<i64, AppError> {
+        if self.scopes.contains(&scope) {
+            Ok(self.org_id)
+        } else {
+            Err(forbidden(&format!(
+                "this API token lacks the `{}` scope",
+                scope.key()
+            )))
+        }
+    }
+}
+
 /// Who is calling a member endpoint: a logged-in user or a system with an API token.
 #[derive(Debug, Clone)]
 pub enum Caller {
@@ -177,7 +191,7 @@ impl Caller {
             Caller::User(_) => Err(forbidden(
                 "only members read their organisation's submissions",
             )),
-            Caller::Token(owner) => Ok(owner.org_id),
+            Caller::Token(owner) => owner.org_in_scope(TokenScope::Read),
         }
     }
 
@@ -190,7 +204,7 @@ impl Caller {
                 ..
             }) => Ok(org.id),
             Caller::User(_) => Err(forbidden("only member admins submit metrics")),
-            Caller::Token(owner) => Ok(owner.org_id),
+            Caller::Token(owner) => owner.org_in_scope(TokenScope::Submit),
         }
     }
 
@@ -221,7 +235,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(token) = auth::bearer_token(&parts.headers) {
             return state
                 .store
-                .api_token_owner(&auth::token_hash(token))
+                .api_token_owner(&auth::token_hash(token), auth::now_unix())
                 .await?
                 .map(Caller::Token)
                 .ok_or_else(|| AppError::Unauthorized("the API token is not valid".to_owned()));

@@ -4,12 +4,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use shared::account::{ApiTokenCreated, ApiTokenInfo, NewApiToken};
+use shared::account::{ApiTokenCreated, ApiTokenInfo, NewApiToken, TOKEN_MAX_DAYS};
 
 use super::AppState;
 use super::extract::{ApiJson, OrgAdmin};
 use crate::auth;
 use crate::error::{AppError, Result};
+use crate::store::NewTokenRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,7 +21,12 @@ pub fn router() -> Router<AppState> {
 // Only member admins manage tokens, always for their own organisation (`OrgAdmin`).
 
 async fn list(State(state): State<AppState>, admin: OrgAdmin) -> Result<Json<Vec<ApiTokenInfo>>> {
-    Ok(Json(state.store.api_tokens(admin.org_id).await?))
+    Ok(Json(
+        state
+            .store
+            .api_tokens(admin.org_id, auth::now_unix())
+            .await?,
+    ))
 }
 
 async fn create(
@@ -29,25 +35,61 @@ async fn create(
     ApiJson(request): ApiJson<NewApiToken>,
 ) -> Result<(StatusCode, Json<ApiTokenCreated>)> {
     let name = request.name.trim().to_owned();
+    let mut fields = std::collections::BTreeMap::new();
     if !(1..=80).contains(&name.chars().count()) {
-        return Err(AppError::invalid("name", "must be 1 to 80 characters"));
+        fields.insert("name".to_owned(), "must be 1 to 80 characters".to_owned());
+    }
+    let mut scopes = request.scopes;
+    scopes.sort_unstable();
+    scopes.dedup();
+    if scopes.is_empty() {
+        fields.insert(
+            "scopes".to_owned(),
+            "name at least one of read and submit".to_owned(),
+        );
+    }
+    if !(1..=TOKEN_MAX_DAYS).contains(&request.expires_in_days) {
+        fields.insert(
+            "expires_in_days".to_owned(),
+            format!("must be 1 to {TOKEN_MAX_DAYS} days"),
+        );
+    }
+    if !fields.is_empty() {
+        return Err(AppError::validation(fields));
     }
     let token = format!("{}{}", auth::API_TOKEN_PREFIX, auth::random_token());
-    let id = state
-        .store
-        .create_api_token(org_id, user.id, &name, &auth::token_hash(&token))
-        .await?;
+    let expires_at = auth::now_unix() + i64::from(request.expires_in_days) * 86_400;
+    let record = NewTokenRecord {
+        org_id,
+        created_by: user.id,
+        name: name.clone(),
+        token_hash: auth::token_hash(&token),
+        scopes: scopes.clone(),
+        expires_at,
+    };
+    let id = state.store.create_api_token(&record).await?;
+    let scope_list: Vec<&str> = scopes.iter().map(|scope| scope.key()).collect();
     state
         .audit(
             &user.email,
             "token_created",
             &format!("API token #{id} ({name})"),
-            "",
+            &format!(
+                "scopes {}, expires in {} days",
+                scope_list.join(" and "),
+                request.expires_in_days
+            ),
         )
         .await;
     Ok((
         StatusCode::CREATED,
-        Json(ApiTokenCreated { id, name, token }),
+        Json(ApiTokenCreated {
+            id,
+            name,
+            token,
+            scopes,
+            expires_at: shared::period::rfc3339(expires_at),
+        }),
     ))
 }
 

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use shared::Period;
 use shared::account::{
     ApiTokenInfo, AuditEntry, InvitationInfo, NewOrganisation, Organisation, Role, TeamAccount,
-    TeamInvitation, User,
+    TeamInvitation, TokenScope, User,
 };
 use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::cohort::CohortKey;
@@ -101,6 +101,19 @@ pub struct TokenOwner {
     pub token_id: i64,
     pub org_id: i64,
     pub name: String,
+    pub scopes: Vec<TokenScope>,
+}
+
+/// A new API token; the token itself is never stored.
+#[derive(Debug, Clone)]
+pub struct NewTokenRecord {
+    pub org_id: i64,
+    pub created_by: i64,
+    pub name: String,
+    pub token_hash: [u8; 32],
+    pub scopes: Vec<TokenScope>,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 /// A new invitation; the token itself is never stored.
@@ -323,20 +336,18 @@ pub trait AccountStore {
     ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError>;
 
     // API tokens.
-    async fn create_api_token(
-        &self,
-        org_id: i64,
-        created_by: i64,
-        name: &str,
-        token_hash: &[u8; 32],
-    ) -> Result<i64, StoreError>;
-    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
+    /// Stores a token that expires at `expires_at` (Unix seconds).
+    async fn create_api_token(&self, token: &NewTokenRecord) -> Result<i64, StoreError>;
+    /// Every token of the organisation, newest first, with whether it works at `now`.
+    async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
     /// Revokes a token of the organisation; false when there is no such active token.
     async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError>;
-    /// The owner of an active token, recording its use.
+    /// The owner of a token that works at `now` (not revoked, not expired, its creator still a
+    /// member admin of its organisation), recording its use.
     async fn api_token_owner(
         &self,
         token_hash: &[u8; 32],
+        now: i64,
     ) -> Result<Option<TokenOwner>, StoreError>;
 }
 

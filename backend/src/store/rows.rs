@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use shared::account::{
-    ApiTokenInfo, AuditEntry, OrgRef, Organisation, Role, TeamAccount, TeamInvitation, User,
+    ApiTokenInfo, AuditEntry, OrgRef, Organisation, Role, TeamAccount, TeamInvitation, TokenScope,
+    User,
 };
 use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::catalogue::CATALOGUE;
@@ -197,21 +198,67 @@ impl TryFrom<InvitationRow> for shared::account::InvitationInfo {
 pub(super) struct ApiTokenRow {
     id: i64,
     name: String,
+    scopes: String,
     created_at: String,
+    expires_at: i64,
     last_used_at: Option<String>,
     revoked_at: Option<String>,
+    active: bool,
 }
 
-impl From<ApiTokenRow> for ApiTokenInfo {
-    fn from(row: ApiTokenRow) -> Self {
-        ApiTokenInfo {
+impl TryFrom<ApiTokenRow> for ApiTokenInfo {
+    type Error = StoreError;
+
+    fn try_from(row: ApiTokenRow) -> Result<Self, StoreError> {
+        Ok(ApiTokenInfo {
             id: row.id,
             name: row.name,
+            scopes: token_scopes(&row.scopes)?,
             created_at: row.created_at,
+            expires_at: shared::period::rfc3339(row.expires_at),
             last_used_at: row.last_used_at,
             revoked_at: row.revoked_at,
-        }
+            active: row.active,
+        })
     }
+}
+
+/// The tokens of organisation `$2` with whether each works at `$1` (Unix seconds).
+pub(super) const API_TOKENS_SELECT: &str = "SELECT t.id, t.name, t.scopes, t.created_at, \
+     COALESCE(t.expires_at, 0) AS expires_at, t.last_used_at, t.revoked_at, \
+     COALESCE(t.revoked_at IS NULL AND t.expires_at > $1 AND u.role = 'member_admin' \
+              AND u.org_id = t.org_id, FALSE) AS active \
+     FROM api_tokens t JOIN users u ON u.id = t.created_by \
+     WHERE t.org_id = $2 ORDER BY t.id DESC";
+
+/// Records the use of token `$1` if it works at `$2` (see `AccountStore::api_token_owner`);
+/// `{now}` is the backend's timestamp expression.
+pub(super) fn token_owner_sql(now: &str) -> String {
+    format!(
+        "UPDATE api_tokens SET last_used_at = {now} \
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 \
+           AND EXISTS (SELECT 1 FROM users u WHERE u.id = api_tokens.created_by \
+                       AND u.role = 'member_admin' AND u.org_id = api_tokens.org_id) \
+         RETURNING id, org_id, name, scopes"
+    )
+}
+
+/// Scopes as stored: comma-separated keys.
+pub(super) fn scopes_text(scopes: &[TokenScope]) -> String {
+    scopes
+        .iter()
+        .map(|scope| scope.key())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn token_scopes(text: &str) -> Result<Vec<TokenScope>, StoreError> {
+    text.split(',')
+        .map(|key| {
+            TokenScope::from_key(key)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown token scope `{key}`")))
+        })
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]
@@ -219,15 +266,19 @@ pub(super) struct TokenOwnerRow {
     id: i64,
     org_id: i64,
     name: String,
+    scopes: String,
 }
 
-impl From<TokenOwnerRow> for TokenOwner {
-    fn from(row: TokenOwnerRow) -> Self {
-        TokenOwner {
+impl TryFrom<TokenOwnerRow> for TokenOwner {
+    type Error = StoreError;
+
+    fn try_from(row: TokenOwnerRow) -> Result<Self, StoreError> {
+        Ok(TokenOwner {
             token_id: row.id,
             org_id: row.org_id,
+            scopes: token_scopes(&row.scopes)?,
             name: row.name,
-        }
+        })
     }
 }
 

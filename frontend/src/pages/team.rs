@@ -4,7 +4,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::account::{ApiTokenCreated, Role, Team};
+use shared::account::{ApiTokenCreated, NewApiToken, Role, TOKEN_DEFAULT_DAYS, Team, TokenScope};
 use shared::format::timestamp;
 
 use crate::api;
@@ -130,12 +130,23 @@ fn Tokens() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let tokens = load(move || version.get(), |_| api::tokens());
     let name = RwSignal::new(String::new());
+    let access = RwSignal::new("read,submit".to_owned());
+    let days = RwSignal::new(TOKEN_DEFAULT_DAYS.to_string());
     let created = RwSignal::new(None::<ApiTokenCreated>);
     let error = RwSignal::new(None::<api::ApiError>);
     let create = move |event: SubmitEvent| {
         event.prevent_default();
         leptos::task::spawn_local(async move {
-            match api::create_token(name.get_untracked()).await {
+            let request = NewApiToken {
+                name: name.get_untracked(),
+                scopes: access
+                    .get_untracked()
+                    .split(',')
+                    .filter_map(TokenScope::from_key)
+                    .collect(),
+                expires_in_days: days.get_untracked().parse().unwrap_or(TOKEN_DEFAULT_DAYS),
+            };
+            match api::create_token(&request).await {
                 Ok(token) => {
                     created.set(Some(token));
                     error.set(None);
@@ -157,28 +168,30 @@ fn Tokens() -> impl IntoView {
     let list = move || {
         tokens.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(tokens) if tokens.is_empty() => view! { <p class="empty">"No API tokens yet."</p> }.into_any(),
-            Ok(tokens) => view! {
-                <table class="table">
-                    <thead><tr><th>"Name"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
-                    <tbody>
-                        {tokens.into_iter().map(|token| {
-                            let id = token.id;
-                            let active = token.revoked_at.is_none();
-                            view! {
-                                <tr>
-                                    <td>{token.name}</td>
-                                    <td>{timestamp(&token.created_at)}</td>
-                                    <td>{token.last_used_at.as_deref().map_or_else(|| "never".to_owned(), timestamp)}</td>
-                                    <td>{token.revoked_at.as_deref().map_or_else(|| "active".to_owned(), |at| format!("revoked {}", timestamp(at)))}</td>
-                                    <td>{active.then(|| view! { <button class="button button--small" on:click=move |_| revoke(id)>"Revoke"</button> })}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+            Ok(tokens) => {
+                let rows = tokens.into_iter().map(|token| {
+                    let id = token.id;
+                    let status = match (&token.revoked_at, token.active) {
+                        (Some(at), _) => format!("revoked {}", timestamp(at)),
+                        (None, true) => "active".to_owned(),
+                        (None, false) => "ended: expired, or its creator is no longer an admin".to_owned(),
+                    };
+                    let scopes: Vec<&str> = token.scopes.iter().map(|scope| scope.key()).collect();
+                    view! {
+                        <tr>
+                            <td>{token.name}</td>
+                            <td>{scopes.join(", ")}</td>
+                            <td>{timestamp(&token.created_at)}</td>
+                            <td>{timestamp(&token.expires_at)}</td>
+                            <td>{token.last_used_at.as_deref().map_or_else(|| "never".to_owned(), timestamp)}</td>
+                            <td>{status}</td>
+                            <td>{token.revoked_at.is_none().then(|| view! { <button class="button button--small" on:click=move |_| revoke(id)>"Revoke"</button> })}</td>
+                        </tr>
+                    }
+                    .into_any()
+                }).collect();
+                listing("tokens", &["Name", "May", "Created", "Expires", "Last used", "Status", ""], "No API tokens yet.", rows)
             }
-            .into_any(),
         })
     };
     view! {
@@ -192,6 +205,23 @@ fn Tokens() -> impl IntoView {
                 <label class="field">
                     <span class="field__label">"Token name"</span>
                     <input type="text" required maxlength="80" placeholder="e.g. GRC platform export" bind:value=name/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"May"</span>
+                    <select bind:value=access>
+                        <option value="read,submit">"submit and read"</option>
+                        <option value="submit">"submit only"</option>
+                        <option value="read">"read only"</option>
+                    </select>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Expires after"</span>
+                    <select bind:value=days>
+                        <option value="30">"30 days"</option>
+                        <option value="90">"90 days"</option>
+                        <option value="180">"180 days"</option>
+                        <option value="365">"365 days"</option>
+                    </select>
                 </label>
                 <button type="submit" class="button button--primary">"Create token"</button>
             </form>

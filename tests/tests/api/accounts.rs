@@ -4,7 +4,7 @@ use peerposture_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Fetch, TestApp, USER_PASSWO
 use reqwest::StatusCode;
 use reqwest::header::{RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
-use shared::account::{AuditEntry, Role, User};
+use shared::account::{ApiTokenInfo, AuditEntry, Role, User};
 use shared::{ErrorBody, ErrorCode};
 
 async fn error_of(response: reqwest::Response) -> ErrorBody {
@@ -595,6 +595,111 @@ async fn api_tokens_are_shown_once_listed_without_secret_and_revocable() {
         .sent()
         .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", true).await;
+    let manager = app
+        .invite(&admin, "manager@a.example", Role::MemberAdmin, Some(org.id))
+        .await;
+    let create = |body: Value| {
+        manager
+            .client
+            .post(app.url("/api/v1/tokens"))
+            .json(&body)
+            .send()
+    };
+    for (body, field) in [
+        (json!({ "name": "x", "scopes": [] }), "scopes"),
+        (
+            json!({ "name": "x", "expires_in_days": 0 }),
+            "expires_in_days",
+        ),
+        (
+            json!({ "name": "x", "expires_in_days": 366 }),
+            "expires_in_days",
+        ),
+    ] {
+        let refused = create(body.clone()).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let fields = error_of(refused).await.error.fields.unwrap();
+        assert!(fields.contains_key(field), "{body}: {fields:?}");
+    }
+    let unknown = create(json!({ "name": "x", "scopes": ["admin"] }))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let reader: Value = create(json!({ "name": "BI read", "scopes": ["read"] }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reader["scopes"], json!(["read"]));
+    let submitter: Value =
+        create(json!({ "name": "GRC", "scopes": ["submit"], "expires_in_days": 30 }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let url = app.url(&format!(
+        "/api/v1/submissions/{}",
+        backend::http::current_period()
+    ));
+    let put = |token: &Value| {
+        app.client
+            .put(&url)
+            .bearer_auth(token["token"].as_str().unwrap())
+            .json(&json!({ "values": { "mfa_coverage": 90 } }))
+            .send()
+    };
+    let read = |token: &Value| {
+        app.client
+            .get(&url)
+            .bearer_auth(token["token"].as_str().unwrap())
+            .send()
+    };
+    assert_eq!(put(&reader).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(read(&reader).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(put(&submitter).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        read(&submitter).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Expired: refused, and listed as no longer active.
+    let pool = app.database().await;
+    sqlx::query("UPDATE api_tokens SET expires_at = expires_at - 31 * 86400 WHERE id = $1")
+        .bind(submitter["id"].as_i64().unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        put(&submitter).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let listed: Vec<ApiTokenInfo> = manager.client.get(app.url("/api/v1/tokens")).fetch().await;
+    let active: Vec<(&str, bool)> = listed.iter().map(|t| (t.name.as_str(), t.active)).collect();
+    assert_eq!(active, [("GRC", false), ("BI read", true)]);
+
+    // The creator is demoted: their tokens end with their rights.
+    let demoted = admin
+        .client
+        .put(app.url(&format!("/api/v1/users/{}/role", manager.user.id)))
+        .json(&json!({ "role": "member_viewer" }))
+        .sent()
+        .await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    assert_eq!(
+        read(&reader).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
 }
 

@@ -7,12 +7,14 @@ use sqlx::PgConnection;
 
 use super::PostgresStore;
 use crate::store::rows::{
-    AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow, ORG_COLUMNS, OrgRow,
-    TeamAccountRow, TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt,
-    email_conflict, org_conflict, role, role_conflict, try_all,
+    API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow,
+    ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow,
+    corrupt, email_conflict, org_conflict, role, role_conflict, scopes_text, token_owner_sql,
+    try_all,
 };
 use crate::store::{
-    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, StoreError, TokenOwner,
+    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord, StoreError,
+    TokenOwner,
 };
 
 #[async_trait]
@@ -384,34 +386,28 @@ impl AccountStore for PostgresStore {
         Ok((try_all(accounts)?, try_all(invitations)?))
     }
 
-    async fn create_api_token(
-        &self,
-        org_id: i64,
-        created_by: i64,
-        name: &str,
-        token_hash: &[u8; 32],
-    ) -> Result<i64, StoreError> {
+    async fn create_api_token(&self, token: &NewTokenRecord) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO api_tokens (org_id, created_by, name, token_hash) VALUES ($1, $2, $3, $4) \
-             RETURNING id",
+            "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(org_id)
-        .bind(created_by)
-        .bind(name)
-        .bind(&token_hash[..])
+        .bind(token.org_id)
+        .bind(token.created_by)
+        .bind(&token.name)
+        .bind(&token.token_hash[..])
+        .bind(scopes_text(&token.scopes))
+        .bind(token.expires_at)
         .fetch_one(&self.pool)
         .await?)
     }
 
-    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
-        let rows: Vec<ApiTokenRow> = sqlx::query_as(
-            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens \
-             WHERE org_id = $1 ORDER BY id DESC",
-        )
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(ApiTokenInfo::from).collect())
+    async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        let rows: Vec<ApiTokenRow> = sqlx::query_as(API_TOKENS_SELECT)
+            .bind(now)
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        try_all(rows)
     }
 
     async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError> {
@@ -429,15 +425,14 @@ impl AccountStore for PostgresStore {
     async fn api_token_owner(
         &self,
         token_hash: &[u8; 32],
+        now: i64,
     ) -> Result<Option<TokenOwner>, StoreError> {
-        let row: Option<TokenOwnerRow> = sqlx::query_as(
-            "UPDATE api_tokens SET last_used_at = pp_now() \
-             WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, org_id, name",
-        )
-        .bind(&token_hash[..])
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(TokenOwner::from))
+        let row: Option<TokenOwnerRow> = sqlx::query_as(&token_owner_sql("pp_now()"))
+            .bind(&token_hash[..])
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(TokenOwner::try_from).transpose()
     }
 }
 

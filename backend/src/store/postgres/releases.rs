@@ -274,15 +274,14 @@ impl ReleaseTx for PgReleaseTx {
         if !check_draft(id, state, "it cannot be published again")? {
             return Ok(None);
         }
-        let row: StandardRow = sqlx::query_as(&format!(
-            "UPDATE standards SET status = 'published', published_at = pp_now() WHERE id = $1 \
-             RETURNING {STANDARD_COLUMNS}"
-        ))
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-        let standard = Standard::try_from(row)?;
-        if let Some(previous) = standard.supersedes {
+        // The version it supersedes retires first: if another version already did, refuse
+        // before anything changes (the unique index would refuse it too, less kindly).
+        let supersedes: Option<i64> =
+            sqlx::query_scalar("SELECT supersedes FROM standards WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+        if let Some(previous) = supersedes {
             let superseded = sqlx::query(
                 "UPDATE standards SET status = 'superseded' WHERE id = $1 AND status = 'published'",
             )
@@ -291,6 +290,14 @@ impl ReleaseTx for PgReleaseTx {
             .await?;
             superseded_once(superseded.rows_affected(), previous)?;
         }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET status = 'published', published_at = pp_now() WHERE id = $1 \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let standard = Standard::try_from(row)?;
         Ok(Some(standard))
     }
 

@@ -7,12 +7,14 @@ use sqlx::SqliteConnection;
 
 use super::{NOW, SqliteStore};
 use crate::store::rows::{
-    AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow, ORG_COLUMNS, OrgRow,
-    TeamAccountRow, TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow, corrupt,
-    email_conflict, org_conflict, role, role_conflict, try_all,
+    API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow,
+    ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow,
+    corrupt, email_conflict, org_conflict, role, role_conflict, scopes_text, token_owner_sql,
+    try_all,
 };
 use crate::store::{
-    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, StoreError, TokenOwner,
+    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord, StoreError,
+    TokenOwner,
 };
 
 #[async_trait]
@@ -376,34 +378,28 @@ impl AccountStore for SqliteStore {
         Ok((try_all(accounts)?, try_all(invitations)?))
     }
 
-    async fn create_api_token(
-        &self,
-        org_id: i64,
-        created_by: i64,
-        name: &str,
-        token_hash: &[u8; 32],
-    ) -> Result<i64, StoreError> {
+    async fn create_api_token(&self, token: &NewTokenRecord) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO api_tokens (org_id, created_by, name, token_hash) VALUES (?, ?, ?, ?) \
-             RETURNING id",
+            "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(org_id)
-        .bind(created_by)
-        .bind(name)
-        .bind(&token_hash[..])
+        .bind(token.org_id)
+        .bind(token.created_by)
+        .bind(&token.name)
+        .bind(&token.token_hash[..])
+        .bind(scopes_text(&token.scopes))
+        .bind(token.expires_at)
         .fetch_one(&self.pool)
         .await?)
     }
 
-    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
-        let rows: Vec<ApiTokenRow> = sqlx::query_as(
-            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens \
-             WHERE org_id = ? ORDER BY id DESC",
-        )
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(ApiTokenInfo::from).collect())
+    async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        let rows: Vec<ApiTokenRow> = sqlx::query_as(API_TOKENS_SELECT)
+            .bind(now)
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        try_all(rows)
     }
 
     async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError> {
@@ -421,15 +417,14 @@ impl AccountStore for SqliteStore {
     async fn api_token_owner(
         &self,
         token_hash: &[u8; 32],
+        now: i64,
     ) -> Result<Option<TokenOwner>, StoreError> {
-        let row: Option<TokenOwnerRow> = sqlx::query_as(&format!(
-            "UPDATE api_tokens SET last_used_at = {NOW} \
-             WHERE token_hash = ? AND revoked_at IS NULL RETURNING id, org_id, name"
-        ))
-        .bind(&token_hash[..])
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(TokenOwner::from))
+        let row: Option<TokenOwnerRow> = sqlx::query_as(&token_owner_sql(NOW))
+            .bind(&token_hash[..])
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(TokenOwner::try_from).transpose()
     }
 }
 

@@ -259,15 +259,14 @@ impl ReleaseTx for SqliteReleaseTx {
         if !check_draft(id, state, "it cannot be published again")? {
             return Ok(None);
         }
-        let row: StandardRow = sqlx::query_as(&format!(
-            "UPDATE standards SET status = 'published', published_at = {NOW} WHERE id = ? \
-             RETURNING {STANDARD_COLUMNS}"
-        ))
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-        let standard = Standard::try_from(row)?;
-        if let Some(previous) = standard.supersedes {
+        // The version it supersedes retires first: if another version already did, refuse
+        // before anything changes (the unique index would refuse it too, less kindly).
+        let supersedes: Option<i64> =
+            sqlx::query_scalar("SELECT supersedes FROM standards WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+        if let Some(previous) = supersedes {
             let superseded = sqlx::query(
                 "UPDATE standards SET status = 'superseded' WHERE id = ? AND status = 'published'",
             )
@@ -276,6 +275,14 @@ impl ReleaseTx for SqliteReleaseTx {
             .await?;
             superseded_once(superseded.rows_affected(), previous)?;
         }
+        let row: StandardRow = sqlx::query_as(&format!(
+            "UPDATE standards SET status = 'published', published_at = {NOW} WHERE id = ? \
+             RETURNING {STANDARD_COLUMNS}"
+        ))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let standard = Standard::try_from(row)?;
         Ok(Some(standard))
     }
 
