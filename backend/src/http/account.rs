@@ -1,5 +1,8 @@
 //! Login, logout, the current user and password changes: `/api/v1/auth/*`.
 
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,11 +15,12 @@ use super::extract::{ApiJson, ClientIp, CurrentUser};
 use crate::auth::{self, now_unix};
 use crate::error::{AppError, Result};
 use crate::store::LoginAttempt;
+use tokio::sync::Semaphore;
 
 /// Failed logins allowed per account, and per client address, within the window.
 const FAILURES_PER_ACCOUNT: usize = 5;
 const FAILURES_PER_IP: usize = 20;
-const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
+pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,11 +30,56 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/password", put(change_password))
 }
 
-/// Runs a CPU-heavy password function off the async workers.
+/// Argon2id is the costliest work a request can make the server do (19 MiB and tens of
+/// milliseconds of a core per hash), so at most one password hash per core runs at a time; a
+/// request that cannot start one within this many seconds gets 503 with Retry-After.
+const PASSWORD_QUEUE_SECONDS: u64 = 5;
+
+static PASSWORD_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Arc::new(Semaphore::new(cores))
+});
+
+/// Runs a password function off the async workers, within the server's cap on concurrent
+/// password hashing.
 pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
+    gated(
+        &PASSWORD_SLOTS,
+        Duration::from_secs(PASSWORD_QUEUE_SECONDS),
+        work,
+    )
+    .await
+}
+
+/// Runs `work` on the blocking pool once one of `slots` is free, holding the slot until the
+/// work ends (even if the request is dropped meanwhile); 503 after waiting `queue`.
+async fn gated<T: Send + 'static>(
+    slots: &Arc<Semaphore>,
+    queue: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let permit = tokio::time::timeout(queue, Arc::clone(slots).acquire_owned())
         .await
-        .map_err(|error| AppError::Internal(format!("password task failed: {error}")))
+        .map_err(|_| AppError::Busy {
+            retry_after_seconds: 2,
+        })?
+        .map_err(|error| AppError::Internal(format!("password slots closed: {error}")))?;
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(permit);
+        result
+    })
+    .await
+    .map_err(|error| AppError::Internal(format!("password task failed: {error}")))
+}
+
+/// The 429 for a subject at its limit: allowed again once the oldest attempt that counts
+/// leaves the window.
+pub fn refused(times: &[i64], limit: usize, now: i64) -> AppError {
+    let unlocks_at = times[times.len() - limit] + FAILURE_WINDOW_SECONDS;
+    AppError::RateLimited {
+        retry_after_seconds: (unlocks_at - now).max(1),
+    }
 }
 
 /// Starts a session for `user`: the response carries the user and the session cookie.
@@ -71,13 +120,7 @@ async fn login(
         .await?
     {
         LoginAttempt::Allowed(ids) => ids,
-        LoginAttempt::Refused { times, limit } => {
-            // Allowed again once the oldest failure that counts leaves the window.
-            let unlocks_at = times[times.len() - limit] + FAILURE_WINDOW_SECONDS;
-            return Err(AppError::RateLimited {
-                retry_after_seconds: (unlocks_at - now).max(1),
-            });
-        }
+        LoginAttempt::Refused { times, limit } => return Err(refused(&times, limit, now)),
     };
 
     let credentials = state.store.credentials(&email).await?;
@@ -166,4 +209,55 @@ async fn change_password(
         )
         .await;
     start_session(&state, &headers, user).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn password_work_runs_at_most_the_cap_at_once_and_sheds_the_rest() {
+        let slots = Arc::new(Semaphore::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (slots, running, most) = (slots.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    gated(&slots, Duration::from_secs(30), move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(40));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+
+        // With both slots held, a request that cannot start in time is refused with 503.
+        let held: Vec<_> = (0..2)
+            .map(|_| {
+                let slots = slots.clone();
+                tokio::spawn(async move {
+                    gated(&slots, Duration::from_secs(30), || {
+                        std::thread::sleep(Duration::from_millis(500))
+                    })
+                    .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let shed = gated(&slots, Duration::from_millis(50), || ()).await;
+        assert!(matches!(shed, Err(AppError::Busy { .. })), "{shed:?}");
+        for task in held {
+            task.await.unwrap().unwrap();
+        }
+    }
 }

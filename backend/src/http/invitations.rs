@@ -13,11 +13,11 @@ use shared::account::{
 };
 
 use super::AppState;
-use super::account::{blocking, start_session};
-use super::extract::{ApiJson, Inviter};
+use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
+use super::extract::{ApiJson, ClientIp, Inviter};
 use crate::auth::{self, now_unix};
 use crate::error::{AppError, Result};
-use crate::store::NewInvitationRecord;
+use crate::store::{LoginAttempt, NewInvitationRecord};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -117,25 +117,57 @@ async fn show(
     info.map(Json).ok_or_else(invalid_link)
 }
 
+/// Acceptances per client address within the login window that are not successes: guessing
+/// links is throttled like guessing passwords.
+const ACCEPTS_PER_IP: usize = 10;
+
 async fn accept(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     headers: HeaderMap,
     ApiJson(acceptance): ApiJson<AcceptInvitation>,
 ) -> Result<Response> {
-    let name = acceptance.name.trim().to_owned();
-    if !(1..=100).contains(&name.chars().count()) {
-        return Err(AppError::invalid("name", "must be 1 to 100 characters"));
+    let now = now_unix();
+    let subject = format!("accept-ip:{ip}");
+    let attempts = match state
+        .store
+        .begin_login_attempt(
+            &[(subject.as_str(), ACCEPTS_PER_IP)],
+            now,
+            now - FAILURE_WINDOW_SECONDS,
+        )
+        .await?
+    {
+        LoginAttempt::Allowed(ids) => ids,
+        LoginAttempt::Refused { times, limit } => return Err(refused(&times, limit, now)),
+    };
+    // The link first: an unknown, used or expired one costs a lookup, never a password hash.
+    let token_hash = auth::token_hash(&token);
+    if state.store.invitation(&token_hash, now).await?.is_none() {
+        return Err(invalid_link());
     }
-    check_new_password(&acceptance.password)
-        .map_err(|message| AppError::invalid("password", message))?;
+    let name = acceptance.name.trim().to_owned();
+    let mut fields = std::collections::BTreeMap::new();
+    if !(1..=100).contains(&name.chars().count()) {
+        fields.insert("name".to_owned(), "must be 1 to 100 characters".to_owned());
+    }
+    if let Err(message) = check_new_password(&acceptance.password) {
+        fields.insert("password".to_owned(), message);
+    }
+    if !fields.is_empty() {
+        // A typo in a real invitation is not a guess.
+        state.store.forget_login_attempts(&attempts).await?;
+        return Err(AppError::validation(fields));
+    }
     let password = acceptance.password;
     let password_hash = blocking(move || auth::hash_password(&password)).await?;
     let user = state
         .store
-        .accept_invitation(&auth::token_hash(&token), &name, &password_hash, now_unix())
+        .accept_invitation(&token_hash, &name, &password_hash, now)
         .await?
         .ok_or_else(invalid_link)?;
+    state.store.forget_login_attempts(&attempts).await?;
     state
         .audit(
             &user.email,

@@ -704,6 +704,55 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
 }
 
 #[tokio::test]
+async fn accepting_an_invitation_checks_the_link_first_and_guessing_is_throttled() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let guess = |token: String, password: &'static str| {
+        app.client
+            .post(app.url(&format!("/api/v1/invitations/{token}/accept")))
+            .json(&json!({ "name": "Guesser", "password": password }))
+            .send()
+    };
+    // The link is judged before anything else: an unknown one is 404 even when the password
+    // would be refused, so no password is ever hashed for it.
+    let unknown = guess("a".repeat(43), "short").await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // 30 guesses at once from one address: 9 more are looked up, the rest refused unheard.
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..30 {
+        let request = app
+            .client
+            .post(app.url(&format!("/api/v1/invitations/{n:0>43}/accept")))
+            .json(&json!({ "name": "Guesser", "password": "long-enough-password" }));
+        guesses.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let statuses: Vec<StatusCode> = guesses.join_all().await;
+    let looked_up = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::NOT_FOUND)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((looked_up, refused), (9, 21), "{statuses:?}");
+
+    // A real link from that address waits too; its holder elsewhere is not affected.
+    let invited: Value = admin
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .json(&json!({ "email": "pub@example.org", "role": "publisher" }))
+        .fetch()
+        .await;
+    let token = invited["token"].as_str().unwrap().to_owned();
+    let blocked = guess(token, "long-enough-password").await.unwrap();
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.headers().contains_key("retry-after"));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_audit_log_records_who_did_what() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
