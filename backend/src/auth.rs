@@ -14,6 +14,9 @@ use sha2::{Digest, Sha256};
 pub const SESSION_COOKIE: &str = "pp_session";
 /// A session ends this long after login.
 pub const SESSION_TTL_SECONDS: i64 = 12 * 60 * 60;
+/// The cookie that marks a browser as one an account has logged in from, and how long it does.
+pub const DEVICE_COOKIE: &str = "pp_device";
+pub const DEVICE_TTL_SECONDS: i64 = 180 * 24 * 60 * 60;
 /// An invitation link works this long.
 pub const INVITATION_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// Prefix of API tokens, so that leaked tokens are recognisable by secret scanners.
@@ -69,13 +72,22 @@ pub fn dummy_password_hash() -> &'static str {
 
 /// The session token from the request's cookies.
 pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The known-device token from the request's cookies.
+pub fn device_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, DEVICE_COOKIE)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|cookie| cookie.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
 }
 
@@ -89,14 +101,29 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// `Set-Cookie` for a new session, or (with `None`) for removing it. `Secure` is left out only
-/// for plain-http requests to localhost, where browsers would drop a secure cookie.
-pub fn session_set_cookie(headers: &HeaderMap, token: Option<&str>) -> HeaderValue {
-    let secure = if is_plain_http_localhost(headers) {
+/// `Set-Cookie` for a browser's known-device token: sent only to the login route.
+pub fn device_set_cookie(headers: &HeaderMap, token: &str) -> HeaderValue {
+    let cookie = format!(
+        "{DEVICE_COOKIE}={token}; Path=/api/v1/auth/login; HttpOnly; SameSite=Strict; \
+         Max-Age={DEVICE_TTL_SECONDS}{}",
+        secure_attribute(headers)
+    );
+    HeaderValue::from_str(&cookie).expect("cookie is ASCII")
+}
+
+/// `; Secure`, left out only for plain-http requests to localhost, where browsers would drop
+/// a secure cookie.
+fn secure_attribute(headers: &HeaderMap) -> &'static str {
+    if is_plain_http_localhost(headers) {
         ""
     } else {
         "; Secure"
-    };
+    }
+}
+
+/// `Set-Cookie` for a new session, or (with `None`) for removing it.
+pub fn session_set_cookie(headers: &HeaderMap, token: Option<&str>) -> HeaderValue {
+    let secure = secure_attribute(headers);
     let cookie = match token {
         Some(token) => format!(
             "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_TTL_SECONDS}{secure}"

@@ -82,6 +82,10 @@ pub fn refused(times: &[i64], limit: usize, now: i64) -> AppError {
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// Starts a session for `user`: the response carries the user and the session cookie.
 pub async fn start_session(state: &AppState, headers: &HeaderMap, user: User) -> Result<Response> {
     let token = auth::random_token();
@@ -106,7 +110,23 @@ async fn login(
 ) -> Result<Response> {
     let email = request.email.trim().to_lowercase();
     let now = now_unix();
-    let account = format!("email:{email}");
+    // A browser the account has logged in from counts its failures on its own: a stranger's
+    // wrong passwords lock the account for every other browser, never for its owner's.
+    let known_device = match auth::device_cookie(&headers) {
+        Some(token) => {
+            let hash = auth::token_hash(token);
+            state
+                .store
+                .known_device(&hash, &email, now)
+                .await?
+                .then(|| hex(&hash))
+        }
+        None => None,
+    };
+    let account = match &known_device {
+        Some(device) => format!("device:{device}"),
+        None => format!("email:{email}"),
+    };
     let address = format!("ip:{ip}");
     // The attempt counts before the password is checked, atomically across instances, so
     // that parallel attempts count each other: no more than the limit are ever evaluated.
@@ -147,7 +167,25 @@ async fn login(
                     "",
                 )
                 .await;
-            start_session(&state, &headers, credentials.user).await
+            let user_id = credentials.user.id;
+            let mut response = start_session(&state, &headers, credentials.user).await?;
+            if known_device.is_none() {
+                let device = auth::random_token();
+                state
+                    .store
+                    .remember_device(
+                        &auth::token_hash(&device),
+                        user_id,
+                        now,
+                        now + auth::DEVICE_TTL_SECONDS,
+                    )
+                    .await?;
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    auth::device_set_cookie(&headers, &device),
+                );
+            }
+            Ok(response)
         }
         _ => {
             state

@@ -311,6 +311,22 @@ pub trait AccountStore {
     /// Forgets attempts that turned out not to be failures (refused unheard, or successful).
     async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError>;
     async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError>;
+    /// Remembers a browser the user logged in from, until `expires_at`; forgets expired ones.
+    async fn remember_device(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Whether the browser holding this device token has logged in to the account of `email`
+    /// (lowercase) and is still remembered at `now`.
+    async fn known_device(
+        &self,
+        token_hash: &[u8; 32],
+        email: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 
     // Invitations.
     async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError>;

@@ -223,6 +223,11 @@ impl TryFrom<ApiTokenRow> for ApiTokenInfo {
     }
 }
 
+/// Whether device token `$1` is remembered for the account of email `$2` at `$3`.
+pub(super) const KNOWN_DEVICE_SELECT: &str = "SELECT EXISTS (SELECT 1 FROM known_devices d \
+     JOIN users u ON u.id = d.user_id \
+     WHERE d.token_hash = $1 AND lower(u.email) = $2 AND d.expires_at > $3)";
+
 /// The tokens of organisation `$2` with whether each works at `$1` (Unix seconds).
 pub(super) const API_TOKENS_SELECT: &str = "SELECT t.id, t.name, t.scopes, t.created_at, \
      COALESCE(t.expires_at, 0) AS expires_at, t.last_used_at, t.revoked_at, \

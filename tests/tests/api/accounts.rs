@@ -130,6 +130,69 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out_of_a_browser_they_logged_in_from() {
+    let app = TestApp::spawn().await;
+    let attempt = |password: &'static str, device: Option<&str>| {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": ADMIN_EMAIL, "password": password }));
+        if let Some(device) = device {
+            request = request.header("cookie", device.to_owned());
+        }
+        request.send()
+    };
+    // The owner's browser logs in once and is remembered, for the login route only.
+    let first = attempt(ADMIN_PASSWORD, None).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let set_device = first
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|cookie| cookie.starts_with("pp_device="))
+        .expect("a device cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth/login"] {
+        assert!(set_device.contains(attribute), "{set_device}");
+    }
+    let device = set_device.split(';').next().unwrap().to_owned();
+
+    // A stranger's five wrong passwords lock the account for every other browser.
+    for _ in 0..5 {
+        let status = attempt("wrong-password-1", None).await.unwrap().status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let stranger = attempt(ADMIN_PASSWORD, None).await.unwrap().status();
+    assert_eq!(stranger, StatusCode::TOO_MANY_REQUESTS);
+    let forged = attempt(ADMIN_PASSWORD, Some("pp_device=made-up"))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The owner's browser still gets in, and is not issued another device cookie.
+    let owner = attempt(ADMIN_PASSWORD, Some(&device)).await.unwrap();
+    assert_eq!(owner.status(), StatusCode::OK);
+    let cookies: Vec<_> = owner.headers().get_all(SET_COOKIE).iter().collect();
+    assert!(
+        cookies
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("pp_device="))
+    );
+
+    // Wrong passwords from the owner's browser count against that browser.
+    for _ in 0..5 {
+        let status = attempt("wrong-password-2", Some(&device))
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = attempt(ADMIN_PASSWORD, Some(&device)).await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn repeated_failures_from_one_address_are_limited_across_accounts() {
     let app = TestApp::spawn().await;
     for n in 0..20 {

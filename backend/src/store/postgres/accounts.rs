@@ -8,9 +8,9 @@ use sqlx::PgConnection;
 use super::PostgresStore;
 use crate::store::rows::{
     API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow,
-    ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow, USER_SELECT, UserRow,
-    corrupt, email_conflict, org_conflict, role, role_conflict, scopes_text, token_owner_sql,
-    try_all,
+    KNOWN_DEVICE_SELECT, ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow,
+    USER_SELECT, UserRow, corrupt, email_conflict, org_conflict, role, role_conflict, scopes_text,
+    token_owner_sql, try_all,
 };
 use crate::store::{
     AccountStore, Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord, StoreError,
@@ -283,6 +283,43 @@ impl AccountStore for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn remember_device(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM known_devices WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO known_devices (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&token_hash[..])
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn known_device(
+        &self,
+        token_hash: &[u8; 32],
+        email: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(KNOWN_DEVICE_SELECT)
+            .bind(&token_hash[..])
+            .bind(email)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError> {
