@@ -14,7 +14,7 @@ use shared::catalogue::{CATALOGUE, Direction, Unit};
 use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
 use crate::auth;
-use crate::store::{Store, StoreError};
+use crate::store::{AuditRecord, Store, StoreError};
 
 /// Every demo login uses this password.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -77,10 +77,18 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     let mut profiles = Vec::with_capacity(ORGANISATIONS);
     for number in 1..=ORGANISATIONS {
         let org = organisation(number, &mut rng);
-        let created = store.create_org(&org).await?;
+        let created = store
+            .create_org(&org, &|created| {
+                AuditRecord::new("demo", "organisation_created", &created.name, "synthetic")
+            })
+            .await?;
         // A few stay unverified, as newly joined members are.
         if number <= 2 || rng.uniform() > 0.06 {
-            store.verify_org(created.id).await?;
+            store
+                .verify_org(created.id, &|org| {
+                    AuditRecord::new("demo", "organisation_verified", &org.name, "synthetic")
+                })
+                .await?;
         }
         org_ids.push(created.id);
         profiles.push((org.wfh_band, rng.normal()));
@@ -124,7 +132,11 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
                 "Demo seed"
             };
             store
-                .save_submission(org_id, period, &values, saved_by, None)
+                .save_submission(org_id, period, &values, saved_by, None, &|stored| {
+                    let target = format!("organisation #{org_id}, {period}");
+                    let detail = format!("revision {} (synthetic)", stored.revision);
+                    AuditRecord::new("demo", "submission_saved", target, detail)
+                })
                 .await?;
         }
         period = period.next();
@@ -132,7 +144,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     // Every quarter but the open one is released, as the industry group would have done.
     let mut period = first;
     while period < current {
-        crate::release::release_period(store, period, k).await?;
+        crate::release::release_period(store, period, k, "demo").await?;
         period = period.next();
     }
     // Positions in DEMO_LOGINS: publisher, member admins of organisations 1 and 2.

@@ -5,7 +5,7 @@ use shared::catalogue::MetricValue;
 use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
 use shared::standard::{Comparison, Requirement, StandardDraft, Tier};
 
-use crate::store::{PracticeAuthor, Store, StoreError};
+use crate::store::{AuditRecord, PracticeAuthor, Store, StoreError};
 
 /// Who the demo's practices come from.
 #[derive(Debug, Clone, Copy)]
@@ -300,12 +300,18 @@ const PRACTICES: &[PracticeSeed] = &[
 /// Seeds the standard (followed by demo organisation 1) and the practices.
 pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError> {
     let standard = store
-        .create_standard(&baseline(), authors.publisher)
+        .create_standard(&baseline(), authors.publisher, &|standard| {
+            AuditRecord::new("demo", "standard_created", &standard.name, "synthetic")
+        })
         .await?;
-    crate::release::publish_standard(store, standard.id).await?;
+    crate::release::publish_standard(store, standard.id, "demo").await?;
+    let followed = AuditRecord::new("demo", "standard_followed", "demo organisation 1", "");
     store
-        .follow_standard(authors.member_1.1, Some(standard.id))
+        .follow_standard(authors.member_1.1, Some(standard.id), &followed)
         .await?;
+    let submitted =
+        |id: &i64| AuditRecord::new("demo", "practice_submitted", format!("practice #{id}"), "");
+    let published = AuditRecord::new("demo", "practice_published", "demo practice", "");
 
     let author = |who: Author| match who {
         Author::Publisher => PracticeAuthor {
@@ -332,9 +338,11 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
         attribution: seed.7,
     };
     for seed in PRACTICES {
-        let id = store.create_practice(&draft(seed), author(seed.8)).await?;
+        let id = store
+            .create_practice(&draft(seed), author(seed.8), &submitted)
+            .await?;
         store
-            .moderate_practice(id, PracticeStatus::Published, None)
+            .moderate_practice(id, PracticeStatus::Published, None, &published)
             .await?;
     }
 
@@ -354,7 +362,7 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
         attribution: Attribution::Anonymous,
     };
     store
-        .create_practice(&waiting, author(Author::Member2))
+        .create_practice(&waiting, author(Author::Member2), &submitted)
         .await?;
     let returned = PracticeDraft {
         title: "Encrypting laptops before they ship to agents".to_owned(),
@@ -369,13 +377,14 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
         attribution: Attribution::Named,
     };
     let id = store
-        .create_practice(&returned, author(Author::Member1))
+        .create_practice(&returned, author(Author::Member1), &submitted)
         .await?;
     store
         .moderate_practice(
             id,
             PracticeStatus::Returned,
             Some("Thanks! Could you add how many laptops a month and what the rollout cost?"),
+            &AuditRecord::new("demo", "practice_returned", "demo practice", ""),
         )
         .await?;
     Ok(())

@@ -40,17 +40,6 @@ pub async fn serve(
             policy = shared::benchmark::POLICY_VERSION,
             "recomputed a release under the current anonymity policy"
         );
-        let record = store::AuditRecord {
-            actor: "server".to_owned(),
-            action: "release_recomputed",
-            target: period.to_string(),
-            detail: format!(
-                "under anonymity policy {}",
-                shared::benchmark::POLICY_VERSION
-            ),
-            org_id: None,
-        };
-        store.audit(record).await?;
     }
     let demo = if config.demo {
         demo::seed_if_empty(store.as_ref(), http::current_period(), config.k).await?

@@ -15,18 +15,32 @@ use std::collections::HashMap;
 use shared::standard::{Requirement, Standard, StandardStatus};
 
 use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
-use crate::store::{ReleaseRecord, ReleaseTx, Store, StoreError};
+use crate::store::{AuditRecord, ReleaseRecord, ReleaseTx, Store, StoreError};
 
-/// Releases `period` under the current policy with threshold `k`. `Conflict` when it is
-/// already released.
+/// Releases `period` under the current policy with threshold `k`, recording that `actor` did.
+/// `Conflict` when it is already released.
 pub async fn release_period(
     store: &dyn Store,
     period: Period,
     k: u32,
+    actor: &str,
 ) -> Result<(ReleaseRecord, ReleaseResult), StoreError> {
     let mut tx = store.begin_release().await?;
     let record = tx.stamp_release(period, POLICY_VERSION, k).await?;
     let result = recompute(tx.as_mut(), period, k).await?;
+    let published = result
+        .cells
+        .iter()
+        .filter(|c| matches!(c.outcome, engine::CellOutcome::Published(_)))
+        .count();
+    let detail = format!(
+        "policy {}, k = {}, {published} of {} cells published",
+        record.policy,
+        record.k,
+        result.cells.len()
+    );
+    let audit = AuditRecord::new(actor, "period_released", period.to_string(), detail);
+    tx.audit(&audit).await?;
     tx.commit().await?;
     Ok((record, result))
 }
@@ -47,6 +61,13 @@ pub async fn reapply_policy(store: &dyn Store) -> Result<Vec<Period>, StoreError
             return Ok(recomputed);
         };
         recompute(tx.as_mut(), release.period, release.k).await?;
+        let audit = AuditRecord::new(
+            "server",
+            "release_recomputed",
+            release.period.to_string(),
+            format!("under anonymity policy {POLICY_VERSION}"),
+        );
+        tx.audit(&audit).await?;
         tx.commit().await?;
         recomputed.push(release.period);
     }
@@ -59,7 +80,11 @@ pub async fn reapply_policy(store: &dyn Store) -> Result<Vec<Period>, StoreError
 /// period froze never changes, so publishing over many quarters holds the lock only to write.
 /// A period released (or recomputed under another policy) in between, or requirements edited
 /// in between, are computed again under the lock.
-pub async fn publish_standard(store: &dyn Store, id: i64) -> Result<Option<Standard>, StoreError> {
+pub async fn publish_standard(
+    store: &dyn Store,
+    id: i64,
+    actor: &str,
+) -> Result<Option<Standard>, StoreError> {
     let mut precomputed = HashMap::new();
     let draft = store.standard(id).await?;
     if let Some(draft) = draft.as_ref().filter(|d| d.status == StandardStatus::Draft) {
@@ -82,6 +107,12 @@ pub async fn publish_standard(store: &dyn Store, id: i64) -> Result<Option<Stand
         };
         tx.save_shares(period, standard.id, &shares).await?;
     }
+    let target = format!(
+        "standard #{} ({} v{})",
+        standard.id, standard.name, standard.version
+    );
+    tx.audit(&AuditRecord::new(actor, "standard_published", target, ""))
+        .await?;
     tx.commit().await?;
     Ok(Some(standard))
 }

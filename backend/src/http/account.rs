@@ -14,7 +14,7 @@ use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
 use crate::auth::{self, now_unix};
 use crate::error::{AppError, Result};
-use crate::store::LoginAttempt;
+use crate::store::{AuditRecord, LoginAttempt};
 use tokio::sync::Semaphore;
 
 /// Failed logins allowed per account, and per client address, within the window.
@@ -86,8 +86,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Starts a session for `user`: the response carries the user and the session cookie.
-pub async fn start_session(state: &AppState, headers: &HeaderMap, user: User) -> Result<Response> {
+/// Starts a session for `user`, recording `audit` with it: the response carries the user and
+/// the session cookie.
+pub async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: User,
+    audit: Option<&AuditRecord>,
+) -> Result<Response> {
     let token = auth::random_token();
     state
         .store
@@ -96,6 +102,7 @@ pub async fn start_session(state: &AppState, headers: &HeaderMap, user: User) ->
             user.id,
             now_unix(),
             now_unix() + auth::SESSION_TTL_SECONDS,
+            audit,
         )
         .await?;
     let cookie = auth::session_set_cookie(headers, Some(&token));
@@ -157,18 +164,16 @@ async fn login(
             state.store.forget_login_attempts(&attempts).await?;
             if let Some(old) = auth::session_cookie(&headers) {
                 // Rotate: a session id known before login never becomes a logged-in one.
-                state.store.delete_session(&auth::token_hash(old)).await?;
+                state
+                    .store
+                    .delete_session(&auth::token_hash(old), None)
+                    .await?;
             }
-            state
-                .audit(
-                    &credentials.user.email,
-                    "login",
-                    &credentials.user.email,
-                    "",
-                )
-                .await;
+            let email = &credentials.user.email;
+            let audit = AuditRecord::new(email, "login", email, "");
             let user_id = credentials.user.id;
-            let mut response = start_session(&state, &headers, credentials.user).await?;
+            let mut response =
+                start_session(&state, &headers, credentials.user, Some(&audit)).await?;
             if known_device.is_none() {
                 let device = auth::random_token();
                 state
@@ -188,9 +193,10 @@ async fn login(
             Ok(response)
         }
         _ => {
-            state
-                .audit("anonymous", "login_failed", &email, &format!("from {ip}"))
-                .await;
+            // Recorded (bounded, as every entry is) before the answer: if the store cannot
+            // take it, the client gets 503, and the attempt still counts.
+            let audit = AuditRecord::new("anonymous", "login_failed", email, format!("from {ip}"));
+            state.store.audit(audit).await?;
             Err(AppError::InvalidCredentials)
         }
     }
@@ -201,10 +207,13 @@ async fn logout(
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response> {
+    let audit = AuditRecord::new(&user.email, "logout", &user.email, "");
     if let Some(token) = auth::session_cookie(&headers) {
-        state.store.delete_session(&auth::token_hash(token)).await?;
+        state
+            .store
+            .delete_session(&auth::token_hash(token), Some(&audit))
+            .await?;
     }
-    state.audit(&user.email, "logout", &user.email, "").await;
     let cookie = auth::session_set_cookie(&headers, None);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
@@ -237,16 +246,14 @@ async fn change_password(
     })
     .await?
     .ok_or_else(|| AppError::invalid("current_password", "is not your current password"))?;
-    state.store.set_password(user.id, &new_hash).await?;
-    state
-        .audit(
-            &user.email,
-            "password_changed",
-            &user.email,
-            "all sessions ended",
-        )
-        .await;
-    start_session(&state, &headers, user).await
+    let audit = AuditRecord::new(
+        &user.email,
+        "password_changed",
+        &user.email,
+        "all sessions ended",
+    );
+    state.store.set_password(user.id, &new_hash, &audit).await?;
+    start_session(&state, &headers, user, None).await
 }
 
 #[cfg(test)]

@@ -54,7 +54,8 @@ async fn release(
 ) -> Result<Json<ReleaseSummary>> {
     let period = writable_period(&period)?;
     let (record, result) =
-        crate::release::release_period(state.store.as_ref(), period, state.config.k).await?;
+        crate::release::release_period(state.store.as_ref(), period, state.config.k, &user.email)
+            .await?;
     let published = result
         .cells
         .iter()
@@ -68,15 +69,6 @@ async fn release(
         cells_published: published,
         cells_suppressed: result.cells.len() - published,
     };
-    let detail = format!(
-        "policy {}, k = {}, {published} of {} cells published",
-        summary.policy,
-        summary.k,
-        result.cells.len()
-    );
-    state
-        .audit(&user.email, "period_released", &period.to_string(), &detail)
-        .await;
     Ok(Json(summary))
 }
 

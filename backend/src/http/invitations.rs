@@ -17,7 +17,7 @@ use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
 use super::extract::{ApiJson, ClientIp, Inviter};
 use crate::auth::{self, now_unix};
 use crate::error::{AppError, Result};
-use crate::store::{LoginAttempt, NewInvitationRecord};
+use crate::store::{AuditRecord, LoginAttempt, NewInvitationRecord};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,16 +68,24 @@ async fn create(
 
     let token = auth::random_token();
     let expires_at = now_unix() + auth::INVITATION_TTL_SECONDS;
+    let detail = match invitation.org_id {
+        Some(org_id) => format!("{} of organisation #{org_id}", invitation.role.key()),
+        None => invitation.role.key().to_owned(),
+    };
+    let audit = AuditRecord::new(&inviter.email, "invitation_created", &email, detail);
     state
         .store
-        .create_invitation(&NewInvitationRecord {
-            token_hash: auth::token_hash(&token),
-            email: email.clone(),
-            role: invitation.role,
-            org_id: invitation.org_id,
-            invited_by: inviter.id,
-            expires_at,
-        })
+        .create_invitation(
+            &NewInvitationRecord {
+                token_hash: auth::token_hash(&token),
+                email: email.clone(),
+                role: invitation.role,
+                org_id: invitation.org_id,
+                invited_by: inviter.id,
+                expires_at,
+            },
+            &audit,
+        )
         .await?;
     let url = format!("/invite/{token}");
     // Delivery without a mail server: whoever runs the server can pass the link on.
@@ -85,13 +93,6 @@ async fn create(
         "invitation for {email} as {}: open {url}",
         invitation.role.key()
     );
-    let detail = match invitation.org_id {
-        Some(org_id) => format!("{} of organisation #{org_id}", invitation.role.key()),
-        None => invitation.role.key().to_owned(),
-    };
-    state
-        .audit(&inviter.email, "invitation_created", &email, &detail)
-        .await;
     let created = InvitationCreated {
         token,
         url,
@@ -164,17 +165,16 @@ async fn accept(
     let password_hash = blocking(move || auth::hash_password(&password)).await?;
     let user = state
         .store
-        .accept_invitation(&token_hash, &name, &password_hash, now)
+        .accept_invitation(&token_hash, &name, &password_hash, now, &|user| {
+            AuditRecord::new(
+                &user.email,
+                "invitation_accepted",
+                &user.email,
+                user.role.key(),
+            )
+        })
         .await?
         .ok_or_else(invalid_link)?;
     state.store.forget_login_attempts(&attempts).await?;
-    state
-        .audit(
-            &user.email,
-            "invitation_accepted",
-            &user.email,
-            user.role.key(),
-        )
-        .await;
-    start_session(&state, &headers, user).await
+    start_session(&state, &headers, user, None).await
 }

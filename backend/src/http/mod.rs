@@ -31,7 +31,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::store::{AuditRecord, Store};
+use crate::store::Store;
 
 pub use openapi::described_routes;
 pub use periods::current_period;
@@ -48,23 +48,6 @@ pub struct AppState {
     pub demo: bool,
     /// Released benchmarks, as served.
     pub benchmarks: Arc<benchmarks::BenchmarkCache>,
-}
-
-impl AppState {
-    /// Appends to the audit log. A failure to write it is logged, not shown to the client:
-    /// the action it records has already happened.
-    pub async fn audit(&self, actor: &str, action: &'static str, target: &str, detail: &str) {
-        let record = AuditRecord {
-            actor: actor.to_owned(),
-            action,
-            target: target.to_owned(),
-            detail: detail.to_owned(),
-            org_id: None,
-        };
-        if let Err(error) = self.store.audit(record).await {
-            tracing::error!(%error, action, "cannot write the audit log");
-        }
-    }
 }
 
 /// Builds the complete application router.

@@ -11,6 +11,7 @@ use shared::account::{NewOrganisation, Organisation, RoleChange, User};
 use super::AppState;
 use super::extract::{Admin, ApiJson};
 use crate::error::{AppError, Result};
+use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,15 +42,17 @@ async fn create_org(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let created = state.store.create_org(&org).await?;
-    state
-        .audit(
-            &admin.email,
-            "organisation_created",
-            &org_target(&created),
-            "",
-        )
-        .await;
+    let created = state
+        .store
+        .create_org(&org, &|created| {
+            AuditRecord::new(
+                &admin.email,
+                "organisation_created",
+                org_target(created),
+                "",
+            )
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -64,12 +67,11 @@ async fn verify_org(
 ) -> Result<Json<Organisation>> {
     let org = state
         .store
-        .verify_org(id)
+        .verify_org(id, &|org| {
+            AuditRecord::new(&admin.email, "organisation_verified", org_target(org), "")
+        })
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no organisation #{id}")))?;
-    state
-        .audit(&admin.email, "organisation_verified", &org_target(&org), "")
-        .await;
     Ok(Json(org))
 }
 
@@ -90,17 +92,12 @@ async fn change_role(
     }
     let user = state
         .store
-        .set_role(id, change.role)
+        .set_role(id, change.role, &|user| {
+            let detail = format!("now {}", change.role.key());
+            AuditRecord::new(&admin.email, "role_changed", &user.email, detail)
+        })
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no user #{id}")))?;
-    state
-        .audit(
-            &admin.email,
-            "role_changed",
-            &user.email,
-            &format!("now {}", change.role.key()),
-        )
-        .await;
     Ok(Json(user))
 }
 

@@ -19,7 +19,7 @@ use super::AppState;
 use super::extract::{ApiJson, CurrentUser, Member, Moderator, PracticeAuthorUser, PracticeWriter};
 use crate::error::{AppError, Result};
 use crate::markdown;
-use crate::store::{PracticeAuthor, PracticeSelection, StoredPractice};
+use crate::store::{AuditRecord, PracticeAuthor, PracticeSelection, StoredPractice};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -207,16 +207,15 @@ async fn create(
     validate_practice(&draft).map_err(AppError::validation)?;
     let id = state
         .store
-        .create_practice(&draft, author_of(&user))
+        .create_practice(&draft, author_of(&user), &|id| {
+            AuditRecord::new(
+                &user.email,
+                "practice_submitted",
+                format!("practice #{id}"),
+                "",
+            )
+        })
         .await?;
-    state
-        .audit(
-            &user.email,
-            "practice_submitted",
-            &format!("practice #{id}"),
-            "",
-        )
-        .await;
     Ok((StatusCode::CREATED, Json(reload(&state, &user, id).await?)))
 }
 
@@ -233,15 +232,13 @@ async fn update(
         ));
     }
     validate_practice(&draft).map_err(AppError::validation)?;
-    state.store.update_practice(id, &draft).await?;
-    state
-        .audit(
-            &user.email,
-            "practice_resubmitted",
-            &format!("practice #{id}"),
-            "",
-        )
-        .await;
+    let audit = AuditRecord::new(
+        &user.email,
+        "practice_resubmitted",
+        format!("practice #{id}"),
+        "",
+    );
+    state.store.update_practice(id, &draft, &audit).await?;
     Ok(Json(reload(&state, &user, id).await?))
 }
 
@@ -270,10 +267,11 @@ async fn moderate(
         ModerationDecision::Return => (PracticeStatus::Returned, "practice_returned"),
     };
     let comment = (!comment.is_empty()).then_some(comment);
-    state.store.moderate_practice(id, status, comment).await?;
+    let audit = AuditRecord::new(&user.email, action, format!("practice #{id}"), "");
     state
-        .audit(&user.email, action, &format!("practice #{id}"), "")
-        .await;
+        .store
+        .moderate_practice(id, status, comment, &audit)
+        .await?;
     Ok(Json(reload(&state, &user, id).await?))
 }
 

@@ -18,6 +18,7 @@ use super::AppState;
 use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, parse_period};
 use crate::error::{AppError, Result};
+use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,14 +69,16 @@ async fn create(
 ) -> Result<(StatusCode, Json<Standard>)> {
     validate_draft(&draft).map_err(AppError::validation)?;
     let draft = draft.snapped();
-    let standard = state.store.create_standard(&draft, user.id).await?;
-    let target = format!(
-        "standard #{} ({} v{})",
-        standard.id, standard.name, standard.version
-    );
-    state
-        .audit(&user.email, "standard_created", &target, "draft")
-        .await;
+    let standard = state
+        .store
+        .create_standard(&draft, user.id, &|standard| {
+            let target = format!(
+                "standard #{} ({} v{})",
+                standard.id, standard.name, standard.version
+            );
+            AuditRecord::new(&user.email, "standard_created", target, "draft")
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(standard)))
 }
 
@@ -111,16 +114,9 @@ async fn publish(
     Releaser(user): Releaser,
     Path(id): Path<i64>,
 ) -> Result<Json<Standard>> {
-    let standard = crate::release::publish_standard(state.store.as_ref(), id)
+    let standard = crate::release::publish_standard(state.store.as_ref(), id, &user.email)
         .await?
         .ok_or_else(|| not_found(id))?;
-    let target = format!(
-        "standard #{} ({} v{})",
-        standard.id, standard.name, standard.version
-    );
-    state
-        .audit(&user.email, "standard_published", &target, "")
-        .await;
     Ok(Json(standard))
 }
 
@@ -245,20 +241,18 @@ async fn follow(
             ));
         }
     }
-    state
-        .store
-        .follow_standard(admin.org_id, body.standard_id)
-        .await?;
     let detail = body
         .standard_id
         .map_or("none".to_owned(), |id| format!("standard #{id}"));
+    let audit = AuditRecord::new(
+        &admin.user.email,
+        "standard_followed",
+        format!("organisation #{}", admin.org_id),
+        detail,
+    );
     state
-        .audit(
-            &admin.user.email,
-            "standard_followed",
-            &format!("organisation #{}", admin.org_id),
-            &detail,
-        )
-        .await;
+        .store
+        .follow_standard(admin.org_id, body.standard_id, &audit)
+        .await?;
     Ok(Json(body))
 }

@@ -20,7 +20,7 @@ use super::AppState;
 use super::extract::{ApiJson, Reader, Submitter};
 use super::periods::{reportable_period, writable_period};
 use crate::error::{AppError, Result};
-use crate::store::{IdempotencyKey, StoredSubmission};
+use crate::store::{AuditRecord, IdempotencyKey, StoredSubmission};
 
 /// CSV uploads may be larger than JSON bodies (comments, spreadsheets' padding).
 const CSV_LIMIT_BYTES: usize = 256 * 1024;
@@ -93,23 +93,26 @@ async fn save(
     how: &str,
 ) -> Result<Submission> {
     let Submitter { caller, org_id } = submitter;
+    let actor = caller.label();
+    let target = format!("organisation #{org_id}, {period}");
     let stored = state
         .store
-        .save_submission(*org_id, period, values, &caller.display_name(), idempotency)
-        .await?;
-    let detail = format!(
-        "revision {} with {} values ({how})",
-        stored.revision,
-        stored.values.len()
-    );
-    state
-        .audit(
-            &caller.label(),
-            "submission_saved",
-            &format!("organisation #{org_id}, {period}"),
-            &detail,
+        .save_submission(
+            *org_id,
+            period,
+            values,
+            &caller.display_name(),
+            idempotency,
+            &|stored| {
+                let detail = format!(
+                    "revision {} with {} values ({how})",
+                    stored.revision,
+                    stored.values.len()
+                );
+                AuditRecord::new(&actor, "submission_saved", &target, detail)
+            },
         )
-        .await;
+        .await?;
     Ok(to_api(period, false, Some(stored)))
 }
 

@@ -10,7 +10,7 @@ use super::AppState;
 use super::extract::{ApiJson, OrgAdmin};
 use crate::auth;
 use crate::error::{AppError, Result};
-use crate::store::NewTokenRecord;
+use crate::store::{AuditRecord, NewTokenRecord};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,20 +67,23 @@ async fn create(
         scopes: scopes.clone(),
         expires_at,
     };
-    let id = state.store.create_api_token(&record).await?;
     let scope_list: Vec<&str> = scopes.iter().map(|scope| scope.key()).collect();
-    state
-        .audit(
-            &user.email,
-            "token_created",
-            &format!("API token #{id} ({name})"),
-            &format!(
-                "scopes {}, expires in {} days",
-                scope_list.join(" and "),
-                request.expires_in_days
-            ),
-        )
-        .await;
+    let detail = format!(
+        "scopes {}, expires in {} days",
+        scope_list.join(" and "),
+        request.expires_in_days
+    );
+    let id = state
+        .store
+        .create_api_token(&record, &|id| {
+            AuditRecord::new(
+                &user.email,
+                "token_created",
+                format!("API token #{id} ({name})"),
+                &detail,
+            )
+        })
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiTokenCreated {
@@ -98,18 +101,11 @@ async fn revoke(
     OrgAdmin { user, org_id }: OrgAdmin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
-    if !state.store.revoke_api_token(org_id, id).await? {
+    let audit = AuditRecord::new(&user.email, "token_revoked", format!("API token #{id}"), "");
+    if !state.store.revoke_api_token(org_id, id, &audit).await? {
         return Err(AppError::NotFound(format!(
             "no active API token #{id} in your organisation"
         )));
     }
-    state
-        .audit(
-            &user.email,
-            "token_revoked",
-            &format!("API token #{id}"),
-            "",
-        )
-        .await;
     Ok(StatusCode::NO_CONTENT)
 }

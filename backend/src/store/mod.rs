@@ -159,6 +159,33 @@ pub struct AuditRecord {
     pub org_id: Option<i64>,
 }
 
+impl AuditRecord {
+    /// An entry about no organisation in particular.
+    pub fn new(
+        actor: impl Into<String>,
+        action: &'static str,
+        target: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        AuditRecord {
+            actor: actor.into(),
+            action,
+            target: target.into(),
+            detail: detail.into(),
+            org_id: None,
+        }
+    }
+}
+
+/// The audit entry of a write that creates something, made from what it created (its id, the
+/// new user or revision), so that it can name it and still be written in the write's own
+/// transaction: an action and its entry are stored together or not at all.
+pub type AuditOf<'a, T> = &'a (dyn Fn(&T) -> AuditRecord + Send + Sync);
+
+/// Audit entries keep at most this many characters of each text, without control characters:
+/// what a client sends (an email at login) never fills the log.
+pub const AUDIT_TEXT_LIMIT: usize = 200;
+
 /// Whether a login attempt may check its password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginAttempt {
@@ -260,11 +287,19 @@ pub trait AccountStore {
     async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
 
     // Organisations.
-    async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError>;
+    async fn create_org(
+        &self,
+        org: &NewOrganisation,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Organisation, StoreError>;
     async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
     async fn orgs(&self) -> Result<Vec<Organisation>, StoreError>;
     /// Marks the organisation verified; `None` when it does not exist.
-    async fn verify_org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
+    async fn verify_org(
+        &self,
+        id: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError>;
 
     // Users and sessions.
     async fn user_count(&self) -> Result<i64, StoreError>;
@@ -279,9 +314,19 @@ pub trait AccountStore {
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError>;
     async fn password_hash(&self, user_id: i64) -> Result<Option<String>, StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
-    async fn set_role(&self, user_id: i64, role: Role) -> Result<Option<User>, StoreError>;
+    async fn set_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        audit: AuditOf<'_, User>,
+    ) -> Result<Option<User>, StoreError>;
     /// Replaces the password and ends every session of the user.
-    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError>;
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
     /// Stores a session, sweeping away those expired by `now`.
     async fn create_session(
         &self,
@@ -289,13 +334,18 @@ pub trait AccountStore {
         user_id: i64,
         now: i64,
         expires_at: i64,
+        audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError>;
     async fn session_user(
         &self,
         token_hash: &[u8; 32],
         now: i64,
     ) -> Result<Option<User>, StoreError>;
-    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
+    async fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError>;
 
     // Login throttling: an attempt is counted and recorded before the password is checked,
     // atomically per subject across every instance, so parallel attempts count each other.
@@ -329,7 +379,11 @@ pub trait AccountStore {
     ) -> Result<bool, StoreError>;
 
     // Invitations.
-    async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError>;
+    async fn create_invitation(
+        &self,
+        invitation: &NewInvitationRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
     /// An invitation that is neither used nor expired.
     async fn invitation(
         &self,
@@ -344,6 +398,7 @@ pub trait AccountStore {
         name: &str,
         password_hash: &str,
         now: i64,
+        audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError>;
     /// Every account of an organisation and every invitation into it, with who created each.
     async fn team(
@@ -353,11 +408,20 @@ pub trait AccountStore {
 
     // API tokens.
     /// Stores a token that expires at `expires_at` (Unix seconds).
-    async fn create_api_token(&self, token: &NewTokenRecord) -> Result<i64, StoreError>;
+    async fn create_api_token(
+        &self,
+        token: &NewTokenRecord,
+        audit: AuditOf<'_, i64>,
+    ) -> Result<i64, StoreError>;
     /// Every token of the organisation, newest first, with whether it works at `now`.
     async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
     /// Revokes a token of the organisation; false when there is no such active token.
-    async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError>;
+    async fn revoke_api_token(
+        &self,
+        org_id: i64,
+        token_id: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError>;
     /// The owner of a token that works at `now` (not revoked, not expired, its creator still a
     /// member admin of its organisation), recording its use.
     async fn api_token_owner(
@@ -382,6 +446,7 @@ pub trait SubmissionStore {
         values: &BTreeMap<String, f64>,
         saved_by: &str,
         idempotency: Option<&IdempotencyKey>,
+        audit: AuditOf<'_, StoredSubmission>,
     ) -> Result<StoredSubmission, StoreError>;
     async fn submission(
         &self,
@@ -458,6 +523,8 @@ pub trait ReleaseTx: Send {
     /// Publishes a draft and marks the version it supersedes superseded; `None` when there is
     /// no such standard, `Conflict` when it is not a draft.
     async fn publish_standard(&mut self, id: i64) -> Result<Option<Standard>, StoreError>;
+    /// Appends an entry to the audit log, committed with the rest.
+    async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
@@ -470,6 +537,7 @@ pub trait StandardStore {
         &self,
         draft: &StandardDraft,
         created_by: i64,
+        audit: AuditOf<'_, Standard>,
     ) -> Result<Standard, StoreError>;
     /// Replaces a draft's content; `Conflict` once published; `None` when there is no such standard.
     async fn update_standard(
@@ -493,6 +561,7 @@ pub trait StandardStore {
         &self,
         org_id: i64,
         standard_id: Option<i64>,
+        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
 }
 
@@ -504,15 +573,22 @@ pub trait PracticeStore {
         &self,
         draft: &PracticeDraft,
         author: PracticeAuthor,
+        audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError>;
     /// Replaces a practice's content and submits it again; `Conflict` once published.
-    async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError>;
+    async fn update_practice(
+        &self,
+        id: i64,
+        draft: &PracticeDraft,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
     /// Publishes or returns a submitted practice; `Conflict` unless it is submitted.
     async fn moderate_practice(
         &self,
         id: i64,
         status: PracticeStatus,
         comment: Option<&str>,
+        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// Newest first; `viewer_org` decides `adopted_by_viewer`.
     async fn practices(

@@ -943,3 +943,18 @@ impl TryFrom<PracticeRow> for StoredPractice {
         })
     }
 }
+
+/// A text as the audit log keeps it: control characters dropped, at most
+/// [`super::AUDIT_TEXT_LIMIT`] characters (an ellipsis marks a cut).
+pub(super) fn bounded(text: &str) -> String {
+    let mut kept: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(super::AUDIT_TEXT_LIMIT + 1)
+        .collect();
+    if kept.chars().count() > super::AUDIT_TEXT_LIMIT {
+        kept = kept.chars().take(super::AUDIT_TEXT_LIMIT - 1).collect();
+        kept.push('…');
+    }
+    kept
+}

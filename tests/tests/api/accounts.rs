@@ -816,6 +816,104 @@ async fn accepting_an_invitation_checks_the_link_first_and_guessing_is_throttled
 }
 
 #[tokio::test]
+async fn an_action_is_stored_with_its_audit_entry_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Org A", true).await;
+    let manager = app
+        .invite(&admin, "manager@a.example", Role::MemberAdmin, Some(org.id))
+        .await;
+    let url = app.url(&format!(
+        "/api/v1/submissions/{}",
+        backend::http::current_period()
+    ));
+    let save = || {
+        manager
+            .client
+            .put(&url)
+            .json(&json!({ "values": { "mfa_coverage": 93 } }))
+            .send()
+    };
+    // The audit log cannot be written: PostgreSQL's is locked by another session past the
+    // server's lock timeout; SQLite's refuses inserts.
+    let pool = app.database().await;
+    let mut other = pool.acquire().await.unwrap();
+    if app.on_postgres() {
+        sqlx::query("BEGIN").execute(&mut *other).await.unwrap();
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+    } else {
+        sqlx::query(
+            "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'the audit log is unavailable'); END",
+        )
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    }
+    let refused = save().await.unwrap();
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    let token = manager
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "unaudited" }))
+        .sent()
+        .await;
+    assert!(token.status().is_server_error(), "{}", token.status());
+    if app.on_postgres() {
+        sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
+    } else {
+        sqlx::query("DROP TRIGGER audit_unavailable")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+    }
+    // Neither happened.
+    let read: Value = manager.client.get(&url).fetch().await;
+    assert_eq!(
+        read["revision"], 0,
+        "a save without its audit entry was kept"
+    );
+    let tokens: Vec<ApiTokenInfo> = manager.client.get(app.url("/api/v1/tokens")).fetch().await;
+    assert!(
+        tokens.is_empty(),
+        "a token without its audit entry was kept"
+    );
+
+    // Once the log can be written, both are stored together.
+    assert_eq!(save().await.unwrap().status(), StatusCode::OK);
+    let log: Vec<AuditEntry> = admin.client.get(app.url("/api/v1/audit")).fetch().await;
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "submission_saved")
+            .count(),
+        1
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_login_is_audited_with_a_bounded_copy_of_what_was_sent() {
+    let app = TestApp::spawn().await;
+    let sent = format!("{}@example.org\u{7}\n", "x".repeat(60_000));
+    let failed = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": sent, "password": "wrong-password" }))
+        .sent()
+        .await;
+    assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
+    let admin = app.admin().await;
+    let log: Vec<AuditEntry> = admin.client.get(app.url("/api/v1/audit")).fetch().await;
+    let entry = log.iter().find(|e| e.action == "login_failed").unwrap();
+    assert_eq!(entry.target.chars().count(), 200, "{}", entry.target.len());
+    assert!(entry.target.ends_with('…') && !entry.target.contains('\n'));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_audit_log_records_who_did_what() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

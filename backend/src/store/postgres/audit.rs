@@ -1,24 +1,16 @@
 use async_trait::async_trait;
 use shared::account::AuditEntry;
+use sqlx::PgConnection;
 
 use super::PostgresStore;
-use crate::store::rows::AuditRow;
+use crate::store::rows::{AuditRow, bounded};
 use crate::store::{AuditRecord, AuditStore, StoreError};
 
 #[async_trait]
 impl AuditStore for PostgresStore {
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&record.actor)
-        .bind(record.action)
-        .bind(&record.target)
-        .bind(&record.detail)
-        .bind(record.org_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut connection = self.pool.acquire().await?;
+        insert_audit(&mut connection, &record).await
     }
 
     async fn org_audit_log(
@@ -54,4 +46,23 @@ impl AuditStore for PostgresStore {
         .await?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
+}
+
+/// Appends `record` to the audit log on `connection`: inside the transaction of the action it
+/// records, so that both are stored or neither is.
+pub(super) async fn insert_audit(
+    connection: &mut PgConnection,
+    record: &AuditRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(bounded(&record.actor))
+    .bind(record.action)
+    .bind(bounded(&record.target))
+    .bind(bounded(&record.detail))
+    .bind(record.org_id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }

@@ -2,11 +2,15 @@ use async_trait::async_trait;
 use shared::practice::{PracticeDraft, PracticeStatus};
 
 use super::PostgresStore;
+use super::audit::insert_audit;
 use crate::store::rows::{
     DraftColumns, PRACTICE_ORDER, PRACTICE_SELECT, PracticeParam, PracticeRow, practice_filter,
     try_all,
 };
-use crate::store::{PracticeAuthor, PracticeSelection, PracticeStore, StoreError, StoredPractice};
+use crate::store::{
+    AuditOf, AuditRecord, PracticeAuthor, PracticeSelection, PracticeStore, StoreError,
+    StoredPractice,
+};
 
 #[async_trait]
 impl PracticeStore for PostgresStore {
@@ -14,9 +18,11 @@ impl PracticeStore for PostgresStore {
         &self,
         draft: &PracticeDraft,
         author: PracticeAuthor,
+        audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let d = DraftColumns::try_from(draft)?;
-        Ok(sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
              tier, attribution, status, author_org_id, author_user_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10) RETURNING id",
@@ -31,11 +37,20 @@ impl PracticeStore for PostgresStore {
         .bind(d.attribution)
         .bind(author.org_id)
         .bind(author.user_id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &audit(&id)).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
-    async fn update_practice(&self, id: i64, draft: &PracticeDraft) -> Result<(), StoreError> {
+    async fn update_practice(
+        &self,
+        id: i64,
+        draft: &PracticeDraft,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let d = DraftColumns::try_from(draft)?;
         let updated = sqlx::query(
             "UPDATE practices SET title = $1, problem = $2, solution = $3, result = $4, \
@@ -52,13 +67,15 @@ impl PracticeStore for PostgresStore {
         .bind(d.tier)
         .bind(d.attribution)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::Conflict(format!(
                 "practice #{id} is published and can no longer be edited"
             )));
         }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -67,7 +84,9 @@ impl PracticeStore for PostgresStore {
         id: i64,
         status: PracticeStatus,
         comment: Option<&str>,
+        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE practices SET status = $1, moderation_comment = $2, \
              published_at = CASE WHEN $1 = 'published' THEN pp_now() END \
@@ -76,13 +95,15 @@ impl PracticeStore for PostgresStore {
         .bind(status.key())
         .bind(comment)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::Conflict(format!(
                 "practice #{id} is not waiting for review"
             )));
         }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

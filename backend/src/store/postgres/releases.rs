@@ -8,13 +8,16 @@ use shared::standard::Standard;
 use sqlx::{Postgres, Transaction};
 
 use super::PostgresStore;
+use super::audit::insert_audit;
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
     CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
     ContributorRow, HeldBackRow, ReleaseRow, STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow,
     check_draft, engine_orgs, share_values, superseded_once, try_all,
 };
-use crate::store::{ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark};
+use crate::store::{
+    AuditRecord, ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark,
+};
 
 #[async_trait]
 impl ReleaseStore for PostgresStore {
@@ -299,6 +302,10 @@ impl ReleaseTx for PgReleaseTx {
         .await?;
         let standard = Standard::try_from(row)?;
         Ok(Some(standard))
+    }
+
+    async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
+        insert_audit(&mut self.0, record).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

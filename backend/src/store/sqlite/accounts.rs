@@ -5,6 +5,7 @@ use shared::account::{
 };
 use sqlx::SqliteConnection;
 
+use super::audit::insert_audit;
 use super::{NOW, SqliteStore};
 use crate::store::rows::{
     API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow,
@@ -13,8 +14,8 @@ use crate::store::rows::{
     token_owner_sql, try_all,
 };
 use crate::store::{
-    AccountStore, Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord, StoreError,
-    TokenOwner,
+    AccountStore, AuditOf, AuditRecord, Credentials, LoginAttempt, NewInvitationRecord,
+    NewTokenRecord, StoreError, TokenOwner,
 };
 
 #[async_trait]
@@ -45,8 +46,13 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn create_org(&self, org: &NewOrganisation) -> Result<Organisation, StoreError> {
+    async fn create_org(
+        &self,
+        org: &NewOrganisation,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Organisation, StoreError> {
         let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
+        let mut tx = self.begin_write().await?;
         let row: OrgRow = sqlx::query_as(&format!(
             "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING {ORG_COLUMNS}"
@@ -57,10 +63,13 @@ impl AccountStore for SqliteStore {
         .bind(verticals.join(","))
         .bind(org.delivery.key())
         .bind(org.wfh_band.key())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|error| org_conflict(error, &org.name))?;
-        row.try_into()
+        let created = Organisation::try_from(row)?;
+        insert_audit(&mut tx, &audit(&created)).await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
@@ -82,15 +91,26 @@ impl AccountStore for SqliteStore {
         try_all(rows)
     }
 
-    async fn verify_org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+    async fn verify_org(
+        &self,
+        id: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError> {
+        let mut tx = self.begin_write().await?;
         let row: Option<OrgRow> = sqlx::query_as(&format!(
             "UPDATE organisations SET verified_at = COALESCE(verified_at, {NOW}) \
              WHERE id = ? RETURNING {ORG_COLUMNS}"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        row.map(TryInto::try_into).transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let org = Organisation::try_from(row)?;
+        insert_audit(&mut tx, &audit(&org)).await?;
+        tx.commit().await?;
+        Ok(Some(org))
     }
 
     async fn user_count(&self) -> Result<i64, StoreError> {
@@ -146,21 +166,39 @@ impl AccountStore for SqliteStore {
         try_all(rows)
     }
 
-    async fn set_role(&self, user_id: i64, role: Role) -> Result<Option<User>, StoreError> {
+    async fn set_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        audit: AuditOf<'_, User>,
+    ) -> Result<Option<User>, StoreError> {
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query("UPDATE users SET role = ? WHERE id = ?")
             .bind(role.key())
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(role_conflict)?;
         if updated.rows_affected() == 0 {
             return Ok(None);
         }
-        self.user_by_id(user_id).await
+        let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let user = User::try_from(row)?;
+        insert_audit(&mut tx, &audit(&user)).await?;
+        tx.commit().await?;
+        Ok(Some(user))
     }
 
-    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(user_id)
@@ -170,6 +208,7 @@ impl AccountStore for SqliteStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -180,18 +219,24 @@ impl AccountStore for SqliteStore {
         user_id: i64,
         now: i64,
         expires_at: i64,
+        audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         // Logins are rare enough to sweep expired sessions away here.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)")
             .bind(&token_hash[..])
             .bind(user_id)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -211,11 +256,20 @@ impl AccountStore for SqliteStore {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+    async fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(&token_hash[..])
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -314,7 +368,12 @@ impl AccountStore for SqliteStore {
             .await?)
     }
 
-    async fn create_invitation(&self, invitation: &NewInvitationRecord) -> Result<(), StoreError> {
+    async fn create_invitation(
+        &self,
+        invitation: &NewInvitationRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -325,8 +384,10 @@ impl AccountStore for SqliteStore {
         .bind(invitation.org_id)
         .bind(invitation.invited_by)
         .bind(invitation.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -353,8 +414,9 @@ impl AccountStore for SqliteStore {
         name: &str,
         password_hash: &str,
         now: i64,
+        audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Using the invitation first takes the write lock, so a token works exactly once.
         let row: Option<AcceptedInvitationRow> = sqlx::query_as(&format!(
             "UPDATE invitations SET accepted_at = {NOW} \
@@ -383,6 +445,7 @@ impl AccountStore for SqliteStore {
             .bind(user.id)
             .execute(&mut *tx)
             .await?;
+        insert_audit(&mut tx, &audit(&user)).await?;
         tx.commit().await?;
         Ok(Some(user))
     }
@@ -415,8 +478,13 @@ impl AccountStore for SqliteStore {
         Ok((try_all(accounts)?, try_all(invitations)?))
     }
 
-    async fn create_api_token(&self, token: &NewTokenRecord) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+    async fn create_api_token(
+        &self,
+        token: &NewTokenRecord,
+        audit: AuditOf<'_, i64>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -426,8 +494,11 @@ impl AccountStore for SqliteStore {
         .bind(&token.token_hash[..])
         .bind(scopes_text(&token.scopes))
         .bind(token.expires_at)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &audit(&id)).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
@@ -439,16 +510,27 @@ impl AccountStore for SqliteStore {
         try_all(rows)
     }
 
-    async fn revoke_api_token(&self, org_id: i64, token_id: i64) -> Result<bool, StoreError> {
+    async fn revoke_api_token(
+        &self,
+        org_id: i64,
+        token_id: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
         let result = sqlx::query(&format!(
             "UPDATE api_tokens SET revoked_at = {NOW} \
              WHERE id = ? AND org_id = ? AND revoked_at IS NULL"
         ))
         .bind(token_id)
         .bind(org_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        if result.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn api_token_owner(

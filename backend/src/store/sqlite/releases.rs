@@ -7,6 +7,7 @@ use shared::cohort::CohortKey;
 use shared::standard::Standard;
 use sqlx::{Sqlite, Transaction};
 
+use super::audit::insert_audit;
 use super::{NOW, SqliteStore};
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
@@ -14,7 +15,9 @@ use crate::store::rows::{
     ContributorRow, HeldBackRow, ReleaseRow, STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow,
     check_draft, engine_orgs, share_values, superseded_once, try_all,
 };
-use crate::store::{ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark};
+use crate::store::{
+    AuditRecord, ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark,
+};
 
 #[async_trait]
 impl ReleaseStore for SqliteStore {
@@ -284,6 +287,10 @@ impl ReleaseTx for SqliteReleaseTx {
         .await?;
         let standard = Standard::try_from(row)?;
         Ok(Some(standard))
+    }
+
+    async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
+        insert_audit(&mut self.0, record).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -5,11 +5,12 @@ use shared::standard::{ShareMeeting, Standard, StandardDraft};
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
+use super::audit::insert_audit;
 use crate::store::rows::{
     STANDARD_COLUMNS, ShareRow, StandardRow, StandardStateRow, check_draft, next_version,
     requirements_json, try_all,
 };
-use crate::store::{StandardStore, StoreError};
+use crate::store::{AuditOf, AuditRecord, StandardStore, StoreError};
 
 #[async_trait]
 impl StandardStore for SqliteStore {
@@ -17,6 +18,7 @@ impl StandardStore for SqliteStore {
         &self,
         draft: &StandardDraft,
         created_by: i64,
+        audit: AuditOf<'_, Standard>,
     ) -> Result<Standard, StoreError> {
         let mut tx = self.begin_write().await?;
         let superseded = match draft.supersedes {
@@ -37,8 +39,10 @@ impl StandardStore for SqliteStore {
         .bind(created_by)
         .fetch_one(&mut *tx)
         .await?;
+        let standard = Standard::try_from(row)?;
+        insert_audit(&mut tx, &audit(&standard)).await?;
         tx.commit().await?;
-        row.try_into()
+        Ok(standard)
     }
 
     async fn update_standard(
@@ -120,12 +124,16 @@ impl StandardStore for SqliteStore {
         &self,
         org_id: i64,
         standard_id: Option<i64>,
+        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE organisations SET standard_id = ? WHERE id = ?")
             .bind(standard_id)
             .bind(org_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -6,11 +6,12 @@ use shared::submission::RevisionInfo;
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
+use super::audit::insert_audit;
 use crate::store::rows::{
     IdempotencyRow, MetricValueRow, PeriodRow, RevisionRow, SavedRow, SubmissionRow, try_all,
 };
 use crate::store::{
-    IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
+    AuditOf, IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
     SubmissionStore,
 };
 
@@ -40,6 +41,7 @@ impl SubmissionStore for SqliteStore {
         values: &BTreeMap<String, f64>,
         saved_by: &str,
         idempotency: Option<&IdempotencyKey>,
+        audit: AuditOf<'_, StoredSubmission>,
     ) -> Result<StoredSubmission, StoreError> {
         let period = period.to_string();
         // The write lock from the start: the released check below and the insert cannot
@@ -118,8 +120,10 @@ impl SubmissionStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        let stored = saved.submission.with_values(values.clone());
+        insert_audit(&mut tx, &audit(&stored)).await?;
         tx.commit().await?;
-        Ok(saved.submission.with_values(values.clone()))
+        Ok(stored)
     }
 
     async fn submission(
