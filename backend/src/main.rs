@@ -36,10 +36,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::load()?;
     // `peerposture backup FILE`: a consistent copy of the SQLite store, safe while it serves.
     // `peerposture migrate-store --from sqlite://… --to postgres://…`: moves a whole store.
+    // `peerposture openapi`: prints the API's OpenAPI document.
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
     match arguments.as_slice() {
         [] => {}
+        // `peerposture openapi`: the OpenAPI document on standard output, for client generators.
+        ["openapi"] => {
+            println!("{:#}", backend::http::openapi_document());
+            return Ok(());
+        }
         ["backup", target] => {
             let target = std::path::Path::new(target);
             backend::store::backup(&config.database_url, target).await?;
@@ -60,7 +66,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             return Ok(());
         }
         _ => {
-            return Err("usage: peerposture [backup FILE | \
+            return Err("usage: peerposture [backup FILE | openapi | \
                         migrate-store --from sqlite://FILE --to postgres://USER@HOST/DATABASE]"
                 .into());
         }

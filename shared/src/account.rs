@@ -6,6 +6,7 @@ use crate::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
 /// What a user may do; see the role table in `docs/roles.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A BPO executive: reads their organisation's data and released benchmarks.
@@ -56,6 +57,7 @@ impl Role {
 
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -64,6 +66,7 @@ pub struct LoginRequest {
 
 /// `PUT /api/v1/auth/password`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
@@ -72,6 +75,7 @@ pub struct PasswordChange {
 
 /// The organisation a user belongs to, as shown next to their name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgRef {
     pub id: i64,
     pub name: String,
@@ -79,6 +83,7 @@ pub struct OrgRef {
 
 /// A user as `GET /api/v1/auth/me` and the admin's user list show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -89,6 +94,7 @@ pub struct User {
 
 /// `PUT /api/v1/users/{id}/role`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
     pub role: Role,
@@ -96,6 +102,7 @@ pub struct RoleChange {
 
 /// `POST /api/v1/orgs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     pub name: String,
@@ -108,6 +115,7 @@ pub struct NewOrganisation {
 
 /// An organisation with its cohort attributes (never its values).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     pub id: i64,
     pub name: String,
@@ -122,6 +130,7 @@ pub struct Organisation {
 
 /// `POST /api/v1/invitations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
     pub email: String,
@@ -133,6 +142,7 @@ pub struct NewInvitation {
 
 /// The answer to `POST /api/v1/invitations`: the one-time link, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationCreated {
     pub token: String,
     /// Path of the page where the invitee sets a password (`/invite/{token}`).
@@ -142,6 +152,7 @@ pub struct InvitationCreated {
 
 /// `GET /api/v1/invitations/{token}`: what the invitee is about to accept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationInfo {
     pub email: String,
     pub role: Role,
@@ -151,6 +162,7 @@ pub struct InvitationInfo {
 
 /// `POST /api/v1/invitations/{token}/accept`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
     pub name: String,
@@ -160,6 +172,7 @@ pub struct AcceptInvitation {
 /// What an API token may do: read the organisation's submissions, positions and compliance,
 /// and/or save submissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
     Read,
@@ -196,6 +209,7 @@ fn default_token_days() -> u32 {
 /// `POST /api/v1/tokens`. A token works until it expires, is revoked, or its creator is no
 /// longer a member admin of the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
     pub name: String,
@@ -209,6 +223,7 @@ pub struct NewApiToken {
 
 /// The answer to `POST /api/v1/tokens`; `token` is shown this once and stored only as a hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiTokenCreated {
     pub id: i64,
     pub name: String,
@@ -220,6 +235,7 @@ pub struct ApiTokenCreated {
 
 /// One entry of `GET /api/v1/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiTokenInfo {
     pub id: i64,
     pub name: String,
@@ -235,6 +251,7 @@ pub struct ApiTokenInfo {
 
 /// One entry of `GET /api/v1/audit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
@@ -247,6 +264,7 @@ pub struct AuditEntry {
 
 /// One account of an organisation on its team page, with who created it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamAccount {
     pub name: String,
     pub email: String,
@@ -260,6 +278,7 @@ pub struct TeamAccount {
 
 /// One invitation into an organisation, used or not, with who created it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamInvitation {
     pub email: String,
     pub role: Role,
@@ -274,6 +293,7 @@ pub struct TeamInvitation {
 /// of the organisation with who created it, and every read of its raw values (newest first),
 /// so that nobody (a platform admin included) joins or reads unseen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub accounts: Vec<TeamAccount>,
     pub invitations: Vec<TeamInvitation>,

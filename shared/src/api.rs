@@ -8,6 +8,7 @@ use crate::period::Period;
 
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     /// The server's version (its crate version).
@@ -18,6 +19,7 @@ pub struct Health {
 
 /// `GET /api/v1/metrics`: the catalogue with its version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Catalogue {
     pub version: u32,
     pub metrics: Vec<Metric>,
@@ -25,6 +27,7 @@ pub struct Catalogue {
 
 /// One cell of the lattice in `GET /api/v1/cohorts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CohortInfo {
     pub key: CohortKey,
     pub label: String,
@@ -43,6 +46,7 @@ impl From<CohortKey> for CohortInfo {
 
 /// Whether a period still takes submissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodStatus {
     Open,
@@ -51,6 +55,7 @@ pub enum PeriodStatus {
 
 /// One entry of `GET /api/v1/periods`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodInfo {
     pub period: Period,
     pub status: PeriodStatus,

@@ -16,6 +16,7 @@ pub const MIN_K: u32 = 5;
 
 /// Why a cell publishes no statistic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SuppressionReason {
     /// Fewer than k organisations contributed.
@@ -43,6 +44,7 @@ impl SuppressionReason {
 
 /// One metric of one cohort. A suppressed cell has the same shape with every statistic null.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BenchmarkCell {
     pub metric: String,
     /// Contributing organisations as a band ("20-49"); never an exact count.
@@ -62,6 +64,7 @@ pub struct BenchmarkCell {
 
 /// `GET /api/v1/benchmarks/{period}?cohort=KEY`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Benchmark {
     pub period: Period,
     pub cohort: CohortKey,
@@ -74,6 +77,7 @@ pub struct Benchmark {
 
 /// The answer to `POST /api/v1/periods/{period}/release`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleaseSummary {
     pub period: Period,
     pub released_at: String,
@@ -85,6 +89,7 @@ pub struct ReleaseSummary {
 
 /// A member's own value against one published cell.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricPosition {
     pub metric: String,
     /// The member's own value; null when they did not submit it.
@@ -101,6 +106,7 @@ pub struct MetricPosition {
 
 /// Average standing over a CSF function's ranked metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionPosture {
     pub function: CsfFunction,
     pub standing: Option<f64>,
@@ -110,6 +116,7 @@ pub struct FunctionPosture {
 
 /// `GET /api/v1/benchmarks/{period}/position?cohort=KEY`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Position {
     pub period: Period,
     pub cohort: CohortKey,
@@ -119,6 +126,7 @@ pub struct Position {
 
 /// One released period in `GET /api/v1/trends`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrendPoint {
     pub period: Period,
     pub suppressed: bool,
@@ -130,6 +138,7 @@ pub struct TrendPoint {
 
 /// `GET /api/v1/trends?metric=KEY&cohort=KEY`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trend {
     pub metric: String,
     pub cohort: CohortKey,
@@ -138,6 +147,7 @@ pub struct Trend {
 
 /// `GET /api/v1/policy`: the anonymity policy this server applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Policy {
     pub version: String,
     /// Fewest organisations behind any published statistic.

@@ -14,6 +14,7 @@ pub const CATALOGUE_VERSION: u32 = 1;
 
 /// How a metric's value is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Unit {
     #[serde(rename = "percent")]
     Percent,
@@ -68,6 +69,7 @@ impl Unit {
 
 /// Which way is better, or whether the metric only describes the organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     HigherIsBetter,
@@ -88,6 +90,7 @@ impl Direction {
 
 /// The six functions of the NIST Cybersecurity Framework 2.0, in the framework's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CsfFunction {
     #[serde(rename = "GV")]
     Govern,
@@ -139,6 +142,7 @@ impl CsfFunction {
 
 /// One metric of the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Metric {
     /// Stable identifier used in submissions, CSV files and URLs.
     pub key: String,
@@ -174,6 +178,7 @@ impl std::error::Error for ValueError {}
 
 /// A submitted value: a number, or yes/no for boolean metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum MetricValue {
     Bool(bool),

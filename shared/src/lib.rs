@@ -11,6 +11,8 @@ pub mod catalogue;
 pub mod cohort;
 pub mod error;
 pub mod format;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod period;
 pub mod practice;
 pub mod standard;

@@ -59,6 +59,7 @@ keyed_enum! {
 
 /// `POST /api/v1/practices` and `PUT /api/v1/practices/{id}`. The three sections are Markdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PracticeDraft {
     pub title: String,
@@ -77,6 +78,7 @@ pub struct PracticeDraft {
 
 /// The rendered, sanitised HTML of a practice's three sections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PracticeHtml {
     pub problem: String,
     pub solution: String,
@@ -87,6 +89,7 @@ pub struct PracticeHtml {
 /// only when it is published under a name; `moderation_comment` only for its authors and
 /// publishers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PracticeSummary {
     pub id: i64,
     pub title: String,
@@ -114,6 +117,7 @@ pub struct PracticeSummary {
 
 /// One practice, whole: its summary, the Markdown as written and the sanitised HTML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Practice {
     #[serde(flatten)]
     pub summary: PracticeSummary,
@@ -125,6 +129,7 @@ pub struct Practice {
 
 /// `POST /api/v1/practices/{id}/moderation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Moderation {
     pub decision: ModerationDecision,
@@ -134,6 +139,7 @@ pub struct Moderation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ModerationDecision {
     Publish,
@@ -142,6 +148,7 @@ pub enum ModerationDecision {
 
 /// `GET /api/v1/practices?metric=&function=&tier=&q=`: every filter is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PracticeFilter {
     pub metric: Option<String>,

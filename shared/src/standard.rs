@@ -47,6 +47,7 @@ keyed_enum! {
 
 /// One requirement of a standard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     pub metric: String,
@@ -60,6 +61,7 @@ pub struct Requirement {
 
 /// `POST /api/v1/standards` and `PUT /api/v1/standards/{id}`: a draft's content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StandardDraft {
     pub name: String,
@@ -84,6 +86,7 @@ keyed_enum! {
 /// `GET` and `PUT /api/v1/org/standard`: the published standard an organisation follows, shown
 /// on its dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FollowedStandard {
     pub standard_id: Option<i64>,
@@ -91,6 +94,7 @@ pub struct FollowedStandard {
 
 /// A standard as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Standard {
     pub id: i64,
     pub name: String,
@@ -311,6 +315,7 @@ mod tests {
 /// The published share of organisations meeting a requirement in a cohort; same shape when
 /// held back under the anonymity policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareMeeting {
     pub suppressed: bool,
     pub reason: Option<crate::benchmark::SuppressionReason>,
@@ -322,6 +327,7 @@ pub struct ShareMeeting {
 
 /// One requirement as it applies to a member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequirementCompliance {
     pub requirement: Requirement,
     /// The member's value; null when not submitted.
@@ -336,6 +342,7 @@ pub struct RequirementCompliance {
 
 /// `GET /api/v1/standards/{id}/compliance?period=&cohort=`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Compliance {
     pub standard_id: i64,
     pub standard_name: String,

@@ -12,6 +12,7 @@ use crate::period::Period;
 /// `PUT /api/v1/submissions/{period}`: the complete set of values for the period. Metrics left
 /// out are not reported (a partial submission is fine until the period is released).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionRequest {
     pub values: BTreeMap<String, SubmittedValue>,
@@ -100,6 +101,7 @@ impl<'de> serde::de::Visitor<'de> for SubmittedValueVisitor {
 
 /// An organisation's stored submission for a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submission {
     pub period: Period,
     pub status: PeriodStatus,
@@ -113,6 +115,7 @@ pub struct Submission {
 
 /// One saved revision in `GET /api/v1/submissions` (the history; values are not repeated).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevisionInfo {
     pub period: Period,
     pub revision: i64,
@@ -123,6 +126,7 @@ pub struct RevisionInfo {
 
 /// The answer to a CSV upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CsvSaved {
     /// Number of values saved.
     pub saved: usize,

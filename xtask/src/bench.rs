@@ -365,7 +365,7 @@ fn criterion_median_ns(root: &Path, id: &str) -> Result<f64> {
 }
 
 /// Kills the child when dropped, so a failed run leaves no server behind.
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -374,7 +374,7 @@ impl Drop for Killed {
     }
 }
 
-fn curl(url: &str) -> Result<String> {
+pub(crate) fn curl(url: &str) -> Result<String> {
     let output = Command::new("curl")
         .args(["-sf", url])
         .output()
@@ -385,7 +385,7 @@ fn curl(url: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn wait_for(url: &str) -> Result {
+pub(crate) fn wait_for(url: &str) -> Result {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if curl(url).is_ok() {

@@ -4,6 +4,7 @@
 //! version, so a second run installs nothing.
 
 mod bench;
+mod contract;
 mod tools;
 
 use std::os::unix::process::CommandExt;
@@ -16,8 +17,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   run     install missing tools, build the frontend and the server (release), start the server
-  test    install missing tools, then formatting, clippy, native tests, wasm build, browser tests
+  test    install missing tools, then formatting, clippy, native tests, wasm build, contract
+          checks (schemathesis), browser tests
   build   install missing tools and build the frontend into dist/ and the server (release)
+  contract  the OpenAPI contract only: validate the document, generate a client, schemathesis
   bench   release computation vs DuckDB, and benchmark reads vs a bare axum handler (wrk)";
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("build") => build().map(|_| ()),
         Some("bench") => bench::run(&workspace_root()),
+        Some("contract") => contract_only(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -193,6 +197,14 @@ fn run() -> Result {
 }
 
 /// `cargo xtask test`: every check CI runs.
+/// `cargo xtask contract`: only the contract checks of `cargo xtask test`.
+fn contract_only() -> Result {
+    let root = workspace_root();
+    step("Building the release server");
+    status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
+    contract::run(&root)
+}
+
 fn test() -> Result {
     let root = workspace_root();
     // First: under CI a missing PostgreSQL server fails the run before anything is built.
@@ -274,6 +286,8 @@ fn test() -> Result {
         step("Killing two release servers on one PostgreSQL database under load (20 rounds)");
         status(durability().env(POSTGRES_VARIABLE, url))?;
     }
+
+    contract::run(&root)?;
 
     step("Running browser tests (headless Chromium through chromedriver)");
     status(

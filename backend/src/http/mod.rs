@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::store::Store;
 
-pub use openapi::described_routes;
+pub use openapi::{described_routes, document as openapi_document};
 pub use periods::current_period;
 
 /// JSON request bodies are small; CSV uploads have their own limit.

@@ -1,140 +1,755 @@
-//! `GET /api/v1/openapi.json`: the API described for client generators and people. Built from
-//! one table of the routes; a test checks the table against the routes in the source.
+//! `GET /api/v1/openapi.json`: the API as an OpenAPI 3.1 document, the contract clients are
+//! generated from and the tests check every response against. Built from one table of the
+//! routes (a test checks it against the routes in the source) and the JSON schemas of the
+//! `shared` types the handlers take and return (derived with utoipa).
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Router, response::Response};
 use serde_json::{Map, Value, json};
+use shared::ErrorBody;
+use shared::account::{
+    AcceptInvitation, ApiTokenCreated, ApiTokenInfo, AuditEntry, InvitationCreated, InvitationInfo,
+    LoginRequest, NewApiToken, NewInvitation, NewOrganisation, Organisation, PasswordChange,
+    RoleChange, Team, User,
+};
+use shared::api::{Catalogue, CohortInfo, Health, PeriodInfo};
+use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend};
+use shared::catalogue::{CATALOGUE, CsfFunction};
+use shared::cohort::CohortKey;
+use shared::period::Period;
+use shared::practice::{Moderation, Practice, PracticeDraft, PracticeSummary};
+use shared::standard::{Compliance, FollowedStandard, Standard, StandardDraft, Tier};
+use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest};
+use utoipa::ToSchema;
 
 use super::AppState;
 
 /// Who may call a route.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
     Anyone,
+    /// Anyone; logging in unlocks more (other cohorts than `all`, drafts).
+    AnyoneMore,
     Session,
     SessionOrToken,
 }
 
-/// (method, path under /api, success status, access, summary).
-#[rustfmt::skip]
-const ROUTES: &[(&str, &str, u16, Access, &str)] = &[
-    ("get", "/v1/health", 200, Access::Anyone, "Liveness, server version, demo flag"),
-    ("get", "/v1/metrics", 200, Access::Anyone, "The metric catalogue"),
-    ("get", "/v1/metrics/template.csv", 200, Access::Anyone, "CSV template with every metric key"),
-    ("get", "/v1/cohorts", 200, Access::Anyone, "The cohort lattice"),
-    ("get", "/v1/periods", 200, Access::Anyone, "Quarters with activity, and the current one"),
-    ("get", "/v1/policy", 200, Access::Anyone, "The anonymity policy: version, k, count and share bands"),
-    ("post", "/v1/auth/login", 200, Access::Anyone, "Log in; sets the session cookie"),
-    ("post", "/v1/auth/logout", 204, Access::Session, "End the session"),
-    ("get", "/v1/auth/me", 200, Access::Session, "The logged-in user"),
-    ("put", "/v1/auth/password", 200, Access::Session, "Change the password; ends other sessions"),
-    ("get", "/v1/orgs", 200, Access::Session, "Organisations with attributes (admin)"),
-    ("post", "/v1/orgs", 201, Access::Session, "Create an organisation (admin)"),
-    ("post", "/v1/orgs/{id}/verify", 200, Access::Session, "Verify an organisation (admin)"),
-    ("get", "/v1/users", 200, Access::Session, "Users (admin)"),
-    ("put", "/v1/users/{id}/role", 200, Access::Session, "Change a user's role (admin)"),
-    ("post", "/v1/invitations", 201, Access::Session, "Invite by email (admin, member admin)"),
-    ("get", "/v1/invitations/{token}", 200, Access::Anyone, "What an invitation offers"),
-    ("post", "/v1/invitations/{token}/accept", 200, Access::Anyone, "Accept: set name and password"),
-    ("get", "/v1/tokens", 200, Access::Session, "API tokens of the organisation (member admin)"),
-    ("post", "/v1/tokens", 201, Access::Session, "Create an API token, shown once (member admin)"),
-    ("delete", "/v1/tokens/{id}", 204, Access::Session, "Revoke an API token (member admin)"),
-    ("get", "/v1/org/team", 200, Access::Session, "Accounts, invitations and reads of the organisation's values (member admin)"),
-    ("get", "/v1/submissions", 200, Access::SessionOrToken, "The organisation's saves (members)"),
-    ("get", "/v1/submissions/{period}", 200, Access::SessionOrToken, "The organisation's values"),
-    ("put", "/v1/submissions/{period}", 200, Access::SessionOrToken, "Save values; Idempotency-Key"),
-    ("post", "/v1/submissions/{period}/csv", 200, Access::SessionOrToken, "Save a metric,value CSV"),
-    ("post", "/v1/periods/{period}/release", 200, Access::Session, "Release a quarter (publisher, admin)"),
-    ("get", "/v1/benchmarks/{period}", 200, Access::Anyone, "Stored cells of a cohort (?cohort=, all is public)"),
-    ("get", "/v1/benchmarks/{period}/position", 200, Access::SessionOrToken, "Own position per metric"),
-    ("get", "/v1/trends", 200, Access::Session, "P25/P50/P75 across released quarters"),
-    ("get", "/v1/audit", 200, Access::Session, "The audit log (admin)"),
-    ("get", "/v1/openapi.json", 200, Access::Anyone, "This document"),
-    ("get", "/v1/standards", 200, Access::Anyone, "Published standards (publishers also see drafts)"),
-    ("post", "/v1/standards", 201, Access::Session, "Create a draft or a new version (publisher, admin)"),
-    ("get", "/v1/standards/{id}", 200, Access::Anyone, "A standard (drafts for publishers, admins)"),
-    ("put", "/v1/standards/{id}", 200, Access::Session, "Replace a draft (publisher, admin)"),
-    ("post", "/v1/standards/{id}/publish", 200, Access::Session, "Publish a draft (publisher, admin)"),
-    ("get", "/v1/standards/{id}/compliance", 200, Access::SessionOrToken, "Own compliance and shares meeting each requirement"),
-    ("get", "/v1/org/standard", 200, Access::SessionOrToken, "The standard the organisation follows"),
-    ("put", "/v1/org/standard", 200, Access::Session, "Follow a published standard, or none (member admin)"),
-    ("get", "/v1/practices", 200, Access::Session, "Published practices; filters metric, function, tier, q"),
-    ("post", "/v1/practices", 201, Access::Session, "Submit a practice (member admin, publisher)"),
-    ("get", "/v1/practices/mine", 200, Access::Session, "Own practices with their status"),
-    ("get", "/v1/practices/queue", 200, Access::Session, "Practices waiting for review (publisher, admin)"),
-    ("get", "/v1/practices/{id}", 200, Access::Session, "A practice (published, own, or waiting for a moderator)"),
-    ("put", "/v1/practices/{id}", 200, Access::Session, "Edit and resubmit an own practice"),
-    ("post", "/v1/practices/{id}/moderation", 200, Access::Session, "Publish or return with a comment (publisher, admin)"),
-    ("put", "/v1/practices/{id}/adoption", 200, Access::Session, "Mark \"we adopted this\" (members)"),
-    ("delete", "/v1/practices/{id}/adoption", 200, Access::Session, "Remove the adoption mark (members)"),
-];
+/// What a request or a response carries: a JSON schema (registering the named schemas it
+/// refers to), a CSV file, or nothing.
+#[derive(Clone, Copy)]
+enum Body {
+    Empty,
+    Json(fn(&mut Schemas) -> Value),
+    Csv,
+}
+
+type Schemas = BTreeMap<String, Value>;
+
+/// A `$ref` to `T`'s schema, registering it and every schema it refers to.
+fn reference<T: ToSchema>(schemas: &mut Schemas) -> Value {
+    let name = T::name().into_owned();
+    let mut named = vec![(name.clone(), T::schema())];
+    T::schemas(&mut named);
+    for (key, schema) in named {
+        schemas
+            .entry(key)
+            .or_insert_with(|| serde_json::to_value(schema).expect("schemas serialise"));
+    }
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn array_of<T: ToSchema>(schemas: &mut Schemas) -> Value {
+    json!({ "type": "array", "items": reference::<T>(schemas) })
+}
+
+fn one<T: ToSchema>() -> Body {
+    Body::Json(reference::<T>)
+}
+
+fn many<T: ToSchema>() -> Body {
+    Body::Json(array_of::<T>)
+}
+
+fn any_object(_: &mut Schemas) -> Value {
+    json!({ "type": "object" })
+}
+
+/// A query parameter: name, required, schema.
+type QueryParameter = (&'static str, bool, fn(&mut Schemas) -> Value);
+
+fn string(_: &mut Schemas) -> Value {
+    json!({ "type": "string" })
+}
+
+fn metric_key(_: &mut Schemas) -> Value {
+    json!({ "type": "string", "enum": CATALOGUE.iter().map(|m| m.key.as_str()).collect::<Vec<_>>() })
+}
+
+fn entry_id(_: &mut Schemas) -> Value {
+    json!({ "type": "integer", "format": "int64" })
+}
+
+fn page_size(_: &mut Schemas) -> Value {
+    json!({ "type": "integer", "minimum": 1, "maximum": 500 })
+}
+
+const COHORT: &[QueryParameter] = &[("cohort", false, reference::<CohortKey>)];
+
+/// One operation of the API.
+struct Route {
+    method: &'static str,
+    /// Under `/api`.
+    path: &'static str,
+    status: u16,
+    access: Access,
+    summary: &'static str,
+    request: Body,
+    response: Body,
+    query: &'static [QueryParameter],
+    /// Error statuses beyond those the route's shape implies (see `error_statuses`).
+    errors: &'static [u16],
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    status: u16,
+    access: Access,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        status,
+        access,
+        summary,
+        request: Body::Empty,
+        response: Body::Empty,
+        query: &[],
+        errors: &[],
+    }
+}
+
+impl Route {
+    fn takes(mut self, body: Body) -> Self {
+        self.request = body;
+        self
+    }
+
+    fn returns(mut self, body: Body) -> Self {
+        self.response = body;
+        self
+    }
+
+    fn query(mut self, query: &'static [QueryParameter]) -> Self {
+        self.query = query;
+        self
+    }
+
+    fn errors(mut self, errors: &'static [u16]) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    fn path_parameters(&self) -> impl Iterator<Item = &'static str> {
+        self.path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+    }
+
+    /// Every error status the route can answer with.
+    fn error_statuses(&self) -> BTreeSet<u16> {
+        // A request not answered in time, a server failure, a busy store.
+        let mut statuses = BTreeSet::from([408, 500, 503]);
+        if self.access != Access::Anyone && self.access != Access::AnyoneMore {
+            statuses.extend([401, 403]);
+        }
+        if self.method != "get" {
+            // The cross-site request guard.
+            statuses.insert(403);
+        }
+        if self.path_parameters().next().is_some() {
+            statuses.extend([400, 404, 422]);
+        }
+        if !self.query.is_empty() {
+            statuses.extend([400, 422]);
+        }
+        if !matches!(self.request, Body::Empty) {
+            statuses.extend([400, 413, 415, 422]);
+        }
+        statuses.extend(self.errors);
+        statuses
+    }
+}
+
+use Access::{Anyone, AnyoneMore, Session, SessionOrToken};
+
+/// Every route of the API.
+static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    vec![
+        route(
+            "get",
+            "/v1/health",
+            200,
+            Anyone,
+            "Liveness, server version, demo flag",
+        )
+        .returns(one::<Health>()),
+        route("get", "/v1/metrics", 200, Anyone, "The metric catalogue")
+            .returns(one::<Catalogue>()),
+        route(
+            "get",
+            "/v1/metrics/template.csv",
+            200,
+            Anyone,
+            "CSV template with every metric key",
+        )
+        .returns(Body::Csv),
+        route("get", "/v1/cohorts", 200, Anyone, "The cohort lattice")
+            .returns(many::<CohortInfo>()),
+        route(
+            "get",
+            "/v1/periods",
+            200,
+            Anyone,
+            "Quarters with activity, and the current one",
+        )
+        .returns(many::<PeriodInfo>()),
+        route(
+            "get",
+            "/v1/policy",
+            200,
+            Anyone,
+            "The anonymity policy: version, k, count and share bands",
+        )
+        .returns(one::<Policy>()),
+        route(
+            "post",
+            "/v1/auth/login",
+            200,
+            Anyone,
+            "Log in; sets the session cookie",
+        )
+        .takes(one::<LoginRequest>())
+        .returns(one::<User>())
+        .errors(&[401, 429]),
+        route("post", "/v1/auth/logout", 204, Session, "End the session"),
+        route("get", "/v1/auth/me", 200, Session, "The logged-in user").returns(one::<User>()),
+        route(
+            "put",
+            "/v1/auth/password",
+            200,
+            Session,
+            "Change the password; ends other sessions",
+        )
+        .takes(one::<PasswordChange>())
+        .returns(one::<User>()),
+        route(
+            "get",
+            "/v1/orgs",
+            200,
+            Session,
+            "Organisations with attributes (admin)",
+        )
+        .returns(many::<Organisation>()),
+        route(
+            "post",
+            "/v1/orgs",
+            201,
+            Session,
+            "Create an organisation (admin)",
+        )
+        .takes(one::<NewOrganisation>())
+        .returns(one::<Organisation>())
+        .errors(&[409]),
+        route(
+            "post",
+            "/v1/orgs/{id}/verify",
+            200,
+            Session,
+            "Verify an organisation (admin)",
+        )
+        .returns(one::<Organisation>()),
+        route("get", "/v1/users", 200, Session, "Users (admin)").returns(many::<User>()),
+        route(
+            "put",
+            "/v1/users/{id}/role",
+            200,
+            Session,
+            "Change a user's role (admin)",
+        )
+        .takes(one::<RoleChange>())
+        .returns(one::<User>())
+        .errors(&[409]),
+        route(
+            "post",
+            "/v1/invitations",
+            201,
+            Session,
+            "Invite by email (admin, member admin)",
+        )
+        .takes(one::<NewInvitation>())
+        .returns(one::<InvitationCreated>())
+        .errors(&[409]),
+        route(
+            "get",
+            "/v1/invitations/{token}",
+            200,
+            Anyone,
+            "What an invitation offers",
+        )
+        .returns(one::<InvitationInfo>()),
+        route(
+            "post",
+            "/v1/invitations/{token}/accept",
+            200,
+            Anyone,
+            "Accept: set name and password; sets the session cookie",
+        )
+        .takes(one::<AcceptInvitation>())
+        .returns(one::<User>())
+        .errors(&[409, 429]),
+        route(
+            "get",
+            "/v1/tokens",
+            200,
+            Session,
+            "API tokens of the organisation (member admin)",
+        )
+        .returns(many::<ApiTokenInfo>()),
+        route(
+            "post",
+            "/v1/tokens",
+            201,
+            Session,
+            "Create an API token, shown once (member admin)",
+        )
+        .takes(one::<NewApiToken>())
+        .returns(one::<ApiTokenCreated>()),
+        route(
+            "delete",
+            "/v1/tokens/{id}",
+            204,
+            Session,
+            "Revoke an API token (member admin)",
+        ),
+        route(
+            "get",
+            "/v1/org/team",
+            200,
+            Session,
+            "Accounts, invitations and reads of the organisation's values (member admin)",
+        )
+        .returns(one::<Team>()),
+        route(
+            "get",
+            "/v1/submissions",
+            200,
+            SessionOrToken,
+            "The organisation's saves (members)",
+        )
+        .returns(many::<RevisionInfo>()),
+        route(
+            "get",
+            "/v1/submissions/{period}",
+            200,
+            SessionOrToken,
+            "The organisation's values",
+        )
+        .returns(one::<Submission>()),
+        route(
+            "put",
+            "/v1/submissions/{period}",
+            200,
+            SessionOrToken,
+            "Save values; a retry with the same Idempotency-Key within a day gets the first answer",
+        )
+        .takes(one::<SubmissionRequest>())
+        .returns(one::<Submission>())
+        .errors(&[409]),
+        route(
+            "post",
+            "/v1/submissions/{period}/csv",
+            200,
+            SessionOrToken,
+            "Save a metric,value CSV",
+        )
+        .takes(Body::Csv)
+        .returns(one::<CsvSaved>())
+        .errors(&[409]),
+        route(
+            "post",
+            "/v1/periods/{period}/release",
+            200,
+            Session,
+            "Release a quarter (publisher, admin)",
+        )
+        .returns(one::<ReleaseSummary>())
+        .errors(&[409]),
+        route(
+            "get",
+            "/v1/benchmarks/{period}",
+            200,
+            AnyoneMore,
+            "Stored cells of a cohort (all is public, other cohorts need a login)",
+        )
+        .query(COHORT)
+        .returns(one::<Benchmark>())
+        .errors(&[401]),
+        route(
+            "get",
+            "/v1/benchmarks/{period}/position",
+            200,
+            SessionOrToken,
+            "Own position per metric",
+        )
+        .query(COHORT)
+        .returns(one::<Position>()),
+        route(
+            "get",
+            "/v1/trends",
+            200,
+            Session,
+            "P25/P50/P75 across released quarters",
+        )
+        .query(&[
+            ("metric", true, metric_key),
+            ("cohort", false, reference::<CohortKey>),
+        ])
+        .returns(one::<Trend>()),
+        route(
+            "get",
+            "/v1/audit",
+            200,
+            Session,
+            "The audit log, newest first (admin)",
+        )
+        .query(&[("before", false, entry_id), ("limit", false, page_size)])
+        .returns(many::<AuditEntry>()),
+        route("get", "/v1/openapi.json", 200, Anyone, "This document")
+            .returns(Body::Json(any_object)),
+        route(
+            "get",
+            "/v1/standards",
+            200,
+            AnyoneMore,
+            "Published standards (publishers also see drafts)",
+        )
+        .returns(many::<Standard>()),
+        route(
+            "post",
+            "/v1/standards",
+            201,
+            Session,
+            "Create a draft or a new version (publisher, admin)",
+        )
+        .takes(one::<StandardDraft>())
+        .returns(one::<Standard>())
+        .errors(&[409]),
+        route(
+            "get",
+            "/v1/standards/{id}",
+            200,
+            AnyoneMore,
+            "A standard (drafts for publishers, admins)",
+        )
+        .returns(one::<Standard>()),
+        route(
+            "put",
+            "/v1/standards/{id}",
+            200,
+            Session,
+            "Replace a draft (publisher, admin)",
+        )
+        .takes(one::<StandardDraft>())
+        .returns(one::<Standard>())
+        .errors(&[409]),
+        route(
+            "post",
+            "/v1/standards/{id}/publish",
+            200,
+            Session,
+            "Publish a draft (publisher, admin)",
+        )
+        .returns(one::<Standard>())
+        .errors(&[409]),
+        route(
+            "get",
+            "/v1/standards/{id}/compliance",
+            200,
+            SessionOrToken,
+            "Own compliance and shares meeting each requirement",
+        )
+        .query(&[
+            ("period", true, reference::<Period>),
+            ("cohort", false, reference::<CohortKey>),
+        ])
+        .returns(one::<Compliance>()),
+        route(
+            "get",
+            "/v1/org/standard",
+            200,
+            SessionOrToken,
+            "The standard the organisation follows",
+        )
+        .returns(one::<FollowedStandard>()),
+        route(
+            "put",
+            "/v1/org/standard",
+            200,
+            Session,
+            "Follow a published standard, or none (member admin)",
+        )
+        .takes(one::<FollowedStandard>())
+        .returns(one::<FollowedStandard>()),
+        route(
+            "get",
+            "/v1/practices",
+            200,
+            Session,
+            "Published practices; filters metric, function, tier, q",
+        )
+        .query(&[
+            ("metric", false, metric_key),
+            ("function", false, reference::<CsfFunction>),
+            ("tier", false, reference::<Tier>),
+            ("q", false, string),
+        ])
+        .returns(many::<PracticeSummary>()),
+        route(
+            "post",
+            "/v1/practices",
+            201,
+            Session,
+            "Submit a practice (member admin, publisher)",
+        )
+        .takes(one::<PracticeDraft>())
+        .returns(one::<Practice>()),
+        route(
+            "get",
+            "/v1/practices/mine",
+            200,
+            Session,
+            "Own practices with their status",
+        )
+        .returns(many::<PracticeSummary>()),
+        route(
+            "get",
+            "/v1/practices/queue",
+            200,
+            Session,
+            "Practices waiting for review (publisher, admin)",
+        )
+        .returns(many::<PracticeSummary>()),
+        route(
+            "get",
+            "/v1/practices/{id}",
+            200,
+            Session,
+            "A practice (published, own, or waiting for a moderator)",
+        )
+        .returns(one::<Practice>()),
+        route(
+            "put",
+            "/v1/practices/{id}",
+            200,
+            Session,
+            "Edit and resubmit an own practice",
+        )
+        .takes(one::<PracticeDraft>())
+        .returns(one::<Practice>())
+        .errors(&[409]),
+        route(
+            "post",
+            "/v1/practices/{id}/moderation",
+            200,
+            Session,
+            "Publish or return with a comment (publisher, admin)",
+        )
+        .takes(one::<Moderation>())
+        .returns(one::<Practice>())
+        .errors(&[409]),
+        route(
+            "put",
+            "/v1/practices/{id}/adoption",
+            200,
+            Session,
+            "Mark \"we adopted this\" (members)",
+        )
+        .returns(one::<Practice>()),
+        route(
+            "delete",
+            "/v1/practices/{id}/adoption",
+            200,
+            Session,
+            "Remove the adoption mark (members)",
+        )
+        .returns(one::<Practice>()),
+    ]
+});
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/openapi.json", get(document))
+    Router::new().route("/v1/openapi.json", get(serve))
 }
 
 /// `(METHOD, /api/path)` of every route the document describes.
 pub fn described_routes() -> Vec<(String, String)> {
     ROUTES
         .iter()
-        .map(|(m, p, ..)| (m.to_uppercase(), format!("/api{p}")))
+        .map(|route| (route.method.to_uppercase(), format!("/api{}", route.path)))
         .collect()
 }
 
-async fn document() -> Json<Value> {
+static DOCUMENT: LazyLock<Bytes> = LazyLock::new(|| {
+    Bytes::from(serde_json::to_vec(&document()).expect("the document serialises"))
+});
+
+async fn serve() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        DOCUMENT.clone(),
+    )
+        .into_response()
+}
+
+/// A body's `content` map, or `None` for an empty one.
+fn content(body: Body, schemas: &mut Schemas) -> Option<Value> {
+    match body {
+        Body::Empty => None,
+        Body::Json(schema) => Some(json!({ "application/json": { "schema": schema(schemas) } })),
+        Body::Csv => Some(json!({ "text/csv": { "schema": { "type": "string" } } })),
+    }
+}
+
+fn path_parameter(name: &str, schemas: &mut Schemas) -> Value {
+    let schema = match name {
+        "period" => reference::<Period>(schemas),
+        "id" => json!({ "type": "integer", "format": "int64" }),
+        _ => json!({ "type": "string" }),
+    };
+    json!({ "name": name, "in": "path", "required": true, "schema": schema })
+}
+
+fn describe(status: u16) -> &'static str {
+    match status {
+        400 => "The path, query or body could not be read",
+        401 => "Not logged in, or the session or token is not valid",
+        403 => "This role, organisation or token scope may not do this, or a cross-site request",
+        404 => "No such resource (or not visible to this caller)",
+        408 => "The request was not complete, or not answered, in time",
+        409 => "The resource is in a state that does not allow this",
+        413 => "The body is too large",
+        415 => "The body is not of the content type this route takes",
+        422 => "Some values are not acceptable; see fields",
+        429 => "Too many attempts; see Retry-After",
+        500 => "Something failed on the server",
+        503 => "The store is busy; see Retry-After",
+        _ => "Error",
+    }
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut schemas = Schemas::new();
+    let error = reference::<ErrorBody>(&mut schemas);
     let mut paths = Map::new();
-    for &(method, path, status, access, summary) in ROUTES {
-        let parameters: Vec<Value> = path
-            .split('/')
-            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+    for route in ROUTES.iter() {
+        let mut parameters: Vec<Value> = route
+            .path_parameters()
+            .map(|name| path_parameter(name, &mut schemas))
             .collect();
-        let security = match access {
-            Access::Anyone => json!([]),
-            Access::Session => json!([{ "session": [] }]),
-            Access::SessionOrToken => json!([{ "session": [] }, { "token": [] }]),
+        for &(name, required, schema) in route.query {
+            parameters.push(json!({
+                "name": name, "in": "query", "required": required, "schema": schema(&mut schemas)
+            }));
+        }
+        if route.method == "put" && route.path == "/v1/submissions/{period}" {
+            parameters.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "schema": { "type": "string", "minLength": 1, "maxLength": 200 }
+            }));
+        }
+        let security = match route.access {
+            Anyone => json!([]),
+            AnyoneMore => json!([{}, { "session": [] }]),
+            Session => json!([{ "session": [] }]),
+            SessionOrToken => json!([{ "session": [] }, { "token": [] }]),
         };
-        let operation = json!({
-            "summary": summary,
+        let mut responses = Map::new();
+        let mut success = json!({ "description": "Success" });
+        if let Some(content) = content(route.response, &mut schemas) {
+            success["content"] = content;
+        }
+        responses.insert(route.status.to_string(), success);
+        for status in route.error_statuses() {
+            // The health check answers 503 with its own body.
+            let schema = if route.path == "/v1/health" && status == 503 {
+                reference::<Health>(&mut schemas)
+            } else {
+                error.clone()
+            };
+            responses.insert(
+                status.to_string(),
+                json!({
+                    "description": describe(status),
+                    "content": { "application/json": { "schema": schema } }
+                }),
+            );
+        }
+        let mut operation = json!({
+            "operationId": operation_id(route),
+            "summary": route.summary,
             "parameters": parameters,
             "security": security,
-            "responses": {
-                status.to_string(): { "description": "Success" },
-                "default": {
-                    "description": "Error",
-                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
-                }
-            }
+            "responses": responses,
         });
+        if let Some(content) = content(route.request, &mut schemas) {
+            operation["requestBody"] = json!({ "required": true, "content": content });
+        }
         let item = paths
-            .entry(format!("/api{path}"))
+            .entry(format!("/api{}", route.path))
             .or_insert_with(|| json!({}));
-        item[method] = operation;
+        item[route.method] = operation;
     }
-    Json(json!({
+    json!({
         "openapi": "3.1.0",
-        "info": { "title": "PeerPosture API", "version": env!("CARGO_PKG_VERSION") },
+        "info": {
+            "title": "PeerPosture API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Anonymised security benchmarks for BPO contact centres. Browser \
+                sessions use the pp_session cookie; systems use API tokens as bearer tokens."
+        },
         "paths": paths,
         "components": {
             "securitySchemes": {
                 "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE },
                 "token": { "type": "http", "scheme": "bearer" }
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": { "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {
-                            "code": { "type": "string" },
-                            "message": { "type": "string" },
-                            "fields": { "type": "object", "additionalProperties": { "type": "string" } }
-                        }
-                    } }
-                }
-            }
+            "schemas": schemas,
         }
-    }))
+    })
+}
+
+/// `get_v1_submissions_period`: unique, and stable for generated clients.
+fn operation_id(route: &Route) -> String {
+    let words: Vec<String> = route
+        .path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| {
+            segment
+                .trim_matches(|c| c == '{' || c == '}')
+                .replace(['.', '-'], "_")
+        })
+        .collect();
+    format!("{}_{}", route.method, words.join("_"))
 }

@@ -1,0 +1,199 @@
+//! The API contract, checked with tools no one here wrote, against the release server:
+//!
+//! - the OpenAPI document validates as OpenAPI 3.1 (openapi-spec-validator);
+//! - a Python client generated from it (openapi-python-client) imports and talks to a server;
+//! - schemathesis fuzzes a demo server from the document, logged in as a member admin and then
+//!   anonymously: no 5xx, every status documented, every body and content type as documented.
+//!
+//! The Python tools are pinned and installed into a virtual environment under `target/`.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::bench::{Killed, wait_for};
+use crate::{Result, status, step};
+
+/// The tools, pinned; the environment is rebuilt when this list changes.
+const PYTHON_PACKAGES: &[&str] = &[
+    "schemathesis==4.32.5",
+    "openapi-spec-validator==0.9.0",
+    "openapi-python-client==0.29.1",
+];
+
+/// Seconds schemathesis fuzzes as the member admin, then as an anonymous caller.
+const MEMBER_ADMIN_SECONDS: &str = "90";
+const ANONYMOUS_SECONDS: &str = "60";
+
+/// The demo login schemathesis works as (see `backend/src/demo.rs`).
+const MEMBER_ADMIN: &str = r#"{"email":"member-admin@demo.local","password":"demo-password"}"#;
+
+pub fn run(root: &Path) -> Result {
+    let venv = root.join("target/contract-venv");
+    ensure_venv(&venv)?;
+    let bin = |tool: &str| venv.join("bin").join(tool);
+    let work = root.join("target/contract");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let server = root.join("target/release/peerposture");
+
+    step("Validating the OpenAPI document as OpenAPI 3.1 (openapi-spec-validator)");
+    let document = work.join("openapi.json");
+    let printed = Command::new(&server)
+        .arg("openapi")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", server.display()))?;
+    if !printed.status.success() {
+        return Err("peerposture openapi failed".to_owned());
+    }
+    std::fs::write(&document, &printed.stdout).map_err(|e| e.to_string())?;
+    status(Command::new(bin("openapi-spec-validator")).arg(&document))?;
+
+    step("Generating a Python client from the document (openapi-python-client)");
+    status(
+        Command::new(bin("openapi-python-client"))
+            .args(["generate", "--overwrite", "--path"])
+            .arg(&document)
+            .arg("--output-path")
+            .arg(work.join("client")),
+    )?;
+
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    step(&format!(
+        "Starting a demo server on {base} for the contract checks"
+    ));
+    let log = std::fs::File::create(work.join("server.log")).map_err(|e| e.to_string())?;
+    let _server = Killed(
+        Command::new(&server)
+            // No peerposture.toml of the checkout applies.
+            .current_dir(&work)
+            .env(
+                "PEERPOSTURE_DATABASE_URL",
+                format!("sqlite://{}/demo.db", work.display()),
+            )
+            .env("PEERPOSTURE_DEMO", "true")
+            .env("PEERPOSTURE_BIND", format!("127.0.0.1:{port}"))
+            .env("PEERPOSTURE_DIST_DIR", &work)
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", server.display()))?,
+    );
+    wait_for(&format!("{base}/api/v1/health"))?;
+
+    step("Using the generated client against the server");
+    status(
+        Command::new(bin("python"))
+            .current_dir(work.join("client"))
+            .arg("-c")
+            .arg(format!(
+                "from peer_posture_api_client import Client\n\
+                 from peer_posture_api_client.api.default import get_v1_health, get_v1_metrics\n\
+                 client = Client(base_url='{base}')\n\
+                 health = get_v1_health.sync(client=client)\n\
+                 assert health.status == 'ok', health\n\
+                 catalogue = get_v1_metrics.sync(client=client)\n\
+                 print('generated client: health', health.status, '-', \
+                       len(catalogue.metrics), 'metrics')"
+            )),
+    )?;
+
+    // Logged in first: the anonymous run's login fuzzing soon locks this address out.
+    let cookie = log_in(&base)?;
+    let fuzz = |seconds: &str, extra: &[&str], report: &str| {
+        let mut command = Command::new(bin("st"));
+        command
+            .current_dir(&work)
+            .args(["run", "--no-color", "--workers", "2", "--max-time", seconds])
+            .args([
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,\
+                 response_schema_conformance",
+            ])
+            .args(["--report", "junit", "--report-dir", report])
+            .args(["--url", &base])
+            .args(extra)
+            .arg(&document);
+        command
+    };
+    step(&format!(
+        "Fuzzing the API as a member admin from the document (schemathesis, {MEMBER_ADMIN_SECONDS} s)"
+    ));
+    let header = format!("Cookie: {cookie}");
+    status(&mut fuzz(
+        MEMBER_ADMIN_SECONDS,
+        // Ending its own session would leave the rest of the run anonymous.
+        &[
+            "-H",
+            &header,
+            "--exclude-path",
+            "/api/v1/auth/logout",
+            "--exclude-path",
+            "/api/v1/auth/password",
+        ],
+        "member-admin",
+    ))?;
+    step(&format!(
+        "Fuzzing the API anonymously from the document (schemathesis, {ANONYMOUS_SECONDS} s)"
+    ));
+    status(&mut fuzz(ANONYMOUS_SECONDS, &[], "anonymous"))?;
+    Ok(())
+}
+
+/// Creates the virtual environment with the pinned tools, unless it already has them.
+fn ensure_venv(venv: &Path) -> Result {
+    let marker = venv.join("pinned.txt");
+    let wanted = PYTHON_PACKAGES.join("\n");
+    if std::fs::read_to_string(&marker).is_ok_and(|pinned| pinned == wanted) {
+        return Ok(());
+    }
+    step(
+        "Installing the contract tools into target/contract-venv (pip: schemathesis, openapi-spec-validator, openapi-python-client)",
+    );
+    let _ = std::fs::remove_dir_all(venv);
+    status(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+    status(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(PYTHON_PACKAGES),
+    )?;
+    std::fs::write(&marker, wanted).map_err(|e| e.to_string())
+}
+
+/// A loopback port nobody listens on now.
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|address| address.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Logs in as the demo member admin; returns `pp_session=…`.
+fn log_in(base: &str) -> Result<String> {
+    let output = Command::new("curl")
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-D",
+            "-",
+            "-H",
+            "content-type: application/json",
+        ])
+        .args(["-d", MEMBER_ADMIN])
+        .arg(format!("{base}/api/v1/auth/login"))
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("curl: {e}"))?;
+    let headers = String::from_utf8_lossy(&output.stdout);
+    headers
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| value.trim().split(';').next())
+        .find(|cookie| cookie.starts_with("pp_session="))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the demo member admin could not log in at {base}"))
+}
