@@ -4,6 +4,7 @@
 //! The store is a fresh SQLite file, or, when `PEERPOSTURE_TEST_POSTGRES` names a PostgreSQL
 //! database (`cargo xtask test` runs the API tests both ways), a fresh schema in it.
 
+pub mod contract;
 pub mod webdriver;
 
 use std::net::SocketAddr;
@@ -56,7 +57,11 @@ pub trait Fetch {
 
 impl Fetch for reqwest::RequestBuilder {
     async fn sent(self) -> reqwest::Response {
-        self.send().await.expect("the server answers")
+        let (client, request) = self.build_split();
+        let request = request.expect("a well-formed request");
+        let method = request.method().to_string();
+        let response = client.execute(request).await.expect("the server answers");
+        checked(&method, response).await
     }
 
     async fn fetch<T: serde::de::DeserializeOwned>(self) -> T {
@@ -66,6 +71,27 @@ impl Fetch for reqwest::RequestBuilder {
             .await
             .expect("a JSON answer of the expected shape")
     }
+}
+
+/// Reads the response, fails the test when it breaks the OpenAPI document (see [`contract`]),
+/// and hands back an identical response.
+async fn checked(method: &str, response: reqwest::Response) -> reqwest::Response {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let path = response.url().path().to_owned();
+    let body = response.bytes().await.expect("the response body arrives");
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    if let Err(breach) = contract::check(method, &path, status.as_u16(), content_type, &body) {
+        panic!("the API broke its OpenAPI contract: {breach}");
+    }
+    let mut rebuilt = http::Response::builder().status(status).version(version);
+    for (name, value) in &headers {
+        rebuilt = rebuilt.header(name, value);
+    }
+    reqwest::Response::from(rebuilt.body(body).expect("the same response"))
 }
 
 /// A logged-in browser session: every request carries its cookie.

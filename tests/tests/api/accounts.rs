@@ -108,16 +108,16 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
         app.client
             .post(app.url("/api/v1/auth/login"))
             .json(&json!({ "email": ADMIN_EMAIL, "password": password }))
-            .send()
+            .sent()
     };
     for _ in 0..5 {
         assert_eq!(
-            attempt("wrong-password-1").await.unwrap().status(),
+            attempt("wrong-password-1").await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
     // Even the right password is refused while the account is locked.
-    let locked = attempt(ADMIN_PASSWORD).await.unwrap();
+    let locked = attempt(ADMIN_PASSWORD).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: i64 = locked.headers()[RETRY_AFTER]
         .to_str()
@@ -140,10 +140,10 @@ async fn a_stranger_cannot_lock_the_owner_out_of_a_browser_they_logged_in_from()
         if let Some(device) = device {
             request = request.header("cookie", device.to_owned());
         }
-        request.send()
+        request.sent()
     };
     // The owner's browser logs in once and is remembered, for the login route only.
-    let first = attempt(ADMIN_PASSWORD, None).await.unwrap();
+    let first = attempt(ADMIN_PASSWORD, None).await;
     assert_eq!(first.status(), StatusCode::OK);
     let set_device = first
         .headers()
@@ -159,18 +159,16 @@ async fn a_stranger_cannot_lock_the_owner_out_of_a_browser_they_logged_in_from()
 
     // A stranger's five wrong passwords lock the account for every other browser.
     for _ in 0..5 {
-        let status = attempt("wrong-password-1", None).await.unwrap().status();
+        let status = attempt("wrong-password-1", None).await.status();
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let stranger = attempt(ADMIN_PASSWORD, None).await.unwrap().status();
+    let stranger = attempt(ADMIN_PASSWORD, None).await.status();
     assert_eq!(stranger, StatusCode::TOO_MANY_REQUESTS);
-    let forged = attempt(ADMIN_PASSWORD, Some("pp_device=made-up"))
-        .await
-        .unwrap();
+    let forged = attempt(ADMIN_PASSWORD, Some("pp_device=made-up")).await;
     assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
 
     // The owner's browser still gets in, and is not issued another device cookie.
-    let owner = attempt(ADMIN_PASSWORD, Some(&device)).await.unwrap();
+    let owner = attempt(ADMIN_PASSWORD, Some(&device)).await;
     assert_eq!(owner.status(), StatusCode::OK);
     let cookies: Vec<_> = owner.headers().get_all(SET_COOKIE).iter().collect();
     assert!(
@@ -181,13 +179,10 @@ async fn a_stranger_cannot_lock_the_owner_out_of_a_browser_they_logged_in_from()
 
     // Wrong passwords from the owner's browser count against that browser.
     for _ in 0..5 {
-        let status = attempt("wrong-password-2", Some(&device))
-            .await
-            .unwrap()
-            .status();
+        let status = attempt("wrong-password-2", Some(&device)).await.status();
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let locked = attempt(ADMIN_PASSWORD, Some(&device)).await.unwrap();
+    let locked = attempt(ADMIN_PASSWORD, Some(&device)).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
@@ -349,9 +344,9 @@ async fn an_invitation_link_works_exactly_once() {
         app.client
             .post(app.url(&format!("/api/v1/invitations/{token}/accept")))
             .json(&json!({ "name": "Exec A", "password": password }))
-            .send()
+            .sent()
     };
-    let short = accept("short").await.unwrap();
+    let short = accept("short").await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         error_of(short)
@@ -362,16 +357,13 @@ async fn an_invitation_link_works_exactly_once() {
             .contains_key("password")
     );
 
-    let accepted = accept(USER_PASSWORD).await.unwrap();
+    let accepted = accept(USER_PASSWORD).await;
     assert_eq!(accepted.status(), StatusCode::OK);
     let session = TestApp::session_from(accepted).await;
     assert_eq!(session.user.role, Role::MemberViewer);
     assert_eq!(session.user.org.as_ref().unwrap().name, "Org A");
 
-    assert_eq!(
-        accept(USER_PASSWORD).await.unwrap().status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(accept(USER_PASSWORD).await.status(), StatusCode::NOT_FOUND);
     app.login("exec@a.example", USER_PASSWORD).await;
     app.stop().await;
 }
@@ -396,18 +388,18 @@ async fn member_admins_invite_only_members_of_their_own_organisation() {
             .client
             .post(app.url("/api/v1/invitations"))
             .json(&json!({ "email": "new@a.example", "role": role, "org_id": org_id }))
-            .send()
+            .sent()
     };
     assert_eq!(
-        invite("member_viewer", org_b.id).await.unwrap().status(),
+        invite("member_viewer", org_b.id).await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        invite("admin", org_a.id).await.unwrap().status(),
+        invite("admin", org_a.id).await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        invite("member_viewer", org_a.id).await.unwrap().status(),
+        invite("member_viewer", org_a.id).await.status(),
         StatusCode::CREATED
     );
 
@@ -641,9 +633,9 @@ async fn api_tokens_are_shown_once_listed_without_secret_and_revocable() {
             .put(app.url(&format!("/api/v1/submissions/{period}")))
             .bearer_auth(token)
             .json(&json!({ "values": { "mfa_coverage": 90 } }))
-            .send()
+            .sent()
     };
-    assert_eq!(put(token.clone()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(put(token.clone()).await.status(), StatusCode::OK);
     let id = created["id"].as_i64().unwrap();
     let revoke = manager
         .client
@@ -651,7 +643,7 @@ async fn api_tokens_are_shown_once_listed_without_secret_and_revocable() {
         .sent()
         .await;
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
-    assert_eq!(put(token).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(put(token).await.status(), StatusCode::UNAUTHORIZED);
     let again = manager
         .client
         .delete(app.url(&format!("/api/v1/tokens/{id}")))
@@ -674,7 +666,7 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
             .client
             .post(app.url("/api/v1/tokens"))
             .json(&body)
-            .send()
+            .sent()
     };
     for (body, field) in [
         (json!({ "name": "x", "scopes": [] }), "scopes"),
@@ -687,19 +679,16 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
             "expires_in_days",
         ),
     ] {
-        let refused = create(body.clone()).await.unwrap();
+        let refused = create(body.clone()).await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let fields = error_of(refused).await.error.fields.unwrap();
         assert!(fields.contains_key(field), "{body}: {fields:?}");
     }
-    let unknown = create(json!({ "name": "x", "scopes": ["admin"] }))
-        .await
-        .unwrap();
+    let unknown = create(json!({ "name": "x", "scopes": ["admin"] })).await;
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let reader: Value = create(json!({ "name": "BI read", "scopes": ["read"] }))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -707,7 +696,6 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
     let submitter: Value =
         create(json!({ "name": "GRC", "scopes": ["submit"], "expires_in_days": 30 }))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -720,21 +708,18 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
             .put(&url)
             .bearer_auth(token["token"].as_str().unwrap())
             .json(&json!({ "values": { "mfa_coverage": 90 } }))
-            .send()
+            .sent()
     };
     let read = |token: &Value| {
         app.client
             .get(&url)
             .bearer_auth(token["token"].as_str().unwrap())
-            .send()
+            .sent()
     };
-    assert_eq!(put(&reader).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(read(&reader).await.unwrap().status(), StatusCode::OK);
-    assert_eq!(put(&submitter).await.unwrap().status(), StatusCode::OK);
-    assert_eq!(
-        read(&submitter).await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(put(&reader).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(read(&reader).await.status(), StatusCode::OK);
+    assert_eq!(put(&submitter).await.status(), StatusCode::OK);
+    assert_eq!(read(&submitter).await.status(), StatusCode::FORBIDDEN);
 
     // Expired: refused, and listed as no longer active.
     let pool = app.database().await;
@@ -743,10 +728,7 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(
-        put(&submitter).await.unwrap().status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(put(&submitter).await.status(), StatusCode::UNAUTHORIZED);
     let listed: Vec<ApiTokenInfo> = manager.client.get(app.url("/api/v1/tokens")).fetch().await;
     let active: Vec<(&str, bool)> = listed.iter().map(|t| (t.name.as_str(), t.active)).collect();
     assert_eq!(active, [("GRC", false), ("BI read", true)]);
@@ -759,10 +741,7 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
         .sent()
         .await;
     assert_eq!(demoted.status(), StatusCode::OK);
-    assert_eq!(
-        read(&reader).await.unwrap().status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(read(&reader).await.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
 
@@ -774,11 +753,11 @@ async fn accepting_an_invitation_checks_the_link_first_and_guessing_is_throttled
         app.client
             .post(app.url(&format!("/api/v1/invitations/{token}/accept")))
             .json(&json!({ "name": "Guesser", "password": password }))
-            .send()
+            .sent()
     };
     // The link is judged before anything else: an unknown one is 404 even when the password
     // would be refused, so no password is ever hashed for it.
-    let unknown = guess("a".repeat(43), "short").await.unwrap();
+    let unknown = guess("a".repeat(43), "short").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 
     // 30 guesses at once from one address: 9 more are looked up, the rest refused unheard.
@@ -788,7 +767,7 @@ async fn accepting_an_invitation_checks_the_link_first_and_guessing_is_throttled
             .client
             .post(app.url(&format!("/api/v1/invitations/{n:0>43}/accept")))
             .json(&json!({ "name": "Guesser", "password": "long-enough-password" }));
-        guesses.spawn(async move { request.send().await.unwrap().status() });
+        guesses.spawn(async move { request.sent().await.status() });
     }
     let statuses: Vec<StatusCode> = guesses.join_all().await;
     let looked_up = statuses
@@ -809,7 +788,7 @@ async fn accepting_an_invitation_checks_the_link_first_and_guessing_is_throttled
         .fetch()
         .await;
     let token = invited["token"].as_str().unwrap().to_owned();
-    let blocked = guess(token, "long-enough-password").await.unwrap();
+    let blocked = guess(token, "long-enough-password").await;
     assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.headers().contains_key("retry-after"));
     app.stop().await;
@@ -832,7 +811,7 @@ async fn an_action_is_stored_with_its_audit_entry_or_not_at_all() {
             .client
             .put(&url)
             .json(&json!({ "values": { "mfa_coverage": 93 } }))
-            .send()
+            .sent()
     };
     // The audit log cannot be written: PostgreSQL's is locked by another session past the
     // server's lock timeout; SQLite's refuses inserts.
@@ -853,7 +832,7 @@ async fn an_action_is_stored_with_its_audit_entry_or_not_at_all() {
         .await
         .unwrap();
     }
-    let refused = save().await.unwrap();
+    let refused = save().await;
     assert!(refused.status().is_server_error(), "{}", refused.status());
     let token = manager
         .client
@@ -883,7 +862,7 @@ async fn an_action_is_stored_with_its_audit_entry_or_not_at_all() {
     );
 
     // Once the log can be written, both are stored together.
-    assert_eq!(save().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(save().await.status(), StatusCode::OK);
     let log: Vec<AuditEntry> = admin.client.get(app.url("/api/v1/audit")).fetch().await;
     assert_eq!(
         log.iter()

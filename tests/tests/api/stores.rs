@@ -24,12 +24,12 @@ async fn forty_parallel_wrong_passwords_over_two_instances_are_evaluated_at_most
                 .client
                 .post(app.url("/api/v1/auth/login"))
                 .json(&json!({ "email": ADMIN_EMAIL, "password": format!("wrong password {n}") }));
-            tokio::spawn(request.send())
+            tokio::spawn(request.sent())
         })
         .collect();
     let mut statuses = Vec::new();
     for attempt in attempts {
-        statuses.push(attempt.await.unwrap().expect("an answer").status());
+        statuses.push(attempt.await.unwrap().status());
     }
     let evaluated = statuses
         .iter()

@@ -259,10 +259,10 @@ async fn a_retried_idempotent_put_writes_once() {
             .put(&url)
             .header("idempotency-key", "upload-2026-11-25-001")
             .json(&json!({ "values": { "mfa_coverage": value } }))
-            .send()
+            .sent()
     };
-    let first: Submission = send(88.0).await.unwrap().json().await.unwrap();
-    let retry: Submission = send(88.0).await.unwrap().json().await.unwrap();
+    let first: Submission = send(88.0).await.json().await.unwrap();
+    let retry: Submission = send(88.0).await.json().await.unwrap();
     assert_eq!(first, retry);
     let history: Vec<RevisionInfo> = manager_a
         .client
@@ -271,7 +271,7 @@ async fn a_retried_idempotent_put_writes_once() {
         .await;
     assert_eq!(history.len(), 1, "the retry wrote nothing");
 
-    let reused = send(89.0).await.unwrap();
+    let reused = send(89.0).await;
     assert_eq!(reused.status(), StatusCode::CONFLICT);
     app.stop().await;
 }
@@ -292,9 +292,9 @@ async fn an_idempotent_retry_after_the_release_gets_its_result_and_keys_expire_a
             .put(&url)
             .header("idempotency-key", key)
             .json(&json!({ "values": { "mfa_coverage": value } }))
-            .send()
+            .sent()
     };
-    let first = send("nightly-001", 88.0).await.unwrap();
+    let first = send("nightly-001", 88.0).await;
     assert_eq!(first.status(), StatusCode::OK);
     let first: Submission = first.json().await.unwrap();
     let released = admin
@@ -305,11 +305,11 @@ async fn an_idempotent_retry_after_the_release_gets_its_result_and_keys_expire_a
     assert_eq!(released.status(), StatusCode::OK);
 
     // The answer to the first request was lost; its retry gets it, not a 409.
-    let retry = send("nightly-001", 88.0).await.unwrap();
+    let retry = send("nightly-001", 88.0).await;
     assert_eq!(retry.status(), StatusCode::OK);
     assert_eq!(retry.json::<Submission>().await.unwrap(), first);
     // A new save is refused as before.
-    let late = send("nightly-002", 89.0).await.unwrap();
+    let late = send("nightly-002", 89.0).await;
     assert_eq!(late.status(), StatusCode::CONFLICT);
     assert_eq!(
         late.json::<ErrorBody>().await.unwrap().error.code,
@@ -324,16 +324,16 @@ async fn an_idempotent_retry_after_the_release_gets_its_result_and_keys_expire_a
             .put(&url)
             .header("idempotency-key", "nightly-003")
             .json(&json!({ "values": { "mfa_coverage": value } }))
-            .send()
+            .sent()
     };
-    let saved: Submission = save(70.0).await.unwrap().json().await.unwrap();
+    let saved: Submission = save(70.0).await.json().await.unwrap();
     assert_eq!(saved.revision, 1);
     let pool = app.database().await;
     sqlx::query("UPDATE idempotency_keys SET created_at = created_at - 86401")
         .execute(&pool)
         .await
         .unwrap();
-    let again = save(71.0).await.unwrap();
+    let again = save(71.0).await;
     assert_eq!(
         again.status(),
         StatusCode::OK,
@@ -358,14 +358,13 @@ async fn a_csv_upload_saves_all_rows_or_none() {
             .post(&url)
             .header("content-type", content_type)
             .body(body)
-            .send()
+            .sent()
     };
     let bad = upload(
         "metric,value\nmfa_coverage,95\nphish_prone,250\nnope,1\n",
         "text/csv",
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let fields = bad.json::<ErrorBody>().await.unwrap().error.fields.unwrap();
     assert_eq!(fields["row 3"], "phish_prone: must be between 0 and 100 %");
@@ -377,16 +376,13 @@ async fn a_csv_upload_saves_all_rows_or_none() {
         "metric,value\nmfa_coverage,95\nir_plan_tested,yes\nedr_coverage,\n",
         "text/csv",
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(good.status(), StatusCode::OK);
     let saved: Value = good.json().await.unwrap();
     assert_eq!(saved["saved"], 2);
     assert_eq!(saved["submission"]["values"]["ir_plan_tested"], true);
 
-    let wrong_type = upload("metric,value\nmfa_coverage,95\n", "application/json")
-        .await
-        .unwrap();
+    let wrong_type = upload("metric,value\nmfa_coverage,95\n", "application/json").await;
     assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let template = app
