@@ -663,7 +663,16 @@ async fn held_back_shares_and_who_joined_and_read_an_organisation_are_shown() {
         .get(app.url(&format!("/api/v1/submissions/{period}")))
         .sent()
         .await;
-    let ready = "!!document.querySelector('[data-testid=value-reads]')";
+    // A token the demo member admin made for a BI tool: read-only, 30 days.
+    let token = member
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "BI dashboard", "scopes": ["read"], "expires_in_days": 30 }))
+        .sent()
+        .await;
+    assert_eq!(token.status(), 201);
+    let ready = "!!document.querySelector('[data-testid=value-reads]') \
+                 && !!document.querySelector('[data-testid=tokens] tbody tr')";
     check_page(&app, &driver, &member, "/team", ready, "team").await;
     open_logged_in(&app, &browser, &member, "/team").await;
     wait_for(&browser, "the team page", ready).await;
@@ -676,6 +685,43 @@ async fn held_back_shares_and_who_joined_and_read_an_organisation_are_shown() {
     );
     let reads = browser.text("[data-testid=value-reads]").await;
     assert!(reads.contains("ops@platform.example"), "{reads}");
+
+    // A token for submitting only, for 180 days, made in the form: shown once, then listed
+    // with what it may do and when it expires.
+    browser
+        .type_into("input[name=token-name]", "GRC export")
+        .await;
+    browser
+        .click("select[name=token-scopes] option[value=submit]")
+        .await;
+    browser
+        .click("select[name=token-days] option[value='180']")
+        .await;
+    browser.click("[data-testid=create-token]").await;
+    wait_for(
+        &browser,
+        "the new token",
+        "!!document.querySelector('[data-testid=new-token]') \
+         && document.querySelectorAll('[data-testid=tokens] tbody tr').length === 2",
+    )
+    .await;
+    let tokens = browser.text("[data-testid=tokens] tbody").await;
+    let first = tokens.lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.contains("GRC export") && first.contains("submit") && !first.contains("read"),
+        "{tokens}"
+    );
+    assert!(
+        tokens.contains("BI dashboard") && tokens.contains("read"),
+        "{tokens}"
+    );
+    let listed: Vec<shared::account::ApiTokenInfo> =
+        member.client.get(app.url("/api/v1/tokens")).fetch().await;
+    let made = &listed[0];
+    assert_eq!(made.scopes, [shared::account::TokenScope::Submit]);
+    let days = |at: &str| at[..10].to_owned();
+    assert_ne!(days(&made.expires_at), days(&listed[1].expires_at));
+    browser.save_screenshot("team-token-created.png").await;
 
     // A yes/no metric shows the band of "yes" and no quartiles; the industry table sorts.
     let yes_share = "!!document.querySelector('[data-testid=yes-share]')";

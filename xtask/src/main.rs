@@ -5,6 +5,7 @@
 
 mod bench;
 mod contract;
+mod fuzz;
 mod tools;
 
 use std::os::unix::process::CommandExt;
@@ -21,6 +22,7 @@ commands:
           checks (schemathesis), browser tests
   build   install missing tools and build the frontend into dist/ and the server (release)
   contract  the OpenAPI contract only: validate the document, generate a client, schemathesis
+  fuzz [SECONDS]  coverage-guided fuzzing of the parsers (libFuzzer), SECONDS per target (60)
   bench   release computation vs DuckDB, and benchmark reads vs a bare axum handler (wrk)";
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
@@ -33,6 +35,11 @@ fn main() -> ExitCode {
         Some("build") => build().map(|_| ()),
         Some("bench") => bench::run(&workspace_root()),
         Some("contract") => contract_only(),
+        Some("fuzz") => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
+            None => fuzz::run(&workspace_root(), 60),
+            Some(Ok(seconds)) if seconds > 0 => fuzz::run(&workspace_root(), seconds),
+            Some(_) => Err("usage: cargo xtask fuzz [SECONDS per target]".to_owned()),
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -204,11 +204,11 @@ fn Tokens() -> impl IntoView {
             <form class="form form--inline" on:submit=create>
                 <label class="field">
                     <span class="field__label">"Token name"</span>
-                    <input type="text" required maxlength="80" placeholder="e.g. GRC platform export" bind:value=name/>
+                    <input type="text" name="token-name" required maxlength="80" placeholder="e.g. GRC platform export" bind:value=name/>
                 </label>
                 <label class="field">
                     <span class="field__label">"May"</span>
-                    <select bind:value=access>
+                    <select name="token-scopes" bind:value=access>
                         <option value="read,submit">"submit and read"</option>
                         <option value="submit">"submit only"</option>
                         <option value="read">"read only"</option>
@@ -216,14 +216,14 @@ fn Tokens() -> impl IntoView {
                 </label>
                 <label class="field">
                     <span class="field__label">"Expires after"</span>
-                    <select bind:value=days>
+                    <select name="token-days" bind:value=days>
                         <option value="30">"30 days"</option>
                         <option value="90">"90 days"</option>
                         <option value="180">"180 days"</option>
                         <option value="365">"365 days"</option>
                     </select>
                 </label>
-                <button type="submit" class="button button--primary">"Create token"</button>
+                <button type="submit" class="button button--primary" data-testid="create-token">"Create token"</button>
             </form>
             {move || created.get().map(|token| view! {
                 <div class="notice notice--ok" role="status">
