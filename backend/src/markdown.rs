@@ -160,12 +160,15 @@ pub fn only_safe_markup(html: &str) -> Result<(), String> {
             attributes = &attributes[value_end + 1..];
             let safe = match attribute {
                 "href" => {
-                    // Schemes are case-insensitive: `httPs:` is https.
+                    // What matters is the scheme, and schemes are case-insensitive: `httPs:` is
+                    // https, and so is `https:%7F//host` (a browser finds no host there).
                     let value = value.to_ascii_lowercase();
-                    ["https://", "http://", "mailto:", "#"]
+                    ["https:", "http:", "mailto:", "#"]
                         .iter()
                         .any(|p| value.starts_with(p))
-                        || (value.starts_with('/') && !value.starts_with("//"))
+                        || (value.starts_with('/')
+                            && !value.starts_with("//")
+                            && !value.starts_with("/\\"))
                 }
                 "title" | "start" => true,
                 "style" => value.starts_with("text-align:"),
@@ -199,6 +202,18 @@ mod tests {
         assert!(html.contains(r##"<a href="#">x</a>"##), "{html}");
         assert_eq!(only_safe_markup(&html), Ok(()));
         assert!(only_safe_markup(r#"<a href="JAVASCRIPT:alert(1)">x</a>"#).is_err());
+    }
+
+    /// Found by `cargo xtask fuzz` (target `markdown`): control characters between the scheme
+    /// and the rest. The renderer judges the scheme with them removed (as browsers do) and keeps
+    /// the link, percent-encoded; its scheme is https, which the property check now judges.
+    #[test]
+    fn a_link_with_control_characters_after_its_scheme_keeps_its_scheme() {
+        let html = render("[NIST](https:\u{7f}\u{7f}//www.nist.gov/)");
+        assert!(html.contains(r#"href="https:%7F%7F//www.nist.gov/""#), "{html}");
+        assert_eq!(only_safe_markup(&html), Ok(()));
+        let hidden = render("[x](java\u{7f}script:alert(1)) [y](/\\evil.example)");
+        assert_eq!(hidden.matches(r##"href="#""##).count(), 2, "{hidden}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! switched on with stable `-C` flags, so neither nightly nor cargo-fuzz is needed.
 //!
 //! Each target runs for SECONDS (60 by default) from the committed corpus in `fuzz/corpus/`;
-//! afterwards the inputs that reached new coverage are merged back into it, to be committed.
+//! afterwards that corpus is replaced by the smallest set of inputs covering everything reached
+//! (libFuzzer's merge), to be committed.
 //! A crash stops the run with the input that caused it (in `target/fuzz/artifacts/`), which
 //! becomes a regression test next to the code it broke.
 
@@ -76,14 +77,21 @@ pub fn run(root: &Path, seconds: u64) -> Result {
                 log.display()
             ));
         }
-        // The inputs that reached new coverage join the committed corpus.
+        // The committed corpus becomes the smallest set of inputs that covers everything the
+        // old corpus and this run reached.
+        let merged = root.join("target/fuzz/merged").join(target);
+        let _ = std::fs::remove_dir_all(&merged);
+        std::fs::create_dir_all(&merged).map_err(|e| format!("{}: {e}", merged.display()))?;
         status(
             Command::new(&binary)
                 .arg("-merge=1")
+                .arg(&merged)
                 .arg(&corpus)
                 .arg(&found)
                 .stderr(std::process::Stdio::null()),
         )?;
+        std::fs::remove_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        std::fs::rename(&merged, &corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
         let files = std::fs::read_dir(&corpus).map_or(0, |dir| dir.count());
         report.push(format!(
             "{target:<10} {}  corpus {files} files",
@@ -94,7 +102,7 @@ pub fn run(root: &Path, seconds: u64) -> Result {
     for line in &report {
         println!("  {line}");
     }
-    println!("  (new coverage-increasing inputs are in fuzz/corpus/: commit them)");
+    println!("  (fuzz/corpus/ now covers everything reached: commit it)");
     Ok(())
 }
 
