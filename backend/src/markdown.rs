@@ -210,7 +210,10 @@ mod tests {
     #[test]
     fn a_link_with_control_characters_after_its_scheme_keeps_its_scheme() {
         let html = render("[NIST](https:\u{7f}\u{7f}//www.nist.gov/)");
-        assert!(html.contains(r#"href="https:%7F%7F//www.nist.gov/""#), "{html}");
+        assert!(
+            html.contains(r#"href="https:%7F%7F//www.nist.gov/""#),
+            "{html}"
+        );
         assert_eq!(only_safe_markup(&html), Ok(()));
         let hidden = render("[x](java\u{7f}script:alert(1)) [y](/\\evil.example)");
         assert_eq!(hidden.matches(r##"href="#""##).count(), 2, "{hidden}");

@@ -742,6 +742,20 @@ async fn api_tokens_have_scopes_an_expiry_and_end_with_their_creators_rights() {
         .await;
     assert_eq!(demoted.status(), StatusCode::OK);
     assert_eq!(read(&reader).await.status(), StatusCode::UNAUTHORIZED);
+    // For good: promoted again, the creator's old tokens stay revoked.
+    let promoted = admin
+        .client
+        .put(app.url(&format!("/api/v1/users/{}/role", manager.user.id)))
+        .json(&json!({ "role": "member_admin" }))
+        .sent()
+        .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    assert_eq!(read(&reader).await.status(), StatusCode::UNAUTHORIZED);
+    let listed: Vec<ApiTokenInfo> = manager.client.get(app.url("/api/v1/tokens")).fetch().await;
+    assert!(
+        listed.iter().all(|t| t.revoked_at.is_some() && !t.active),
+        "{listed:?}"
+    );
     app.stop().await;
 }
 

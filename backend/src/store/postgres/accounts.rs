@@ -184,6 +184,17 @@ impl AccountStore for PostgresStore {
         if updated.rows_affected() == 0 {
             return Ok(None);
         }
+        // API tokens end with their creator's rights, for good: a later promotion does not
+        // bring them back.
+        if role != Role::MemberAdmin {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = pp_now() \
+                 WHERE created_by = $1 AND revoked_at IS NULL",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1"))
             .bind(user_id)
             .fetch_one(&mut *tx)

@@ -182,6 +182,17 @@ impl AccountStore for SqliteStore {
         if updated.rows_affected() == 0 {
             return Ok(None);
         }
+        // API tokens end with their creator's rights, for good: a later promotion does not
+        // bring them back.
+        if role != Role::MemberAdmin {
+            sqlx::query(&format!(
+                "UPDATE api_tokens SET revoked_at = {NOW} \
+                 WHERE created_by = ? AND revoked_at IS NULL"
+            ))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
             .bind(user_id)
             .fetch_one(&mut *tx)
