@@ -77,14 +77,14 @@ pub fn run(root: &Path, seconds: u64) -> Result {
                 log.display()
             ));
         }
-        // The committed corpus becomes the smallest set of inputs that covers everything the
-        // old corpus and this run reached.
+        // The committed corpus becomes a small set of inputs (a greedy set cover) that reaches
+        // every feature the old corpus and this run reached.
         let merged = root.join("target/fuzz/merged").join(target);
         let _ = std::fs::remove_dir_all(&merged);
         std::fs::create_dir_all(&merged).map_err(|e| format!("{}: {e}", merged.display()))?;
         status(
             Command::new(&binary)
-                .arg("-merge=1")
+                .arg("-set_cover_merge=1")
                 .arg(&merged)
                 .arg(&corpus)
                 .arg(&found)
@@ -108,7 +108,7 @@ pub fn run(root: &Path, seconds: u64) -> Result {
 
 /// From libFuzzer's `DONE` line and final stats: executions, coverage, features.
 fn summary(log: &str) -> String {
-    let done = log.lines().rfind(|line| line.contains(" DONE "));
+    let done = log.lines().rfind(|line| line.contains("\tDONE "));
     let field = |name: &str| {
         done.and_then(|line| {
             let rest = &line[line.find(name)? + name.len()..];
