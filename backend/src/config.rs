@@ -33,8 +33,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges); empty:
     /// the TCP peer is the client.
     pub trusted_proxies: TrustedProxies,
-    /// Seconds a client has to send its request head, and a request to be answered (its body
-    /// read included): past them the connection is closed, or the request answered 408.
+    /// Seconds a client has to send its request head, and then its body: past them the
+    /// connection is closed, or the request answered 408. A slow client holds nothing longer.
     pub request_timeout_seconds: u64,
     /// Seconds requests in flight get to finish after a shutdown signal.
     pub shutdown_deadline_seconds: u64,

@@ -38,6 +38,9 @@ pub enum AppError {
     PeriodReleased,
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The client did not send its body within the request timeout.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{message}")]
@@ -89,6 +92,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
             }
+            AppError::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
             AppError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,

@@ -16,21 +16,49 @@ use crate::auth;
 use crate::error::AppError;
 use crate::store::TokenOwner;
 
-/// `axum::Json`, but its rejections are API errors (400/413/415/422 with the JSON body).
+/// `axum::Json`, but its rejections are API errors (400/413/415/422 with the JSON body), and
+/// a body that does not arrive within the request timeout is 408: a slow client cannot hold a
+/// request open. (The request head has the same time, through the connection loop; requests
+/// without a body pay for no timer.)
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
-impl<S, T> FromRequest<S> for ApiJson<T>
+impl<T> FromRequest<AppState> for ApiJson<T>
 where
     T: DeserializeOwned,
-    S: Send + Sync,
 {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) =
+            in_time(state, axum::Json::<T>::from_request(request, state)).await??;
         Ok(ApiJson(value))
     }
+}
+
+/// A text body (a CSV upload), read within the request timeout.
+#[derive(Debug)]
+pub struct TextBody(pub String);
+
+impl FromRequest<AppState> for TextBody {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let text = in_time(state, String::from_request(request, state))
+            .await?
+            .map_err(|rejection| match rejection.status().as_u16() {
+                413 => AppError::PayloadTooLarge(rejection.body_text()),
+                _ => AppError::BadRequest(rejection.body_text()),
+            })?;
+        Ok(TextBody(text))
+    }
+}
+
+/// Waits for a body read for at most the request timeout.
+async fn in_time<T>(state: &AppState, read: impl Future<Output = T>) -> Result<T, AppError> {
+    tokio::time::timeout(state.config.request_timeout(), read)
+        .await
+        .map_err(|_| AppError::RequestTimeout(state.config.request_timeout_seconds))
 }
 
 /// The user of a browser session. Rejects with 401 when there is none.

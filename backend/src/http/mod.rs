@@ -26,7 +26,6 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use shared::{ErrorBody, ErrorCode};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -71,12 +70,6 @@ pub fn build_app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))
         .layer(middleware::from_fn(extract::reject_cross_site))
-        // A request (its body included) that is not answered in time gets 408: a slow client
-        // cannot hold a worker, nor a slow query a connection, for longer.
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            state.config.request_timeout(),
-        ))
         .layer(middleware::map_response(json_errors))
         .with_state(state.clone());
 

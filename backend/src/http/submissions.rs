@@ -17,7 +17,7 @@ use shared::submission::{
 };
 
 use super::AppState;
-use super::extract::{ApiJson, Reader, Submitter};
+use super::extract::{ApiJson, Reader, Submitter, TextBody};
 use super::periods::{reportable_period, writable_period};
 use crate::error::{AppError, Result};
 use crate::store::{AuditRecord, IdempotencyKey, StoredSubmission};
@@ -168,7 +168,7 @@ async fn upload_csv(
     submitter: Submitter,
     Path(period): Path<String>,
     headers: HeaderMap,
-    body: String,
+    TextBody(body): TextBody,
 ) -> Result<Json<CsvSaved>> {
     let is_csv = headers
         .get(header::CONTENT_TYPE)
