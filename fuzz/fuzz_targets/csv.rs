@@ -11,7 +11,10 @@ fuzz_target!(|text: &str| {
         return;
     };
     for key in parsed.keys() {
-        assert!(catalogue::find(key).is_some(), "accepted unknown metric {key:?}");
+        assert!(
+            catalogue::find(key).is_some(),
+            "accepted unknown metric {key:?}"
+        );
     }
     let submitted = parsed.into_iter().map(|(k, v)| (k, v.into())).collect();
     if let Ok(valid) = validate_values(&submitted) {

@@ -13,7 +13,10 @@ fuzz_target!(|body: &[u8]| {
     match validate_values(&request.values) {
         Ok(valid) => {
             for (key, value) in &valid {
-                assert!(catalogue::find(key).is_some(), "accepted unknown metric {key:?}");
+                assert!(
+                    catalogue::find(key).is_some(),
+                    "accepted unknown metric {key:?}"
+                );
                 assert!(value.is_finite(), "{key} = {value}");
             }
         }
