@@ -219,8 +219,9 @@ fn test() -> Result {
     let tools = Tools::ensure_build_tools(&root)?;
     let browser = tools::ensure_browser()?;
 
-    step("Checking formatting (cargo fmt --check)");
+    step("Checking formatting (cargo fmt --check, the workspace and the fuzz targets)");
     status(cargo(&root).args(["fmt", "--all", "--", "--check"]))?;
+    status(cargo(&root).args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
 
     step("Linting native crates (clippy, warnings denied)");
     status(cargo(&root).args([
