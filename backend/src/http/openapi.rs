@@ -582,7 +582,8 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             Session,
             "Mark \"we adopted this\" (members)",
         )
-        .returns(one::<Practice>()),
+        .returns(one::<Practice>())
+        .errors(&[409]),
         route(
             "delete",
             "/v1/practices/{id}/adoption",
@@ -590,7 +591,8 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             Session,
             "Remove the adoption mark (members)",
         )
-        .returns(one::<Practice>()),
+        .returns(one::<Practice>())
+        .errors(&[409]),
     ]
 });
 
