@@ -198,8 +198,9 @@ fn Tokens() -> impl IntoView {
         <section class="card">
             <h2>"API tokens"</h2>
             <p class="hint">
-                "Systems submit with "<code>"Authorization: Bearer <token>"</code>" to "
-                <code>"PUT /api/v1/submissions/{period}"</code>". A token is shown once; only a hash is stored."
+                "Systems send "<code>"Authorization: Bearer <token>"</code>" to submit ("
+                <code>"PUT /api/v1/submissions/{period}"</code>") or read the organisation's values and position, as the token allows. "
+                "A token is shown once; only a hash is stored. It ends when it expires, when it is revoked, or when you stop being an admin."
             </p>
             <form class="form form--inline" on:submit=create>
                 <label class="field">
