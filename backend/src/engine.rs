@@ -98,6 +98,14 @@ pub struct ReleaseResult {
 }
 
 impl ReleaseResult {
+    /// How many cells are published (the rest are held back).
+    pub fn published_count(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|cell| matches!(cell.outcome, CellOutcome::Published(_)))
+            .count()
+    }
+
     /// Why the cell of `cohort` and catalogue index `metric` is held back; `None` when published.
     pub fn held_back(&self, cohort: CohortKey, metric: usize) -> Option<SuppressionReason> {
         self.cells

@@ -14,7 +14,7 @@ use crate::store::StoreError;
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// What a busy store's 503 asks clients to wait.
-const BUSY_RETRY_AFTER_SECONDS: i64 = 2;
+pub(crate) const BUSY_RETRY_AFTER_SECONDS: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

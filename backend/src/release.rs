@@ -28,11 +28,7 @@ pub async fn release_period(
     let mut tx = store.begin_release().await?;
     let record = tx.stamp_release(period, POLICY_VERSION, k).await?;
     let result = recompute(tx.as_mut(), period, k).await?;
-    let published = result
-        .cells
-        .iter()
-        .filter(|c| matches!(c.outcome, engine::CellOutcome::Published(_)))
-        .count();
+    let published = result.published_count();
     let detail = format!(
         "policy {}, k = {}, {published} of {} cells published",
         record.policy,

@@ -13,7 +13,7 @@ use shared::account::{LoginRequest, PasswordChange, User, check_new_password};
 use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
 use crate::auth::{self, now_unix};
-use crate::error::{AppError, Result};
+use crate::error::{AppError, BUSY_RETRY_AFTER_SECONDS, Result};
 use crate::store::{AuditRecord, LoginAttempt};
 use tokio::sync::Semaphore;
 
@@ -61,7 +61,7 @@ async fn gated<T: Send + 'static>(
     let permit = tokio::time::timeout(queue, Arc::clone(slots).acquire_owned())
         .await
         .map_err(|_| AppError::Busy {
-            retry_after_seconds: 2,
+            retry_after_seconds: BUSY_RETRY_AFTER_SECONDS,
         })?
         .map_err(|error| AppError::Internal(format!("password slots closed: {error}")))?;
     tokio::task::spawn_blocking(move || {

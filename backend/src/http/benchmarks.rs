@@ -23,7 +23,7 @@ use shared::submission::stored_value;
 use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, reportable_period, writable_period};
-use crate::engine::{self, CellOutcome};
+use crate::engine;
 use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
@@ -56,11 +56,7 @@ async fn release(
     let (record, result) =
         crate::release::release_period(state.store.as_ref(), period, state.config.k, &user.email)
             .await?;
-    let published = result
-        .cells
-        .iter()
-        .filter(|c| matches!(c.outcome, CellOutcome::Published(_)))
-        .count();
+    let published = result.published_count();
     let summary = ReleaseSummary {
         period,
         released_at: record.released_at,

@@ -91,7 +91,7 @@ fn metric_key(_: &mut Schemas) -> Value {
     json!({ "type": "string", "enum": CATALOGUE.iter().map(|m| m.key.as_str()).collect::<Vec<_>>() })
 }
 
-fn entry_id(_: &mut Schemas) -> Value {
+fn int64(_: &mut Schemas) -> Value {
     json!({ "type": "integer", "format": "int64" })
 }
 
@@ -430,7 +430,7 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             Session,
             "The audit log, newest first (admin)",
         )
-        .query(&[("before", false, entry_id), ("limit", false, page_size)])
+        .query(&[("before", false, int64), ("limit", false, page_size)])
         .returns(many::<AuditEntry>()),
         route("get", "/v1/openapi.json", 200, Anyone, "This document")
             .returns(Body::Json(any_object)),
@@ -635,7 +635,7 @@ fn content(body: Body, schemas: &mut Schemas) -> Option<Value> {
 fn path_parameter(name: &str, schemas: &mut Schemas) -> Value {
     let schema = match name {
         "period" => reference::<Period>(schemas),
-        "id" => json!({ "type": "integer", "format": "int64" }),
+        "id" => int64(schemas),
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "path", "required": true, "schema": schema })
