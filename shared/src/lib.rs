@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod api;
+pub mod attestation;
 pub mod benchmark;
 pub mod catalogue;
 pub mod cohort;

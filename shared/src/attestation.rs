@@ -1,0 +1,264 @@
+//! Client assurance: attestations a member hands to a named client, their content (the claims
+//! of a signed compact JWS) and the API bodies around them. An attestation carries only the
+//! member's own figures and statistics the anonymity policy already publishes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::MetricValue;
+use crate::cohort::CohortKey;
+use crate::period::Period;
+
+/// The default and the longest term of an attestation, in days.
+pub const ATTESTATION_DEFAULT_DAYS: u32 = 90;
+pub const ATTESTATION_MAX_DAYS: u32 = 180;
+/// The longest client name.
+pub const AUDIENCE_MAX_CHARS: usize = 120;
+
+/// What an attestation shows of the member's own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// Its value and its position band among the peers.
+    Values,
+    /// Only its position band.
+    Bands,
+}
+
+/// `POST /api/v1/attestations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAttestation {
+    /// A released quarter.
+    pub period: Period,
+    /// The peer group: `all` or a cohort the organisation belongs to.
+    pub cohort: CohortKey,
+    /// Metric keys; when left out, those of the standard the organisation follows, or else
+    /// every metric it submitted for the quarter.
+    #[serde(default)]
+    pub metrics: Option<Vec<String>>,
+    pub disclosure: Disclosure,
+    /// The client the attestation is for (1 to 120 characters).
+    pub audience: String,
+    /// 1 to 180; 90 when left out.
+    #[serde(default = "default_days")]
+    pub expires_in_days: u32,
+}
+
+fn default_days() -> u32 {
+    ATTESTATION_DEFAULT_DAYS
+}
+
+/// One metric as attested: the member's own value (when disclosed), its position band, and
+/// the peer statistics published for the cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestedMetric {
+    pub metric: String,
+    /// The member's value; null when only bands are disclosed.
+    pub value: Option<MetricValue>,
+    /// Where the value falls among the published percentiles ("P50–P75"); null when the
+    /// member did not submit it or the peer statistics are held back.
+    pub band: Option<String>,
+    /// The peer statistics are held back under the anonymity policy.
+    pub suppressed: bool,
+    pub n_band: Option<String>,
+    pub p10: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p90: Option<f64>,
+    /// Yes/no metrics: the band of the share of peers answering yes.
+    pub share_band: Option<String>,
+}
+
+/// One requirement of the followed standard, met or missed by the member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestedRequirement {
+    pub metric: String,
+    /// "MFA coverage ≥ 95.0 %".
+    pub text: String,
+    /// Null when the member did not submit the metric.
+    pub met: Option<bool>,
+}
+
+/// The standard the organisation follows, as of the attested quarter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestedStandard {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+    pub requirements: Vec<AttestedRequirement>,
+}
+
+/// The anonymity policy the peer statistics were published under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyRef {
+    pub version: String,
+    pub k: u32,
+}
+
+/// The claims of an attestation (the payload of the compact JWS).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestationClaims {
+    /// The deployment that issued it (its public URL).
+    pub iss: String,
+    /// The organisation the attestation is about.
+    pub sub: String,
+    /// The client it was issued for.
+    pub aud: String,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// Expires at, Unix seconds.
+    pub exp: i64,
+    /// Unique id.
+    pub jti: String,
+    pub period: Period,
+    pub cohort: CohortKey,
+    /// `sha256:<hex>` of the released benchmark of the cohort, as the API serves it.
+    pub benchmark_digest: String,
+    pub disclosure: Disclosure,
+    pub metrics: Vec<AttestedMetric>,
+    pub standard: Option<AttestedStandard>,
+    pub policy: PolicyRef,
+}
+
+/// An attestation as its member admins see it in `GET /api/v1/attestations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestationInfo {
+    pub id: i64,
+    pub jti: String,
+    pub audience: String,
+    pub period: Period,
+    pub cohort: CohortKey,
+    pub disclosure: Disclosure,
+    pub metrics: usize,
+    pub issued_by: String,
+    pub issued_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+    /// Times the share link was opened.
+    pub open_count: i64,
+    /// The latest openings, newest first (at most 20).
+    pub opened_at: Vec<String>,
+    /// Its entry in the transparency log.
+    pub log_index: i64,
+}
+
+/// The answer to `POST /api/v1/attestations`. `share_path` is the capability link, shown this
+/// once and stored only as a hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestationIssued {
+    pub attestation: AttestationInfo,
+    pub share_path: String,
+    /// The signed attestation (compact JWS).
+    pub jws: String,
+}
+
+/// Whether an attestation still stands, for anyone who holds it:
+/// `GET /api/v1/attestation-status/{jti}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttestationStatus {
+    pub jti: String,
+    pub revoked: bool,
+    pub revoked_at: Option<String>,
+    pub expires_at: String,
+    pub log_index: i64,
+}
+
+/// `GET /api/v1/shared/{token}`: what a share link opens, for anyone who has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SharedAttestation {
+    pub jws: String,
+    pub status: AttestationStatus,
+}
+
+/// A signed tree head of the transparency log: `GET /api/v1/transparency/head`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TreeHead {
+    pub tree_size: u64,
+    /// Hex SHA-256 root (RFC 6962 tree hash; the hash of nothing for an empty log).
+    pub root_hash: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+/// A tree head with its signature (a compact JWS whose payload is the [`TreeHead`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedTreeHead {
+    pub head: TreeHead,
+    pub jws: String,
+}
+
+/// `GET /api/v1/transparency/inclusion/{leaf}`: the audit path of one attestation (the leaf
+/// is the hex SHA-256 of its compact JWS) up to the signed head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InclusionProof {
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    /// Hex hashes, from the leaf's sibling up.
+    pub path: Vec<String>,
+    pub head: SignedTreeHead,
+}
+
+/// `GET /api/v1/transparency/consistency?from=&to=`: proof that the log of size `to` extends
+/// the log of size `from` by appending only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub path: Vec<String>,
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes of lower- or upper-case hex; `None` for anything else.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_refuses_what_is_not_hex() {
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+        assert_eq!(unhex("000fFF"), Some(vec![0, 15, 255]));
+        assert_eq!(unhex("0"), None);
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(unhex("é0"), None);
+    }
+
+    #[test]
+    fn a_request_takes_the_default_term() {
+        let request: NewAttestation = serde_json::from_str(
+            r#"{"period":"2026-Q1","cohort":"all","disclosure":"bands","audience":"Acme Bank"}"#,
+        )
+        .unwrap();
+        assert_eq!(request.expires_in_days, ATTESTATION_DEFAULT_DAYS);
+        assert_eq!(request.metrics, None);
+    }
+}
