@@ -38,6 +38,9 @@ pub struct Config {
     pub request_timeout_seconds: u64,
     /// Seconds requests in flight get to finish after a shutdown signal.
     pub shutdown_deadline_seconds: u64,
+    /// The address clients reach this deployment at (`https://benchmark.example.org`): the
+    /// issuer named in attestations. Unset: `http://` and the bind address.
+    pub public_url: Option<String>,
 }
 
 /// Addresses and ranges of trusted reverse proxies, e.g. `10.0.0.0/8`, `::1`.
@@ -138,6 +141,7 @@ impl Default for Config {
             trusted_proxies: TrustedProxies::default(),
             request_timeout_seconds: 30,
             shutdown_deadline_seconds: 10,
+            public_url: None,
         }
     }
 }
@@ -156,6 +160,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("request_timeout_seconds", &self.request_timeout_seconds)
             .field("shutdown_deadline_seconds", &self.shutdown_deadline_seconds)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -184,6 +189,14 @@ fn whole_number<T: std::str::FromStr>(name: &'static str, text: &str) -> Result<
 }
 
 impl Config {
+    /// The issuer named in attestations: `public_url` without a trailing slash.
+    pub fn issuer(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     pub fn request_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.request_timeout_seconds)
     }
@@ -253,6 +266,17 @@ impl Config {
                     });
                 }
             };
+        }
+        if let Some(url) = env("PEERPOSTURE_PUBLIC_URL") {
+            config.public_url = Some(url);
+        }
+        if let Some(url) = &config.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::Env {
+                name: "PEERPOSTURE_PUBLIC_URL",
+                message: format!("`{url}` is not an http:// or https:// address"),
+            });
         }
         if let Some(k) = env("PEERPOSTURE_K") {
             config.k = whole_number("PEERPOSTURE_K", &k)?;

@@ -27,10 +27,14 @@ use crate::store::Store;
 /// Opens the store and serves the application on `listener` until `shutdown` completes,
 /// then finishes the requests in flight.
 pub async fn serve(
-    config: Config,
+    mut config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // Without a configured public URL, attestations name the address actually bound.
+    if config.public_url.is_none() {
+        config.bind = listener.local_addr()?;
+    }
     let store = store::open(&config.database_url).await?;
     // Releases made under an older anonymity policy are recomputed under this one, from the
     // contributors they froze, before anything is served.
@@ -60,6 +64,7 @@ pub async fn serve(
         }
     }
     create_first_admin(store.as_ref(), &config).await?;
+    http::ensure_signing_key(store.as_ref()).await?;
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(
             dist_dir = %config.dist_dir.display(),
@@ -72,6 +77,7 @@ pub async fn serve(
         config: Arc::new(config),
         demo,
         benchmarks: Arc::default(),
+        log: Arc::default(),
     };
     let limits = connections::Limits {
         header_timeout: state.config.request_timeout(),

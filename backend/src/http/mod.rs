@@ -1,6 +1,7 @@
 //! The HTTP surface: the REST API under `/api/v1` and the built frontend for every other path.
 
 mod account;
+mod attestations;
 mod audit;
 mod benchmarks;
 mod catalogue;
@@ -32,6 +33,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::store::Store;
 
+pub use attestations::ensure_signing_key;
 pub use openapi::{described_routes, document as openapi_document};
 pub use periods::current_period;
 
@@ -47,6 +49,8 @@ pub struct AppState {
     pub demo: bool,
     /// Released benchmarks, as served.
     pub benchmarks: Arc<benchmarks::BenchmarkCache>,
+    /// The transparency log, as last read from the store.
+    pub log: attestations::SharedLog,
 }
 
 /// Builds the complete application router.
@@ -66,6 +70,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(standards::router())
         .merge(practices::router())
+        .merge(attestations::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))
@@ -74,6 +79,10 @@ pub fn build_app(state: AppState) -> Router {
         .with_state(state.clone());
 
     Router::new()
+        .route(
+            "/.well-known/jwks.json",
+            axum::routing::get(attestations::jwks).with_state(state.clone()),
+        )
         .nest("/api", api)
         .fallback_service(static_files::service(&state.config.dist_dir))
         .layer(SetResponseHeaderLayer::overriding(

@@ -19,6 +19,10 @@ use shared::account::{
     RoleChange, Team, User,
 };
 use shared::api::{Catalogue, CohortInfo, Health, PeriodInfo};
+use shared::attestation::{
+    AttestationInfo, AttestationIssued, AttestationStatus, ConsistencyProof, InclusionProof,
+    NewAttestation, SharedAttestation, SignedTreeHead,
+};
 use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend};
 use shared::catalogue::{CATALOGUE, CsfFunction};
 use shared::cohort::CohortKey;
@@ -47,6 +51,8 @@ enum Body {
     Empty,
     Json(fn(&mut Schemas) -> Value),
     Csv,
+    /// A compact JWS (`application/jose`).
+    Jose,
 }
 
 type Schemas = BTreeMap<String, Value>;
@@ -93,6 +99,10 @@ fn metric_key(_: &mut Schemas) -> Value {
 
 fn int64(_: &mut Schemas) -> Value {
     json!({ "type": "integer", "format": "int64" })
+}
+
+fn uint64(_: &mut Schemas) -> Value {
+    json!({ "type": "integer", "format": "int64", "minimum": 0 })
 }
 
 fn page_size(_: &mut Schemas) -> Value {
@@ -593,6 +603,88 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         )
         .returns(one::<Practice>())
         .errors(&[409]),
+        route(
+            "get",
+            "/v1/attestations",
+            200,
+            Session,
+            "The organisation's attestations (member admin)",
+        )
+        .returns(many::<AttestationInfo>()),
+        route(
+            "post",
+            "/v1/attestations",
+            201,
+            Session,
+            "Issue a signed attestation for a client (member admin)",
+        )
+        .takes(one::<NewAttestation>())
+        .returns(one::<AttestationIssued>())
+        .errors(&[404]),
+        route(
+            "delete",
+            "/v1/attestations/{id}",
+            204,
+            Session,
+            "Revoke an attestation (member admin)",
+        ),
+        route(
+            "get",
+            "/v1/attestations/{id}/jws",
+            200,
+            Session,
+            "An attestation as signed, a .jws file (member admin)",
+        )
+        .returns(Body::Jose),
+        route(
+            "get",
+            "/v1/shared/{token}",
+            200,
+            Anyone,
+            "What a share link opens: the attestation and its status",
+        )
+        .returns(one::<SharedAttestation>()),
+        route(
+            "get",
+            "/v1/attestation-status/{jti}",
+            200,
+            Anyone,
+            "Whether an attestation is revoked",
+        )
+        .returns(one::<AttestationStatus>()),
+        route(
+            "post",
+            "/v1/signing-keys/rotate",
+            201,
+            Session,
+            "Sign with a new key from now on; the old one stays published (admin)",
+        )
+        .returns(Body::Json(any_object)),
+        route(
+            "get",
+            "/v1/transparency/head",
+            200,
+            Anyone,
+            "The transparency log's signed tree head",
+        )
+        .returns(one::<SignedTreeHead>()),
+        route(
+            "get",
+            "/v1/transparency/inclusion/{leaf}",
+            200,
+            Anyone,
+            "The audit path of an attestation (leaf: SHA-256 of its JWS) to the signed head",
+        )
+        .returns(one::<InclusionProof>()),
+        route(
+            "get",
+            "/v1/transparency/consistency",
+            200,
+            Anyone,
+            "Proof that the log of size `to` extends the log of size `from`",
+        )
+        .query(&[("from", true, uint64), ("to", false, uint64)])
+        .returns(one::<ConsistencyProof>()),
     ]
 });
 
@@ -629,6 +721,7 @@ fn content(body: Body, schemas: &mut Schemas) -> Option<Value> {
         Body::Empty => None,
         Body::Json(schema) => Some(json!({ "application/json": { "schema": schema(schemas) } })),
         Body::Csv => Some(json!({ "text/csv": { "schema": { "type": "string" } } })),
+        Body::Jose => Some(json!({ "application/jose": { "schema": { "type": "string" } } })),
     }
 }
 
@@ -636,6 +729,8 @@ fn path_parameter(name: &str, schemas: &mut Schemas) -> Value {
     let schema = match name {
         "period" => reference::<Period>(schemas),
         "id" => int64(schemas),
+        "jti" => json!({ "type": "string", "pattern": "^[0-9a-fA-F]{32}$" }),
+        "leaf" => json!({ "type": "string", "pattern": "^[0-9a-fA-F]{64}$" }),
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "path", "required": true, "schema": schema })

@@ -245,6 +245,45 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("adopted_at", Text),
         ],
     ),
+    (
+        "signing_keys",
+        &[
+            ("kid", Text),
+            ("private_seed", Blob),
+            ("public_x", Text),
+            ("created_at", Integer),
+            ("retired_at", Integer),
+        ],
+    ),
+    (
+        "transparency_log",
+        &[("idx", Integer), ("leaf", Blob), ("logged_at", Integer)],
+    ),
+    (
+        "attestations",
+        &[
+            ("id", Integer),
+            ("org_id", Integer),
+            ("jti", Text),
+            ("share_hash", Blob),
+            ("jws", Text),
+            ("audience", Text),
+            ("period", Text),
+            ("cohort", Text),
+            ("disclosure", Text),
+            ("metrics", Integer),
+            ("issued_by", Text),
+            ("issued_at", Integer),
+            ("expires_at", Integer),
+            ("revoked_at", Integer),
+            ("open_count", Integer),
+            ("log_index", Integer),
+        ],
+    ),
+    (
+        "attestation_opens",
+        &[("attestation_id", Integer), ("opened_at", Integer)],
+    ),
 ];
 
 /// Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement.

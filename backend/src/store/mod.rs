@@ -1,6 +1,7 @@
 //! Storage behind a trait, so that a deployment can move from the embedded SQLite file to
 //! PostgreSQL without touching the HTTP layer. Each backend embeds its own migrations.
 
+pub mod attestations;
 mod migrate;
 mod postgres;
 mod rows;
@@ -23,6 +24,7 @@ use shared::submission::RevisionInfo;
 
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 
+pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
 pub use migrate::migrate_store;
 pub use postgres::{PostgresStore, schema_url};
 pub use sqlite::SqliteStore;
@@ -257,6 +259,7 @@ pub trait Store:
     + StandardStore
     + PracticeStore
     + AuditStore
+    + AttestationStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -270,6 +273,7 @@ impl<T> Store for T where
         + StandardStore
         + PracticeStore
         + AuditStore
+        + AttestationStore
         + Send
         + Sync
         + std::fmt::Debug

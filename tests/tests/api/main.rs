@@ -3,6 +3,7 @@
 
 mod accounts;
 mod anonymity;
+mod attestations;
 mod authorization;
 mod benchmarks;
 mod demo;

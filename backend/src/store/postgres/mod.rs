@@ -5,6 +5,7 @@
 //! consistent service.
 
 mod accounts;
+mod attestations;
 mod audit;
 mod practices;
 mod releases;
@@ -18,6 +19,9 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StoreError;
+
+/// The advisory lock key of transparency log appends ("PPtlog" in ASCII).
+const LOG_LOCK: i64 = 0x5050_746c_6f67;
 
 /// `database_url` with its connections confined to `schema` (its `search_path`): how the tests
 /// and the benchmarks give each server a store of its own in one database.
@@ -47,5 +51,16 @@ impl PostgresStore {
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
+    }
+
+    /// A transaction that appends to the transparency log: an advisory lock makes appends
+    /// from every instance take turns, so log indexes are dense and in commit order.
+    async fn begin_log(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LOG_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 }

@@ -4,6 +4,7 @@
 //! reads and writes see the same state.
 
 mod accounts;
+mod attestations;
 mod audit;
 mod practices;
 mod releases;
@@ -64,6 +65,12 @@ impl SqliteStore {
             .await?;
         connection.close().await?;
         Ok(())
+    }
+
+    /// A transaction that appends to the transparency log: SQLite's single writer makes
+    /// appends take turns.
+    async fn begin_log(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.begin_write().await
     }
 
     /// A transaction holding the write lock from its first statement.

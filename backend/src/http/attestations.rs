@@ -1,0 +1,565 @@
+//! Client assurance: `/api/v1/attestations` (member admins issue, list, download and revoke),
+//! `/api/v1/shared/{token}` and `/api/v1/attestation-status/{jti}` (anyone holding the link or
+//! the attestation), `/api/v1/transparency/…` (the log) and `/.well-known/jwks.json`.
+//!
+//! An attestation carries only the member's own figures and the statistics the anonymity
+//! policy already publishes for a released quarter: the cells are the stored ones, served by
+//! the benchmark read path, and positions come from the same function as
+//! `GET /benchmarks/{period}/position`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use attest::log::Log;
+use attest::{ATTESTATION_TYP, Jwks, SigningKey, TREE_HEAD_TYP};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use shared::account::Organisation;
+use shared::attestation::{
+    ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationClaims, AttestationInfo,
+    AttestationIssued, AttestationStatus, AttestedMetric, AttestedRequirement, AttestedStandard,
+    ConsistencyProof, Disclosure, InclusionProof, NewAttestation, PolicyRef, SharedAttestation,
+    SignedTreeHead, hex, unhex,
+};
+use shared::catalogue::{self, CATALOGUE};
+use shared::cohort::CohortKey;
+use shared::standard::requirement_text;
+use shared::submission::stored_value;
+
+use super::AppState;
+use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
+use crate::auth;
+use crate::engine;
+use crate::error::{AppError, Result};
+use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/attestations", get(list).post(issue))
+        .route("/v1/attestations/{id}", delete(revoke))
+        .route("/v1/attestations/{id}/jws", get(download))
+        .route("/v1/shared/{token}", get(shared))
+        .route("/v1/attestation-status/{jti}", get(status))
+        .route("/v1/signing-keys/rotate", post(rotate))
+        .route("/v1/transparency/head", get(head))
+        .route("/v1/transparency/inclusion/{leaf}", get(inclusion))
+        .route("/v1/transparency/consistency", get(consistency))
+}
+
+/// The transparency log as this instance last read it from the store (hashes only). Other
+/// instances append too, so every read first catches up with the store.
+#[derive(Debug, Default)]
+pub struct LogCache(tokio::sync::Mutex<Log>);
+
+/// Makes sure a signing key exists; the first start of a deployment creates one.
+pub async fn ensure_signing_key(store: &dyn Store) -> std::result::Result<(), StoreError> {
+    let keys = store.signing_keys().await?;
+    if keys.iter().all(|key| key.retired_at.is_some()) {
+        let key = new_key()?;
+        store.add_signing_key(&key, None).await?;
+        tracing::info!(kid = %key.kid, "created the attestation signing key");
+    }
+    Ok(())
+}
+
+fn new_key() -> std::result::Result<StoredKey, StoreError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|e| StoreError::Corrupt(format!("no randomness for a signing key: {e}")))?;
+    let key = SigningKey::from_seed(seed);
+    Ok(StoredKey {
+        kid: key.kid().to_owned(),
+        private_seed: seed.to_vec(),
+        public_x: key.public_x(),
+        created_at: auth::now_unix(),
+        retired_at: None,
+    })
+}
+
+/// The key that signs now: the newest one not retired.
+async fn current_key(state: &AppState) -> Result<SigningKey> {
+    let keys = state.store.signing_keys().await?;
+    let stored = keys
+        .iter()
+        .rev()
+        .find(|key| key.retired_at.is_none())
+        .ok_or_else(|| AppError::Internal("no signing key".to_owned()))?;
+    let seed: [u8; 32] = stored
+        .private_seed
+        .as_slice()
+        .try_into()
+        .map_err(|_| AppError::Internal(format!("signing key {} is malformed", stored.kid)))?;
+    Ok(SigningKey::from_seed(seed))
+}
+
+async fn key_set(state: &AppState) -> Result<Jwks> {
+    let keys = state.store.signing_keys().await?;
+    Ok(Jwks {
+        keys: keys
+            .iter()
+            .map(|key| attest::public_jwk(&key.kid, &key.public_x))
+            .collect(),
+    })
+}
+
+/// `GET /.well-known/jwks.json`: every key this deployment ever signed with, current and retired.
+pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
+    let keys = key_set(&state).await?;
+    Ok((
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+        Json(keys),
+    )
+        .into_response())
+}
+
+/// A platform admin starts signing with a new key; the old one stays published, so what it
+/// signed still verifies.
+async fn rotate(State(state): State<AppState>, Admin(admin): Admin) -> Result<Response> {
+    let key = new_key()?;
+    let audit = AuditRecord::new(&admin.email, "signing_key_rotated", &key.kid, "");
+    state.store.add_signing_key(&key, Some(&audit)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(attest::public_jwk(&key.kid, &key.public_x)),
+    )
+        .into_response())
+}
+
+async fn list(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+) -> Result<Json<Vec<AttestationInfo>>> {
+    Ok(Json(state.store.attestations(admin.org_id).await?))
+}
+
+fn belongs(org: &Organisation, cohort: CohortKey) -> bool {
+    match cohort {
+        CohortKey::All => true,
+        CohortKey::Size(band) => org.seat_band == band,
+        CohortKey::Region(region) => org.region == region,
+        CohortKey::Vertical(vertical) => org.verticals.contains(&vertical),
+        CohortKey::Delivery(delivery) => org.delivery == delivery,
+        CohortKey::Wfh(band) => org.wfh_band == band,
+    }
+}
+
+/// Checks the request; the audience trimmed.
+fn validate(request: &NewAttestation) -> Result<String> {
+    let mut fields = BTreeMap::new();
+    let audience = request.audience.trim().to_owned();
+    if !(1..=AUDIENCE_MAX_CHARS).contains(&audience.chars().count()) {
+        fields.insert(
+            "audience".to_owned(),
+            format!("name the client in 1 to {AUDIENCE_MAX_CHARS} characters"),
+        );
+    } else if audience.chars().any(char::is_control) {
+        fields.insert(
+            "audience".to_owned(),
+            "may not contain control characters".to_owned(),
+        );
+    }
+    if !(1..=ATTESTATION_MAX_DAYS).contains(&request.expires_in_days) {
+        fields.insert(
+            "expires_in_days".to_owned(),
+            format!("must be 1 to {ATTESTATION_MAX_DAYS} days"),
+        );
+    }
+    if let Some(metrics) = &request.metrics {
+        if metrics.is_empty() {
+            fields.insert(
+                "metrics".to_owned(),
+                "choose at least one metric".to_owned(),
+            );
+        }
+        if let Some(unknown) = metrics.iter().find(|key| catalogue::find(key).is_none()) {
+            fields.insert(
+                "metrics".to_owned(),
+                format!("no metric `{}` in the catalogue", bounded(unknown)),
+            );
+        }
+    }
+    if fields.is_empty() {
+        Ok(audience)
+    } else {
+        Err(AppError::validation(fields))
+    }
+}
+
+fn bounded(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+async fn issue(
+    State(state): State<AppState>,
+    OrgAdmin { user, org_id }: OrgAdmin,
+    ApiJson(request): ApiJson<NewAttestation>,
+) -> Result<(StatusCode, Json<AttestationIssued>)> {
+    let audience = validate(&request)?;
+    let (period, cohort) = (request.period, request.cohort);
+    let org = state
+        .store
+        .org(org_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no organisation #{org_id}")))?;
+    if !belongs(&org, cohort) {
+        return Err(AppError::invalid(
+            "cohort",
+            format!(
+                "{} is not one of your organisation's peer groups",
+                cohort.label()
+            ),
+        ));
+    }
+    if !state.store.period_released(period).await? {
+        return Err(AppError::invalid(
+            "period",
+            format!("{period} is not released: only released quarters can be attested"),
+        ));
+    }
+    let (benchmark, bytes) = super::benchmarks::cached(&state, period, cohort).await?;
+    let reader = Reader {
+        org_id,
+        label: user.email.clone(),
+    };
+    let own = reader
+        .own_submission(&state, period, &format!("attestation for {audience}"))
+        .await?
+        .map(|s| s.values)
+        .unwrap_or_default();
+    let followed = match state.store.followed_standard(org_id).await? {
+        Some(id) => state.store.standard(id).await?,
+        None => None,
+    };
+    // The metrics: as asked; else those of the followed standard; else every one submitted.
+    let mut keys: Vec<String> = match (&request.metrics, &followed) {
+        (Some(metrics), _) => metrics.clone(),
+        (None, Some(standard)) => standard
+            .requirements
+            .iter()
+            .map(|r| r.metric.clone())
+            .collect(),
+        (None, None) => own.keys().cloned().collect(),
+    };
+    keys.sort_by_key(|key| CATALOGUE.iter().position(|m| &m.key == key));
+    keys.dedup();
+    if keys.is_empty() {
+        return Err(AppError::invalid(
+            "metrics",
+            format!("your organisation submitted nothing for {period}"),
+        ));
+    }
+    let metrics: Vec<AttestedMetric> = keys
+        .iter()
+        .map(|key| {
+            let cell = benchmark.cells.iter().find(|cell| &cell.metric == key);
+            let value = own.get(key).copied();
+            let band = match (cell, value) {
+                (Some(cell), Some(value)) if !cell.suppressed => {
+                    engine::position(cell, value).map(|(band, _)| band)
+                }
+                _ => None,
+            };
+            AttestedMetric {
+                metric: key.clone(),
+                value: match request.disclosure {
+                    Disclosure::Values => value.map(|v| stored_value(key, v)),
+                    Disclosure::Bands => None,
+                },
+                band,
+                suppressed: cell.is_none_or(|cell| cell.suppressed),
+                n_band: cell.and_then(|c| c.n_band.clone()),
+                p10: cell.and_then(|c| c.p10),
+                p25: cell.and_then(|c| c.p25),
+                p50: cell.and_then(|c| c.p50),
+                p75: cell.and_then(|c| c.p75),
+                p90: cell.and_then(|c| c.p90),
+                share_band: cell.and_then(|c| c.share_band.clone()),
+            }
+        })
+        .collect();
+    let standard = followed.map(|standard| AttestedStandard {
+        id: standard.id,
+        name: standard.name.clone(),
+        version: standard.version,
+        requirements: standard
+            .requirements
+            .iter()
+            .filter_map(|requirement| {
+                let metric = catalogue::find(&requirement.metric)?;
+                Some(AttestedRequirement {
+                    metric: requirement.metric.clone(),
+                    text: requirement_text(metric, requirement),
+                    met: own
+                        .get(&requirement.metric)
+                        .map(|v| requirement.assess(*v).0),
+                })
+            })
+            .collect(),
+    });
+    let now = auth::now_unix();
+    let mut jti = [0u8; 16];
+    getrandom::fill(&mut jti).map_err(|e| AppError::Internal(e.to_string()))?;
+    let claims = AttestationClaims {
+        iss: state.config.issuer(),
+        sub: org.name.clone(),
+        aud: audience.clone(),
+        iat: now,
+        exp: now + i64::from(request.expires_in_days) * 86_400,
+        jti: hex(&jti),
+        period,
+        cohort,
+        benchmark_digest: format!("sha256:{}", hex(&Sha256::digest(&bytes))),
+        disclosure: request.disclosure,
+        metrics,
+        standard,
+        policy: PolicyRef {
+            version: benchmark.policy.clone(),
+            k: benchmark.k,
+        },
+    };
+    let key = current_key(&state).await?;
+    let jws = key
+        .sign(ATTESTATION_TYP, &claims)
+        .map_err(AppError::Internal)?;
+    let token = auth::random_token();
+    let record = NewAttestationRecord {
+        org_id,
+        jti: claims.jti.clone(),
+        share_hash: auth::token_hash(&token),
+        jws: jws.clone(),
+        audience: audience.clone(),
+        period: period.to_string(),
+        cohort: cohort.to_string(),
+        disclosure: request.disclosure,
+        metrics: claims.metrics.len() as i64,
+        issued_by: user.email.clone(),
+        issued_at: now,
+        expires_at: claims.exp,
+        leaf: attest::log::leaf(&jws),
+    };
+    let detail = format!(
+        "{period}, {}, {} metrics, expires in {} days",
+        cohort.label(),
+        claims.metrics.len(),
+        request.expires_in_days
+    );
+    let (id, _) = state
+        .store
+        .issue_attestation(&record, &|id| AuditRecord {
+            actor: user.email.clone(),
+            action: "attestation_issued",
+            target: format!("attestation #{id} for {audience}"),
+            detail: detail.clone(),
+            org_id: Some(org_id),
+        })
+        .await?;
+    let attestation = state
+        .store
+        .attestations(org_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| AppError::Internal(format!("attestation #{id} vanished")))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AttestationIssued {
+            attestation,
+            share_path: format!("/a/{token}"),
+            jws,
+        }),
+    ))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (jti, jws) = state
+        .store
+        .attestation_jws(admin.org_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let disposition = format!("attachment; filename=\"attestation-{jti}.jws\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jose"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            ),
+        ],
+        jws,
+    )
+        .into_response())
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("no attestation #{id} in your organisation"))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    OrgAdmin { user, org_id }: OrgAdmin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    let audit = AuditRecord {
+        actor: user.email.clone(),
+        action: "attestation_revoked",
+        target: format!("attestation #{id}"),
+        detail: String::new(),
+        org_id: Some(org_id),
+    };
+    if !state
+        .store
+        .revoke_attestation(org_id, id, auth::now_unix(), &audit)
+        .await?
+    {
+        return Err(AppError::NotFound(format!(
+            "no unrevoked attestation #{id} in your organisation"
+        )));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Capability links: 43 URL-safe base64 characters. Anything else is not a link.
+fn share_token(token: &str) -> Result<&str> {
+    let well_formed = token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if well_formed {
+        Ok(token)
+    } else {
+        Err(unknown_link())
+    }
+}
+
+fn unknown_link() -> AppError {
+    AppError::NotFound("this share link does not exist".to_owned())
+}
+
+fn no_store<T: IntoResponse>(body: T) -> Response {
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        body,
+    )
+        .into_response()
+}
+
+/// What a share link opens, for anyone who has the link; revoked ones still answer, so the
+/// page can say so.
+async fn shared(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let token = share_token(&token)?;
+    let (jws, status) = state
+        .store
+        .open_shared(&auth::token_hash(token), auth::now_unix())
+        .await?
+        .ok_or_else(unknown_link)?;
+    Ok(no_store(Json(SharedAttestation { jws, status })))
+}
+
+async fn status(State(state): State<AppState>, Path(jti): Path<String>) -> Result<Response> {
+    let known = jti.len() == 32 && unhex(&jti).is_some();
+    let status: Option<AttestationStatus> = if known {
+        state
+            .store
+            .attestation_status(&jti.to_ascii_lowercase())
+            .await?
+    } else {
+        None
+    };
+    let status = status.ok_or_else(|| AppError::NotFound("no such attestation".to_owned()))?;
+    Ok(no_store(Json(status)))
+}
+
+/// The log as stored now.
+async fn synced_log(state: &AppState) -> Result<tokio::sync::MutexGuard<'_, Log>> {
+    let mut log = state.log.0.lock().await;
+    let from = i64::try_from(log.len()).map_err(|e| AppError::Internal(e.to_string()))?;
+    for leaf in state.store.log_leaves(from).await? {
+        log.push(leaf);
+    }
+    Ok(log)
+}
+
+async fn signed_head(state: &AppState, log: &Log) -> Result<SignedTreeHead> {
+    let head = log.head(auth::now_unix());
+    let jws = current_key(state)
+        .await?
+        .sign(TREE_HEAD_TYP, &head)
+        .map_err(AppError::Internal)?;
+    Ok(SignedTreeHead { head, jws })
+}
+
+async fn head(State(state): State<AppState>) -> Result<Response> {
+    let log = synced_log(&state).await?;
+    Ok(no_store(Json(signed_head(&state, &log).await?)))
+}
+
+async fn inclusion(State(state): State<AppState>, Path(leaf): Path<String>) -> Result<Response> {
+    let leaf: [u8; 32] = unhex(&leaf)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "leaf",
+                "the SHA-256 of an attestation's compact JWS, as 64 hex digits",
+            )
+        })?;
+    let index =
+        state.store.log_index_of(&leaf).await?.ok_or_else(|| {
+            AppError::NotFound("no such entry in the transparency log".to_owned())
+        })?;
+    let log = synced_log(&state).await?;
+    let path = log
+        .inclusion(index as u64)
+        .ok_or_else(|| AppError::Internal(format!("log entry {index} is not in memory")))?;
+    let head = signed_head(&state, &log).await?;
+    Ok(no_store(Json(InclusionProof {
+        leaf_index: index as u64,
+        tree_size: head.head.tree_size,
+        path,
+        head,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+async fn consistency(
+    State(state): State<AppState>,
+    Query(query): Query<ConsistencyQuery>,
+) -> Result<Response> {
+    let log = synced_log(&state).await?;
+    let to = query.to.unwrap_or(log.len());
+    let path = log.consistency(query.from, to).ok_or_else(|| {
+        AppError::invalid(
+            "from",
+            format!(
+                "need 0 < from ≤ to ≤ {} (the log's size); got from = {}, to = {to}",
+                log.len(),
+                query.from
+            ),
+        )
+    })?;
+    Ok(no_store(Json(ConsistencyProof {
+        from: query.from,
+        to,
+        path,
+    })))
+}
+
+pub type SharedLog = Arc<LogCache>;

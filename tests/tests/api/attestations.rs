@@ -1,0 +1,511 @@
+//! Client assurance: signed attestations, share links, revocation, key rotation and the
+//! transparency log, checked with this project's verifier and with one no one here wrote (the
+//! npm `jose` package, run by node).
+
+use attest::log::{verify_consistency, verify_inclusion};
+use attest::{Jwks, Problem, verify_attestation, verify_tree_head};
+use peerposture_tests::{Fetch, Session, TestApp};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use shared::Period;
+use shared::account::Organisation;
+use shared::attestation::{
+    AttestationInfo, AttestationIssued, AttestationStatus, ConsistencyProof, InclusionProof,
+    SharedAttestation, SignedTreeHead, hex,
+};
+use shared::benchmark::Position;
+use shared::submission::Submission;
+
+const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
+
+fn released() -> Period {
+    backend::http::current_period().previous()
+}
+
+async fn jwks(app: &TestApp) -> Jwks {
+    app.client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn issue(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
+    session
+        .client
+        .post(app.url("/api/v1/attestations"))
+        .json(&body)
+        .sent()
+        .await
+}
+
+async fn issued(app: &TestApp, session: &Session, body: Value) -> AttestationIssued {
+    let response = issue(app, session, body).await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn now() -> i64 {
+    backend::auth::now_unix()
+}
+
+#[tokio::test]
+async fn only_member_admins_issue_and_only_for_their_own_organisation_and_released_quarters() {
+    let app = TestApp::spawn_demo().await;
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let other = app.login("member-admin-2@demo.local", PASSWORD).await;
+    let period = released();
+    let body = json!({
+        "period": period, "cohort": "all", "disclosure": "values", "audience": "Acme Bank",
+    });
+
+    // Who may not: anonymous, a member viewer, a publisher, the platform admin.
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/attestations"))
+        .json(&body)
+        .sent()
+        .await;
+    assert_eq!(anonymous.status(), 401);
+    for email in [
+        "member-viewer@demo.local",
+        "publisher@demo.local",
+        "admin@demo.local",
+    ] {
+        let session = app.login(email, PASSWORD).await;
+        assert_eq!(
+            issue(&app, &session, body.clone()).await.status(),
+            403,
+            "{email}"
+        );
+    }
+
+    // What may not be attested: an open quarter, a peer group the organisation is not in,
+    // no client, too long a term, an unknown metric.
+    let org_id = member.user.org.clone().unwrap().id;
+    let orgs: Vec<Organisation> = app
+        .login("admin@demo.local", PASSWORD)
+        .await
+        .client
+        .get(app.url("/api/v1/orgs"))
+        .fetch()
+        .await;
+    let org = orgs.into_iter().find(|o| o.id == org_id).unwrap();
+    let foreign_region = ["region:north-america", "region:latam", "region:europe"]
+        .into_iter()
+        .find(|key| *key != format!("region:{}", org.region.key()))
+        .unwrap();
+    for (change, field) in [
+        (
+            json!({ "period": backend::http::current_period() }),
+            "period",
+        ),
+        (json!({ "cohort": foreign_region }), "cohort"),
+        (json!({ "audience": "  " }), "audience"),
+        (json!({ "audience": "a\u{7}b" }), "audience"),
+        (json!({ "expires_in_days": 181 }), "expires_in_days"),
+        (json!({ "expires_in_days": 0 }), "expires_in_days"),
+        (json!({ "metrics": ["no_such_metric"] }), "metrics"),
+        (json!({ "metrics": [] }), "metrics"),
+    ] {
+        let mut wrong = body.clone();
+        wrong
+            .as_object_mut()
+            .unwrap()
+            .extend(change.as_object().unwrap().clone());
+        let response = issue(&app, &member, wrong).await;
+        assert_eq!(response.status(), 422, "{change}");
+        let error: Value = response.json().await.unwrap();
+        assert!(
+            error["error"]["fields"][field].is_string(),
+            "{change}: {error}"
+        );
+    }
+
+    // Issued: signed by this deployment for the organisation and the client.
+    let issued = issued(&app, &member, body.clone()).await;
+    let keys = jwks(&app).await;
+    let checked = verify_attestation(&issued.jws, &keys, now());
+    assert!(checked.is_valid(), "{checked:?}");
+    let claims = checked.claims.unwrap();
+    assert_eq!(claims.sub, org.name);
+    assert_eq!(claims.aud, "Acme Bank");
+    assert_eq!(claims.iss, format!("http://{}", app.address));
+    assert_eq!(claims.period, period);
+    assert_eq!(claims.exp - claims.iat, 90 * 86_400);
+    assert_eq!(claims.policy.version, "v2");
+    assert_eq!(claims.jti, issued.attestation.jti);
+
+    // Nothing in it beyond the member's own values and published statistics: every peer
+    // figure is the published cell's, every value the member's own, every band the one the
+    // position endpoint gives, and the digest is that of the published benchmark.
+    let benchmark_bytes = app
+        .client
+        .get(app.url(&format!("/api/v1/benchmarks/{period}?cohort=all")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        claims.benchmark_digest,
+        format!("sha256:{}", hex(&Sha256::digest(&benchmark_bytes)))
+    );
+    let benchmark: Value = serde_json::from_slice(&benchmark_bytes).unwrap();
+    let own: Submission = member
+        .client
+        .get(app.url(&format!("/api/v1/submissions/{period}")))
+        .fetch()
+        .await;
+    let position: Position = member
+        .client
+        .get(app.url(&format!("/api/v1/benchmarks/{period}/position?cohort=all")))
+        .fetch()
+        .await;
+    assert!(!claims.metrics.is_empty());
+    for metric in &claims.metrics {
+        let cell = benchmark["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|cell| cell["metric"] == metric.metric.as_str())
+            .unwrap();
+        for (name, figure) in [
+            ("p10", metric.p10),
+            ("p25", metric.p25),
+            ("p50", metric.p50),
+            ("p75", metric.p75),
+            ("p90", metric.p90),
+        ] {
+            assert_eq!(cell[name].as_f64(), figure, "{} {name}", metric.metric);
+        }
+        assert_eq!(cell["suppressed"].as_bool(), Some(metric.suppressed));
+        assert_eq!(metric.value, own.values.get(&metric.metric).copied());
+        let placed = position
+            .metrics
+            .iter()
+            .find(|p| p.metric == metric.metric)
+            .unwrap();
+        assert_eq!(metric.band, placed.band, "{}", metric.metric);
+    }
+
+    // Bands only: no value at all.
+    let bands = issued_claims(
+        &app,
+        &member,
+        json!({ "period": period, "cohort": format!("size:{}", org.seat_band.key()),
+                "disclosure": "bands", "audience": "Globex Insurance",
+                "metrics": ["mfa_coverage", "phish_prone"] }),
+    )
+    .await;
+    assert_eq!(bands.metrics.len(), 2);
+    assert!(bands.metrics.iter().all(|m| m.value.is_none()));
+
+    // Only the issuing organisation's admins see, download and revoke it.
+    let id = issued.attestation.id;
+    let mine: Vec<AttestationInfo> = member
+        .client
+        .get(app.url("/api/v1/attestations"))
+        .fetch()
+        .await;
+    assert_eq!(mine.len(), 2);
+    let theirs: Vec<AttestationInfo> = other
+        .client
+        .get(app.url("/api/v1/attestations"))
+        .fetch()
+        .await;
+    assert!(theirs.is_empty());
+    for (method, path) in [
+        ("GET", format!("/api/v1/attestations/{id}/jws")),
+        ("DELETE", format!("/api/v1/attestations/{id}")),
+    ] {
+        let response = other
+            .client
+            .request(method.parse().unwrap(), app.url(&path))
+            .sent()
+            .await;
+        assert_eq!(response.status(), 404, "{method} {path}");
+        let anonymous = app
+            .client
+            .request(method.parse().unwrap(), app.url(&path))
+            .sent()
+            .await;
+        assert_eq!(anonymous.status(), 401, "{method} {path}");
+    }
+    let download = member
+        .client
+        .get(app.url(&format!("/api/v1/attestations/{id}/jws")))
+        .sent()
+        .await;
+    assert_eq!(download.status(), 200);
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".jws")
+    );
+    assert_eq!(download.text().await.unwrap(), issued.jws);
+
+    // The capability link works without logging in, and counts its openings; a guessed or
+    // malformed link does not.
+    for _ in 0..2 {
+        let shared: SharedAttestation = app
+            .client
+            .get(app.url(&format!("/api/v1/shared/{}", link_token(&issued))))
+            .fetch()
+            .await;
+        assert_eq!(shared.jws, issued.jws);
+        assert!(!shared.status.revoked);
+    }
+    for token in [
+        backend::auth::random_token(),
+        "short".to_owned(),
+        "x".repeat(43),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/shared/{token}")))
+            .sent()
+            .await;
+        assert_eq!(response.status(), 404, "{token}");
+    }
+    let listed: Vec<AttestationInfo> = member
+        .client
+        .get(app.url("/api/v1/attestations"))
+        .fetch()
+        .await;
+    let opened = listed.iter().find(|a| a.id == id).unwrap();
+    assert_eq!(opened.open_count, 2);
+    assert_eq!(opened.opened_at.len(), 2);
+    app.stop().await;
+}
+
+fn link_token(issued: &AttestationIssued) -> &str {
+    issued.share_path.strip_prefix("/a/").unwrap()
+}
+
+async fn issued_claims(
+    app: &TestApp,
+    session: &Session,
+    body: Value,
+) -> shared::attestation::AttestationClaims {
+    let issued = issued(app, session, body).await;
+    verify_attestation(&issued.jws, &jwks(app).await, now())
+        .claims
+        .unwrap()
+}
+
+#[tokio::test]
+async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_rotation_keeps_old_ones_valid()
+ {
+    let app = TestApp::spawn_demo().await;
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let body = json!({
+        "period": released(), "cohort": "all", "disclosure": "bands", "audience": "Acme Bank",
+        "expires_in_days": 1,
+    });
+    let first = issued(&app, &member, body.clone()).await;
+    let keys = jwks(&app).await;
+    assert_eq!(keys.keys.len(), 1);
+    assert!(verify_attestation(&first.jws, &keys, now()).is_valid());
+
+    // Expired a day later, still readable.
+    let late = verify_attestation(&first.jws, &keys, now() + 86_401);
+    assert!(matches!(late.problem, Some(Problem::Expired(_))));
+    assert!(late.claims.is_some());
+
+    // Tampered: the client's name changed in the payload.
+    let parts: Vec<&str> = first.jws.split('.').collect();
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = String::from_utf8(engine.decode(parts[1]).unwrap())
+        .unwrap()
+        .replace("Acme Bank", "Evil Corp");
+    let forged = format!("{}.{}.{}", parts[0], engine.encode(payload), parts[2]);
+    assert_eq!(
+        verify_attestation(&forged, &keys, now()).problem,
+        Some(Problem::Tampered)
+    );
+
+    // Another deployment's keys: unknown key.
+    let elsewhere = TestApp::spawn().await;
+    let kid = verify_attestation(&first.jws, &keys, now()).kid.unwrap();
+    assert_eq!(
+        verify_attestation(&first.jws, &jwks(&elsewhere).await, now()).problem,
+        Some(Problem::UnknownKey(kid.clone()))
+    );
+    elsewhere.stop().await;
+
+    // Revoked: the share link and the status endpoint say so at once, for anyone.
+    let id = first.attestation.id;
+    let revoke = member
+        .client
+        .delete(app.url(&format!("/api/v1/attestations/{id}")))
+        .sent()
+        .await;
+    assert_eq!(revoke.status(), 204);
+    let shared: SharedAttestation = app
+        .client
+        .get(app.url(&format!("/api/v1/shared/{}", link_token(&first))))
+        .fetch()
+        .await;
+    assert!(shared.status.revoked && shared.status.revoked_at.is_some());
+    let status: AttestationStatus = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/attestation-status/{}",
+            first.attestation.jti
+        )))
+        .fetch()
+        .await;
+    assert!(status.revoked);
+    let again = member
+        .client
+        .delete(app.url(&format!("/api/v1/attestations/{id}")))
+        .sent()
+        .await;
+    assert_eq!(again.status(), 404);
+
+    // Rotation: only the platform admin rotates; the old key stays published, so the first
+    // attestation still verifies beside one signed with the new key.
+    let rotate = member
+        .client
+        .post(app.url("/api/v1/signing-keys/rotate"))
+        .sent()
+        .await;
+    assert_eq!(rotate.status(), 403);
+    let admin = app.login("admin@demo.local", PASSWORD).await;
+    let rotate = admin
+        .client
+        .post(app.url("/api/v1/signing-keys/rotate"))
+        .sent()
+        .await;
+    assert_eq!(rotate.status(), 201);
+    let second = issued(&app, &member, body).await;
+    let keys = jwks(&app).await;
+    assert_eq!(keys.keys.len(), 2);
+    let old = verify_attestation(&first.jws, &keys, now());
+    let new = verify_attestation(&second.jws, &keys, now());
+    assert!(old.is_valid() && new.is_valid());
+    assert_ne!(old.kid, new.kid);
+    assert_eq!(old.kid.as_deref(), Some(kid.as_str()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_transparency_log_proves_inclusion_and_consistency_and_an_outside_verifier_agrees() {
+    let app = TestApp::spawn_demo().await;
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let head = |app: &TestApp| {
+        let request = app.client.get(app.url("/api/v1/transparency/head"));
+        async move { request.fetch::<SignedTreeHead>().await }
+    };
+    let empty = head(&app).await;
+    assert_eq!(empty.head.tree_size, 0);
+    let mut issued_jws = Vec::new();
+    for client in ["Acme Bank", "Globex Insurance", "Initech Retail"] {
+        let body = json!({
+            "period": released(), "cohort": "all", "disclosure": "values", "audience": client,
+        });
+        issued_jws.push(issued(&app, &member, body).await.jws);
+        if issued_jws.len() == 1 {
+            let first = head(&app).await;
+            assert_eq!(first.head.tree_size, 1);
+        }
+    }
+    let keys = jwks(&app).await;
+    let now_head = head(&app).await;
+    assert_eq!(
+        verify_tree_head(&now_head.jws, &keys).unwrap(),
+        now_head.head
+    );
+    assert_eq!(now_head.head.tree_size, 3);
+    for (index, jws) in issued_jws.iter().enumerate() {
+        let leaf = attest::log::leaf(jws);
+        let proof: InclusionProof = app
+            .client
+            .get(app.url(&format!("/api/v1/transparency/inclusion/{}", hex(&leaf))))
+            .fetch()
+            .await;
+        assert_eq!(proof.leaf_index, index as u64);
+        let signed = verify_tree_head(&proof.head.jws, &keys).unwrap();
+        assert!(verify_inclusion(
+            &signed,
+            &leaf,
+            proof.leaf_index,
+            &proof.path
+        ));
+    }
+    let proof: ConsistencyProof = app
+        .client
+        .get(app.url("/api/v1/transparency/consistency?from=1&to=3"))
+        .fetch()
+        .await;
+    let mut at_one = now_head.head.clone();
+    at_one.tree_size = 1;
+    at_one.root_hash = hex(&Sha256::digest(
+        [&[0u8][..], &attest::log::leaf(&issued_jws[0])].concat(),
+    ));
+    assert!(verify_consistency(&at_one, &now_head.head, &proof.path));
+    for query in ["from=0&to=3", "from=3&to=2", "from=1&to=9", "from=x"] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/transparency/consistency?{query}")))
+            .sent()
+            .await;
+        assert!(matches!(response.status().as_u16(), 400 | 422), "{query}");
+    }
+    let unknown = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/transparency/inclusion/{}",
+            "ab".repeat(32)
+        )))
+        .sent()
+        .await;
+    assert_eq!(unknown.status(), 404);
+
+    // The npm `jose` package verifies the attestation against the served key set, and the
+    // script's own RFC 9162 code checks its inclusion proof against the signed head.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("attestation.jws");
+    std::fs::write(&file, &issued_jws[1]).unwrap();
+    let (ok, out) = node_verify(&app, &file).await;
+    assert!(ok, "{out}");
+    let result: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(result["aud"], "Globex Insurance");
+    assert_eq!(result["inclusion"], true);
+    assert_eq!(result["leaf_index"], 1);
+    // A tampered copy fails there too.
+    let tampered = issued_jws[1].replacen('.', ".e", 1);
+    std::fs::write(&file, tampered).unwrap();
+    let (ok, out) = node_verify(&app, &file).await;
+    assert!(!ok, "{out}");
+    app.stop().await;
+}
+
+async fn node_verify(app: &TestApp, file: &std::path::Path) -> (bool, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = tokio::process::Command::new("node")
+        .arg(root.join("tests/js/verify-attestation.mjs"))
+        .arg(app.url(""))
+        .arg(file)
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node runs (installed by cargo xtask test)");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
