@@ -13,6 +13,7 @@ use shared::account::{
     User,
 };
 use shared::api::{Catalogue, Health, PeriodInfo};
+use shared::attestation::{AttestationInfo, AttestationIssued, NewAttestation};
 use shared::practice::{Moderation, Practice, PracticeDraft, PracticeSummary};
 use shared::standard::{FollowedStandard, Standard, StandardDraft};
 use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest, SubmittedValue};
@@ -92,7 +93,7 @@ fn with_body(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, 
     builder.json(body)
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     json(Request::get(path).build()).await
 }
 
@@ -193,6 +194,24 @@ pub async fn tokens() -> Result<Vec<ApiTokenInfo>, ApiError> {
 
 pub async fn create_token(token: &NewApiToken) -> Result<ApiTokenCreated, ApiError> {
     json(with_body(Request::post("/api/v1/tokens"), token)).await
+}
+
+pub async fn attestations() -> Result<Vec<AttestationInfo>, ApiError> {
+    get("/api/v1/attestations").await
+}
+
+pub async fn peer_groups() -> Result<Vec<shared::api::CohortInfo>, ApiError> {
+    get("/api/v1/attestations/peer-groups").await
+}
+
+pub async fn issue_attestation(request: &NewAttestation) -> Result<AttestationIssued, ApiError> {
+    json(with_body(Request::post("/api/v1/attestations"), request)).await
+}
+
+pub async fn revoke_attestation(id: i64) -> Result<(), ApiError> {
+    send(Request::delete(&format!("/api/v1/attestations/{id}")).build())
+        .await
+        .map(|_| ())
 }
 
 pub async fn revoke_token(id: i64) -> Result<(), ApiError> {

@@ -1,14 +1,18 @@
 //! The PeerPosture browser app: Leptos, client-side rendered, talking to `/api/v1`.
 //!
-//! Two bundles share this library: `App` (overview, benchmarks, dashboard, login), which
-//! executives load first, and `BackOffice` (submission form, team and tokens, administration,
-//! releases, invitations, standards, practices, methodology). Each binary mounts one, so each
+//! Three bundles share this library: `App` (overview, benchmarks, dashboard, login), which
+//! executives load first, `BackOffice` (submission form, team and tokens, sharing with clients,
+//! administration, releases, invitations, standards, practices, methodology), and `Verify`
+//! (the attestation check a client opens from a share link). Each binary mounts one, so each
 //! wasm holds only its own pages.
 
 pub mod api;
 mod charts;
 mod components;
 mod pages;
+mod verify;
+
+pub use verify::Verify;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -18,8 +22,8 @@ use components::{Bundle, DemoBanner, Footer, Header, HealthResource, provide_aut
 use pages::{
     AcceptInvitationPage, AdminPage, DashboardPage, Home, IndustryPage, LoginPage, MethodologyPage,
     MetricDetailPage, MetricsPage, MyPracticesPage, NotFound, PracticeEditorPage, PracticePage,
-    PracticesPage, ReleasesPage, ReportPage, ReviewPage, StandardEditorPage, StandardPage,
-    StandardsPage, SubmitPage, TeamPage,
+    PracticesPage, ReleasesPage, ReportPage, ReviewPage, SharePage, StandardEditorPage,
+    StandardPage, StandardsPage, SubmitPage, TeamPage,
 };
 
 /// The page around the routes of either bundle: header, demo banner, footer, and the session,
@@ -67,6 +71,7 @@ pub fn BackOffice() -> impl IntoView {
                 <Route path=path!("/methodology") view=MethodologyPage/>
                 <Route path=path!("/submit") view=SubmitPage/>
                 <Route path=path!("/team") view=TeamPage/>
+                <Route path=path!("/share") view=SharePage/>
                 <Route path=path!("/admin") view=AdminPage/>
                 <Route path=path!("/releases") view=ReleasesPage/>
                 <Route path=path!("/invite/:token") view=AcceptInvitationPage/>

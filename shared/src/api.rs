@@ -66,8 +66,9 @@ pub struct PeriodInfo {
 /// App routes served by the second (back office) bundle: submission form, team, administration,
 /// releases, invitations, standards, practices. The server answers them with that bundle's
 /// index.html; the main bundle's links to them load the page instead of routing in place.
-pub const BACK_OFFICE_PATHS: [&str; 8] = [
+pub const BACK_OFFICE_PATHS: [&str; 9] = [
     "/methodology",
+    "/share",
     "/submit",
     "/team",
     "/admin",
@@ -77,10 +78,23 @@ pub const BACK_OFFICE_PATHS: [&str; 8] = [
     "/practices",
 ];
 
+/// App routes served by the third bundle, the attestation check a client opens without an
+/// account: share links (`/a/{token}`) and `/verify`.
+pub const VERIFY_PATHS: [&str; 2] = ["/a", "/verify"];
+
+/// Whether the app path belongs to the attestation check bundle.
+pub fn is_verify_path(path: &str) -> bool {
+    within(path, &VERIFY_PATHS)
+}
+
 /// Whether the app path (query and fragment ignored) belongs to the back office bundle.
 pub fn is_back_office_path(path: &str) -> bool {
+    within(path, &BACK_OFFICE_PATHS)
+}
+
+fn within(path: &str, prefixes: &[&str]) -> bool {
     let path = path.split(['?', '#']).next().unwrap_or(path);
-    BACK_OFFICE_PATHS.iter().any(|prefix| {
+    prefixes.iter().any(|prefix| {
         path == *prefix
             || path
                 .strip_prefix(prefix)
@@ -90,7 +104,7 @@ pub fn is_back_office_path(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_back_office_path;
+    use super::{is_back_office_path, is_verify_path};
 
     #[test]
     fn back_office_paths_match_whole_segments() {
@@ -100,5 +114,9 @@ mod tests {
         assert!(!is_back_office_path("/practicesx"));
         assert!(!is_back_office_path("/dashboard/metric/mfa_coverage"));
         assert!(!is_back_office_path("/"));
+        assert!(is_verify_path("/a/abc"));
+        assert!(is_verify_path("/verify"));
+        assert!(!is_verify_path("/admin"));
+        assert!(!is_back_office_path("/a/abc"));
     }
 }

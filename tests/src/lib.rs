@@ -436,6 +436,56 @@ pub async fn open_logged_in(
     browser.goto(&app.url(path)).await;
 }
 
+/// Checks `path` at 1280 px and at 390 px: no WCAG 2 A/AA violation (axe-core), nothing
+/// scrolling sideways at phone width; saves `{name}.png` and `{name}-390px.png`.
+pub async fn check_page(
+    app: &TestApp,
+    driver: &webdriver::ChromeDriver,
+    session: &Session,
+    path: &str,
+    ready: &str,
+    name: &str,
+) {
+    check_as(app, driver, Some(session), path, ready, name).await;
+}
+
+/// As [`check_page`], logged in as `session` or, without one, as an anonymous visitor.
+pub async fn check_as(
+    app: &TestApp,
+    driver: &webdriver::ChromeDriver,
+    session: Option<&Session>,
+    path: &str,
+    ready: &str,
+    name: &str,
+) {
+    for (width, suffix) in [(1280, ""), (390, "-390px")] {
+        let browser = driver.session(width, 1000).await;
+        match session {
+            Some(session) => open_logged_in(app, &browser, session, path).await,
+            None => browser.goto(&app.url(path)).await,
+        }
+        browser
+            .wait_until(name, &format!("return {ready};"), LOAD_TIMEOUT)
+            .await;
+        let violations = browser.accessibility_violations().await;
+        assert!(
+            violations.is_empty(),
+            "{path} at {width} px: {violations:#?}"
+        );
+        let fits: bool = browser
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await;
+        assert!(fits, "{path} scrolls sideways at {width} px");
+        browser
+            .save_screenshot(&format!("{name}{suffix}.png"))
+            .await;
+        browser.close().await;
+    }
+}
+
 /// A server with two verified organisations: A with a member admin and a viewer, B with a
 /// member admin.
 #[derive(Debug)]

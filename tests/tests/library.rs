@@ -5,7 +5,7 @@
 //! Run by `cargo xtask test`, which builds dist/ and installs Chromium first.
 
 use peerposture_tests::webdriver::{ChromeDriver, Session as Browser};
-use peerposture_tests::{Fetch, LOAD_TIMEOUT, TestApp, built_dist, open_logged_in};
+use peerposture_tests::{Fetch, LOAD_TIMEOUT, TestApp, built_dist, check_page, open_logged_in};
 use serde_json::json;
 use shared::practice::{Practice, PracticeStatus};
 use shared::standard::{Compliance, Standard, StandardStatus};
@@ -569,39 +569,6 @@ async fn an_author_edits_a_returned_practice_and_submits_it_again() {
     );
     browser.close().await;
     app.stop().await;
-}
-
-/// Checks `path` at 1280 px and at 390 px: no WCAG 2 A/AA violation (axe-core), nothing
-/// scrolling sideways at phone width; saves `{name}.png` and `{name}-390px.png`.
-async fn check_page(
-    app: &TestApp,
-    driver: &ChromeDriver,
-    session: &peerposture_tests::Session,
-    path: &str,
-    ready: &str,
-    name: &str,
-) {
-    for (width, suffix) in [(1280, ""), (390, "-390px")] {
-        let browser = driver.session(width, 1000).await;
-        open_logged_in(app, &browser, session, path).await;
-        wait_for(&browser, name, ready).await;
-        let violations = browser.accessibility_violations().await;
-        assert!(
-            violations.is_empty(),
-            "{path} at {width} px: {violations:#?}"
-        );
-        let fits: bool = browser
-            .execute(
-                "return document.documentElement.scrollWidth <= window.innerWidth;",
-                vec![],
-            )
-            .await;
-        assert!(fits, "{path} scrolls sideways at {width} px");
-        browser
-            .save_screenshot(&format!("{name}{suffix}.png"))
-            .await;
-        browser.close().await;
-    }
 }
 
 #[tokio::test]

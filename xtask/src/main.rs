@@ -134,6 +134,23 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
             ]),
     )?;
 
+    step("Building the frontend: attestation check bundle into dist/verify/");
+    status(
+        Command::new(&tools.trunk)
+            .current_dir(root)
+            .env("PATH", &tools.path)
+            .args([
+                "build",
+                "frontend/verify.html",
+                "--release",
+                "--offline",
+                "--dist",
+                "dist/verify",
+                "--public-url",
+                "/verify/",
+            ]),
+    )?;
+
     step("Compressing dist/ (gzip and brotli, served pre-compressed)");
     status(
         Command::new("node")
@@ -310,6 +327,8 @@ fn test() -> Result {
                 "dashboard",
                 "--test",
                 "library",
+                "--test",
+                "assurance",
                 "--",
                 "--ignored",
                 "--nocapture",

@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::account::Organisation;
+use shared::api::CohortInfo;
 use shared::attestation::{
     ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationClaims, AttestationInfo,
     AttestationIssued, AttestationStatus, AttestedMetric, AttestedRequirement, AttestedStandard,
@@ -41,6 +42,7 @@ use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredK
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/attestations", get(list).post(issue))
+        .route("/v1/attestations/peer-groups", get(peer_groups))
         .route("/v1/attestations/{id}", delete(revoke))
         .route("/v1/attestations/{id}/jws", get(download))
         .route("/v1/shared/{token}", get(shared))
@@ -135,6 +137,24 @@ async fn list(
     admin: OrgAdmin,
 ) -> Result<Json<Vec<AttestationInfo>>> {
     Ok(Json(state.store.attestations(admin.org_id).await?))
+}
+
+/// The peer groups an attestation may name: `all` and the organisation's own cohorts.
+async fn peer_groups(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+) -> Result<Json<Vec<CohortInfo>>> {
+    let org = state
+        .store
+        .org(admin.org_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no organisation #{}", admin.org_id)))?;
+    Ok(Json(
+        CohortKey::lattice()
+            .filter(|cohort| belongs(&org, *cohort))
+            .map(CohortInfo::from)
+            .collect(),
+    ))
 }
 
 fn belongs(org: &Organisation, cohort: CohortKey) -> bool {

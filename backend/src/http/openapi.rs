@@ -612,6 +612,14 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         )
         .returns(many::<AttestationInfo>()),
         route(
+            "get",
+            "/v1/attestations/peer-groups",
+            200,
+            Session,
+            "The peer groups an attestation may name: all and the organisation's cohorts",
+        )
+        .returns(many::<CohortInfo>()),
+        route(
             "post",
             "/v1/attestations",
             201,

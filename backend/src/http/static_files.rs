@@ -1,6 +1,7 @@
 //! Serves the built frontend from the dist directory. Paths that are not files get the app
 //! shell, so the browser app's own routes (`/metrics`, `/dashboard`) load the app: the back
-//! office bundle's `backoffice/index.html` for its routes, `index.html` for every other.
+//! office bundle's `backoffice/index.html` for its routes, the attestation check's
+//! `verify/index.html` for share links and `/verify`, `index.html` for every other.
 
 use std::path::{Path, PathBuf};
 
@@ -40,11 +41,7 @@ async fn content_security_policy(
     request: Request,
     next: Next,
 ) -> Response {
-    let index = if shared::api::is_back_office_path(request.uri().path()) {
-        dist_dir.join("backoffice/index.html")
-    } else {
-        dist_dir.join("index.html")
-    };
+    let index = bundle_index(&dist_dir, request.uri().path());
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -91,13 +88,20 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     scripts
 }
 
-/// The index.html of the bundle that owns the requested path.
-async fn app_shell(State(dist_dir): State<PathBuf>, request: Request) -> Response {
-    let index = if shared::api::is_back_office_path(request.uri().path()) {
+/// The index.html of the bundle that owns an app path.
+fn bundle_index(dist_dir: &Path, path: &str) -> PathBuf {
+    if shared::api::is_back_office_path(path) {
         dist_dir.join("backoffice/index.html")
+    } else if shared::api::is_verify_path(path) {
+        dist_dir.join("verify/index.html")
     } else {
         dist_dir.join("index.html")
-    };
+    }
+}
+
+/// The index.html of the bundle that owns the requested path.
+async fn app_shell(State(dist_dir): State<PathBuf>, request: Request) -> Response {
+    let index = bundle_index(&dist_dir, request.uri().path());
     match ServeFile::new(index)
         .precompressed_br()
         .precompressed_gzip()

@@ -50,6 +50,7 @@ pub fn Header() -> impl IntoView {
                             <li><Link href="/practices">"Practices"</Link></li>
                         </Show>
                         <Show when=is(&[Role::MemberAdmin])>
+                            <li><Link href="/share">"Share"</Link></li>
                             <li><Link href="/team">"Team & tokens"</Link></li>
                         </Show>
                         <Show when=is(&[Role::Publisher, Role::Admin])>

@@ -6,6 +6,7 @@ mod compliance;
 mod footer;
 mod header;
 mod link;
+mod listing;
 mod load;
 mod status;
 
@@ -15,5 +16,6 @@ pub use compliance::{ComplianceTable, met_summary};
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
 pub use link::{Bundle, Link, use_go, use_id_param};
+pub use listing::listing;
 pub use load::{Loaded, load, load_once};
 pub use status::{ErrorNotice, FieldError, Loading};

@@ -8,7 +8,7 @@ use shared::account::{ApiTokenCreated, NewApiToken, Role, TOKEN_DEFAULT_DAYS, Te
 use shared::format::timestamp;
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading, RequireRole, load, load_once, use_auth};
+use crate::components::{ErrorNotice, Loading, RequireRole, listing, load, load_once, use_auth};
 use crate::pages::admin::InvitationForm;
 
 #[component]
@@ -35,27 +35,6 @@ fn inviter(email: Option<String>, outside: bool) -> impl IntoView {
         }
         .into_any(),
     }
-}
-
-/// A table in its own scroll container, or `empty` when it has no rows.
-fn listing(
-    testid: &'static str,
-    headers: &'static [&'static str],
-    empty: &'static str,
-    rows: Vec<AnyView>,
-) -> AnyView {
-    if rows.is_empty() {
-        return view! { <p class="empty">{empty}</p> }.into_any();
-    }
-    view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="table" data-testid=testid>
-                <thead><tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
-    .into_any()
 }
 
 /// Every account and invitation of the organisation, and every read of its values.

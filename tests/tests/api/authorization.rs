@@ -74,6 +74,18 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("POST", "/api/v1/practices/{id}/moderation", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
     ("PUT", "/api/v1/practices/{id}/adoption", [Login, Pass, Pass, Pass, Deny, Deny, Login]),
     ("DELETE", "/api/v1/practices/{id}/adoption", [Login, Pass, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/attestations", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("POST", "/api/v1/attestations", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/attestations/peer-groups", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("DELETE", "/api/v1/attestations/{id}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/attestations/{id}/jws", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    // Capability links and what anyone holding an attestation may check.
+    ("GET", "/api/v1/shared/{token}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/attestation-status/{jti}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("POST", "/api/v1/signing-keys/rotate", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("GET", "/api/v1/transparency/head", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/transparency/inclusion/{leaf}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/transparency/consistency", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];
@@ -100,6 +112,10 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 .map_or(call.len(), |(i, _)| i);
             let call = &call[..end];
             let path = call.split('"').nth(1).expect("route path literal");
+            // Outside the API: `/.well-known/jwks.json` (public keys, for anyone).
+            if !path.starts_with("/v1/") {
+                continue;
+            }
             for method in ["get", "post", "put", "delete", "patch"] {
                 let called = call.match_indices(&format!("{method}(")).any(|(i, _)| {
                     i == 0 || !call[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')

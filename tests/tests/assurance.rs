@@ -1,0 +1,199 @@
+//! Browser test of client assurance against the real server with the demo data: the demo member
+//! admin issues an attestation in the back office; a fresh anonymous browser opens the share
+//! link and sees it verified (in WebAssembly, by the same code as the server's); a tampered copy
+//! is refused; after revocation the link says "Revoked". Screenshots and the printed page go to
+//! target/test-output/. Run by `cargo xtask test`, which builds dist/ and installs Chromium.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use peerposture_tests::webdriver::ChromeDriver;
+use peerposture_tests::{
+    Fetch, LOAD_TIMEOUT, TestApp, built_dist, check_as, check_page, open_logged_in, test_output_dir,
+};
+use shared::attestation::AttestationInfo;
+
+const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
+const VERDICT: &str = "document.querySelector('[data-testid=verdict]')";
+
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_account() {
+    let app = TestApp::spawn_with(Some(&built_dist()), true).await;
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let driver = ChromeDriver::start().await;
+
+    // The back office page, at both widths, with no accessibility violation.
+    let form_ready =
+        "!!document.querySelector('[data-testid=share-form] select[name=period] option')";
+    check_page(&app, &driver, &member, "/share", form_ready, "share").await;
+
+    // The member admin issues one for a client, showing values, for the default 90 days.
+    let browser = driver.session(1280, 1100).await;
+    open_logged_in(&app, &browser, &member, "/share").await;
+    browser
+        .wait_until(
+            "the share form",
+            &format!("return {form_ready};"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    browser
+        .type_into("input[name=audience]", "Acme Bank vendor risk")
+        .await;
+    browser.click("[data-testid=issue-attestation]").await;
+    browser
+        .wait_until(
+            "the share link",
+            "return !!document.querySelector('[data-testid=share-link]') \
+             && document.querySelectorAll('[data-testid=attestation-row]').length === 1;",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    let link: String = browser
+        .execute(
+            "return document.querySelector('[data-testid=share-link]').value;",
+            vec![],
+        )
+        .await;
+    let path = link
+        .strip_prefix(&app.url(""))
+        .expect("the link points at this deployment")
+        .to_owned();
+    assert!(path.starts_with("/a/"), "{link}");
+    browser.save_screenshot("share-issued.png").await;
+    browser.close().await;
+
+    // A fresh anonymous browser opens the link: verified in the page, valid, not revoked; the
+    // page passes axe and fits a phone.
+    let valid = format!(
+        "!!({VERDICT} && {VERDICT}.innerText.startsWith('Valid') \
+         && document.querySelector('[data-testid=attested-metrics] tbody tr'))"
+    );
+    check_as(&app, &driver, None, &path, &valid, "attestation-valid").await;
+    let client = driver.session(1280, 1400).await;
+    client.goto(&link).await;
+    client
+        .wait_until("the verdict", &format!("return {valid};"), LOAD_TIMEOUT)
+        .await;
+    // The client's first load (a cold cache): bytes over the wire and the time the signature
+    // check took in the page.
+    let load: serde_json::Value = client
+        .execute(
+            "const nav = performance.getEntriesByType('navigation')[0]; \
+             const res = performance.getEntriesByType('resource'); \
+             const verified = performance.getEntriesByName('pp-verified')[0]; \
+             return { document: nav.transferSize, files: res.map(r => [r.name.replace(location.origin, ''), r.transferSize, r.initiatorType]), \
+                      total: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0), \
+                      verified_at_ms: verified ? verified.startTime : null, \
+                      verify_ms: Number(document.documentElement.dataset.verifyMs) };",
+            vec![],
+        )
+        .await;
+    println!(
+        "first load of the share link: {}",
+        serde_json::to_string_pretty(&load).unwrap()
+    );
+    std::fs::write(
+        test_output_dir().join("share-link-first-load.json"),
+        serde_json::to_vec_pretty(&load).unwrap(),
+    )
+    .unwrap();
+    assert!(load["verified_at_ms"].as_f64().is_some(), "{load}");
+    let verdict = client.text("[data-testid=verdict]").await;
+    assert!(
+        verdict.contains(&format!(
+            "Valid — issued by {} for Acme Bank vendor risk",
+            app.url("")
+        )) && verdict.contains("not revoked"),
+        "{verdict}"
+    );
+    let page = client.text("main").await;
+    assert!(
+        page.contains(&backend::demo::org_name(1)) && page.to_lowercase().contains("median"),
+        "{page}"
+    );
+    let pdf = client
+        .print_pdf(&test_output_dir().join("attestation.pdf"))
+        .await;
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+
+    // A tampered copy pasted into the check: the client's name changed after signing.
+    let listed: Vec<AttestationInfo> = member
+        .client
+        .get(app.url("/api/v1/attestations"))
+        .fetch()
+        .await;
+    let jws = member
+        .client
+        .get(app.url(&format!("/api/v1/attestations/{}/jws", listed[0].id)))
+        .sent()
+        .await
+        .text()
+        .await
+        .unwrap();
+    let parts: Vec<&str> = jws.split('.').collect();
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1]).unwrap())
+        .unwrap()
+        .replace("Acme Bank vendor risk", "Evil Corp procurement");
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(payload),
+        parts[2]
+    );
+    client.type_into("[data-testid=jws-input]", &tampered).await;
+    client.click("form button[type=submit]").await;
+    let checked = "document.querySelector('[data-testid=checked-copy] [data-testid=verdict]')";
+    client
+        .wait_until(
+            "the copy's verdict",
+            &format!("return !!{checked};"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    let copy = client
+        .text("[data-testid=checked-copy] [data-testid=verdict]")
+        .await;
+    assert!(
+        copy.starts_with("Invalid") && copy.contains("changed after signing"),
+        "{copy}"
+    );
+    client
+        .execute::<()>(
+            "document.querySelector('[data-testid=checked-copy]').scrollIntoView();",
+            vec![],
+        )
+        .await;
+    client.save_screenshot("attestation-tampered.png").await;
+
+    // Revoked: the same link says so at once.
+    let revoked = member
+        .client
+        .delete(app.url(&format!("/api/v1/attestations/{}", listed[0].id)))
+        .sent()
+        .await;
+    assert_eq!(revoked.status(), 204);
+    client.goto(&link).await;
+    client
+        .wait_until(
+            "the revoked verdict",
+            &format!("return !!({VERDICT} && {VERDICT}.innerText.startsWith('Revoked'));"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    client.save_screenshot("attestation-revoked.png").await;
+    client.close().await;
+
+    // The member admin sees the openings and the revocation.
+    let listed: Vec<AttestationInfo> = member
+        .client
+        .get(app.url("/api/v1/attestations"))
+        .fetch()
+        .await;
+    assert!(listed[0].open_count >= 4, "{:?}", listed[0]);
+    assert!(listed[0].revoked_at.is_some());
+    let rows =
+        "!!document.querySelector('[data-testid=attestation-row]')?.innerText.includes('revoked')";
+    check_page(&app, &driver, &member, "/share", rows, "share-revoked").await;
+    app.stop().await;
+}
