@@ -262,7 +262,7 @@ fn content(claims: AttestationClaims, valid: bool) -> impl IntoView {
                 <dt>"Attestation id"</dt><dd><code>{claims.jti.clone()}</code></dd>
                 <dt>"Benchmark"</dt><dd><code class="digest">{claims.benchmark_digest.clone()}</code></dd>
             </dl>
-            <section class="card report__section">
+            <section class="card">
                 <h2>"Metrics against peers"</h2>
                 <p class="hint">"Peer figures are the published percentiles of the peer group; the bar spans P10–P90, the darker part P25–P75, the line is the median"{show_values.then_some(", the dot this contact center")}"."</p>
                 <div class="table-scroll" tabindex="0">
