@@ -486,6 +486,48 @@ pub async fn check_as(
     }
 }
 
+/// A compact JWS with `from` replaced by `to` in its payload, header and signature kept: what
+/// a forger would hand over.
+pub fn tampered(jws: &str, from: &str, to: &str) -> String {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = jws.split('.').collect();
+    assert_eq!(parts.len(), 3, "a compact JWS");
+    let payload = String::from_utf8(engine.decode(parts[1]).expect("base64url payload"))
+        .expect("a UTF-8 payload");
+    assert!(payload.contains(from), "{from} is in the payload");
+    let payload = payload.replace(from, to);
+    format!("{}.{}.{}", parts[0], engine.encode(payload), parts[2])
+}
+
+/// What the page open in `browser` loaded, by the Performance API: the document's and every
+/// resource's bytes over the wire (`total`), and the start of the performance mark `mark`
+/// (`mark_ms`, null when the page did not set it). Also written to `target/test-output/{file}`.
+pub async fn first_load(browser: &webdriver::Session, mark: &str, file: &str) -> serde_json::Value {
+    let load: serde_json::Value = browser
+        .execute(
+            "const nav = performance.getEntriesByType('navigation')[0]; \
+             const res = performance.getEntriesByType('resource'); \
+             const mark = performance.getEntriesByName(arguments[0])[0]; \
+             return { document: nav.transferSize, \
+                      files: res.map(r => [r.name.replace(location.origin, ''), r.transferSize, r.initiatorType]), \
+                      total: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0), \
+                      mark_ms: mark ? mark.startTime : null };",
+            vec![serde_json::Value::from(mark)],
+        )
+        .await;
+    println!(
+        "first load ({file}): {}",
+        serde_json::to_string_pretty(&load).unwrap()
+    );
+    std::fs::write(
+        test_output_dir().join(file),
+        serde_json::to_vec_pretty(&load).unwrap(),
+    )
+    .expect("write the first-load figures");
+    load
+}
+
 /// A server with two verified organisations: A with a member admin and a viewer, B with a
 /// member admin.
 #[derive(Debug)]

@@ -5,9 +5,8 @@
 
 use peerposture_tests::webdriver::{ChromeDriver, Session as Browser};
 use peerposture_tests::{
-    Fetch, LOAD_TIMEOUT, Session, TestApp, built_dist, open_logged_in, test_output_dir,
+    Fetch, LOAD_TIMEOUT, Session, TestApp, built_dist, first_load, open_logged_in, test_output_dir,
 };
-use serde_json::Value;
 use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::find;
 use shared::format::metric_value;
@@ -84,27 +83,9 @@ async fn the_overview_draws_the_posture_and_matches_the_api() {
         .await;
 
     // First load: bytes over the wire (compressed) and time to the first drawn chart.
-    let load: Value = browser
-        .execute(
-            "const nav = performance.getEntriesByType('navigation')[0]; \
-             const res = performance.getEntriesByType('resource'); \
-             const mark = performance.getEntriesByName('pp-chart-drawn')[0]; \
-             return { document: nav.transferSize, files: res.map(r => [r.name.replace(location.origin, ''), r.transferSize, r.initiatorType]), \
-                      total: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0), chart_ms: mark ? mark.startTime : null };",
-            vec![],
-        )
-        .await;
-    println!(
-        "first load of the overview: {}",
-        serde_json::to_string_pretty(&load).unwrap()
-    );
-    std::fs::write(
-        test_output_dir().join("overview-first-load.json"),
-        serde_json::to_vec_pretty(&load).unwrap(),
-    )
-    .unwrap();
+    let load = first_load(&browser, "pp-chart-drawn", "overview-first-load.json").await;
     assert!(
-        load["chart_ms"].as_f64().is_some(),
+        load["mark_ms"].as_f64().is_some(),
         "the chart marked its drawing"
     );
 

@@ -117,39 +117,31 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
             .args(["build", "--release", "--offline"]),
     )?;
     // After the main bundle: its build replaces dist/ as a whole.
-    step("Building the frontend: back office bundle into dist/backoffice/");
-    status(
-        Command::new(&tools.trunk)
-            .current_dir(root)
-            .env("PATH", &tools.path)
-            .args([
-                "build",
-                "frontend/backoffice.html",
-                "--release",
-                "--offline",
-                "--dist",
-                "dist/backoffice",
-                "--public-url",
-                "/backoffice/",
-            ]),
-    )?;
-
-    step("Building the frontend: attestation check bundle into dist/verify/");
-    status(
-        Command::new(&tools.trunk)
-            .current_dir(root)
-            .env("PATH", &tools.path)
-            .args([
-                "build",
-                "frontend/verify.html",
-                "--release",
-                "--offline",
-                "--dist",
-                "dist/verify",
-                "--public-url",
-                "/verify/",
-            ]),
-    )?;
+    for (html, name, what) in [
+        ("frontend/backoffice.html", "backoffice", "back office"),
+        ("frontend/verify.html", "verify", "attestation check"),
+    ] {
+        step(&format!(
+            "Building the frontend: {what} bundle into dist/{name}/"
+        ));
+        let dist = format!("dist/{name}");
+        let public_url = format!("/{name}/");
+        status(
+            Command::new(&tools.trunk)
+                .current_dir(root)
+                .env("PATH", &tools.path)
+                .args([
+                    "build",
+                    html,
+                    "--release",
+                    "--offline",
+                    "--dist",
+                    &dist,
+                    "--public-url",
+                    &public_url,
+                ]),
+        )?;
+    }
 
     step("Compressing dist/ (gzip and brotli, served pre-compressed)");
     status(

@@ -97,6 +97,8 @@ pub const OPENINGS_KEPT: i64 = 100;
 /// Openings listed per attestation.
 pub const OPENINGS_LISTED: i64 = 20;
 
+pub const STATUS_SELECT: &str = "SELECT jti, revoked_at, expires_at, log_index FROM attestations";
+
 pub const ATTESTATION_COLUMNS: &str = "id, jti, audience, period, cohort, disclosure, metrics, \
     issued_by, issued_at, expires_at, revoked_at, open_count, log_index";
 
@@ -182,7 +184,8 @@ macro_rules! impl_attestation_store {
     ($store:ty) => {
         use $crate::store::attestations::{
             ATTESTATION_COLUMNS, AttestationRow, AttestationStore, NewAttestationRecord,
-            OPENINGS_KEPT, OPENINGS_LISTED, StatusRow, StoredKey, disclosure_key, leaf_of,
+            OPENINGS_KEPT, OPENINGS_LISTED, STATUS_SELECT, StatusRow, StoredKey, disclosure_key,
+            leaf_of,
         };
         use $crate::store::{AuditOf, AuditRecord, StoreError};
         use shared::attestation::{AttestationInfo, AttestationStatus};
@@ -356,9 +359,7 @@ macro_rules! impl_attestation_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                let status: StatusRow = sqlx::query_as(
-                    "SELECT jti, revoked_at, expires_at, log_index FROM attestations WHERE id = $1",
-                )
+                let status: StatusRow = sqlx::query_as(&format!("{STATUS_SELECT} WHERE id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -370,9 +371,7 @@ macro_rules! impl_attestation_store {
                 &self,
                 jti: &str,
             ) -> Result<Option<AttestationStatus>, StoreError> {
-                let row: Option<StatusRow> = sqlx::query_as(
-                    "SELECT jti, revoked_at, expires_at, log_index FROM attestations WHERE jti = $1",
-                )
+                let row: Option<StatusRow> = sqlx::query_as(&format!("{STATUS_SELECT} WHERE jti = $1"))
                 .bind(jti)
                 .fetch_optional(&self.pool)
                 .await?;

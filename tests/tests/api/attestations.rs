@@ -4,7 +4,7 @@
 
 use attest::log::{verify_consistency, verify_inclusion};
 use attest::{Jwks, Problem, verify_attestation, verify_tree_head};
-use peerposture_tests::{Fetch, Session, TestApp};
+use peerposture_tests::{Fetch, Session, TestApp, tampered};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shared::Period;
@@ -321,13 +321,7 @@ async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_
     assert!(late.claims.is_some());
 
     // Tampered: the client's name changed in the payload.
-    let parts: Vec<&str> = first.jws.split('.').collect();
-    use base64::Engine;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let payload = String::from_utf8(engine.decode(parts[1]).unwrap())
-        .unwrap()
-        .replace("Acme Bank", "Evil Corp");
-    let forged = format!("{}.{}.{}", parts[0], engine.encode(payload), parts[2]);
+    let forged = tampered(&first.jws, "Acme Bank", "Evil Corp");
     assert_eq!(
         verify_attestation(&forged, &keys, now()).problem,
         Some(Problem::Tampered)
