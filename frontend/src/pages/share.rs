@@ -91,6 +91,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
         });
     };
     let fields = move || error.get().map(|e| e.fields()).unwrap_or_default();
+    let error_for = move |name: &'static str| Signal::derive(move || fields().get(name).cloned());
     let form = move |(periods, groups): (Vec<PeriodInfo>, Vec<CohortInfo>)| {
         let released: Vec<PeriodInfo> = periods
             .into_iter()
@@ -108,21 +109,21 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 <label class="field">
                     <span class="field__label">"Client (who it is for)"</span>
                     <input type="text" name="audience" required maxlength="120" placeholder="e.g. Acme Bank vendor risk" bind:value=audience/>
-                    <FieldError message=Signal::derive(move || fields().get("audience").cloned())/>
+                    <FieldError message=error_for("audience")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Quarter"</span>
                     <select name="period" bind:value=period>
                         {released.into_iter().map(|p| view! { <option value=p.period.to_string()>{p.period.to_string()}</option> }).collect_view()}
                     </select>
-                    <FieldError message=Signal::derive(move || fields().get("period").cloned())/>
+                    <FieldError message=error_for("period")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Peer group"</span>
                     <select name="cohort" bind:value=cohort>
                         {groups.into_iter().map(|g| view! { <option value=g.key.to_string()>{g.label}</option> }).collect_view()}
                     </select>
-                    <FieldError message=Signal::derive(move || fields().get("cohort").cloned())/>
+                    <FieldError message=error_for("cohort")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Show"</span>
@@ -138,7 +139,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                         <option value="90">"90 days"</option>
                         <option value="180">"180 days"</option>
                     </select>
-                    <FieldError message=Signal::derive(move || fields().get("expires_in_days").cloned())/>
+                    <FieldError message=error_for("expires_in_days")/>
                 </label>
                 <details class="field field--wide">
                     <summary>"Metrics (optional: by default those of the standard you follow, or else every metric you submitted)"</summary>
@@ -158,7 +159,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                             }
                         }).collect_view()}
                     </div>
-                    <FieldError message=Signal::derive(move || fields().get("metrics").cloned())/>
+                    <FieldError message=error_for("metrics")/>
                 </details>
                 <div class="form-actions field--wide">
                     <button type="submit" class="button button--primary" data-testid="issue-attestation" disabled=busy>
