@@ -112,11 +112,21 @@ async fn key_set(state: &AppState) -> Result<Jwks> {
 /// `GET /.well-known/jwks.json`: every key this deployment ever signed with, current and retired.
 pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
     let keys = key_set(&state).await?;
-    Ok((
+    Ok(public((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
         Json(keys),
-    )
-        .into_response())
+    )))
+}
+
+/// Public facts anyone may check from any web page (keys, status, the log): readable across
+/// origins, never with credentials.
+fn public<T: IntoResponse>(body: T) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }
 
 /// A platform admin starts signing with a new key; the old one stays published, so what it
@@ -499,7 +509,7 @@ async fn status(State(state): State<AppState>, Path(jti): Path<String>) -> Resul
         None
     };
     let status = status.ok_or_else(|| AppError::NotFound("no such attestation".to_owned()))?;
-    Ok(no_store(Json(status)))
+    Ok(public(no_store(Json(status))))
 }
 
 /// The log as stored now.
@@ -523,7 +533,7 @@ async fn signed_head(state: &AppState, log: &Log) -> Result<SignedTreeHead> {
 
 async fn head(State(state): State<AppState>) -> Result<Response> {
     let log = synced_log(&state).await?;
-    Ok(no_store(Json(signed_head(&state, &log).await?)))
+    Ok(public(no_store(Json(signed_head(&state, &log).await?))))
 }
 
 async fn inclusion(State(state): State<AppState>, Path(leaf): Path<String>) -> Result<Response> {
@@ -544,12 +554,12 @@ async fn inclusion(State(state): State<AppState>, Path(leaf): Path<String>) -> R
         .inclusion(index as u64)
         .ok_or_else(|| AppError::Internal(format!("log entry {index} is not in memory")))?;
     let head = signed_head(&state, &log).await?;
-    Ok(no_store(Json(InclusionProof {
+    Ok(public(no_store(Json(InclusionProof {
         leaf_index: index as u64,
         tree_size: head.head.tree_size,
         path,
         head,
-    })))
+    }))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -575,11 +585,11 @@ async fn consistency(
             ),
         )
     })?;
-    Ok(no_store(Json(ConsistencyProof {
+    Ok(public(no_store(Json(ConsistencyProof {
         from: query.from,
         to,
         path,
-    })))
+    }))))
 }
 
 pub type SharedLog = Arc<LogCache>;

@@ -22,15 +22,17 @@ fn released() -> Period {
     backend::http::current_period().previous()
 }
 
+/// The served key set, which any web page may read.
 async fn jwks(app: &TestApp) -> Jwks {
-    app.client
+    let response = app
+        .client
         .get(app.url("/.well-known/jwks.json"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    response.json().await.unwrap()
 }
 
 async fn issue(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
