@@ -523,84 +523,9 @@ pub fn compliance_shares(
     shares
 }
 
-/// Where `value` falls among a published cell's percentiles: the band ("P50–P75", "below
-/// P10") and an approximate percentile, interpolated linearly between the published points.
-/// Below the lowest or above the highest published percentile the estimate is the midpoint
-/// of the open end (e.g. 5 below P10). Uses only the published statistics, never raw values.
-pub fn position(cell: &shared::benchmark::BenchmarkCell, value: f64) -> Option<(String, f64)> {
-    let points: Vec<(f64, f64)> = [
-        (10.0, cell.p10),
-        (25.0, cell.p25),
-        (50.0, cell.p50),
-        (75.0, cell.p75),
-        (90.0, cell.p90),
-    ]
-    .into_iter()
-    .filter_map(|(p, v)| v.map(|v| (p, v)))
-    .collect();
-    let (&(low_p, low_v), &(high_p, high_v)) = (points.first()?, points.last()?);
-    if value < low_v {
-        return Some((format!("below P{low_p}"), low_p / 2.0));
-    }
-    if value > high_v {
-        return Some((format!("above P{high_p}"), (100.0 + high_p) / 2.0));
-    }
-    for pair in points.windows(2) {
-        let ((p0, v0), (p1, v1)) = (pair[0], pair[1]);
-        if value <= v1 {
-            let percentile = if v1 > v0 {
-                p0 + (value - v0) / (v1 - v0) * (p1 - p0)
-            } else {
-                (p0 + p1) / 2.0
-            };
-            return Some((format!("P{p0}–P{p1}"), percentile));
-        }
-    }
-    // A single published point (only possible with one percentile): the value equals it.
-    Some((format!("at P{low_p}"), low_p))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cell(
-        p10: Option<f64>,
-        quartiles: [f64; 3],
-        p90: Option<f64>,
-    ) -> shared::benchmark::BenchmarkCell {
-        shared::benchmark::BenchmarkCell {
-            metric: "mfa_coverage".to_owned(),
-            n_band: Some("20-49".to_owned()),
-            suppressed: false,
-            reason: None,
-            p10,
-            p25: Some(quartiles[0]),
-            p50: Some(quartiles[1]),
-            p75: Some(quartiles[2]),
-            p90,
-            mean: Some(quartiles[1]),
-            share_band: None,
-        }
-    }
-
-    #[test]
-    fn positions_interpolate_between_published_percentiles() {
-        let cell = cell(Some(40.0), [60.0, 70.0, 80.0], Some(90.0));
-        assert_eq!(position(&cell, 75.0), Some(("P50–P75".to_owned(), 62.5)));
-        assert_eq!(position(&cell, 60.0), Some(("P10–P25".to_owned(), 25.0)));
-        assert_eq!(position(&cell, 30.0), Some(("below P10".to_owned(), 5.0)));
-        assert_eq!(position(&cell, 95.0), Some(("above P90".to_owned(), 95.0)));
-        // Without P10/P90 the ends are P25 and P75.
-        let narrow = self::cell(None, [60.0, 70.0, 80.0], None);
-        assert_eq!(
-            position(&narrow, 50.0),
-            Some(("below P25".to_owned(), 12.5))
-        );
-        // Flat stretches give the middle of the tied percentiles.
-        let flat = self::cell(None, [100.0, 100.0, 100.0], None);
-        assert_eq!(position(&flat, 100.0), Some(("P25–P50".to_owned(), 37.5)));
-    }
 
     #[test]
     fn percentiles_interpolate_between_order_statistics() {

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{CsfFunction, MetricValue};
+use std::collections::BTreeMap;
+
+use crate::catalogue::{CATALOGUE, CsfFunction, Direction, MetricValue};
 use crate::cohort::CohortKey;
 use crate::period::Period;
 
@@ -75,6 +77,13 @@ pub struct Benchmark {
     pub cells: Vec<BenchmarkCell>,
 }
 
+impl Benchmark {
+    /// The cell of a metric, found by its key (never by its place in the list).
+    pub fn cell(&self, metric: &str) -> Option<&BenchmarkCell> {
+        self.cells.iter().find(|cell| cell.metric == metric)
+    }
+}
+
 /// The answer to `POST /api/v1/periods/{period}/release`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -122,6 +131,112 @@ pub struct Position {
     pub cohort: CohortKey,
     pub metrics: Vec<MetricPosition>,
     pub functions: Vec<FunctionPosture>,
+}
+
+impl Position {
+    /// The position of a metric, found by its key.
+    pub fn metric(&self, key: &str) -> Option<&MetricPosition> {
+        self.metrics.iter().find(|p| p.metric == key)
+    }
+}
+
+/// Where `value` falls among a published cell's percentiles: the band ("P50–P75", "below
+/// P10") and an approximate percentile, interpolated linearly between the published points.
+/// Below the lowest or above the highest published percentile the estimate is the midpoint
+/// of the open end (e.g. 5 below P10). Uses only the published statistics, never raw values.
+pub fn place(cell: &BenchmarkCell, value: f64) -> Option<(String, f64)> {
+    let points: Vec<(f64, f64)> = [
+        (10.0, cell.p10),
+        (25.0, cell.p25),
+        (50.0, cell.p50),
+        (75.0, cell.p75),
+        (90.0, cell.p90),
+    ]
+    .into_iter()
+    .filter_map(|(p, v)| v.map(|v| (p, v)))
+    .collect();
+    let (&(low_p, low_v), &(high_p, high_v)) = (points.first()?, points.last()?);
+    if value < low_v {
+        return Some((format!("below P{low_p}"), low_p / 2.0));
+    }
+    if value > high_v {
+        return Some((format!("above P{high_p}"), (100.0 + high_p) / 2.0));
+    }
+    for pair in points.windows(2) {
+        let ((p0, v0), (p1, v1)) = (pair[0], pair[1]);
+        if value <= v1 {
+            let percentile = if v1 > v0 {
+                p0 + (value - v0) / (v1 - v0) * (p1 - p0)
+            } else {
+                (p0 + p1) / 2.0
+            };
+            return Some((format!("P{p0}–P{p1}"), percentile));
+        }
+    }
+    // A single published point (only possible with one percentile): the value equals it.
+    Some((format!("at P{low_p}"), low_p))
+}
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// A member's position in a published benchmark: every catalogue metric placed among the
+/// cohort's published percentiles (matched by key), and the average standing per CSF function.
+/// `own` holds the member's stored values (yes/no as 1/0), by metric key. The server answers
+/// `GET …/position` with it, and anything that asks "where would this value land" must use it.
+pub fn position(benchmark: &Benchmark, own: &BTreeMap<String, f64>) -> Position {
+    let metrics: Vec<MetricPosition> = CATALOGUE
+        .iter()
+        .map(|metric| {
+            let cell = benchmark.cell(&metric.key);
+            let value = own.get(&metric.key).copied();
+            let placed = match (cell, value) {
+                (Some(cell), Some(value)) if !cell.suppressed => place(cell, value),
+                _ => None,
+            };
+            let standing = placed
+                .as_ref()
+                .and_then(|(_, percentile)| match metric.direction {
+                    Direction::HigherIsBetter => Some(*percentile),
+                    Direction::LowerIsBetter => Some(100.0 - percentile),
+                    Direction::Context => None,
+                });
+            MetricPosition {
+                metric: metric.key.clone(),
+                value: value.map(|v| crate::submission::stored_value(&metric.key, v)),
+                suppressed: cell.is_none_or(|cell| cell.suppressed),
+                band: placed.as_ref().map(|(band, _)| band.clone()),
+                percentile: placed.map(|(_, percentile)| round1(percentile)),
+                standing: standing.map(round1),
+            }
+        })
+        .collect();
+    let functions = CsfFunction::ALL
+        .into_iter()
+        .map(|function| {
+            let standings: Vec<f64> = metrics
+                .iter()
+                .filter(|p| {
+                    crate::catalogue::find(&p.metric).is_some_and(|m| m.csf_function == function)
+                })
+                .filter_map(|p| p.standing)
+                .collect();
+            let standing = (!standings.is_empty())
+                .then(|| round1(standings.iter().sum::<f64>() / standings.len() as f64));
+            FunctionPosture {
+                function,
+                standing,
+                metrics: standings.len(),
+            }
+        })
+        .collect();
+    Position {
+        period: benchmark.period,
+        cohort: benchmark.cohort,
+        metrics,
+        functions,
+    }
 }
 
 /// One released period in `GET /api/v1/trends`.
@@ -226,6 +341,80 @@ pub fn n_band(n: usize, k: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cell(
+        metric: &str,
+        p10: Option<f64>,
+        quartiles: [f64; 3],
+        p90: Option<f64>,
+    ) -> BenchmarkCell {
+        BenchmarkCell {
+            metric: metric.to_owned(),
+            n_band: Some("20-49".to_owned()),
+            suppressed: false,
+            reason: None,
+            p10,
+            p25: Some(quartiles[0]),
+            p50: Some(quartiles[1]),
+            p75: Some(quartiles[2]),
+            p90,
+            mean: Some(quartiles[1]),
+            share_band: None,
+        }
+    }
+
+    #[test]
+    fn positions_interpolate_between_published_percentiles() {
+        let cell = self::cell("mfa_coverage", Some(40.0), [60.0, 70.0, 80.0], Some(90.0));
+        assert_eq!(place(&cell, 75.0), Some(("P50–P75".to_owned(), 62.5)));
+        assert_eq!(place(&cell, 60.0), Some(("P10–P25".to_owned(), 25.0)));
+        assert_eq!(place(&cell, 30.0), Some(("below P10".to_owned(), 5.0)));
+        assert_eq!(place(&cell, 95.0), Some(("above P90".to_owned(), 95.0)));
+        // Without P10/P90 the ends are P25 and P75.
+        let narrow = self::cell("mfa_coverage", None, [60.0, 70.0, 80.0], None);
+        assert_eq!(place(&narrow, 50.0), Some(("below P25".to_owned(), 12.5)));
+        // Flat stretches give the middle of the tied percentiles.
+        let flat = self::cell("mfa_coverage", None, [100.0, 100.0, 100.0], None);
+        assert_eq!(place(&flat, 100.0), Some(("P25–P50".to_owned(), 37.5)));
+    }
+
+    #[test]
+    fn a_position_matches_cells_by_metric_not_by_place() {
+        // Two cells in reverse catalogue order, one metric missing altogether.
+        let benchmark = Benchmark {
+            period: crate::Period::new(2026, 1).unwrap(),
+            cohort: crate::CohortKey::All,
+            policy: POLICY_VERSION.to_owned(),
+            k: DEFAULT_K,
+            n_band: Some("20-49".to_owned()),
+            cells: vec![
+                cell("critical_patch_days", None, [10.0, 20.0, 30.0], None),
+                cell("mfa_coverage", None, [60.0, 70.0, 80.0], None),
+            ],
+        };
+        let own = BTreeMap::from([
+            ("mfa_coverage".to_owned(), 75.0),
+            ("critical_patch_days".to_owned(), 25.0),
+            ("phish_prone".to_owned(), 10.0),
+        ]);
+        let position = position(&benchmark, &own);
+        assert_eq!(position.metrics.len(), CATALOGUE.len());
+        let mfa = position.metric("mfa_coverage").unwrap();
+        assert_eq!(
+            (mfa.band.as_deref(), mfa.standing),
+            (Some("P50–P75"), Some(62.5))
+        );
+        // Lower is better: P50–P75 of patch latency stands at 100 − 62.5.
+        let patch = position.metric("critical_patch_days").unwrap();
+        assert_eq!(
+            (patch.band.as_deref(), patch.standing),
+            (Some("P50–P75"), Some(37.5))
+        );
+        // No cell: nothing placed, and said to be held back.
+        let phish = position.metric("phish_prone").unwrap();
+        assert_eq!((phish.band.as_ref(), phish.suppressed), (None, true));
+        assert_eq!(phish.value, Some(MetricValue::Number(10.0)));
+    }
 
     #[test]
     fn counts_become_bands() {

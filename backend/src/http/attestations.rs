@@ -35,7 +35,6 @@ use shared::submission::stored_value;
 use super::AppState;
 use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
 use crate::auth;
-use crate::engine;
 use crate::error::{AppError, Result};
 use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
 
@@ -290,7 +289,7 @@ async fn issue(
             let value = own.get(key).copied();
             let band = match (cell, value) {
                 (Some(cell), Some(value)) if !cell.suppressed => {
-                    engine::position(cell, value).map(|(band, _)| band)
+                    shared::benchmark::place(cell, value).map(|(band, _)| band)
                 }
                 _ => None,
             };

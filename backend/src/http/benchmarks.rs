@@ -13,17 +13,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use shared::Period;
-use shared::benchmark::{
-    Benchmark, FunctionPosture, MetricPosition, Policy, Position, ReleaseSummary, Trend, TrendPoint,
-};
-use shared::catalogue::{self, CATALOGUE, CsfFunction, Direction};
+use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend, TrendPoint};
+use shared::catalogue;
 use shared::cohort::CohortKey;
-use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, reportable_period, writable_period};
-use crate::engine;
 use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
@@ -151,59 +147,7 @@ async fn position(
         .map(|s| s.values)
         .unwrap_or_default();
 
-    let metrics: Vec<MetricPosition> = CATALOGUE
-        .iter()
-        .zip(&benchmark.cells)
-        .map(|(metric, cell)| {
-            let value = own.get(&metric.key).copied();
-            let placed = match value {
-                Some(value) if !cell.suppressed => engine::position(cell, value),
-                _ => None,
-            };
-            let standing = placed
-                .as_ref()
-                .and_then(|(_, percentile)| match metric.direction {
-                    Direction::HigherIsBetter => Some(*percentile),
-                    Direction::LowerIsBetter => Some(100.0 - percentile),
-                    Direction::Context => None,
-                });
-            MetricPosition {
-                metric: metric.key.clone(),
-                value: value.map(|v| stored_value(&metric.key, v)),
-                suppressed: cell.suppressed,
-                band: placed.as_ref().map(|(band, _)| band.clone()),
-                percentile: placed.map(|(_, percentile)| round1(percentile)),
-                standing: standing.map(round1),
-            }
-        })
-        .collect();
-    let functions = CsfFunction::ALL
-        .into_iter()
-        .map(|function| {
-            let standings: Vec<f64> = metrics
-                .iter()
-                .filter(|p| catalogue::find(&p.metric).is_some_and(|m| m.csf_function == function))
-                .filter_map(|p| p.standing)
-                .collect();
-            let standing = (!standings.is_empty())
-                .then(|| round1(standings.iter().sum::<f64>() / standings.len() as f64));
-            FunctionPosture {
-                function,
-                standing,
-                metrics: standings.len(),
-            }
-        })
-        .collect();
-    Ok(Json(Position {
-        period,
-        cohort,
-        metrics,
-        functions,
-    }))
-}
-
-fn round1(value: f64) -> f64 {
-    (value * 10.0).round() / 10.0
+    Ok(Json(shared::benchmark::position(&benchmark, &own)))
 }
 
 #[derive(Debug, Deserialize)]

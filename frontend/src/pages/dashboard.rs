@@ -114,8 +114,8 @@ fn standings(position: &Position, benchmark: &Benchmark, catalogue: &[Metric]) -
     let mut all: Vec<Standing> = position
         .metrics
         .iter()
-        .zip(&benchmark.cells)
-        .filter_map(|(p, cell)| {
+        .filter_map(|p| {
+            let cell = benchmark.cell(&p.metric)?;
             let metric = catalogue.iter().find(|m| m.key == p.metric)?.clone();
             Some(Standing {
                 metric,

@@ -95,7 +95,9 @@ fn IndustryBody(
             Ok(benchmark) => {
                 let (by, ascending) = sort.get();
                 let mut rows: Vec<(Metric, BenchmarkCell)> = catalogue.with_value(|c| {
-                    c.iter().cloned().zip(benchmark.cells.iter().cloned()).collect()
+                    c.iter()
+                        .filter_map(|metric| Some((metric.clone(), benchmark.cell(&metric.key)?.clone())))
+                        .collect()
                 });
                 match by {
                     SortBy::Metric => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),

@@ -53,7 +53,7 @@ fn Report() -> impl IntoView {
             Ok(Some((period, label, position, benchmark, catalogue))) => {
                 let labels: Vec<String> = position.functions.iter().map(|f| f.function.name().to_owned()).collect();
                 let values: Vec<Option<f64>> = position.functions.iter().map(|f| f.standing).collect();
-                let rows = catalogue.iter().zip(position.metrics.iter().zip(&benchmark.cells)).map(|(metric, (p, cell))| {
+                let rows = catalogue.iter().filter_map(|metric| Some((metric, position.metric(&metric.key)?, benchmark.cell(&metric.key)?))).map(|(metric, p, cell)| {
                     let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| shared::format::metric_value(metric, v));
                     let standing = p.standing.map_or_else(|| if cell.suppressed { "not enough peers".to_owned() } else { "—".to_owned() }, ordinal);
                     view! {
