@@ -321,6 +321,8 @@ fn test() -> Result {
                 "library",
                 "--test",
                 "assurance",
+                "--test",
+                "layout",
                 "--",
                 "--ignored",
                 "--nocapture",

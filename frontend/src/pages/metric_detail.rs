@@ -150,6 +150,7 @@ fn MetricBody(
                         view! {
                             <ChartCanvas id=format!("distribution-{cohort_key}") label="Published distribution of the peer group, with your value"
                                 class="chart chart--distribution" draw=move |id| draw_distribution(id, &unit, &cell, own)/>
+                            <div class="table-scroll" tabindex="0">
                             <table class="table stats-table" data-testid="distribution-table">
                                 <thead><tr><th>"P10"</th><th>"P25"</th><th>"Median"</th><th>"P75"</th><th>"P90"</th><th>"Mean"</th><th>"Organisations"</th><th>"You"</th></tr></thead>
                                 <tbody><tr>
@@ -158,6 +159,7 @@ fn MetricBody(
                                     <td>{table_cell.n_band.clone().unwrap_or_default()}</td><td>{fmt(own)}</td>
                                 </tr></tbody>
                             </table>
+                            </div>
                         }
                         .into_any()
                     }

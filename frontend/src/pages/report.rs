@@ -85,10 +85,12 @@ fn Report() -> impl IntoView {
                     </section>
                     <section class="report__section">
                         <h2>"Every metric"</h2>
-                        <table class="table table--compact" data-testid="report-table">
-                            <thead><tr><th>"Metric"</th><th>"Your value"</th><th class="num">"P25"</th><th class="num">"Median"</th><th class="num">"P75"</th><th>"Band"</th><th class="num">"Standing"</th></tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
+                        <div class="table-scroll" tabindex="0">
+                            <table class="table table--compact" data-testid="report-table">
+                                <thead><tr><th>"Metric"</th><th>"Your value"</th><th class="num">"P25"</th><th class="num">"Median"</th><th class="num">"P75"</th><th>"Band"</th><th class="num">"Standing"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
                     </section>
                 }
                 .into_any()
