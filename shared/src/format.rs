@@ -1,6 +1,6 @@
 //! Number formatting shared by the app and reports.
 
-use crate::catalogue::{Metric, Unit};
+use crate::catalogue::{Metric, MetricValue, Unit};
 
 /// A value as people read it: rounded to the metric's precision, with its unit
 /// ("92.5 %", "14.0 days", "yes").
@@ -46,6 +46,61 @@ pub fn group_thousands(value: f64) -> String {
         grouped.push(digit);
     }
     grouped
+}
+
+/// A member's value as shown beside the benchmark: formatted, "yes"/"no", or "not submitted".
+pub fn value_text(metric: &Metric, value: Option<MetricValue>) -> String {
+    match value {
+        Some(MetricValue::Number(number)) => metric_value(metric, number),
+        Some(MetricValue::Bool(yes)) => if yes { "yes" } else { "no" }.to_owned(),
+        None => "not submitted".to_owned(),
+    }
+}
+
+/// A standing as an ordinal: "62nd", "1st", "13th".
+pub fn ordinal(percentile: f64) -> String {
+    let n = percentile.round() as i64;
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod standing_text_tests {
+    use super::*;
+
+    #[test]
+    fn ordinals_take_their_english_suffix() {
+        let cases = [
+            (1.0, "1st"),
+            (2.0, "2nd"),
+            (3.0, "3rd"),
+            (4.0, "4th"),
+            (11.0, "11th"),
+            (12.0, "12th"),
+            (13.0, "13th"),
+            (21.0, "21st"),
+            (62.4, "62nd"),
+            (99.6, "100th"),
+            (111.0, "111th"),
+        ];
+        for (percentile, text) in cases {
+            assert_eq!(ordinal(percentile), text, "{percentile}");
+        }
+    }
+
+    #[test]
+    fn values_read_as_people_say_them() {
+        let mfa = crate::catalogue::find("mfa_coverage").unwrap();
+        let pci = crate::catalogue::find("pci_attestation_current").unwrap();
+        assert_eq!(value_text(mfa, Some(MetricValue::Number(92.54))), "92.5 %");
+        assert_eq!(value_text(pci, Some(MetricValue::Bool(true))), "yes");
+        assert_eq!(value_text(mfa, None), "not submitted");
+    }
 }
 
 #[cfg(test)]

@@ -3,67 +3,22 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 use shared::Period;
 use shared::account::Role;
-use shared::api::{CohortInfo, PeriodInfo, PeriodStatus};
+use shared::api::{CohortInfo, PeriodStatus};
 use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::{Metric, MetricValue};
 use shared::cohort::CohortKey;
-use shared::format::metric_value;
+use shared::format::{metric_value, ordinal, value_text};
 use shared::standard::{Requirement, gap_text, requirement_text};
 
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_posture};
 use crate::components::{
-    CohortPicker, ErrorNotice, Link, Loaded, Loading, RequireRole, load, load_once,
+    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, RequireRole, latest_released, load,
+    load_basics, load_once, use_cohort,
 };
-
-/// The newest released quarter.
-pub fn latest_released(periods: &[PeriodInfo]) -> Option<Period> {
-    periods
-        .iter()
-        .rev()
-        .find(|p| p.status == PeriodStatus::Released)
-        .map(|p| p.period)
-}
-
-/// The cohort in the page's `?cohort=` (default: the whole industry).
-pub fn use_cohort() -> Memo<CohortKey> {
-    let query = use_query_map();
-    Memo::new(move |_| {
-        query
-            .read()
-            .get("cohort")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(CohortKey::All)
-    })
-}
-
-/// Periods, the lattice and the catalogue: what every benchmark page needs first.
-pub type Basics = (Vec<PeriodInfo>, Vec<CohortInfo>, Vec<Metric>);
-
-pub fn load_basics() -> Loaded<Result<Basics, ApiError>> {
-    load_once(|| async {
-        let (periods, cohorts, catalogue) = (api::periods(), api::cohorts(), api::catalogue());
-        Ok((periods.await?, cohorts.await?, catalogue.await?.metrics))
-    })
-}
-
-/// Shown when no quarter has been released yet.
-#[component]
-pub fn NoReleaseYet() -> impl IntoView {
-    view! {
-        <div class="card empty-state" data-testid="no-release">
-            <h2>"No benchmark yet"</h2>
-            <p>
-                "Benchmarks appear once an industry group releases a quarter. Until then you can "
-                "submit your metrics; they count as soon as the quarter is released."
-            </p>
-            <Link href="/methodology">"How benchmarks are made"</Link>
-        </div>
-    }
-}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -128,14 +83,6 @@ fn standings(position: &Position, benchmark: &Benchmark, catalogue: &[Metric]) -
         .collect();
     all.sort_by(|a, b| a.standing.total_cmp(&b.standing));
     all
-}
-
-pub fn value_text(metric: &Metric, value: Option<MetricValue>) -> String {
-    match value {
-        Some(MetricValue::Number(number)) => metric_value(metric, number),
-        Some(MetricValue::Bool(yes)) => if yes { "yes" } else { "no" }.to_owned(),
-        None => "not submitted".to_owned(),
-    }
 }
 
 #[component]
@@ -376,16 +323,4 @@ fn StandingList(
             </ol>
         </section>
     }
-}
-
-/// "62nd", "1st", "13th".
-pub fn ordinal(percentile: f64) -> String {
-    let n = percentile.round() as i64;
-    let suffix = match (n % 10, n % 100) {
-        (1, r) if r != 11 => "st",
-        (2, r) if r != 12 => "nd",
-        (3, r) if r != 13 => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }

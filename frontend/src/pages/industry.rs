@@ -10,9 +10,10 @@ use shared::catalogue::Metric;
 use shared::cohort::CohortKey;
 use shared::format::{cell_mean, metric_value};
 
-use super::dashboard::{NoReleaseYet, load_basics, use_cohort};
 use crate::api::{self, query_value};
-use crate::components::{CohortPicker, ErrorNotice, Link, Loading, load, use_auth};
+use crate::components::{
+    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, load, load_basics, use_auth, use_cohort,
+};
 
 /// The column a table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

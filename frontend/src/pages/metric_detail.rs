@@ -12,12 +12,13 @@ use shared::catalogue::{Metric, MetricValue, Unit};
 use shared::cohort::CohortKey;
 use shared::format::{cell_mean, metric_value};
 
-use super::dashboard::{NoReleaseYet, latest_released, load_basics, use_cohort, value_text};
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_distribution, draw_trend};
 use crate::components::{
-    CohortPicker, ErrorNotice, Link, Loading, RequireRole, load, load_once, use_auth,
+    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, RequireRole, latest_released, load,
+    load_basics, load_once, use_auth, use_cohort,
 };
+use shared::format::value_text;
 
 #[component]
 pub fn MetricDetailPage() -> impl IntoView {

@@ -1,6 +1,6 @@
 //! One module per routed page.
 
-pub mod admin;
+mod admin;
 mod dashboard;
 mod home;
 mod industry;

@@ -5,10 +5,13 @@ use leptos::prelude::*;
 use shared::account::Role;
 use shared::catalogue::MetricValue;
 
-use super::dashboard::{NoReleaseYet, latest_released, ordinal, use_cohort, value_text};
 use crate::api::{self, ApiError};
 use crate::charts::{ChartCanvas, draw_posture};
-use crate::components::{ErrorNotice, Loading, RequireRole, load, use_auth};
+use crate::components::{
+    Basics, ErrorNotice, Loading, NoReleaseYet, RequireRole, latest_released, load, use_auth,
+    use_cohort,
+};
+use shared::format::{ordinal, value_text};
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -107,7 +110,7 @@ fn Report() -> impl IntoView {
     }
 }
 
-async fn basics_now() -> Result<super::dashboard::Basics, ApiError> {
+async fn basics_now() -> Result<Basics, ApiError> {
     let (periods, cohorts, catalogue) = (api::periods(), api::cohorts(), api::catalogue());
     Ok((periods.await?, cohorts.await?, catalogue.await?.metrics))
 }

@@ -8,8 +8,9 @@ use shared::account::{ApiTokenCreated, NewApiToken, Role, TOKEN_DEFAULT_DAYS, Te
 use shared::format::timestamp;
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading, RequireRole, listing, load, load_once, use_auth};
-use crate::pages::admin::InvitationForm;
+use crate::components::{
+    ErrorNotice, InvitationForm, Loading, RequireRole, listing, load, load_once, use_auth,
+};
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
