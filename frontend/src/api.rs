@@ -6,7 +6,6 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::ErrorBody;
 use shared::account::{
     AcceptInvitation, ApiTokenCreated, ApiTokenInfo, AuditEntry, InvitationCreated, InvitationInfo,
     LoginRequest, NewApiToken, NewInvitation, NewOrganisation, Organisation, Role, RoleChange,
@@ -17,6 +16,7 @@ use shared::attestation::{AttestationInfo, AttestationIssued, NewAttestation};
 use shared::practice::{Moderation, Practice, PracticeDraft, PracticeSummary};
 use shared::standard::{FollowedStandard, Standard, StandardDraft};
 use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest, SubmittedValue};
+use shared::{CohortKey, ErrorBody, Period};
 
 /// Why an API call failed, in terms a page can show.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,12 +153,12 @@ pub async fn invite(invitation: &NewInvitation) -> Result<InvitationCreated, Api
     json(with_body(Request::post("/api/v1/invitations"), invitation)).await
 }
 
-pub async fn submission(period: &str) -> Result<Submission, ApiError> {
+pub async fn submission(period: Period) -> Result<Submission, ApiError> {
     get(&format!("/api/v1/submissions/{period}")).await
 }
 
 pub async fn save_submission(
-    period: &str,
+    period: Period,
     values: BTreeMap<String, SubmittedValue>,
 ) -> Result<Submission, ApiError> {
     let path = format!("/api/v1/submissions/{period}");
@@ -169,7 +169,7 @@ pub async fn save_submission(
     .await
 }
 
-pub async fn upload_csv(period: &str, csv: String) -> Result<CsvSaved, ApiError> {
+pub async fn upload_csv(period: Period, csv: String) -> Result<CsvSaved, ApiError> {
     let path = format!("/api/v1/submissions/{period}/csv");
     json(
         Request::post(&path)
@@ -264,34 +264,44 @@ pub fn query_value(cohort: &str) -> String {
     cohort.replace('+', "%2B")
 }
 
+/// A GET with its query parameters encoded by the browser (`URLSearchParams`).
+async fn get_with<T: DeserializeOwned>(
+    path: &str,
+    query: &[(&str, String)],
+) -> Result<T, ApiError> {
+    json(
+        Request::get(path)
+            .query(query.iter().map(|(name, value)| (*name, value)))
+            .build(),
+    )
+    .await
+}
+
 pub async fn benchmark(
-    period: &str,
-    cohort: &str,
+    period: Period,
+    cohort: CohortKey,
 ) -> Result<shared::benchmark::Benchmark, ApiError> {
-    get(&format!(
-        "/api/v1/benchmarks/{period}?cohort={}",
-        query_value(cohort)
-    ))
-    .await
+    let path = format!("/api/v1/benchmarks/{period}");
+    get_with(&path, &[("cohort", cohort.to_string())]).await
 }
 
-pub async fn position(period: &str, cohort: &str) -> Result<shared::benchmark::Position, ApiError> {
-    get(&format!(
-        "/api/v1/benchmarks/{period}/position?cohort={}",
-        query_value(cohort)
-    ))
-    .await
+pub async fn position(
+    period: Period,
+    cohort: CohortKey,
+) -> Result<shared::benchmark::Position, ApiError> {
+    let path = format!("/api/v1/benchmarks/{period}/position");
+    get_with(&path, &[("cohort", cohort.to_string())]).await
 }
 
-pub async fn trend(metric: &str, cohort: &str) -> Result<shared::benchmark::Trend, ApiError> {
-    get(&format!(
-        "/api/v1/trends?metric={metric}&cohort={}",
-        query_value(cohort)
-    ))
-    .await
+pub async fn trend(metric: &str, cohort: CohortKey) -> Result<shared::benchmark::Trend, ApiError> {
+    let query = [
+        ("metric", metric.to_owned()),
+        ("cohort", cohort.to_string()),
+    ];
+    get_with("/api/v1/trends", &query).await
 }
 
-pub async fn release(period: &str) -> Result<shared::benchmark::ReleaseSummary, ApiError> {
+pub async fn release(period: Period) -> Result<shared::benchmark::ReleaseSummary, ApiError> {
     json(Request::post(&format!("/api/v1/periods/{period}/release")).build()).await
 }
 
@@ -320,14 +330,12 @@ pub async fn publish_standard(id: i64) -> Result<Standard, ApiError> {
 /// Without a cohort, the server compares with the member's own size band.
 pub async fn compliance<T: DeserializeOwned>(
     id: i64,
-    period: &str,
-    cohort: Option<&str>,
+    period: Period,
+    cohort: Option<CohortKey>,
 ) -> Result<T, ApiError> {
-    let cohort = cohort.map_or_else(String::new, |c| format!("&cohort={}", query_value(c)));
-    get(&format!(
-        "/api/v1/standards/{id}/compliance?period={period}{cohort}"
-    ))
-    .await
+    let mut query = vec![("period", period.to_string())];
+    query.extend(cohort.map(|cohort| ("cohort", cohort.to_string())));
+    get_with(&format!("/api/v1/standards/{id}/compliance"), &query).await
 }
 
 pub async fn followed_standard() -> Result<FollowedStandard, ApiError> {

@@ -95,18 +95,17 @@ fn OverviewBody(
     let cohort = use_cohort();
     let navigate = use_navigate();
     let data = load(
-        move || cohort.get().to_string(),
-        move |key: String| async move {
-            let period = period.to_string();
+        move || cohort.get(),
+        move |key: CohortKey| async move {
             Ok::<_, ApiError>((
-                api::position(&period, &key).await?,
-                api::benchmark(&period, &key).await?,
+                api::position(period, key).await?,
+                api::benchmark(period, key).await?,
             ))
         },
     );
     let submitted = load_once(move || async move {
         match open {
-            Some(open) => api::submission(&open.to_string())
+            Some(open) => api::submission(open)
                 .await
                 .map(|s| Some((open, s.values.len()))),
             None => Ok(None),
@@ -230,7 +229,7 @@ fn FollowedCompliance(
     let data = load_once(move || async move {
         match api::followed_standard().await?.standard_id {
             None => Ok(None),
-            Some(id) => api::compliance::<ComplianceBrief>(id, &period.to_string(), Some("all"))
+            Some(id) => api::compliance::<ComplianceBrief>(id, period, Some(CohortKey::All))
                 .await
                 .map(Some),
         }

@@ -75,8 +75,8 @@ fn IndustryBody(
     });
     let sort = RwSignal::new((SortBy::Function, true));
     let benchmark = load(
-        move || (period.get().to_string(), cohort.get().to_string()),
-        |(period, cohort): (String, String)| async move { api::benchmark(&period, &cohort).await },
+        move || (period.get(), cohort.get()),
+        |(period, cohort): (Period, CohortKey)| async move { api::benchmark(period, cohort).await },
     );
     let catalogue = StoredValue::new(catalogue);
     let go = move |period: Period, cohort: CohortKey| {

@@ -85,13 +85,13 @@ fn MetricBody(
     let navigate = use_navigate();
     let is_member = use_auth().role().is_some_and(Role::is_member);
     let key = metric.key.clone();
-    let detail = load(move || cohort.get().to_string(), {
+    let detail = load(move || cohort.get(), {
         let key = key.clone();
         let released = released.clone();
-        move |cohort: String| {
+        move |cohort: CohortKey| {
             let (key, released) = (key.clone(), released.clone());
             async move {
-                let trend = api::trend(&key, &cohort).await?;
+                let trend = api::trend(&key, cohort).await?;
                 let Some(latest) = latest else {
                     return Ok::<_, ApiError>(Detail {
                         cell: None,
@@ -100,13 +100,13 @@ fn MetricBody(
                         own_history: Vec::new(),
                     });
                 };
-                let benchmark = api::benchmark(&latest.to_string(), &cohort).await?;
+                let benchmark = api::benchmark(latest, cohort).await?;
                 let cell = benchmark.cells.into_iter().find(|c| c.metric == key);
                 let mut own = None;
                 let mut own_history = Vec::new();
                 if is_member {
                     for period in &released {
-                        let submission = api::submission(&period.to_string()).await?;
+                        let submission = api::submission(*period).await?;
                         own_history.push(number(submission.values.get(&key).copied()));
                     }
                     own = own_history.last().copied().flatten();

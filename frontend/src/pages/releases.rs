@@ -40,7 +40,11 @@ fn Releases() -> impl IntoView {
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match api::release(&period).await {
+            let Ok(period) = period.parse::<shared::Period>() else {
+                busy.set(false);
+                return;
+            };
+            match api::release(period).await {
                 Ok(summary) => {
                     released.set(Some(summary));
                     error.set(None);

@@ -11,6 +11,7 @@ use crate::components::{
     Basics, ErrorNotice, Loading, NoReleaseYet, RequireRole, latest_released, load, use_auth,
     use_cohort,
 };
+use shared::cohort::CohortKey;
 use shared::format::{ordinal, value_text};
 
 #[component]
@@ -34,17 +35,17 @@ fn Report() -> impl IntoView {
         .unwrap_or_default();
     let today = js_date();
     let data = load(
-        move || cohort.get().to_string(),
-        move |cohort: String| async move {
+        move || cohort.get(),
+        move |cohort: CohortKey| async move {
             let (periods, cohorts, catalogue) = basics_now().await?;
             let Some(period) = latest_released(&periods) else {
                 return Ok(None);
             };
-            let position = api::position(&period.to_string(), &cohort).await?;
-            let benchmark = api::benchmark(&period.to_string(), &cohort).await?;
+            let position = api::position(period, cohort).await?;
+            let benchmark = api::benchmark(period, cohort).await?;
             let label = cohorts
                 .iter()
-                .find(|c| c.key.to_string() == cohort)
+                .find(|c| c.key == cohort)
                 .map_or_else(String::new, |c| c.label.clone());
             Ok::<_, ApiError>(Some((period, label, position, benchmark, catalogue)))
         },

@@ -243,10 +243,15 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
     });
     let period = RwSignal::new(None::<String>);
     let compliance = load(
-        move || (period.get(), chosen.get().map(|c| c.to_string())),
+        move || {
+            (
+                period.get().and_then(|p| p.parse::<shared::Period>().ok()),
+                chosen.get(),
+            )
+        },
         move |(period, cohort)| async move {
             match period {
-                Some(period) => api::compliance::<Compliance>(id, &period, cohort.as_deref())
+                Some(period) => api::compliance::<Compliance>(id, period, cohort)
                     .await
                     .map(Some),
                 None => Ok(None),

@@ -133,8 +133,11 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
         if chosen.is_empty() {
             return;
         }
+        let Ok(chosen) = chosen.parse::<shared::Period>() else {
+            return;
+        };
         leptos::task::spawn_local(async move {
-            match api::submission(&chosen).await {
+            match api::submission(chosen).await {
                 Ok(submission) => {
                     load_error.set(None);
                     show(submission);
@@ -163,7 +166,11 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
         };
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match api::save_submission(&period.get_untracked(), values).await {
+            let Ok(chosen) = period.get_untracked().parse::<shared::Period>() else {
+                busy.set(false);
+                return;
+            };
+            match api::save_submission(chosen, values).await {
                 Ok(submission) => {
                     errors.set(BTreeMap::new());
                     notice.set(Some((
@@ -365,7 +372,10 @@ fn CsvUpload(
                 .ok()
                 .and_then(|t| t.as_string());
             let outcome = match text {
-                Some(text) => api::upload_csv(&period.get_untracked(), text).await,
+                Some(text) => match period.get_untracked().parse::<shared::Period>() {
+                    Ok(chosen) => api::upload_csv(chosen, text).await,
+                    Err(_) => return,
+                },
                 None => Err(api::ApiError::Unexpected(
                     "the file could not be read as text".to_owned(),
                 )),
