@@ -52,6 +52,18 @@ impl Attributes {
     }
 }
 
+impl From<&shared::account::Organisation> for Attributes {
+    fn from(org: &shared::account::Organisation) -> Self {
+        Attributes {
+            seat_band: org.seat_band,
+            region: org.region,
+            verticals: org.verticals.clone(),
+            delivery: org.delivery,
+            wfh_band: org.wfh_band,
+        }
+    }
+}
+
 /// One verified organisation's values for the period, in catalogue order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineOrg {

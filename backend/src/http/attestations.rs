@@ -19,7 +19,6 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shared::account::Organisation;
 use shared::api::CohortInfo;
 use shared::attestation::{
     ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationClaims, AttestationInfo,
@@ -35,6 +34,7 @@ use shared::submission::stored_value;
 use super::AppState;
 use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
 use crate::auth;
+use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
 
@@ -158,23 +158,13 @@ async fn peer_groups(
         .org(admin.org_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no organisation #{}", admin.org_id)))?;
+    let attributes = Attributes::from(&org);
     Ok(Json(
         CohortKey::lattice()
-            .filter(|cohort| belongs(&org, *cohort))
+            .filter(|cohort| attributes.in_cohort(*cohort))
             .map(CohortInfo::from)
             .collect(),
     ))
-}
-
-fn belongs(org: &Organisation, cohort: CohortKey) -> bool {
-    match cohort {
-        CohortKey::All => true,
-        CohortKey::Size(band) => org.seat_band == band,
-        CohortKey::Region(region) => org.region == region,
-        CohortKey::Vertical(vertical) => org.verticals.contains(&vertical),
-        CohortKey::Delivery(delivery) => org.delivery == delivery,
-        CohortKey::Wfh(band) => org.wfh_band == band,
-    }
 }
 
 /// Checks the request; the audience trimmed.
@@ -235,7 +225,7 @@ async fn issue(
         .org(org_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no organisation #{org_id}")))?;
-    if !belongs(&org, cohort) {
+    if !Attributes::from(&org).in_cohort(cohort) {
         return Err(AppError::invalid(
             "cohort",
             format!(
