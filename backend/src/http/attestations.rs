@@ -28,6 +28,7 @@ use shared::attestation::{
 };
 use shared::catalogue::{self, CATALOGUE};
 use shared::cohort::CohortKey;
+use shared::period::rfc3339;
 use shared::standard::requirement_text;
 use shared::submission::stored_value;
 
@@ -367,7 +368,7 @@ async fn issue(
         claims.metrics.len(),
         request.expires_in_days
     );
-    let (id, _) = state
+    let (id, log_index) = state
         .store
         .issue_attestation(&record, &|id| AuditRecord {
             actor: user.email.clone(),
@@ -377,13 +378,23 @@ async fn issue(
             org_id: Some(org_id),
         })
         .await?;
-    let attestation = state
-        .store
-        .attestations(org_id)
-        .await?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| AppError::Internal(format!("attestation #{id} vanished")))?;
+    // What was stored, as the list will show it: nothing opened or revoked yet.
+    let attestation = AttestationInfo {
+        id,
+        jti: record.jti,
+        audience,
+        period,
+        cohort,
+        disclosure: request.disclosure,
+        metrics: claims.metrics.len(),
+        issued_by: record.issued_by,
+        issued_at: rfc3339(now),
+        expires_at: rfc3339(claims.exp),
+        revoked_at: None,
+        open_count: 0,
+        opened_at: Vec::new(),
+        log_index,
+    };
     Ok((
         StatusCode::CREATED,
         Json(AttestationIssued {
