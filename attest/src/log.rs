@@ -7,7 +7,8 @@
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use ct_merkle::{ConsistencyProof, InclusionProof, RootHash};
 use sha2::{Digest, Sha256};
-use shared::attestation::{TreeHead, hex, unhex};
+use shared::attestation::TreeHead;
+use shared::format::{hex, unhex};
 
 /// The leaf of an attestation: the SHA-256 of its compact JWS.
 pub fn leaf(jws: &str) -> [u8; 32] {

@@ -204,17 +204,14 @@ fn naive_root(leaves: &[[u8; 32]]) -> [u8; 32] {
 fn the_log_matches_rfc_6962_and_its_proofs_verify() {
     let leaves: Vec<[u8; 32]> = (0..21u32).map(|i| leaf(&format!("jws {i}"))).collect();
     let mut log = Log::new();
-    assert_eq!(
-        log.head(0).root_hash,
-        shared::attestation::hex(&naive_root(&[]))
-    );
+    assert_eq!(log.head(0).root_hash, shared::format::hex(&naive_root(&[])));
     let mut heads = vec![log.head(0)];
     for (i, item) in leaves.iter().enumerate() {
         log.push(*item);
         let head = log.head(i as i64);
         assert_eq!(
             head.root_hash,
-            shared::attestation::hex(&naive_root(&leaves[..=i]))
+            shared::format::hex(&naive_root(&leaves[..=i]))
         );
         heads.push(head);
     }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use shared::account::{LoginRequest, PasswordChange, User, check_new_password};
+use shared::format::hex;
 
 use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
@@ -80,10 +81,6 @@ pub fn refused(times: &[i64], limit: usize, now: i64) -> AppError {
     AppError::RateLimited {
         retry_after_seconds: (unlocks_at - now).max(1),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Starts a session for `user`, recording `audit` with it: the response carries the user and

@@ -24,10 +24,11 @@ use shared::attestation::{
     ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationClaims, AttestationInfo,
     AttestationIssued, AttestationStatus, AttestedMetric, AttestedRequirement, AttestedStandard,
     ConsistencyProof, Disclosure, InclusionProof, NewAttestation, PolicyRef, SharedAttestation,
-    SignedTreeHead, hex, unhex,
+    SignedTreeHead,
 };
 use shared::catalogue::{self, CATALOGUE};
 use shared::cohort::CohortKey;
+use shared::format::{hex, unhex};
 use shared::period::rfc3339;
 use shared::standard::requirement_text;
 use shared::submission::stored_value;

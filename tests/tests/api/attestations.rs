@@ -11,9 +11,10 @@ use shared::Period;
 use shared::account::Organisation;
 use shared::attestation::{
     AttestationInfo, AttestationIssued, AttestationStatus, ConsistencyProof, InclusionProof,
-    SharedAttestation, SignedTreeHead, hex,
+    SharedAttestation, SignedTreeHead,
 };
 use shared::benchmark::Position;
+use shared::format::hex;
 use shared::submission::Submission;
 
 const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
