@@ -394,3 +394,28 @@ pub async fn set_adoption(id: i64, adopted: bool) -> Result<Practice, ApiError> 
     };
     json(request.build()).await
 }
+
+pub async fn targets() -> Result<Vec<shared::plan::Target>, ApiError> {
+    get("/api/v1/targets").await
+}
+
+pub async fn save_target(
+    metric: &str,
+    input: &shared::plan::TargetInput,
+) -> Result<shared::plan::Target, ApiError> {
+    json(with_body(
+        Request::put(&format!("/api/v1/targets/{metric}")),
+        input,
+    ))
+    .await
+}
+
+pub async fn delete_target(metric: &str) -> Result<(), ApiError> {
+    send(Request::delete(&format!("/api/v1/targets/{metric}")).build())
+        .await
+        .map(drop)
+}
+
+pub async fn roadmap(cohort: CohortKey) -> Result<shared::plan::Roadmap, ApiError> {
+    get_with("/api/v1/roadmap", &[("cohort", cohort.to_string())]).await
+}

@@ -1,8 +1,10 @@
 //! The PeerPosture browser app: Leptos, client-side rendered, talking to `/api/v1`.
 //!
-//! Three bundles share this library: `App` (overview, benchmarks, dashboard, login), which
-//! executives load first, `BackOffice` (submission form, team and tokens, sharing with clients,
-//! administration, releases, invitations, standards, practices, methodology), and `Verify`
+//! Four bundles share this library: `App` (home, catalogue, login, the dashboard's overview
+//! with its what-if), which executives load first; `Insights` (a metric's detail, the
+//! industry table, the print report), the deeper analysis with charts; `BackOffice`
+//! (submission form, roadmap and targets, team and tokens, sharing with clients,
+//! administration, releases, invitations, standards, practices, methodology); and `Verify`
 //! (the attestation check a client opens from a share link). Each binary mounts one, so each
 //! wasm holds only its own pages.
 
@@ -22,8 +24,8 @@ use components::{Bundle, DemoBanner, Footer, Header, HealthResource, provide_aut
 use pages::{
     AcceptInvitationPage, AdminPage, DashboardPage, Home, IndustryPage, LoginPage, MethodologyPage,
     MetricDetailPage, MetricsPage, MyPracticesPage, NotFound, PracticeEditorPage, PracticePage,
-    PracticesPage, ReleasesPage, ReportPage, ReviewPage, SharePage, StandardEditorPage,
-    StandardPage, StandardsPage, SubmitPage, TeamPage,
+    PracticesPage, ReleasesPage, ReportPage, ReviewPage, RoadmapPage, SharePage,
+    StandardEditorPage, StandardPage, StandardsPage, SubmitPage, TeamPage,
 };
 
 /// The page around the routes of either bundle: header, demo banner, footer, and the session,
@@ -54,6 +56,17 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/metrics") view=MetricsPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/dashboard") view=DashboardPage/>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The insights bundle: the pages behind the overview, with charts.
+#[component]
+pub fn Insights() -> impl IntoView {
+    view! {
+        <Shell bundle=Bundle::Insights>
+            <Routes fallback=NotFound>
                 <Route path=path!("/dashboard/metric/:key") view=MetricDetailPage/>
                 <Route path=path!("/industry") view=IndustryPage/>
                 <Route path=path!("/report") view=ReportPage/>
@@ -71,6 +84,7 @@ pub fn BackOffice() -> impl IntoView {
                 <Route path=path!("/methodology") view=MethodologyPage/>
                 <Route path=path!("/submit") view=SubmitPage/>
                 <Route path=path!("/team") view=TeamPage/>
+                <Route path=path!("/roadmap") view=RoadmapPage/>
                 <Route path=path!("/share") view=SharePage/>
                 <Route path=path!("/admin") view=AdminPage/>
                 <Route path=path!("/releases") view=ReleasesPage/>

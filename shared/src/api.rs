@@ -66,8 +66,9 @@ pub struct PeriodInfo {
 /// App routes served by the second (back office) bundle: submission form, team, administration,
 /// releases, invitations, standards, practices. The server answers them with that bundle's
 /// index.html; the main bundle's links to them load the page instead of routing in place.
-pub const BACK_OFFICE_PATHS: [&str; 9] = [
+pub const BACK_OFFICE_PATHS: [&str; 10] = [
     "/methodology",
+    "/roadmap",
     "/share",
     "/submit",
     "/team",
@@ -87,6 +88,15 @@ pub fn is_verify_path(path: &str) -> bool {
     within(path, &VERIFY_PATHS)
 }
 
+/// App routes served by the insights bundle: the pages behind the overview, with charts. The
+/// overview itself (`/dashboard`) stays in the main bundle.
+pub const INSIGHTS_PATHS: [&str; 3] = ["/dashboard/metric", "/industry", "/report"];
+
+/// Whether the app path belongs to the insights bundle.
+pub fn is_insights_path(path: &str) -> bool {
+    within(path, &INSIGHTS_PATHS)
+}
+
 /// Whether the app path (query and fragment ignored) belongs to the back office bundle.
 pub fn is_back_office_path(path: &str) -> bool {
     within(path, &BACK_OFFICE_PATHS)
@@ -104,7 +114,7 @@ fn within(path: &str, prefixes: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_back_office_path, is_verify_path};
+    use super::{is_back_office_path, is_insights_path, is_verify_path};
 
     #[test]
     fn back_office_paths_match_whole_segments() {
@@ -113,6 +123,11 @@ mod tests {
         assert!(is_back_office_path("/standards#top"));
         assert!(!is_back_office_path("/practicesx"));
         assert!(!is_back_office_path("/dashboard/metric/mfa_coverage"));
+        assert!(is_insights_path("/dashboard/metric/mfa_coverage"));
+        assert!(is_insights_path("/report?cohort=all"));
+        assert!(!is_insights_path("/dashboard"));
+        assert!(!is_insights_path("/dashboard?cohort=all"));
+        assert!(!is_insights_path("/industryx"));
         assert!(!is_back_office_path("/"));
         assert!(is_verify_path("/a/abc"));
         assert!(is_verify_path("/verify"));

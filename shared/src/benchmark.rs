@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
-use crate::catalogue::{CATALOGUE, CsfFunction, Direction, MetricValue};
+use crate::catalogue::{CATALOGUE, CsfFunction, Direction, Metric, MetricValue, Unit};
 use crate::cohort::CohortKey;
 use crate::period::Period;
 
@@ -184,9 +184,20 @@ fn round1(value: f64) -> f64 {
 /// A member's position in a published benchmark: every catalogue metric placed among the
 /// cohort's published percentiles (matched by key), and the average standing per CSF function.
 /// `own` holds the member's stored values (yes/no as 1/0), by metric key. The server answers
-/// `GET …/position` with it, and anything that asks "where would this value land" must use it.
+/// `GET …/position` with it, and anything that asks "where would this value land" must use it
+/// (the browser through [`position_in`] with the catalogue the API serves, so that the
+/// catalogue's texts stay out of its bundle).
 pub fn position(benchmark: &Benchmark, own: &BTreeMap<String, f64>) -> Position {
-    let metrics: Vec<MetricPosition> = CATALOGUE
+    position_in(benchmark, own, &CATALOGUE)
+}
+
+/// [`position`] over the given catalogue.
+pub fn position_in(
+    benchmark: &Benchmark,
+    own: &BTreeMap<String, f64>,
+    catalogue: &[Metric],
+) -> Position {
+    let placed: Vec<(CsfFunction, MetricPosition)> = catalogue
         .iter()
         .map(|metric| {
             let cell = benchmark.cell(&metric.key);
@@ -202,25 +213,27 @@ pub fn position(benchmark: &Benchmark, own: &BTreeMap<String, f64>) -> Position 
                     Direction::LowerIsBetter => Some(100.0 - percentile),
                     Direction::Context => None,
                 });
-            MetricPosition {
+            let position = MetricPosition {
                 metric: metric.key.clone(),
-                value: value.map(|v| crate::submission::stored_value(&metric.key, v)),
+                value: value.map(|v| match metric.unit {
+                    Unit::Boolean => MetricValue::Bool(v != 0.0),
+                    _ => MetricValue::Number(v),
+                }),
                 suppressed: cell.is_none_or(|cell| cell.suppressed),
                 band: placed.as_ref().map(|(band, _)| band.clone()),
                 percentile: placed.map(|(_, percentile)| round1(percentile)),
                 standing: standing.map(round1),
-            }
+            };
+            (metric.csf_function, position)
         })
         .collect();
     let functions = CsfFunction::ALL
         .into_iter()
         .map(|function| {
-            let standings: Vec<f64> = metrics
+            let standings: Vec<f64> = placed
                 .iter()
-                .filter(|p| {
-                    crate::catalogue::find(&p.metric).is_some_and(|m| m.csf_function == function)
-                })
-                .filter_map(|p| p.standing)
+                .filter(|(f, _)| *f == function)
+                .filter_map(|(_, p)| p.standing)
                 .collect();
             let standing = (!standings.is_empty())
                 .then(|| round1(standings.iter().sum::<f64>() / standings.len() as f64));
@@ -234,7 +247,7 @@ pub fn position(benchmark: &Benchmark, own: &BTreeMap<String, f64>) -> Position 
     Position {
         period: benchmark.period,
         cohort: benchmark.cohort,
-        metrics,
+        metrics: placed.into_iter().map(|(_, p)| p).collect(),
         functions,
     }
 }

@@ -15,6 +15,7 @@ pub mod format;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod period;
+pub mod plan;
 pub mod practice;
 pub mod standard;
 pub mod submission;

@@ -60,6 +60,15 @@ impl ChromeDriver {
 
     /// Opens a headless Chromium session with a fresh profile and the given window size.
     pub async fn session(&self, width: u32, height: u32) -> Session {
+        self.open(width, height, None).await
+    }
+
+    /// As [`ChromeDriver::session`], saving downloads into `downloads` without asking.
+    pub async fn session_downloading(&self, width: u32, height: u32, downloads: &Path) -> Session {
+        self.open(width, height, Some(downloads)).await
+    }
+
+    async fn open(&self, width: u32, height: u32, downloads: Option<&Path>) -> Session {
         let profile = tempfile::tempdir().expect("profile directory");
         let mut options = json!({
             "args": [
@@ -72,6 +81,12 @@ impl ChromeDriver {
         });
         if let Ok(binary) = std::env::var("PEERPOSTURE_TEST_CHROMIUM") {
             options["binary"] = json!(binary);
+        }
+        if let Some(dir) = downloads {
+            options["prefs"] = json!({
+                "download.default_directory": dir.display().to_string(),
+                "download.prompt_for_download": false,
+            });
         }
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {

@@ -17,6 +17,7 @@ const ROUTES: &[&str] = &[
     "/dashboard/metric/pci_attestation_current",
     "/industry",
     "/report",
+    "/roadmap",
     "/methodology",
     "/submit",
     "/team",

@@ -118,6 +118,7 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
     )?;
     // After the main bundle: its build replaces dist/ as a whole.
     for (html, name, what) in [
+        ("frontend/insights.html", "insights", "insights"),
         ("frontend/backoffice.html", "backoffice", "back office"),
         ("frontend/verify.html", "verify", "attestation check"),
     ] {
@@ -323,6 +324,8 @@ fn test() -> Result {
                 "assurance",
                 "--test",
                 "layout",
+                "--test",
+                "planning",
                 "--",
                 "--ignored",
                 "--nocapture",

@@ -309,6 +309,26 @@ impl Reader {
 /// The audit action of a read of an organisation's raw values.
 pub const VALUES_READ: &str = "values_read";
 
+impl Caller {
+    /// The caller as a reader of its own organisation's values; 403 for publishers, admins
+    /// and tokens without the `read` scope.
+    pub fn reader(&self) -> Result<Reader, AppError> {
+        Ok(Reader {
+            org_id: self.member_org()?,
+            label: self.label(),
+        })
+    }
+
+    /// Whether the caller may read published benchmarks beyond cohort `all`: any logged-in
+    /// user, and tokens with the `read` scope.
+    pub fn may_read_benchmarks(&self) -> Result<(), AppError> {
+        match self {
+            Caller::User(_) => Ok(()),
+            Caller::Token(owner) => owner.org_in_scope(TokenScope::Read).map(|_| ()),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Reader {
     type Rejection = AppError;
 
@@ -316,11 +336,7 @@ impl FromRequestParts<AppState> for Reader {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        Ok(Reader {
-            org_id: caller.member_org()?,
-            label: caller.label(),
-        })
+        Caller::from_request_parts(parts, state).await?.reader()
     }
 }
 

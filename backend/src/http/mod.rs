@@ -5,12 +5,14 @@ mod attestations;
 mod audit;
 mod benchmarks;
 mod catalogue;
+mod exports;
 mod extract;
 mod health;
 mod invitations;
 mod openapi;
 mod orgs;
 mod periods;
+mod plan;
 mod practices;
 mod standards;
 mod static_files;
@@ -71,6 +73,8 @@ pub fn build_app(state: AppState) -> Router {
         .merge(standards::router())
         .merge(practices::router())
         .merge(attestations::router())
+        .merge(plan::router())
+        .merge(exports::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))

@@ -27,6 +27,7 @@ use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend};
 use shared::catalogue::{CATALOGUE, CsfFunction};
 use shared::cohort::CohortKey;
 use shared::period::Period;
+use shared::plan::{Roadmap, Target, TargetInput};
 use shared::practice::{Moderation, Practice, PracticeDraft, PracticeSummary};
 use shared::standard::{Compliance, FollowedStandard, Standard, StandardDraft, Tier};
 use shared::submission::{CsvSaved, RevisionInfo, Submission, SubmissionRequest};
@@ -53,6 +54,8 @@ enum Body {
     Csv,
     /// A compact JWS (`application/jose`).
     Jose,
+    /// An export: CSV, or an Excel workbook with `format=xlsx`.
+    Export,
 }
 
 type Schemas = BTreeMap<String, Value>;
@@ -110,6 +113,13 @@ fn page_size(_: &mut Schemas) -> Value {
 }
 
 const COHORT: &[QueryParameter] = &[("cohort", false, reference::<CohortKey>)];
+
+/// The media type of an Excel workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn export_format(_: &mut Schemas) -> Value {
+    json!({ "type": "string", "enum": ["csv", "xlsx"] })
+}
 
 /// One operation of the API.
 struct Route {
@@ -693,6 +703,54 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         )
         .query(&[("from", true, uint64), ("to", false, uint64)])
         .returns(one::<ConsistencyProof>()),
+        route(
+            "get",
+            "/v1/targets",
+            200,
+            SessionOrToken,
+            "The organisation's targets (members)",
+        )
+        .returns(many::<Target>()),
+        route(
+            "put",
+            "/v1/targets/{metric}",
+            200,
+            Session,
+            "Save the target for a metric: value, owner, due quarter (member admin)",
+        )
+        .takes(one::<TargetInput>())
+        .returns(one::<Target>()),
+        route(
+            "delete",
+            "/v1/targets/{metric}",
+            204,
+            Session,
+            "Delete the target for a metric (member admin)",
+        ),
+        route(
+            "get",
+            "/v1/roadmap",
+            200,
+            SessionOrToken,
+            "Open gaps of the latest released quarter, ranked, with targets and practices (members)",
+        )
+        .query(COHORT)
+        .returns(one::<Roadmap>())
+        .errors(&[404]),
+        route(
+            "get",
+            "/v1/exports/{table}",
+            200,
+            SessionOrToken,
+            "A table as CSV or Excel: industry (any user), position, compliance, roadmap (members)",
+        )
+        .query(&[
+            ("format", false, export_format),
+            ("period", false, reference::<Period>),
+            ("cohort", false, reference::<CohortKey>),
+            ("standard", false, int64),
+        ])
+        .returns(Body::Export),
     ]
 });
 
@@ -730,6 +788,10 @@ fn content(body: Body, schemas: &mut Schemas) -> Option<Value> {
         Body::Json(schema) => Some(json!({ "application/json": { "schema": schema(schemas) } })),
         Body::Csv => Some(json!({ "text/csv": { "schema": { "type": "string" } } })),
         Body::Jose => Some(json!({ "application/jose": { "schema": { "type": "string" } } })),
+        Body::Export => Some(json!({
+            "text/csv": { "schema": { "type": "string" } },
+            XLSX: { "schema": { "type": "string", "format": "binary" } },
+        })),
     }
 }
 
@@ -739,6 +801,12 @@ fn path_parameter(name: &str, schemas: &mut Schemas) -> Value {
         "id" => int64(schemas),
         "jti" => json!({ "type": "string", "pattern": "^[0-9a-fA-F]{32}$" }),
         "leaf" => json!({ "type": "string", "pattern": "^[0-9a-fA-F]{64}$" }),
+        "table" => {
+            json!({ "type": "string", "enum": ["industry", "position", "compliance", "roadmap"] })
+        }
+        "metric" => {
+            json!({ "type": "string", "enum": CATALOGUE.iter().map(|m| m.key.as_str()).collect::<Vec<_>>() })
+        }
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "path", "required": true, "schema": schema })

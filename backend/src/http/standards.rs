@@ -136,9 +136,27 @@ async fn compliance(
     Query(query): Query<ComplianceQuery>,
 ) -> Result<Json<Compliance>> {
     let period = parse_period(&query.period)?;
+    let cohort = match query.cohort.as_deref() {
+        Some(key) => Some(parse_cohort(Some(key))?),
+        None => None,
+    };
+    Ok(Json(
+        compliance_of(&state, &reader, id, period, cohort).await?,
+    ))
+}
+
+/// The reader's compliance with published standard `id` in `period`, with the shares of the
+/// industry and of `cohort` meeting each requirement (by default the organisation's size band).
+pub(super) async fn compliance_of(
+    state: &AppState,
+    reader: &Reader,
+    id: i64,
+    period: shared::Period,
+    cohort: Option<CohortKey>,
+) -> Result<Compliance> {
     // Without a cohort, the member's peers are those of its size band.
-    let cohort: CohortKey = match query.cohort.as_deref() {
-        Some(key) => parse_cohort(Some(key))?,
+    let cohort: CohortKey = match cohort {
+        Some(key) => key,
         None => match state.store.org(reader.org_id).await? {
             Some(org) => CohortKey::Size(org.seat_band),
             None => CohortKey::All,
@@ -157,7 +175,7 @@ async fn compliance(
     }
     let own = reader
         .own_submission(
-            &state,
+            state,
             period,
             &format!("compliance with standard #{id} in {cohort}"),
         )
@@ -205,7 +223,7 @@ async fn compliance(
         .into_iter()
         .find(|s| s.supersedes == Some(id) && s.status == StandardStatus::Published)
         .map(|s| s.id);
-    Ok(Json(Compliance {
+    Ok(Compliance {
         standard_id: id,
         standard_name: standard.name.clone(),
         standard_version: standard.version,
@@ -213,7 +231,7 @@ async fn compliance(
         period,
         cohort,
         requirements,
-    }))
+    })
 }
 
 async fn followed(State(state): State<AppState>, reader: Reader) -> Result<Json<FollowedStandard>> {

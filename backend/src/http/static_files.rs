@@ -94,6 +94,8 @@ fn bundle_index(dist_dir: &Path, path: &str) -> PathBuf {
         dist_dir.join("backoffice/index.html")
     } else if shared::api::is_verify_path(path) {
         dist_dir.join("verify/index.html")
+    } else if shared::api::is_insights_path(path) {
+        dist_dir.join("insights/index.html")
     } else {
         dist_dir.join("index.html")
     }

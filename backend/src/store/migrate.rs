@@ -284,6 +284,20 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         "attestation_opens",
         &[("attestation_id", Integer), ("opened_at", Integer)],
     ),
+    (
+        "targets",
+        &[
+            ("org_id", Integer),
+            ("metric", Text),
+            ("value", Real),
+            ("owner", Text),
+            ("due", Text),
+            ("baseline_period", Text),
+            ("baseline", Real),
+            ("set_by", Text),
+            ("updated_at", Integer),
+        ],
+    ),
 ];
 
 /// Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement.

@@ -6,6 +6,7 @@ mod migrate;
 mod postgres;
 mod rows;
 mod sqlite;
+pub mod targets;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
 pub use migrate::migrate_store;
 pub use postgres::{PostgresStore, schema_url};
 pub use sqlite::SqliteStore;
+pub use targets::{TargetRecord, TargetStore};
 
 /// A failure inside the store. Never shown to clients: the HTTP layer logs it and answers 500.
 #[derive(Debug, thiserror::Error)]
@@ -260,6 +262,7 @@ pub trait Store:
     + PracticeStore
     + AuditStore
     + AttestationStore
+    + TargetStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -274,6 +277,7 @@ impl<T> Store for T where
         + PracticeStore
         + AuditStore
         + AttestationStore
+        + TargetStore
         + Send
         + Sync
         + std::fmt::Debug

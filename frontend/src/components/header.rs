@@ -42,6 +42,7 @@ pub fn Header() -> impl IntoView {
                         </Show>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>
                             <li><Link href="/dashboard">"Dashboard"</Link></li>
+                            <li><Link href="/roadmap">"Roadmap"</Link></li>
                             <li><Link href="/submit">"Our data"</Link></li>
                         </Show>
                         <li><Link href="/industry">"Industry"</Link></li>

@@ -1,7 +1,8 @@
-//! The app ships as two bundles so the dashboard loads less: the main app (overview,
-//! benchmarks, login) and the back office (submission form, team, administration,
-//! invitations). Links and navigation within a bundle stay in the browser; across bundles they
-//! load the other bundle's page.
+//! The app ships as bundles so the dashboard loads less: the main app (overview, catalogue,
+//! login), the insights (metric detail, industry table, report) and the back office
+//! (submission form, roadmap, team, administration, invitations, standards, practices). Links
+//! and navigation within a bundle stay in the browser; across bundles they load the other
+//! bundle's page.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -11,18 +12,21 @@ use leptos_router::hooks::use_navigate;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
     Main,
+    Insights,
     BackOffice,
 }
 
 pub fn bundle_of(path: &str) -> Bundle {
     if shared::api::is_back_office_path(path) {
         Bundle::BackOffice
+    } else if shared::api::is_insights_path(path) {
+        Bundle::Insights
     } else {
         Bundle::Main
     }
 }
 
-/// The bundle this page runs in (set by `App` and `BackOffice`).
+/// The bundle this page runs in (set by `App`, `Insights` and `BackOffice`).
 pub fn current_bundle() -> Bundle {
     use_context::<Bundle>().unwrap_or(Bundle::Main)
 }

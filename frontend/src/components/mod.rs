@@ -3,6 +3,7 @@
 mod auth;
 mod cohort_picker;
 mod compliance;
+mod downloads;
 mod footer;
 mod header;
 mod invitation_form;
@@ -11,10 +12,12 @@ mod listing;
 mod load;
 mod release;
 mod status;
+mod what_if;
 
 pub use auth::{RequireRole, provide_auth, use_auth};
 pub use cohort_picker::CohortPicker;
 pub use compliance::{ComplianceTable, met_summary};
+pub use downloads::Downloads;
 pub use footer::{DemoBanner, Footer, HealthResource};
 pub use header::Header;
 pub use invitation_form::InvitationForm;
@@ -23,3 +26,4 @@ pub use listing::listing;
 pub use load::{Loaded, load, load_once};
 pub use release::{Basics, NoReleaseYet, latest_released, load_basics, use_cohort};
 pub use status::{ErrorNotice, FieldError, Loading};
+pub use what_if::WhatIf;

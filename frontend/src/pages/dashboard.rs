@@ -2,7 +2,6 @@
 //! released quarter, where it trails and leads, and how far the open quarter is submitted.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use shared::Period;
 use shared::account::Role;
@@ -16,8 +15,8 @@ use shared::standard::{Requirement, gap_text, requirement_text};
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_posture};
 use crate::components::{
-    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, RequireRole, latest_released, load,
-    load_basics, load_once, use_cohort,
+    CohortPicker, Downloads, ErrorNotice, Link, Loading, NoReleaseYet, RequireRole, WhatIf,
+    latest_released, load, load_basics, load_once, use_cohort,
 };
 
 #[component]
@@ -136,6 +135,8 @@ fn OverviewBody(
                 let key = cohort.get_untracked().to_string();
                 let chart_id = format!("posture-{key}");
                 let (chart_labels, chart_values) = (labels.clone(), values.clone());
+                let own = shared::plan::own_values(&position.metrics);
+                let export = format!("&period={period}&cohort={}", query_value(&key));
                 view! {
                     <p class="cohort-line" data-testid="cohort-size">
                         {match &benchmark.n_band {
@@ -164,11 +165,13 @@ fn OverviewBody(
                             </table>
                         </details>
                     </section>
+                    <WhatIf benchmark own catalogue/>
                     <FollowedCompliance period cohort catalogue/>
                     <div class="columns">
                         <StandingList title="Where you trail your peers" testid="trailing" items=trailing cohort=key.clone()/>
                         <StandingList title="Where you lead" testid="leading" items=leading cohort=key/>
                     </div>
+                    <Downloads table="position" query=export what="Your position per metric"/>
                 }
                 .into_any()
             }
@@ -187,7 +190,8 @@ fn OverviewBody(
                 <CohortPicker cohorts selected=cohort on_change=move |key: CohortKey| {
                     navigate(&format!("/dashboard?cohort={}", query_value(&key.to_string())), Default::default())
                 }/>
-                <A href=move || format!("/report?cohort={}", query_value(&cohort.get().to_string())) attr:class="button">"Report"</A>
+                // The report is in the insights bundle: a page load, not a route.
+                <a href=move || format!("/report?cohort={}", query_value(&cohort.get().to_string())) class="button" rel="external">"Report"</a>
             </div>
         </header>
         {move || submitted.get().and_then(Result::ok).flatten().map(|(open, count)| view! {
@@ -311,7 +315,7 @@ fn StandingList(
                     view! {
                         <li>
                             <div class="standing-list__row">
-                                <A href=href>{item.metric.name.clone()}</A>
+                                <Link href=href>{item.metric.name.clone()}</Link>
                                 <span class="standing-list__band">{item.band.clone()}</span>
                             </div>
                             <div class="meter" aria-hidden="true"><span style:width=format!("{}%", item.standing)></span></div>

@@ -12,7 +12,8 @@ use shared::format::{cell_mean, metric_value};
 
 use crate::api::{self, query_value};
 use crate::components::{
-    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, load, load_basics, use_auth, use_cohort,
+    CohortPicker, Downloads, ErrorNotice, Link, Loading, NoReleaseYet, load, load_basics, use_auth,
+    use_cohort,
 };
 
 /// The column a table is sorted by.
@@ -188,6 +189,10 @@ fn IndustryBody(
             </Show>
         </div>
         {move || table().unwrap_or_else(|| view! { <Loading what="the benchmarks"/> }.into_any())}
+        {move || logged_in.then(|| {
+            let query = format!("&period={}&cohort={}", period.get(), query_value(&cohort.get().to_string()));
+            view! { <Downloads table="industry" query what="This table"/> }
+        })}
     }
 }
 

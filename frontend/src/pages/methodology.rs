@@ -1,10 +1,9 @@
 //! How benchmarks are made, in plain words, with this server's k.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
-use crate::components::load_once;
+use crate::components::{Link, load_once};
 
 #[component]
 pub fn MethodologyPage() -> impl IntoView {
@@ -137,7 +136,7 @@ pub fn MethodologyPage() -> impl IntoView {
                     "delivery model and work-from-home band. Combinations such as “Banking in Latin America” are not "
                     "offered: they would be small, and small overlapping groups are what make values guessable."
                 </p>
-                <p><A href="/metrics">"See the metric catalogue"</A></p>
+                <p><Link href="/metrics">"See the metric catalogue"</Link></p>
             </section>
         </article>
     }

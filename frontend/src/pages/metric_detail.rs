@@ -2,12 +2,14 @@
 //! definition, and the trend across released quarters.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::Period;
 use shared::account::Role;
 use shared::api::PeriodStatus;
-use shared::benchmark::{BenchmarkCell, Trend};
+use std::collections::BTreeMap;
+
+use shared::benchmark::{Benchmark, BenchmarkCell, Trend};
 use shared::catalogue::{Metric, MetricValue, Unit};
 use shared::cohort::CohortKey;
 use shared::format::{cell_mean, metric_value};
@@ -15,8 +17,8 @@ use shared::format::{cell_mean, metric_value};
 use crate::api::{self, ApiError, query_value};
 use crate::charts::{ChartCanvas, draw_distribution, draw_trend};
 use crate::components::{
-    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, RequireRole, latest_released, load,
-    load_basics, load_once, use_auth, use_cohort,
+    CohortPicker, ErrorNotice, Link, Loading, NoReleaseYet, RequireRole, WhatIf, latest_released,
+    load, load_basics, load_once, use_auth, use_cohort,
 };
 use shared::format::value_text;
 
@@ -38,16 +40,17 @@ fn MetricDetail() -> impl IntoView {
         basics.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok((periods, cohorts, catalogue)) => {
+                let all = StoredValue::new(catalogue.clone());
                 let Some(metric) = catalogue.into_iter().find(|m| m.key == key()) else {
                     return view! {
-                        <div class="card"><h1>"Unknown metric"</h1><p><A href="/metrics">"See the catalogue"</A></p></div>
+                        <div class="card"><h1>"Unknown metric"</h1><p><Link href="/metrics">"See the catalogue"</Link></p></div>
                     }
                     .into_any();
                 };
                 let released: Vec<Period> =
                     periods.iter().filter(|p| p.status == PeriodStatus::Released).map(|p| p.period).collect();
                 let latest = latest_released(&periods);
-                view! { <MetricBody metric cohorts released latest/> }.into_any()
+                view! { <MetricBody metric all cohorts released latest/> }.into_any()
             }
         })
     };
@@ -61,6 +64,9 @@ fn MetricDetail() -> impl IntoView {
 /// What the page shows for the chosen cohort.
 #[derive(Debug, Clone)]
 struct Detail {
+    /// The latest released benchmark and the member's values in it (for the what-if).
+    benchmark: Option<Benchmark>,
+    own_values: BTreeMap<String, f64>,
     cell: Option<BenchmarkCell>,
     own: Option<f64>,
     trend: Trend,
@@ -77,6 +83,8 @@ fn number(value: Option<MetricValue>) -> Option<f64> {
 #[component]
 fn MetricBody(
     metric: Metric,
+    /// The whole catalogue, for the what-if's CSF function standing.
+    all: StoredValue<Vec<Metric>>,
     cohorts: Vec<shared::api::CohortInfo>,
     released: Vec<Period>,
     latest: Option<Period>,
@@ -94,6 +102,8 @@ fn MetricBody(
                 let trend = api::trend(&key, cohort).await?;
                 let Some(latest) = latest else {
                     return Ok::<_, ApiError>(Detail {
+                        benchmark: None,
+                        own_values: BTreeMap::new(),
                         cell: None,
                         own: None,
                         trend,
@@ -101,17 +111,25 @@ fn MetricBody(
                     });
                 };
                 let benchmark = api::benchmark(latest, cohort).await?;
-                let cell = benchmark.cells.into_iter().find(|c| c.metric == key);
+                let cell = benchmark.cell(&key).cloned();
                 let mut own = None;
                 let mut own_history = Vec::new();
+                let mut own_values = BTreeMap::new();
                 if is_member {
                     for period in &released {
                         let submission = api::submission(*period).await?;
                         own_history.push(number(submission.values.get(&key).copied()));
+                        own_values = submission
+                            .values
+                            .iter()
+                            .map(|(k, v)| (k.clone(), shared::plan::number(*v)))
+                            .collect();
                     }
                     own = own_history.last().copied().flatten();
                 }
                 Ok(Detail {
+                    benchmark: is_member.then_some(benchmark),
+                    own_values,
                     cell,
                     own,
                     trend,
@@ -193,6 +211,9 @@ fn MetricBody(
                         <p class="hint">{format!("Latest released quarter; {}.", metric.with_value(|m| m.direction.label()))}</p>
                         {distribution}
                     </section>
+                    {detail.benchmark.clone().map(|benchmark| view! {
+                        <WhatIf benchmark own=detail.own_values.clone() catalogue=all fixed=metric.with_value(|m| m.key.clone())/>
+                    })}
                     {(!yes_no).then(move || view! {
                     <section class="card">
                         <h2>"Trend across released quarters"</h2>
@@ -218,7 +239,7 @@ fn MetricBody(
         view! {
             <header class="dashboard__head">
                 <div>
-                    <p class="breadcrumb"><A href="/dashboard">"Dashboard"</A>" / "{m.csf_function.name()}" · "{m.csf_category.clone()}</p>
+                    <p class="breadcrumb"><Link href="/dashboard">"Dashboard"</Link>" / "{m.csf_function.name()}" · "{m.csf_category.clone()}</p>
                     <h1 data-testid="metric-name">{m.name.clone()}</h1>
                     <p class="page__lead">{m.definition.clone()}</p>
                     <p class="metric-meta">

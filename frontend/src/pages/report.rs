@@ -11,8 +11,10 @@ use crate::components::{
     Basics, ErrorNotice, Loading, NoReleaseYet, RequireRole, latest_released, load, use_auth,
     use_cohort,
 };
+use shared::catalogue::Metric;
 use shared::cohort::CohortKey;
-use shared::format::{ordinal, value_text};
+use shared::format::{metric_value, ordinal, value_text};
+use shared::plan::Roadmap;
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -43,18 +45,22 @@ fn Report() -> impl IntoView {
             };
             let position = api::position(period, cohort).await?;
             let benchmark = api::benchmark(period, cohort).await?;
+            let roadmap = api::roadmap(cohort).await?;
             let label = cohorts
                 .iter()
                 .find(|c| c.key == cohort)
                 .map_or_else(String::new, |c| c.label.clone());
-            Ok::<_, ApiError>(Some((period, label, position, benchmark, catalogue)))
+            Ok::<_, ApiError>(Some((
+                period, label, position, benchmark, catalogue, roadmap,
+            )))
         },
     );
     let content = move || {
         data.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok(None) => view! { <NoReleaseYet/> }.into_any(),
-            Ok(Some((period, label, position, benchmark, catalogue))) => {
+            Ok(Some((period, label, position, benchmark, catalogue, roadmap))) => {
+                let plan = roadmap_rows(&roadmap, &catalogue);
                 let labels: Vec<String> = position.functions.iter().map(|f| f.function.name().to_owned()).collect();
                 let values: Vec<Option<f64>> = position.functions.iter().map(|f| f.standing).collect();
                 let rows = catalogue.iter().filter_map(|metric| Some((metric, position.metric(&metric.key)?, benchmark.cell(&metric.key)?))).map(|(metric, p, cell)| {
@@ -96,6 +102,7 @@ fn Report() -> impl IntoView {
                             </table>
                         </div>
                     </section>
+                    {plan}
                 }
                 .into_any()
             }
@@ -107,6 +114,68 @@ fn Report() -> impl IntoView {
                 <button class="button button--primary" on:click=|_| { let _ = web_sys::window().map(|w| w.print()); }>"Print or save as PDF"</button>
             </div>
             {move || content().unwrap_or_else(|| view! { <Loading what="the report"/> }.into_any())}
+        </section>
+    }
+}
+
+/// The roadmap on a page of its own: the top open gaps with their goal, target and the most
+/// adopted practice peers published for them.
+fn roadmap_rows(roadmap: &Roadmap, catalogue: &[Metric]) -> impl IntoView + use<> {
+    const SHOWN: usize = 10;
+    let rows = roadmap
+        .gaps
+        .iter()
+        .take(SHOWN)
+        .enumerate()
+        .filter_map(|(index, item)| {
+            let metric = catalogue.iter().find(|m| m.key == item.metric)?;
+            let fmt =
+                |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(metric, v));
+            let target = item.target.as_ref().map_or_else(String::new, |t| {
+                format!(
+                    "{} · {} · {}",
+                    value_text(metric, Some(t.value)),
+                    t.owner,
+                    t.due
+                )
+            });
+            let practice = item.practices.first().map_or_else(String::new, |p| {
+                format!("{} ({} adopted)", p.title, p.adoptions)
+            });
+            Some(view! {
+                <tr>
+                    <td class="num">{index + 1}</td>
+                    <td>{metric.name.clone()}</td>
+                    <td>{value_text(metric, item.value)}</td>
+                    <td>{format!("{} ({})", fmt(item.goal), item.goal_source.label())}</td>
+                    <td class="num">{item.newly_met}</td>
+                    <td>{target}</td>
+                    <td>{item.progress.map_or("", |p| p.label())}</td>
+                    <td>{practice}</td>
+                </tr>
+            })
+        })
+        .collect_view();
+    let basis = roadmap.standard.as_ref().map_or_else(
+        || "Ranked by standing (no standard followed).".to_owned(),
+        |s| {
+            format!(
+                "Ranked by requirements of {} (v{}) newly met at the goal, then by standing.",
+                s.name, s.version
+            )
+        },
+    );
+    let count = roadmap.gaps.len();
+    view! {
+        <section class="report__section report__roadmap">
+            <h2>"Improvement roadmap"</h2>
+            <p class="hint">{format!("{count} open gaps; the first {} shown. {basis} {} targets met.", count.min(SHOWN), roadmap.met.len())}</p>
+            <div class="table-scroll" tabindex="0">
+                <table class="table table--compact" data-testid="report-roadmap">
+                    <thead><tr><th class="num">"#"</th><th>"Metric"</th><th>"You"</th><th>"Goal"</th><th class="num">"Requirements it meets"</th><th>"Target · owner · due"</th><th>"Progress"</th><th>"What peers did"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </section>
     }
 }

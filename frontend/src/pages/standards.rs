@@ -12,8 +12,8 @@ use shared::standard::{Compliance, Standard, StandardStatus, Tier, requirement_t
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    CohortPicker, ComplianceTable, ErrorNotice, Link, Loading, load, load_once, met_summary,
-    use_auth, use_go, use_id_param,
+    CohortPicker, ComplianceTable, Downloads, ErrorNotice, Link, Loading, load, load_once,
+    met_summary, use_auth, use_go, use_id_param,
 };
 
 pub use editor::StandardEditorPage;
@@ -340,7 +340,14 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
         compliance.get().map(|result| match result {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok(None) => view! { <p class="empty">"No quarter has been released yet."</p> }.into_any(),
-            Ok(Some(compliance)) => view! {
+            Ok(Some(compliance)) => {
+                let export = format!(
+                    "&standard={}&period={}&cohort={}",
+                    compliance.standard_id,
+                    compliance.period,
+                    crate::api::query_value(&compliance.cohort.to_string())
+                );
+                view! {
                 {compliance.newer_version.map(|newer| view! {
                     <p class="notice" data-testid="newer-version">
                         "This version has been superseded. "
@@ -349,6 +356,7 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
                 })}
                 <p class="compliance-summary" data-testid="compliance-summary">{met_summary(&compliance)}</p>
                 <ComplianceTable compliance catalogue/>
+                <Downloads table="compliance" query=export what="Your compliance"/>
                 <p class="hint">
                     "Shares are computed from the organisations the quarter's release froze and shown in bands "
                     "of at least 10 points. A share is held back where its benchmark cell is, and where fewer "
@@ -356,8 +364,9 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
                     "so that no share points at a few members. "
                     <Link href="/methodology">"How benchmarks are made"</Link>
                 </p>
+                }
+                .into_any()
             }
-            .into_any(),
         })
     };
     view! {

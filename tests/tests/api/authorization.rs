@@ -86,6 +86,12 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/transparency/head", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/transparency/inclusion/{leaf}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/transparency/consistency", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/targets", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("PUT", "/api/v1/targets/{metric}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("DELETE", "/api/v1/targets/{metric}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/roadmap", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    // Asked for the position export; the industry export is open to every logged-in user.
+    ("GET", "/api/v1/exports/{table}", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];
@@ -183,6 +189,8 @@ async fn every_route_allows_exactly_the_callers_in_the_table() {
         let path = template
             .replace("{id}", "999")
             .replace("{token}", "not-a-real-invitation-token")
+            .replace("{metric}", "mfa_coverage")
+            .replace("{table}", "position")
             .replace("{period}", &period.to_string());
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         for (column, caller) in callers.iter().enumerate() {

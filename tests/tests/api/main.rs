@@ -8,6 +8,7 @@ mod authorization;
 mod benchmarks;
 mod demo;
 mod foundation;
+mod plan;
 mod practices;
 mod standards;
 mod stores;

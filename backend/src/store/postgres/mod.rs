@@ -11,6 +11,7 @@ mod practices;
 mod releases;
 mod standards;
 mod submissions;
+mod targets;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -10,6 +10,7 @@ mod practices;
 mod releases;
 mod standards;
 mod submissions;
+mod targets;
 
 use std::str::FromStr;
 use std::time::Duration;

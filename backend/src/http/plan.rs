@@ -1,0 +1,194 @@
+//! Targets and the improvement roadmap: `GET /api/v1/targets`, `PUT` and `DELETE
+//! /api/v1/targets/{metric}`, and `GET /api/v1/roadmap`. Targets are the organisation's own
+//! data; the roadmap joins them with published statistics and published practices only.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::Period;
+use shared::cohort::CohortKey;
+use shared::period::rfc3339;
+use shared::plan::{PracticeRef, Roadmap, RoadmapInputs, Target, TargetInput, validate_target};
+use shared::practice::PracticeStatus;
+use shared::standard::StandardStatus;
+use shared::submission::stored_value;
+
+use super::AppState;
+use super::benchmarks::cached;
+use super::extract::{ApiJson, OrgAdmin, Reader};
+use super::periods::{current_period, parse_cohort};
+use crate::auth;
+use crate::error::{AppError, Result};
+use crate::store::{AuditRecord, PracticeSelection, TargetRecord};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/targets", get(list))
+        .route("/v1/targets/{metric}", put(save).delete(remove))
+        .route("/v1/roadmap", get(read_roadmap))
+}
+
+/// The latest released quarter; 404 while none is.
+pub(super) async fn latest_released(state: &AppState) -> Result<Period> {
+    state
+        .store
+        .periods()
+        .await?
+        .into_iter()
+        .filter(|p| p.released_at.is_some())
+        .map(|p| p.period)
+        .max()
+        .ok_or_else(|| AppError::NotFound("no quarter is released yet".to_owned()))
+}
+
+async fn list(State(state): State<AppState>, reader: Reader) -> Result<Json<Vec<Target>>> {
+    Ok(Json(state.store.targets(reader.org_id).await?))
+}
+
+/// A member admin saves the organisation's target for a metric. The baseline is the
+/// organisation's value in the latest released quarter, when there is one.
+async fn save(
+    State(state): State<AppState>,
+    OrgAdmin { user, org_id }: OrgAdmin,
+    Path(metric): Path<String>,
+    ApiJson(input): ApiJson<TargetInput>,
+) -> Result<Json<Target>> {
+    let value = validate_target(&metric, &input, current_period()).map_err(AppError::validation)?;
+    let reader = Reader {
+        org_id,
+        label: user.email.clone(),
+    };
+    let (baseline_period, baseline) = match latest_released(&state).await {
+        Ok(period) => {
+            let own = reader
+                .own_submission(
+                    &state,
+                    period,
+                    &format!("baseline of the target for {metric}"),
+                )
+                .await?;
+            let baseline = own.and_then(|s| s.values.get(&metric).copied());
+            (Some(period), baseline)
+        }
+        Err(AppError::NotFound(_)) => (None, None),
+        Err(error) => return Err(error),
+    };
+    let now = auth::now_unix();
+    let owner = input.owner.trim().to_owned();
+    let record = TargetRecord {
+        metric: metric.clone(),
+        value,
+        owner: owner.clone(),
+        due: input.due,
+        baseline_period,
+        baseline,
+        set_by: user.name.clone(),
+        updated_at: now,
+    };
+    let audit = AuditRecord {
+        actor: user.email.clone(),
+        action: "target_saved",
+        target: format!("target for {metric}"),
+        detail: format!("{value}, owner {owner}, due {}", input.due),
+        org_id: Some(org_id),
+    };
+    state.store.save_target(org_id, &record, &audit).await?;
+    Ok(Json(Target {
+        value: stored_value(&metric, value),
+        baseline: baseline.map(|b| stored_value(&metric, b)),
+        metric,
+        owner,
+        due: input.due,
+        baseline_period,
+        set_by: user.name,
+        updated_at: rfc3339(now),
+    }))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    OrgAdmin { user, org_id }: OrgAdmin,
+    Path(metric): Path<String>,
+) -> Result<StatusCode> {
+    let audit = AuditRecord {
+        actor: user.email,
+        action: "target_deleted",
+        target: format!("target for {metric}"),
+        detail: String::new(),
+        org_id: Some(org_id),
+    };
+    if state.store.delete_target(org_id, &metric, &audit).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound(format!(
+            "your organisation has no target for `{metric}`"
+        )))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoadmapQuery {
+    cohort: Option<String>,
+}
+
+async fn read_roadmap(
+    State(state): State<AppState>,
+    reader: Reader,
+    Query(query): Query<RoadmapQuery>,
+) -> Result<Json<Roadmap>> {
+    let cohort = parse_cohort(query.cohort.as_deref())?;
+    Ok(Json(roadmap_of(&state, &reader, cohort).await?))
+}
+
+/// The reader's roadmap in the latest released quarter against `cohort`.
+pub(super) async fn roadmap_of(
+    state: &AppState,
+    reader: &Reader,
+    cohort: CohortKey,
+) -> Result<Roadmap> {
+    let period = latest_released(state).await?;
+    let (benchmark, _) = cached(state, period, cohort).await?;
+    let own = reader
+        .own_submission(state, period, &format!("roadmap in {cohort}"))
+        .await?
+        .map(|s| s.values)
+        .unwrap_or_default();
+    let standard = match state.store.followed_standard(reader.org_id).await? {
+        Some(id) => state
+            .store
+            .standard(id)
+            .await?
+            .filter(|s| s.status != StandardStatus::Draft),
+        None => None,
+    };
+    let targets = state.store.targets(reader.org_id).await?;
+    let practices: Vec<(Vec<String>, PracticeRef)> = state
+        .store
+        .practices(
+            PracticeSelection::Status(PracticeStatus::Published),
+            Some(reader.org_id),
+        )
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.draft.metrics,
+                PracticeRef {
+                    id: p.id,
+                    title: p.draft.title,
+                    adoptions: p.adoptions,
+                },
+            )
+        })
+        .collect();
+    Ok(shared::plan::roadmap(RoadmapInputs {
+        benchmark: &benchmark,
+        own: &own,
+        standard: standard.as_ref(),
+        targets: &targets,
+        practices: &practices,
+    }))
+}
