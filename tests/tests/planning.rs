@@ -18,7 +18,7 @@ use shared::standard::Compliance;
 const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
 
 fn text_of(testid: &str) -> String {
-    format!("(document.querySelector('[data-testid={testid}]') || {{}}).innerText || ''")
+    format!("((document.querySelector('[data-testid={testid}]') || {{}}).innerText || '')")
 }
 
 #[tokio::test]
@@ -125,6 +125,12 @@ async fn a_member_admin_plans_from_the_what_if_to_the_roadmap_and_exports_the_in
     assert!(after_position.contains('→'), "{after_position}");
     assert_ne!(before_requirements, after_requirements);
     assert!(after_requirements.contains('→'), "{after_requirements}");
+    let _: Value = browser
+        .execute(
+            "document.querySelector('[data-testid=what-if]').scrollIntoView(); return null;",
+            vec![],
+        )
+        .await;
     browser.save_screenshot("what-if-moved.png").await;
 
     // Aim high and save it as a target: the roadmap opens with the form filled in.
@@ -167,13 +173,20 @@ async fn a_member_admin_plans_from_the_what_if_to_the_roadmap_and_exports_the_in
     let practice: String = browser
         .execute(
             "const a = document.querySelector('.roadmap__item[data-metric=mfa_coverage] .practice-links a'); \
-             return a ? a.innerText : '';",
+             return a ? a.textContent : '';",
+            vec![],
+        )
+        .await;
+    browser.save_screenshot("roadmap.png").await;
+    let item: String = browser
+        .execute(
+            "return document.querySelector('.roadmap__item[data-metric=mfa_coverage]').outerHTML;",
             vec![],
         )
         .await;
     assert!(
         !practice.is_empty(),
-        "the MFA gap lists a practice peers published"
+        "the MFA gap lists a practice peers published: {item}"
     );
     println!("roadmap: MFA target saved; practice “{practice}”");
     browser.save_screenshot("roadmap.png").await;

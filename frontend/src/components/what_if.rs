@@ -108,10 +108,12 @@ pub fn WhatIf(
         });
         let met = standard.map(|s| {
             let total = s.requirements.len();
-            format!(
-                "{} of {total} met",
-                arrow(moved.met_before, moved.met_after, |n| n.to_string())
-            ) + &format!(" ({} v{})", s.name, s.version)
+            let counts = if moved.met_before == moved.met_after {
+                format!("{} of {total} met (unchanged)", moved.met_after)
+            } else {
+                format!("{} → {} of {total} met", moved.met_before, moved.met_after)
+            };
+            format!("{counts} · {} v{}", s.name, s.version)
         });
         Some(Ok((
             arrow(placed(&moved.before), placed(&moved.after), |t| t),
@@ -124,7 +126,7 @@ pub fn WhatIf(
         let m = metric.get();
         if m.unit == Unit::Boolean {
             view! {
-                <select id="what-if-value" prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
+                <select id="what-if-value" prop:value=move || { metric.track(); value.get_untracked() } on:change=move |ev| value.set(event_target_value(&ev))>
                     <option value="1">"yes"</option>
                     <option value="0">"no"</option>
                 </select>
@@ -134,7 +136,7 @@ pub fn WhatIf(
             let step = 10f64.powi(-i32::from(m.precision)).to_string();
             view! {
                 <input id="what-if-value" type="number" min=m.min max=m.max step=step inputmode="decimal"
-                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                    prop:value=move || { metric.track(); value.get_untracked() } on:input=move |ev| value.set(event_target_value(&ev))/>
             }
             .into_any()
         }

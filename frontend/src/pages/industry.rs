@@ -188,11 +188,11 @@ fn IndustryBody(
                 <span class="hint">"Log in to compare peer groups."</span>
             </Show>
         </div>
-        {move || table().unwrap_or_else(|| view! { <Loading what="the benchmarks"/> }.into_any())}
         {move || logged_in.then(|| {
             let query = format!("&period={}&cohort={}", period.get(), query_value(&cohort.get().to_string()));
             view! { <Downloads table="industry" query what="This table"/> }
         })}
+        {move || table().unwrap_or_else(|| view! { <Loading what="the benchmarks"/> }.into_any())}
     }
 }
 

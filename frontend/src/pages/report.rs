@@ -139,9 +139,13 @@ fn roadmap_rows(roadmap: &Roadmap, catalogue: &[Metric]) -> impl IntoView + use<
                     t.due
                 )
             });
-            let practice = item.practices.first().map_or_else(String::new, |p| {
-                format!("{} ({} adopted)", p.title, p.adoptions)
-            });
+            let practice = item
+                .practices
+                .first()
+                .map_or_else(String::new, |p| match p.adoptions {
+                    0 => p.title.clone(),
+                    n => format!("{} ({n} adopted)", p.title),
+                });
             Some(view! {
                 <tr>
                     <td class="num">{index + 1}</td>

@@ -74,7 +74,11 @@ fn RoadmapBody(
         owner: String::new(),
         due: current.next().to_string(),
     }));
+    // Bumped when the draft is replaced (Edit): the inputs show the new draft then, and never
+    // write back over what is being typed.
+    let replaced = RwSignal::new(0u32);
     let edit = move |target: &Target| {
+        replaced.update(|n| *n += 1);
         draft.set(Draft {
             metric: target.metric.clone(),
             value: match target.value {
@@ -117,7 +121,7 @@ fn RoadmapBody(
                 }/>
             </div>
         </header>
-        {can_edit.then(|| view! { <TargetForm draft current catalogue version/> })}
+        {can_edit.then(|| view! { <TargetForm draft replaced current catalogue version/> })}
         {move || body().unwrap_or_else(|| view! { <Loading what="your roadmap"/> }.into_any())}
         {move || view! { <Downloads table="roadmap" query=export() what="The roadmap"/> }}
     }
@@ -127,6 +131,7 @@ fn RoadmapBody(
 #[component]
 fn TargetForm(
     draft: RwSignal<Draft>,
+    replaced: RwSignal<u32>,
     current: Period,
     catalogue: StoredValue<Vec<Metric>>,
     version: RwSignal<u32>,
@@ -136,7 +141,10 @@ fn TargetForm(
     let busy = RwSignal::new(false);
     let field = move |get: fn(&Draft) -> String, set: fn(&mut Draft, String)| {
         (
-            move || draft.with(get),
+            move || {
+                replaced.track();
+                draft.with_untracked(get)
+            },
             move |ev| draft.update(|d| set(d, event_target_value(&ev))),
         )
     };
@@ -144,8 +152,10 @@ fn TargetForm(
     let (value_of, on_value) = field(|d| d.value.clone(), |d, v| d.value = v);
     let (owner_of, on_owner) = field(|d| d.owner.clone(), |d, v| d.owner = v);
     let (due_of, on_due) = field(|d| d.due.clone(), |d, v| d.due = v);
+    // Only a change of metric (not every keystroke) redraws the value input.
+    let metric_key = Memo::new(move |_| draft.with(|d| d.metric.clone()));
     let chosen = move || {
-        let key = draft.with(|d| d.metric.clone());
+        let key = metric_key.get();
         catalogue.with_value(|c| c.iter().find(|m| m.key == key).cloned())
     };
     let submit = move |event: SubmitEvent| {
@@ -227,7 +237,7 @@ fn TargetForm(
                         <option value="">"Choose a metric"</option>
                         {catalogue.with_value(|c| c.iter().filter(|m| m.direction != Direction::Context).map(|m| {
                             let key = m.key.clone();
-                            let chosen = move || draft.with(|d| d.metric == key);
+                            let chosen = move || metric_key.with(|m| *m == key);
                             view! { <option value=m.key.clone() selected=chosen>{m.name.clone()}</option> }
                         }).collect_view())}
                     </select>
@@ -334,11 +344,16 @@ fn GapCard(
         || "no position".to_owned(),
         |s| format!("about the {} percentile", ordinal(s)),
     );
-    let now = format!(
-        "You: {} · peer median: {} · {standing}",
-        value_text(&metric, item.value),
-        fmt(item.median)
-    );
+    // Yes/no metrics publish only the share answering yes: no median, no position.
+    let now = if metric.unit == Unit::Boolean {
+        format!("You: {}", value_text(&metric, item.value))
+    } else {
+        format!(
+            "You: {} · peer median: {} · {standing}",
+            value_text(&metric, item.value),
+            fmt(item.median)
+        )
+    };
     let goal = item.goal.map(|goal| {
         let mut text = format!(
             "Goal: {} ({})",
