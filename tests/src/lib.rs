@@ -41,6 +41,9 @@ pub const TEST_INDEX_HTML: &str = "<!DOCTYPE html><title>PeerPosture test shell<
 /// The back office bundle's index.html in the stand-in dist directory.
 pub const TEST_BACK_OFFICE_HTML: &str = "<!DOCTYPE html><title>PeerPosture back office</title>";
 
+/// The stand-in index.html of the insights bundle (`dist/insights/`).
+pub const TEST_INSIGHTS_HTML: &str = "<!DOCTYPE html><title>PeerPosture insights</title>";
+
 /// The first admin every test server starts with.
 pub const ADMIN_EMAIL: &str = "admin@test.local";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
@@ -159,6 +162,9 @@ impl TestApp {
                 std::fs::create_dir(dist.join("backoffice")).expect("create dist/backoffice");
                 std::fs::write(dist.join("backoffice/index.html"), TEST_BACK_OFFICE_HTML)
                     .expect("write back office index");
+                std::fs::create_dir(dist.join("insights")).expect("create dist/insights");
+                std::fs::write(dist.join("insights/index.html"), TEST_INSIGHTS_HTML)
+                    .expect("write insights index");
                 dist
             }
         };

@@ -215,6 +215,30 @@ async fn a_member_admin_plans_from_the_what_if_to_the_roadmap_and_exports_the_in
     )
     .await;
 
+    // The metric page carries the what-if too, fixed on its metric; and the report.
+    let metric_ready = "!!document.querySelector('[data-testid=what-if-position]') \
+         && document.querySelector('#what-if-metric').disabled";
+    check_page(
+        &app,
+        &driver,
+        &member,
+        "/dashboard/metric/mfa_coverage",
+        metric_ready,
+        "metric-what-if",
+    )
+    .await;
+    let report_ready =
+        "document.querySelectorAll('[data-testid=report-roadmap] tbody tr').length > 0";
+    check_page(
+        &app,
+        &driver,
+        &member,
+        "/report",
+        report_ready,
+        "report-roadmap",
+    )
+    .await;
+
     // The print report ends with the roadmap on a page of its own.
     let report = driver.session(1280, 1400).await;
     open_logged_in(&app, &report, &member, "/report").await;

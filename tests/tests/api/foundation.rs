@@ -1,7 +1,9 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use peerposture_tests::{Fetch, TEST_BACK_OFFICE_HTML, TEST_INDEX_HTML, TestApp};
+use peerposture_tests::{
+    Fetch, TEST_BACK_OFFICE_HTML, TEST_INDEX_HTML, TEST_INSIGHTS_HTML, TestApp,
+};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use serde_json::Value;
@@ -113,14 +115,20 @@ async fn app_routes_are_answered_with_index_html_that_is_revalidated() {
         );
         assert_eq!(response.text().await.unwrap(), TEST_INDEX_HTML, "{path}");
     }
-    // The back office bundle owns its routes; look-alikes stay with the main bundle.
+    // The back office and insights bundles own their routes; look-alikes stay with the main
+    // bundle.
     for (path, shell) in [
         ("/submit", TEST_BACK_OFFICE_HTML),
         ("/admin", TEST_BACK_OFFICE_HTML),
         ("/releases", TEST_BACK_OFFICE_HTML),
         ("/invite/abc", TEST_BACK_OFFICE_HTML),
+        ("/roadmap", TEST_BACK_OFFICE_HTML),
         ("/submitted", TEST_INDEX_HTML),
-        ("/dashboard/metric/mfa_coverage", TEST_INDEX_HTML),
+        ("/dashboard/metric/mfa_coverage", TEST_INSIGHTS_HTML),
+        ("/industry", TEST_INSIGHTS_HTML),
+        ("/report?cohort=all", TEST_INSIGHTS_HTML),
+        ("/dashboard/metrics", TEST_INDEX_HTML),
+        ("/reports", TEST_INDEX_HTML),
     ] {
         let response = app.client.get(app.url(path)).sent().await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
