@@ -227,6 +227,24 @@ async fn a_member_admin_plans_from_the_what_if_to_the_roadmap_and_exports_the_in
         "metric-what-if",
     )
     .await;
+    let phone = driver.session(390, 900).await;
+    open_logged_in(&app, &phone, &member, "/dashboard/metric/mfa_coverage").await;
+    phone
+        .wait_until(
+            "the what-if",
+            &format!("return {metric_ready};"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    phone.type_into("#what-if-value", "97").await;
+    let _: Value = phone
+        .execute(
+            "document.querySelector('[data-testid=what-if]').scrollIntoView(); return null;",
+            vec![],
+        )
+        .await;
+    phone.save_screenshot("metric-what-if-card-390px.png").await;
+    phone.close().await;
     let report_ready =
         "document.querySelectorAll('[data-testid=report-roadmap] tbody tr').length > 0";
     check_page(

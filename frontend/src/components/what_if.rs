@@ -168,7 +168,7 @@ pub fn WhatIf(
                                 <div><dt>{format!("{function} posture")}</dt><dd data-testid="what-if-posture">{posture}</dd></div>
                                 {met.map(|met| view! { <div><dt>"Requirements"</dt><dd data-testid="what-if-requirements">{met}</dd></div> })}
                             </dl>
-                            {can_save.then(|| view! { <Link href=href class="button">"Save as a target…"</Link> })}
+                            {can_save.then(|| view! { <Link href=href class="button button--primary">"Save as a target…"</Link> })}
                         }
                         .into_any()
                     }
