@@ -90,13 +90,10 @@ pub fn WhatIf(
             (Unit::Boolean, text) => MetricValue::Bool(text == "1"),
             (_, text) => MetricValue::Number(text.parse().ok()?),
         };
-        let Ok(number) = m.validate(number) else {
-            return Some(Err(format!(
-                "Enter a value from {} to {} ({}).",
-                m.min,
-                m.max,
-                m.unit.label()
-            )));
+        let number = match m.validate(number) {
+            Ok(number) => number,
+            // "The value must be between 0 and 100 %.", "… must be a whole number."
+            Err(error) => return Some(Err(format!("The value {error}."))),
         };
         let standard = standard.get().and_then(Result::ok).flatten();
         let requirements = standard.as_ref().map_or(&[][..], |s| &s.requirements[..]);

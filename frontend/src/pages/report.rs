@@ -8,8 +8,8 @@ use shared::catalogue::MetricValue;
 use crate::api::{self, ApiError};
 use crate::charts::{ChartCanvas, draw_posture};
 use crate::components::{
-    Basics, ErrorNotice, Loading, NoReleaseYet, RequireRole, latest_released, load, use_auth,
-    use_cohort,
+    Basics, Downloads, ErrorNotice, Loading, NoReleaseYet, RequireRole, latest_released, load,
+    use_auth, use_cohort,
 };
 use shared::catalogue::Metric;
 use shared::cohort::CohortKey;
@@ -112,6 +112,10 @@ fn Report() -> impl IntoView {
         <section class="page report">
             <div class="report__actions no-print">
                 <button class="button button--primary" on:click=|_| { let _ = web_sys::window().map(|w| w.print()); }>"Print or save as PDF"</button>
+                {move || {
+                    let query = format!("&cohort={}", crate::api::query_value(&cohort.get().to_string()));
+                    view! { <Downloads table="position" query what="Every metric"/> }
+                }}
             </div>
             {move || content().unwrap_or_else(|| view! { <Loading what="the report"/> }.into_any())}
         </section>
