@@ -61,6 +61,10 @@ pub struct PeriodInfo {
     pub status: PeriodStatus,
     /// RFC 3339 timestamp (UTC) of the release, when released.
     pub released_at: Option<String>,
+    /// When submissions are due (RFC 3339, UTC), once a publisher has set it. Saves after it
+    /// still count until release, marked late in the publishers' view.
+    #[serde(default)]
+    pub deadline: Option<String>,
 }
 
 /// App routes served by the second (back office) bundle: submission form, team, administration,

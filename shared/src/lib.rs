@@ -14,6 +14,7 @@ pub mod error;
 pub mod format;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod participation;
 pub mod period;
 pub mod plan;
 pub mod practice;

@@ -26,6 +26,7 @@ use shared::attestation::{
 use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend};
 use shared::catalogue::{CATALOGUE, CsfFunction};
 use shared::cohort::CohortKey;
+use shared::participation::{Deadline, DeadlineInput, Participation};
 use shared::period::Period;
 use shared::plan::{Roadmap, Target, TargetInput};
 use shared::practice::{Moderation, Practice, PracticeDraft, PracticeSummary};
@@ -703,6 +704,24 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         )
         .query(&[("from", true, uint64), ("to", false, uint64)])
         .returns(one::<ConsistencyProof>()),
+        route(
+            "put",
+            "/v1/periods/{period}/deadline",
+            200,
+            Session,
+            "Set or move a quarter's submission deadline (publisher, admin)",
+        )
+        .takes(one::<DeadlineInput>())
+        .returns(one::<Deadline>())
+        .errors(&[409]),
+        route(
+            "get",
+            "/v1/periods/{period}/participation",
+            200,
+            Session,
+            "Verified members by how far they submitted, per cohort, and which (publisher, admin)",
+        )
+        .returns(one::<Participation>()),
         route(
             "get",
             "/v1/targets",

@@ -1,18 +1,33 @@
-//! `GET /api/v1/periods`: quarters with submissions or a release, plus the current quarter;
-//! and how the API reads periods and cohorts named in requests.
+//! `GET /api/v1/periods`: quarters with submissions or a release, plus the current quarter,
+//! with their deadlines; `PUT …/{period}/deadline` and `GET …/{period}/participation` for
+//! publishers; and how the API reads periods and cohorts named in requests.
 
-use axum::extract::State;
-use axum::routing::get;
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use shared::Period;
 use shared::api::{PeriodInfo, PeriodStatus};
+use shared::catalogue::CATALOGUE;
 use shared::cohort::CohortKey;
+use shared::participation::{
+    Deadline, DeadlineInput, OrgParticipation, Participation, ParticipationCount,
+    ParticipationStatus, end_of_day,
+};
+use shared::period::rfc3339;
 
 use super::AppState;
+use super::extract::{ApiJson, Releaser};
+use crate::engine::Attributes;
 use crate::error::{AppError, Result};
+use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/periods", get(list))
+    Router::new()
+        .route("/v1/periods", get(list))
+        .route("/v1/periods/{period}/deadline", put(set_deadline))
+        .route("/v1/periods/{period}/participation", get(participation))
 }
 
 /// A period named in a request: 422 when malformed.
@@ -66,6 +81,7 @@ pub fn current_period() -> Period {
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
     let records = state.store.periods().await?;
+    let deadlines: BTreeMap<Period, String> = state.store.deadlines().await?.into_iter().collect();
     let current = current_period();
     let mut periods: Vec<PeriodInfo> = records
         .into_iter()
@@ -77,6 +93,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
                 PeriodStatus::Open
             },
             released_at: record.released_at,
+            deadline: deadlines.get(&record.period).cloned(),
         })
         .collect();
     if !periods.iter().any(|info| info.period == current) {
@@ -84,8 +101,146 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
             period: current,
             status: PeriodStatus::Open,
             released_at: None,
+            deadline: deadlines.get(&current).cloned(),
         });
         periods.sort_by_key(|info| info.period);
     }
     Ok(Json(periods))
+}
+
+/// How far ahead a deadline may be set.
+const DEADLINE_MAX_DAYS: i64 = 366;
+
+/// A publisher or admin sets (or moves) the deadline of a quarter that still takes
+/// submissions: a day from today to a year ahead.
+async fn set_deadline(
+    State(state): State<AppState>,
+    Releaser(user): Releaser,
+    Path(period): Path<String>,
+    ApiJson(input): ApiJson<DeadlineInput>,
+) -> Result<Json<Deadline>> {
+    let period = writable_period(&period)?;
+    let due = end_of_day(input.due.trim())
+        .ok_or_else(|| AppError::invalid("due", "expected a date such as 2026-12-31"))?;
+    let now = crate::auth::now_unix();
+    if due < now || due > now + DEADLINE_MAX_DAYS * 86_400 {
+        return Err(AppError::invalid(
+            "due",
+            "must be a day from today to a year ahead",
+        ));
+    }
+    if state.store.period_released(period).await? {
+        return Err(AppError::PeriodReleased);
+    }
+    let due_at = rfc3339(due);
+    let audit = AuditRecord {
+        actor: user.email.clone(),
+        action: "deadline_set",
+        target: format!("period {period}"),
+        detail: format!("due {due_at}"),
+        org_id: None,
+    };
+    state
+        .store
+        .set_deadline(period, &due_at, &user.email, &audit)
+        .await?;
+    Ok(Json(Deadline {
+        period,
+        due_at,
+        set_by: user.email,
+    }))
+}
+
+/// How many verified members have submitted a quarter, per cohort of the lattice, and which
+/// (publishers and admins only: members never see who has not submitted).
+async fn participation(
+    State(state): State<AppState>,
+    _: Releaser,
+    Path(period): Path<String>,
+) -> Result<Json<Participation>> {
+    let period = reportable_period(&period)?;
+    let deadline = state
+        .store
+        .deadlines()
+        .await?
+        .into_iter()
+        .find(|(p, _)| *p == period)
+        .map(|(_, due_at)| due_at);
+    let saves: BTreeMap<i64, (usize, String)> = state
+        .store
+        .latest_saves(period)
+        .await?
+        .into_iter()
+        .map(|s| {
+            (
+                s.org_id,
+                (usize::try_from(s.metrics).unwrap_or(0), s.saved_at),
+            )
+        })
+        .collect();
+    let orgs: Vec<_> = state
+        .store
+        .orgs()
+        .await?
+        .into_iter()
+        .filter(|org| org.verified)
+        .collect();
+    let status_of = |metrics: usize| match metrics {
+        0 => ParticipationStatus::NotStarted,
+        n if n >= CATALOGUE.len() => ParticipationStatus::Complete,
+        _ => ParticipationStatus::Partial,
+    };
+    let mut organisations: Vec<OrgParticipation> = orgs
+        .iter()
+        .map(|org| {
+            let save = saves.get(&org.id);
+            let metrics = save.map_or(0, |(n, _)| *n);
+            let last_saved_at = save.map(|(_, at)| at.clone());
+            OrgParticipation {
+                org_id: org.id,
+                name: org.name.clone(),
+                status: status_of(metrics),
+                metrics,
+                // RFC 3339 UTC text of one format on both sides: it compares as text.
+                late: matches!((&last_saved_at, &deadline), (Some(at), Some(due)) if at > due),
+                last_saved_at,
+            }
+        })
+        .collect();
+    let counts = CohortKey::lattice()
+        .map(|cohort| {
+            let mut count = ParticipationCount {
+                cohort,
+                complete: 0,
+                partial: 0,
+                not_started: 0,
+            };
+            for (org, row) in orgs.iter().zip(&organisations) {
+                if Attributes::from(org).in_cohort(cohort) {
+                    match row.status {
+                        ParticipationStatus::Complete => count.complete += 1,
+                        ParticipationStatus::Partial => count.partial += 1,
+                        ParticipationStatus::NotStarted => count.not_started += 1,
+                    }
+                }
+            }
+            count
+        })
+        .collect();
+    organisations.sort_by(|a, b| {
+        let rank = |s: ParticipationStatus| match s {
+            ParticipationStatus::NotStarted => 0,
+            ParticipationStatus::Partial => 1,
+            ParticipationStatus::Complete => 2,
+        };
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(Json(Participation {
+        period,
+        deadline,
+        counts,
+        organisations,
+    }))
 }

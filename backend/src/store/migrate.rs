@@ -298,6 +298,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("updated_at", Integer),
         ],
     ),
+    (
+        "deadlines",
+        &[
+            ("period", Text),
+            ("due_at", Text),
+            ("set_by", Text),
+            ("set_at", Text),
+        ],
+    ),
 ];
 
 /// Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement.

@@ -2,6 +2,7 @@
 //! PostgreSQL without touching the HTTP layer. Each backend embeds its own migrations.
 
 pub mod attestations;
+pub mod deadlines;
 mod migrate;
 mod postgres;
 mod rows;
@@ -26,6 +27,7 @@ use shared::submission::RevisionInfo;
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 
 pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
+pub use deadlines::{DeadlineStore, LatestSave};
 pub use migrate::migrate_store;
 pub use postgres::{PostgresStore, schema_url};
 pub use sqlite::SqliteStore;
@@ -263,6 +265,7 @@ pub trait Store:
     + AuditStore
     + AttestationStore
     + TargetStore
+    + DeadlineStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -278,6 +281,7 @@ impl<T> Store for T where
         + AuditStore
         + AttestationStore
         + TargetStore
+        + DeadlineStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -86,6 +86,8 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/transparency/head", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/transparency/inclusion/{leaf}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/transparency/consistency", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("PUT", "/api/v1/periods/{period}/deadline", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
+    ("GET", "/api/v1/periods/{period}/participation", [Login, Deny, Deny, Deny, Pass, Pass, Login]),
     ("GET", "/api/v1/targets", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     ("PUT", "/api/v1/targets/{metric}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
     ("DELETE", "/api/v1/targets/{metric}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),

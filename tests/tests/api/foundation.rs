@@ -66,7 +66,8 @@ async fn periods_list_the_current_quarter_as_open() {
         vec![PeriodInfo {
             period: current,
             status: PeriodStatus::Open,
-            released_at: None
+            released_at: None,
+            deadline: None,
         }]
     );
     app.stop().await;

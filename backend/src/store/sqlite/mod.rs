@@ -6,6 +6,7 @@
 mod accounts;
 mod attestations;
 mod audit;
+mod deadlines;
 mod practices;
 mod releases;
 mod standards;
