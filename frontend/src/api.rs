@@ -419,3 +419,20 @@ pub async fn delete_target(metric: &str) -> Result<(), ApiError> {
 pub async fn roadmap(cohort: CohortKey) -> Result<shared::plan::Roadmap, ApiError> {
     get_with("/api/v1/roadmap", &[("cohort", cohort.to_string())]).await
 }
+
+pub async fn set_deadline(
+    period: Period,
+    due: String,
+) -> Result<shared::participation::Deadline, ApiError> {
+    json(with_body(
+        Request::put(&format!("/api/v1/periods/{period}/deadline")),
+        &shared::participation::DeadlineInput { due },
+    ))
+    .await
+}
+
+pub async fn participation(
+    period: Period,
+) -> Result<shared::participation::Participation, ApiError> {
+    get(&format!("/api/v1/periods/{period}/participation")).await
+}

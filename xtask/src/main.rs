@@ -326,6 +326,8 @@ fn test() -> Result {
                 "layout",
                 "--test",
                 "planning",
+                "--test",
+                "deadlines",
                 "--",
                 "--ignored",
                 "--nocapture",

@@ -37,12 +37,13 @@ fn Overview() -> impl IntoView {
             Ok((periods, cohorts, catalogue)) => match latest_released(&periods) {
                 None => view! { <NoReleaseYet/> }.into_any(),
                 Some(period) => {
-                    let open = periods
+                    let open_info = periods
                         .iter()
                         .rev()
-                        .find(|p| p.status == PeriodStatus::Open)
-                        .map(|p| p.period);
-                    view! { <OverviewBody period open cohorts catalogue/> }.into_any()
+                        .find(|p| p.status == PeriodStatus::Open);
+                    let open = open_info.map(|p| p.period);
+                    let deadline = open_info.and_then(|p| p.deadline.clone());
+                    view! { <OverviewBody period open deadline cohorts catalogue/> }.into_any()
                 }
             },
         })
@@ -88,6 +89,8 @@ fn standings(position: &Position, benchmark: &Benchmark, catalogue: &[Metric]) -
 fn OverviewBody(
     period: Period,
     open: Option<Period>,
+    /// The open quarter's deadline, once set.
+    deadline: Option<String>,
     cohorts: Vec<CohortInfo>,
     catalogue: Vec<Metric>,
 ) -> impl IntoView {
@@ -197,6 +200,7 @@ fn OverviewBody(
         {move || submitted.get().and_then(Result::ok).flatten().map(|(open, count)| view! {
             <div class="notice submission-progress" data-testid="open-progress">
                 {format!("{open} is open: {count} of {total} metrics submitted. ")}
+                {deadline.as_deref().map(|due| format!("Due by {}. ", shared::format::timestamp(due)))}
                 <Link href="/submit">"Complete your submission"</Link>
             </div>
         })}

@@ -1,5 +1,6 @@
-//! "Releases", for publishers and admins: release a quarter, which freezes it and publishes
-//! its benchmarks under the anonymity policy.
+//! "Releases", for publishers and admins: set the open quarter's submission deadline, see who
+//! has submitted, and release a quarter, which freezes it and publishes its benchmarks under
+//! the anonymity policy.
 
 use leptos::prelude::*;
 use shared::account::Role;
@@ -7,8 +8,12 @@ use shared::api::PeriodStatus;
 use shared::benchmark::ReleaseSummary;
 use shared::format::timestamp;
 
+use leptos::ev::SubmitEvent;
+use shared::Period;
+use shared::participation::{Participation, ParticipationStatus};
+
 use crate::api;
-use crate::components::{ErrorNotice, Loading, RequireRole, load};
+use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, load};
 
 #[component]
 pub fn ReleasesPage() -> impl IntoView {
@@ -60,7 +65,7 @@ fn Releases() -> impl IntoView {
             Err(error) => view! { <ErrorNotice error/> }.into_any(),
             Ok(periods) => view! {
                 <table class="table" data-testid="periods-table">
-                    <thead><tr><th>"Quarter"</th><th>"Status"</th><th>"Released"</th><th></th></tr></thead>
+                    <thead><tr><th>"Quarter"</th><th>"Status"</th><th>"Deadline"</th><th>"Released"</th><th></th></tr></thead>
                     <tbody>
                         {periods.into_iter().rev().map(|p| {
                             let period = p.period.to_string();
@@ -70,6 +75,7 @@ fn Releases() -> impl IntoView {
                                 <tr data-period=period>
                                     <td>{label}</td>
                                     <td>{if open { "open for submissions" } else { "released" }}</td>
+                                    <td data-testid="deadline">{p.deadline.as_deref().map_or_else(|| "—".to_owned(), timestamp)}</td>
                                     <td>{p.released_at.as_deref().map_or_else(|| "—".to_owned(), timestamp)}</td>
                                     <td>{open.then(|| view! {
                                         <button class="button button--small" disabled=busy on:click=move |_| release(target.clone())>"Release"</button>
@@ -98,9 +104,161 @@ fn Releases() -> impl IntoView {
                 </p>
             })}
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || periods.get().and_then(Result::ok).and_then(|periods| {
+                periods.iter().rev().find(|p| p.status == PeriodStatus::Open).map(|p| {
+                    let period = p.period;
+                    view! {
+                        <DeadlineForm period current=p.deadline.clone() version/>
+                        <ParticipationView period version/>
+                    }
+                })
+            })}
             <section class="card">
-                {move || table().unwrap_or_else(|| view! { <Loading what="the quarters"/> }.into_any())}
+                <div class="table-scroll" tabindex="0">
+                    {move || table().unwrap_or_else(|| view! { <Loading what="the quarters"/> }.into_any())}
+                </div>
             </section>
         </section>
+    }
+}
+
+/// Sets or moves the open quarter's deadline: a date, due by its end (UTC).
+#[component]
+fn DeadlineForm(period: Period, current: Option<String>, version: RwSignal<u32>) -> impl IntoView {
+    let due = RwSignal::new(
+        current
+            .as_deref()
+            .map_or_else(String::new, |d| d[..10].to_owned()),
+    );
+    let error = RwSignal::new(None::<api::ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::set_deadline(period, due.get_untracked()).await {
+                Ok(_) => {
+                    error.set(None);
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+            busy.set(false);
+        });
+    };
+    let field = Signal::derive(move || error.get().and_then(|e| e.fields().get("due").cloned()));
+    let said = match &current {
+        Some(at) => format!(
+            "Submissions for {period} are due by {}. Saves after it still count until release; they are marked late below.",
+            timestamp(at)
+        ),
+        None => format!(
+            "No deadline is set for {period}. Members see it on their overview and submission form once set."
+        ),
+    };
+    view! {
+        <section class="card">
+            <h2>{format!("Deadline for {period}")}</h2>
+            <p data-testid="deadline-status">{said}</p>
+            <form class="form form--inline" on:submit=submit data-testid="deadline-form">
+                <label class="field">
+                    <span class="field__label">"Due by the end of (UTC)"</span>
+                    <input type="date" name="due" required bind:value=due/>
+                    <FieldError message=field/>
+                </label>
+                <div class="form__actions">
+                    <button type="submit" class="button" disabled=move || busy.get()>
+                        {if current.is_some() { "Move the deadline" } else { "Set the deadline" }}
+                    </button>
+                </div>
+            </form>
+            {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+        </section>
+    }
+}
+
+/// Verified members by how far they have submitted, per cohort, and which have not.
+#[component]
+fn ParticipationView(period: Period, version: RwSignal<u32>) -> impl IntoView {
+    let data = load(move || version.get(), move |_| api::participation(period));
+    let body = move || {
+        data.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(view) => participation_view(view).into_any(),
+        })
+    };
+    view! {
+        <section class="card" data-testid="participation">
+            <h2>{format!("Participation in {period}")}</h2>
+            <p class="hint">"Verified members only. Which organisations have not submitted is shown to publishers and admins, never to members."</p>
+            {move || body().unwrap_or_else(|| view! { <Loading what="participation"/> }.into_any())}
+        </section>
+    }
+}
+
+fn participation_view(view: Participation) -> impl IntoView {
+    let all = view.counts.first().cloned();
+    let summary = all.map(|c| {
+        format!(
+            "{} submitted, {} partly submitted, {} not started, of {} verified members.",
+            c.complete,
+            c.partial,
+            c.not_started,
+            c.complete + c.partial + c.not_started
+        )
+    });
+    let counts = view
+        .counts
+        .into_iter()
+        .skip(1)
+        .map(|c| {
+            view! {
+                <tr>
+                    <td>{c.cohort.label()}</td>
+                    <td class="num">{c.complete}</td>
+                    <td class="num">{c.partial}</td>
+                    <td class="num">{c.not_started}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let chase: Vec<_> = view
+        .organisations
+        .into_iter()
+        .filter(|o| o.status != ParticipationStatus::Complete || o.late)
+        .collect();
+    let none_to_chase = chase.is_empty();
+    let rows = chase
+        .into_iter()
+        .map(|o| {
+            view! {
+                <tr>
+                    <td>{o.name}</td>
+                    <td>{o.status.label()}{o.late.then_some(" · late")}</td>
+                    <td class="num">{o.metrics}</td>
+                    <td>{o.last_saved_at.as_deref().map_or_else(|| "—".to_owned(), timestamp)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p data-testid="participation-summary"><strong>{summary}</strong></p>
+        <details class="chart-table">
+            <summary>"By peer group"</summary>
+            <div class="table-scroll" tabindex="0">
+                <table class="table table--compact">
+                    <thead><tr><th>"Peer group"</th><th class="num">"Submitted"</th><th class="num">"Partly"</th><th class="num">"Not started"</th></tr></thead>
+                    <tbody>{counts}</tbody>
+                </table>
+            </div>
+        </details>
+        <h3>"To chase"</h3>
+        {none_to_chase.then(|| view! { <p class="empty">"Every verified member has submitted every metric on time."</p> })}
+        <div class="table-scroll" tabindex="0">
+            <table class="table table--compact" data-testid="to-chase">
+                <thead><tr><th>"Organisation"</th><th>"Status"</th><th class="num">"Metrics"</th><th>"Last saved"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }

@@ -106,6 +106,10 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
         .map(|p| p.period.to_string())
         .collect();
     let period = RwSignal::new(open.first().cloned().unwrap_or_default());
+    let deadlines: BTreeMap<String, String> = periods
+        .iter()
+        .filter_map(|p| Some((p.period.to_string(), p.deadline.clone()?)))
+        .collect();
     // `loaded` is what the fields show after a load or save; `inputs` follows the typing. The
     // fields are not re-rendered on every keystroke, which would fight the user's cursor.
     let loaded = RwSignal::new(BTreeMap::<String, String>::new());
@@ -240,6 +244,11 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
                 })}
             </p>
         </div>
+        {move || deadlines.get(&period.get()).map(|due| view! {
+            <p class="notice" data-testid="deadline">
+                {format!("Due by {}. Saves after it still count until the quarter is released, marked late.", timestamp(due))}
+            </p>
+        })}
         {move || load_error.get().map(|error| view! { <ErrorNotice error/> })}
         <Show when=move || !is_admin>
             <p class="notice">"You can read your organisation's values; your organisation's member admins submit them."</p>
