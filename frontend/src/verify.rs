@@ -292,10 +292,7 @@ fn metric_row(attested: &AttestedMetric, show_values: bool) -> impl IntoView + u
         (Some(metric), Some(value)) => metric_value(metric, value),
         _ => "—".to_owned(),
     };
-    let own = attested.value.map(|value| match value {
-        shared::MetricValue::Number(number) => number,
-        shared::MetricValue::Bool(yes) => f64::from(u8::from(yes)),
-    });
+    let own = attested.value.map(shared::MetricValue::number);
     let is_boolean = metric.is_some_and(|m| m.unit == Unit::Boolean);
     let lower_is_better = metric.is_some_and(|m| m.direction == Direction::LowerIsBetter);
     let position = match (&attested.band, attested.suppressed) {

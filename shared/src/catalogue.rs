@@ -185,12 +185,22 @@ pub enum MetricValue {
     Number(f64),
 }
 
+impl MetricValue {
+    /// The value as stored: the number, or 1 for yes and 0 for no.
+    pub fn number(self) -> f64 {
+        match self {
+            MetricValue::Number(n) => n,
+            MetricValue::Bool(yes) => f64::from(u8::from(yes)),
+        }
+    }
+}
+
 impl Metric {
     /// Checks a submitted value against this metric and returns it as the number stored
     /// (booleans as 1 or 0).
     pub fn validate(&self, value: MetricValue) -> Result<f64, ValueError> {
         match (self.unit, value) {
-            (Unit::Boolean, MetricValue::Bool(yes)) => Ok(if yes { 1.0 } else { 0.0 }),
+            (Unit::Boolean, value @ MetricValue::Bool(_)) => Ok(value.number()),
             (Unit::Boolean, MetricValue::Number(_)) => {
                 Err(ValueError("must be yes or no (true or false)".into()))
             }

@@ -97,19 +97,11 @@ pub fn validate_target(
     }
 }
 
-/// The stored number of a value (yes/no as 1/0).
-pub fn number(value: MetricValue) -> f64 {
-    match value {
-        MetricValue::Number(n) => n,
-        MetricValue::Bool(yes) => f64::from(u8::from(yes)),
-    }
-}
-
 /// The organisation's own values as a position shows them, by metric key.
 pub fn own_values(metrics: &[MetricPosition]) -> BTreeMap<String, f64> {
     metrics
         .iter()
-        .filter_map(|p| Some((p.metric.clone(), number(p.value?))))
+        .filter_map(|p| Some((p.metric.clone(), p.value?.number())))
         .collect()
 }
 
@@ -287,7 +279,7 @@ fn requirement_goal(missed: &[&Requirement]) -> Option<f64> {
 }
 
 fn progress(metric: &Metric, target: &Target, period: Period, value: Option<f64>) -> Progress {
-    let goal = number(target.value);
+    let goal = target.value.number();
     let Some(value) = value else {
         return Progress::NoValue;
     };
@@ -296,8 +288,8 @@ fn progress(metric: &Metric, target: &Target, period: Period, value: Option<f64>
     }
     match (target.baseline_period, target.baseline) {
         (Some(set_in), _) if set_in >= period => Progress::Pending,
-        (_, Some(baseline)) if better(metric, value, number(baseline)) => Progress::Improved,
-        (_, Some(baseline)) if better(metric, number(baseline), value) => Progress::Slipped,
+        (_, Some(baseline)) if better(metric, value, baseline.number()) => Progress::Improved,
+        (_, Some(baseline)) if better(metric, baseline.number(), value) => Progress::Slipped,
         (_, Some(_)) => Progress::Unchanged,
         (_, None) => Progress::Pending,
     }
@@ -337,7 +329,7 @@ pub fn roadmap(inputs: RoadmapInputs<'_>) -> Roadmap {
         let median = benchmark.cell(key).and_then(|c| c.p50);
         let trailing = placed.standing.is_some_and(|s| s < 50.0);
         let (goal, goal_source) = match (target, requirement_goal(&missed)) {
-            (Some(target), _) => (Some(number(target.value)), GoalSource::Target),
+            (Some(target), _) => (Some(target.value.number()), GoalSource::Target),
             (None, Some(goal)) => (Some(goal), GoalSource::Standard),
             (None, None) => (median, GoalSource::PeerMedian),
         };

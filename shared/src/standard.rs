@@ -357,10 +357,7 @@ pub struct Compliance {
 impl Requirement {
     /// The threshold as a stored number (yes = 1, no = 0).
     pub fn threshold_number(&self) -> f64 {
-        match self.threshold {
-            MetricValue::Number(n) => n,
-            MetricValue::Bool(yes) => f64::from(u8::from(yes)),
-        }
+        self.threshold.number()
     }
 
     /// Whether `value` meets the requirement, and by how much it falls short when it does not.

@@ -73,13 +73,6 @@ struct Detail {
     own_history: Vec<Option<f64>>,
 }
 
-fn number(value: Option<MetricValue>) -> Option<f64> {
-    match value? {
-        MetricValue::Number(n) => Some(n),
-        MetricValue::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
-    }
-}
-
 #[component]
 fn MetricBody(
     metric: Metric,
@@ -118,11 +111,11 @@ fn MetricBody(
                 if is_member {
                     for period in &released {
                         let submission = api::submission(*period).await?;
-                        own_history.push(number(submission.values.get(&key).copied()));
+                        own_history.push(submission.values.get(&key).map(|v| v.number()));
                         own_values = submission
                             .values
                             .iter()
-                            .map(|(k, v)| (k.clone(), shared::plan::number(*v)))
+                            .map(|(k, v)| (k.clone(), v.number()))
                             .collect();
                     }
                     own = own_history.last().copied().flatten();

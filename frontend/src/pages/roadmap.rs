@@ -11,7 +11,7 @@ use shared::api::{CohortInfo, PeriodStatus};
 use shared::catalogue::{Direction, Metric, MetricValue, Unit};
 use shared::cohort::CohortKey;
 use shared::format::{metric_value, ordinal, value_text};
-use shared::plan::{DUE_MAX_QUARTERS, Progress, Roadmap, RoadmapItem, Target, TargetInput, number};
+use shared::plan::{DUE_MAX_QUARTERS, Progress, Roadmap, RoadmapItem, Target, TargetInput};
 
 use crate::api::{self, ApiError, query_value};
 use crate::components::{
@@ -373,7 +373,7 @@ fn GapCard(
         text
     });
     let target = item.target.clone().map(|target| {
-        let shown = metric_value(&metric, number(target.value));
+        let shown = metric_value(&metric, target.value.number());
         let shown = if metric.unit == Unit::Boolean { value_text(&metric, Some(target.value)) } else { shown };
         let since = match (target.baseline_period, target.baseline) {
             (Some(p), Some(b)) => format!(" · {} in {p} when set", value_text(&metric, Some(b))),
