@@ -177,7 +177,18 @@ pub fn place(cell: &BenchmarkCell, value: f64) -> Option<(String, f64)> {
     Some((format!("at P{low_p}"), low_p))
 }
 
-fn round1(value: f64) -> f64 {
+/// A percentile turned so that higher is better (100 − percentile when lower is better);
+/// `None` for context metrics, which are not ranked.
+pub fn standing(direction: Direction, percentile: f64) -> Option<f64> {
+    match direction {
+        Direction::HigherIsBetter => Some(percentile),
+        Direction::LowerIsBetter => Some(100.0 - percentile),
+        Direction::Context => None,
+    }
+}
+
+/// Rounded to one decimal, as positions are published.
+pub(crate) fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
@@ -208,11 +219,7 @@ pub fn position_in(
             };
             let standing = placed
                 .as_ref()
-                .and_then(|(_, percentile)| match metric.direction {
-                    Direction::HigherIsBetter => Some(*percentile),
-                    Direction::LowerIsBetter => Some(100.0 - percentile),
-                    Direction::Context => None,
-                });
+                .and_then(|(_, percentile)| standing(metric.direction, *percentile));
             let position = MetricPosition {
                 metric: metric.key.clone(),
                 value: value.map(|v| match metric.unit {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::benchmark::{Benchmark, MetricPosition, place, position, position_in};
+use crate::benchmark::{Benchmark, MetricPosition, place, position, position_in, round1, standing};
 use crate::catalogue::{self, CsfFunction, Direction, Metric, MetricValue};
 use crate::cohort::{CohortKey, keyed_enum};
 use crate::period::Period;
@@ -349,11 +349,7 @@ pub fn roadmap(inputs: RoadmapInputs<'_>) -> Roadmap {
         let standing_at_goal = goal.and_then(|goal| {
             let cell = benchmark.cell(key).filter(|c| !c.suppressed)?;
             let (_, percentile) = place(cell, goal)?;
-            let standing = match metric.direction {
-                Direction::LowerIsBetter => 100.0 - percentile,
-                _ => percentile,
-            };
-            Some((standing * 10.0).round() / 10.0)
+            standing(metric.direction, percentile).map(round1)
         });
         let mut found: Vec<PracticeRef> = practices
             .iter()
