@@ -216,8 +216,35 @@ fn notes(period: Period, cohort: CohortKey, policy: &str, k: u32) -> Vec<String>
     ]
 }
 
-fn metric_of(key: &str) -> Option<&'static Metric> {
-    catalogue::find(key)
+/// The columns the industry and position tables start with.
+const METRIC_HEADERS: [&str; 7] = [
+    "Period",
+    "Peer group",
+    "Metric",
+    "Key",
+    "CSF function",
+    "Unit",
+    "Direction",
+];
+
+/// The cells under [`METRIC_HEADERS`], followed by `rest`.
+fn metric_row(period: Period, cohort: CohortKey, metric: &Metric, rest: Vec<Cell>) -> Vec<Cell> {
+    let mut row = vec![
+        Cell::from(period.to_string()),
+        Cell::from(cohort.to_string()),
+        Cell::from(metric.name.as_str()),
+        Cell::from(metric.key.as_str()),
+        Cell::from(metric.csf_function.name()),
+        Cell::from(metric.unit.label()),
+        Cell::from(metric.direction.label()),
+    ];
+    row.extend(rest);
+    row
+}
+
+/// [`METRIC_HEADERS`] followed by `rest`.
+fn metric_headers(rest: &[&'static str]) -> Vec<&'static str> {
+    METRIC_HEADERS.iter().chain(rest).copied().collect()
 }
 
 fn industry(benchmark: &Benchmark) -> Sheet {
@@ -225,14 +252,7 @@ fn industry(benchmark: &Benchmark) -> Sheet {
         .iter()
         .filter_map(|metric| {
             let cell = benchmark.cell(&metric.key)?;
-            Some(vec![
-                Cell::from(benchmark.period.to_string()),
-                Cell::from(benchmark.cohort.to_string()),
-                Cell::from(metric.name.as_str()),
-                Cell::from(metric.key.as_str()),
-                Cell::from(metric.csf_function.name()),
-                Cell::from(metric.unit.label()),
-                Cell::from(metric.direction.label()),
+            let rest = vec![
                 text_or_empty(cell.n_band.clone()),
                 text_or_empty(cell.reason.map(|r| r.label().to_owned())),
                 Cell::from(cell.p10),
@@ -242,7 +262,8 @@ fn industry(benchmark: &Benchmark) -> Sheet {
                 Cell::from(cell.p90),
                 Cell::from(cell.mean),
                 text_or_empty(cell.share_band.as_deref().map(share_band)),
-            ])
+            ];
+            Some(metric_row(benchmark.period, benchmark.cohort, metric, rest))
         })
         .collect();
     Sheet {
@@ -258,14 +279,7 @@ fn industry(benchmark: &Benchmark) -> Sheet {
             &benchmark.policy,
             benchmark.k,
         ),
-        headers: vec![
-            "Period",
-            "Peer group",
-            "Metric",
-            "Key",
-            "CSF function",
-            "Unit",
-            "Direction",
+        headers: metric_headers(&[
             "Organisations (band)",
             "Held back because",
             "P10 (unit)",
@@ -275,7 +289,7 @@ fn industry(benchmark: &Benchmark) -> Sheet {
             "P90 (unit)",
             "Mean (unit)",
             "Share answering yes (% band)",
-        ],
+        ]),
         rows,
     }
 }
@@ -286,21 +300,15 @@ fn position_sheet(benchmark: &Benchmark, own: &std::collections::BTreeMap<String
         .metrics
         .iter()
         .filter_map(|p| {
-            let metric = metric_of(&p.metric)?;
-            Some(vec![
-                Cell::from(position.period.to_string()),
-                Cell::from(position.cohort.to_string()),
-                Cell::from(metric.name.as_str()),
-                Cell::from(metric.key.as_str()),
-                Cell::from(metric.csf_function.name()),
-                Cell::from(metric.unit.label()),
-                Cell::from(metric.direction.label()),
+            let metric = catalogue::find(&p.metric)?;
+            let rest = vec![
                 value_cell(p.value),
                 text_or_empty(p.band.clone()),
                 Cell::from(p.percentile),
                 Cell::from(p.standing),
                 Cell::from(benchmark.cell(&p.metric).and_then(|c| c.p50)),
-            ])
+            ];
+            Some(metric_row(position.period, position.cohort, metric, rest))
         })
         .collect();
     Sheet {
@@ -316,20 +324,13 @@ fn position_sheet(benchmark: &Benchmark, own: &std::collections::BTreeMap<String
             &benchmark.policy,
             benchmark.k,
         ),
-        headers: vec![
-            "Period",
-            "Peer group",
-            "Metric",
-            "Key",
-            "CSF function",
-            "Unit",
-            "Direction",
+        headers: metric_headers(&[
             "Your value (unit)",
             "Band",
             "Approximate percentile (0-100)",
             "Standing (0-100, higher is better)",
             "Peer median (unit)",
-        ],
+        ]),
         rows,
     }
 }
@@ -347,7 +348,7 @@ fn roadmap_row(
     rank: Option<usize>,
     item: &RoadmapItem,
 ) -> Vec<Cell> {
-    let metric = metric_of(&item.metric);
+    let metric = catalogue::find(&item.metric);
     let target = item.target.as_ref();
     let practices = item
         .practices
@@ -393,19 +394,11 @@ async fn export(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response> {
     let table = Table::parse(&table)?;
-    // Who may, before anything is looked up.
-    let reader = match table {
-        Table::Industry => {
-            caller.may_read_benchmarks()?;
-            None
-        }
-        _ => Some(caller.reader()?),
-    };
-    let reader = || {
-        reader
-            .clone()
-            .ok_or_else(|| AppError::Internal("no reader".to_owned()))
-    };
+    // Who may, before anything is looked up (the tables below ask again: it is a pure check).
+    match table {
+        Table::Industry => caller.may_read_benchmarks()?,
+        _ => drop(caller.reader()?),
+    }
     let csv = match query.format.as_deref() {
         None | Some("csv") => true,
         Some("xlsx") => false,
@@ -425,7 +418,7 @@ async fn export(
     let sheet = match table {
         Table::Industry => industry(&cached(&state, period, cohort).await?.0),
         Table::Position => {
-            let reader = reader()?;
+            let reader = caller.reader()?;
             let (benchmark, _) = cached(&state, period, cohort).await?;
             let own = reader
                 .own_submission(&state, period, &format!("position export in {cohort}"))
@@ -435,7 +428,7 @@ async fn export(
             position_sheet(&benchmark, &own)
         }
         Table::Compliance => {
-            let reader = reader()?;
+            let reader = caller.reader()?;
             let id = match query.standard {
                 Some(id) => id,
                 None => state
@@ -455,7 +448,7 @@ async fn export(
                 .requirements
                 .iter()
                 .filter_map(|row| {
-                    let metric = metric_of(&row.requirement.metric)?;
+                    let metric = catalogue::find(&row.requirement.metric)?;
                     let [industry_share, industry_n] = share_cells(&row.industry);
                     let [peer_share, peer_n] = share_cells(&row.cohort);
                     Some(vec![
@@ -513,7 +506,7 @@ async fn export(
             }
         }
         Table::Roadmap => {
-            let reader = reader()?;
+            let reader = caller.reader()?;
             if query.period.is_some() {
                 return Err(AppError::invalid(
                     "period",
