@@ -270,6 +270,31 @@ impl TestApp {
         }
     }
 
+    /// The member's compliance with the standard its organisation follows, in `period`
+    /// against `cohort`.
+    pub async fn followed_compliance(
+        &self,
+        member: &Session,
+        period: shared::Period,
+        cohort: &str,
+    ) -> shared::standard::Compliance {
+        let followed: shared::standard::FollowedStandard = member
+            .client
+            .get(self.url("/api/v1/org/standard"))
+            .fetch()
+            .await;
+        let id = followed
+            .standard_id
+            .expect("the member's organisation follows a standard");
+        member
+            .client
+            .get(self.url(&format!(
+                "/api/v1/standards/{id}/compliance?period={period}&cohort={cohort}"
+            )))
+            .fetch()
+            .await
+    }
+
     pub async fn admin(&self) -> Session {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
@@ -385,6 +410,39 @@ impl TestApp {
 
 /// Directory for artefacts tests leave for people to look at (screenshots):
 /// `target/test-output/`.
+/// Runs one of the outside checkers in `tests/js/` with node and the npm packages pinned in
+/// `package-lock.json` (both installed by `cargo xtask test`).
+pub async fn node(script: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    tokio::process::Command::new("node")
+        .arg(root.join("tests/js").join(script))
+        .args(args)
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node runs (installed by cargo xtask test)")
+}
+
+/// A workbook or CSV file as ExcelJS reads it (`tests/js/read-workbook.mjs`, sharing no code
+/// with the server's writer): the first sheet's rows, and whether its header row is frozen.
+pub async fn read_workbook(file: &Path) -> (Vec<Vec<Value>>, bool) {
+    let output = node("read-workbook.mjs", &[file.as_os_str()]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: Value = serde_json::from_slice(&output.stdout).expect("the reader's JSON");
+    let sheet = &read["sheets"][0];
+    let rows = sheet["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row.as_array().expect("a row").clone())
+        .collect();
+    (rows, sheet["frozen"] == true)
+}
+
 pub fn test_output_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-output");
     std::fs::create_dir_all(&dir).expect("create test output directory");

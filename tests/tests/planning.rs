@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use peerposture_tests::webdriver::ChromeDriver;
 use peerposture_tests::{
-    Fetch, LOAD_TIMEOUT, TestApp, built_dist, check_page, first_load, open_logged_in,
+    LOAD_TIMEOUT, TestApp, built_dist, check_page, first_load, open_logged_in, read_workbook,
     test_output_dir,
 };
 use serde_json::Value;
-use shared::standard::Compliance;
 
 const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
 
@@ -31,21 +30,7 @@ async fn a_member_admin_plans_from_the_what_if_to_the_roadmap_and_exports_the_in
 
     // Whether the member meets the followed standard's MFA requirement decides which way to
     // move the value so that the count changes.
-    let followed: Value = member
-        .client
-        .get(app.url("/api/v1/org/standard"))
-        .fetch()
-        .await;
-    let id = followed["standard_id"]
-        .as_i64()
-        .expect("the demo member follows a standard");
-    let compliance: Compliance = member
-        .client
-        .get(app.url(&format!(
-            "/api/v1/standards/{id}/compliance?period={released}&cohort=all"
-        )))
-        .fetch()
-        .await;
+    let compliance = app.followed_compliance(&member, released, "all").await;
     let mfa = compliance
         .requirements
         .iter()
@@ -335,25 +320,11 @@ async fn a_member_admin_plans_from_the_what_if_to_the_roadmap_and_exports_the_in
     )
     .unwrap();
     // Opened by ExcelJS, not by this project's code.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = tokio::process::Command::new("node")
-        .arg(root.join("tests/js/read-workbook.mjs"))
-        .arg(downloads.path().join(&xlsx_name))
-        .current_dir(&root)
-        .output()
-        .await
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let read: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let rows = read["sheets"][0]["rows"].as_array().unwrap();
+    let (rows, _) = read_workbook(&downloads.path().join(&xlsx_name)).await;
     assert!(
         rows.iter()
             .any(|r| r[3] == "mfa_coverage" && r[11].is_number()),
-        "{read}"
+        "{rows:?}"
     );
 
     app.stop().await;

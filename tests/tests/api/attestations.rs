@@ -4,7 +4,7 @@
 
 use attest::log::{verify_consistency, verify_inclusion};
 use attest::{Jwks, Problem, verify_attestation, verify_tree_head};
-use peerposture_tests::{Fetch, Session, TestApp, tampered};
+use peerposture_tests::{Fetch, Session, TestApp, node, tampered};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shared::Period;
@@ -527,15 +527,8 @@ async fn the_transparency_log_proves_inclusion_and_consistency_and_an_outside_ve
 }
 
 async fn node_verify(app: &TestApp, file: &std::path::Path) -> (bool, String) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = tokio::process::Command::new("node")
-        .arg(root.join("tests/js/verify-attestation.mjs"))
-        .arg(app.url(""))
-        .arg(file)
-        .current_dir(&root)
-        .output()
-        .await
-        .expect("node runs (installed by cargo xtask test)");
+    let base = app.url("");
+    let output = node("verify-attestation.mjs", &[base.as_ref(), file.as_os_str()]).await;
     (
         output.status.success(),
         format!(

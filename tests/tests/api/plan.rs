@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use peerposture_tests::{Fetch, Session, TestApp};
+use peerposture_tests::{Fetch, Session, TestApp, read_workbook};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::Period;
@@ -11,7 +11,6 @@ use shared::benchmark::{Benchmark, Position};
 use shared::catalogue::MetricValue;
 use shared::cohort::CohortKey;
 use shared::plan::{GoalSource, Roadmap, Target, own_values, what_if};
-use shared::standard::Compliance;
 use shared::submission::Submission;
 
 const PASSWORD: &str = backend::demo::DEMO_PASSWORD;
@@ -345,31 +344,10 @@ async fn the_what_if_position_equals_the_servers_for_every_published_cell() {
 
 /// Reads a downloaded workbook or CSV with ExcelJS: the first sheet's rows.
 async fn read_with_exceljs(bytes: &[u8], extension: &str) -> (Vec<Vec<Value>>, bool) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("export.{extension}"));
     std::fs::write(&file, bytes).unwrap();
-    let output = tokio::process::Command::new("node")
-        .arg(root.join("tests/js/read-workbook.mjs"))
-        .arg(&file)
-        .current_dir(&root)
-        .output()
-        .await
-        .expect("node runs (installed by cargo xtask test)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let read: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let sheet = &read["sheets"][0];
-    let rows = sheet["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row.as_array().unwrap().clone())
-        .collect();
-    (rows, sheet["frozen"] == true)
+    read_workbook(&file).await
 }
 
 async fn download(
@@ -554,21 +532,7 @@ async fn exports_hold_what_the_json_api_answers_for_every_table() {
     }
 
     // Compliance with the followed standard.
-    let followed: Value = admin
-        .client
-        .get(app.url("/api/v1/org/standard"))
-        .fetch()
-        .await;
-    let id = followed["standard_id"]
-        .as_i64()
-        .expect("the demo member follows a standard");
-    let compliance: Compliance = admin
-        .client
-        .get(app.url(&format!(
-            "/api/v1/standards/{id}/compliance?period={period}&cohort={cohort}"
-        )))
-        .fetch()
-        .await;
+    let compliance = app.followed_compliance(&admin, period, cohort).await;
     let (status, _, bytes) = download(
         &app,
         &admin.client,
