@@ -41,6 +41,23 @@ pub struct Config {
     /// The address clients reach this deployment at (`https://benchmark.example.org`): the
     /// issuer named in attestations. Unset: `http://` and the bind address.
     pub public_url: Option<String>,
+    /// The SMTP relay notifications are emailed through: `smtp://user:password@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:password@host:465` (TLS), or `smtp://127.0.0.1:25` (plain,
+    /// for a relay on the same host). Unset: notifications stay in the app.
+    pub smtp_url: Option<Secret>,
+    /// The sender of notification emails, e.g. `PeerPosture <notifications@example.org>`.
+    pub smtp_from: String,
+    /// Whether this server sends queued emails and webhook requests. `false`: they wait in the
+    /// store (in-app notifications still appear), for another instance or a later start.
+    pub deliver_notifications: bool,
+    /// Admits webhooks at `http://127.0.0.1` / `http://localhost` and loopback addresses, for
+    /// development and tests. Otherwise webhooks must be HTTPS to public addresses.
+    pub webhook_allow_loopback: bool,
+    /// For tests only: the notification worker reads the time (Unix seconds) from this file,
+    /// so that a test can move it (deadline reminders, retries).
+    pub clock_file: Option<PathBuf>,
+    /// How often the notification worker looks for work when nothing wakes it.
+    pub notify_poll_ms: u64,
 }
 
 /// Addresses and ranges of trusted reverse proxies, e.g. `10.0.0.0/8`, `::1`.
@@ -142,6 +159,12 @@ impl Default for Config {
             request_timeout_seconds: 30,
             shutdown_deadline_seconds: 10,
             public_url: None,
+            smtp_url: None,
+            smtp_from: "PeerPosture <notifications@localhost>".to_owned(),
+            deliver_notifications: true,
+            webhook_allow_loopback: false,
+            clock_file: None,
+            notify_poll_ms: 1000,
         }
     }
 }
@@ -161,6 +184,15 @@ impl fmt::Debug for Config {
             .field("request_timeout_seconds", &self.request_timeout_seconds)
             .field("shutdown_deadline_seconds", &self.shutdown_deadline_seconds)
             .field("public_url", &self.public_url)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_ref().map(|url| redact_url(url.expose())),
+            )
+            .field("smtp_from", &self.smtp_from)
+            .field("deliver_notifications", &self.deliver_notifications)
+            .field("webhook_allow_loopback", &self.webhook_allow_loopback)
+            .field("clock_file", &self.clock_file)
+            .field("notify_poll_ms", &self.notify_poll_ms)
             .finish()
     }
 }
@@ -255,17 +287,47 @@ impl Config {
         if let Some(password) = env("PEERPOSTURE_ADMIN_PASSWORD") {
             config.admin_password = Some(Secret(password));
         }
-        if let Some(demo) = env("PEERPOSTURE_DEMO") {
-            config.demo = match demo.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "PEERPOSTURE_DEMO",
-                        message: format!("`{demo}` is not true or false"),
-                    });
-                }
-            };
+        for (name, setting) in [
+            ("PEERPOSTURE_DEMO", &mut config.demo),
+            (
+                "PEERPOSTURE_DELIVER_NOTIFICATIONS",
+                &mut config.deliver_notifications,
+            ),
+            (
+                "PEERPOSTURE_WEBHOOK_ALLOW_LOOPBACK",
+                &mut config.webhook_allow_loopback,
+            ),
+        ] {
+            if let Some(value) = env(name) {
+                *setting = match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    _ => {
+                        return Err(ConfigError::Env {
+                            name,
+                            message: format!("`{value}` is not true or false"),
+                        });
+                    }
+                };
+            }
+        }
+        if let Some(url) = env("PEERPOSTURE_SMTP_URL") {
+            config.smtp_url = (!url.trim().is_empty()).then(|| Secret(url));
+        }
+        if let Some(from) = env("PEERPOSTURE_SMTP_FROM") {
+            config.smtp_from = from;
+        }
+        if let Some(path) = env("PEERPOSTURE_CLOCK_FILE") {
+            config.clock_file = Some(PathBuf::from(path));
+        }
+        if let Some(ms) = env("PEERPOSTURE_NOTIFY_POLL_MS") {
+            config.notify_poll_ms = whole_number("PEERPOSTURE_NOTIFY_POLL_MS", &ms)?;
+        }
+        if config.notify_poll_ms == 0 {
+            return Err(ConfigError::Env {
+                name: "PEERPOSTURE_NOTIFY_POLL_MS",
+                message: "the poll interval must be at least 1 ms".to_owned(),
+            });
         }
         if let Some(url) = env("PEERPOSTURE_PUBLIC_URL") {
             config.public_url = Some(url);

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod markdown;
+pub mod notify;
 pub mod release;
 pub mod store;
 
@@ -72,13 +73,46 @@ pub async fn serve(
              (build it with `cargo xtask run`)"
         );
     }
+    let mailer = match &config.smtp_url {
+        Some(url) => {
+            let mailer = notify::Mailer::new(url.expose(), &config.smtp_from)?;
+            tracing::info!(
+                relay = %mailer.relay,
+                encrypted = mailer.encrypted,
+                from = %config.smtp_from,
+                "notifications are emailed through the SMTP relay"
+            );
+            Some(mailer)
+        }
+        None => {
+            tracing::warn!(
+                "no SMTP relay configured (PEERPOSTURE_SMTP_URL): notifications stay in the \
+                 app and invitation links are only shown to the inviter"
+            );
+            None
+        }
+    };
+    if !config.deliver_notifications {
+        tracing::warn!(
+            "PEERPOSTURE_DELIVER_NOTIFICATIONS=false: emails and webhook requests wait in the \
+             store until a server that delivers them runs"
+        );
+    }
+    let hub = notify::Hub::new(
+        notify::Clock::new(config.clock_file.clone()),
+        mailer,
+        notify::link_key(store.as_ref()).await?,
+        config.webhook_allow_loopback,
+    );
     let state = AppState {
         store,
         config: Arc::new(config),
         demo,
         benchmarks: Arc::default(),
         log: Arc::default(),
+        notify: Arc::new(hub),
     };
+    let worker = tokio::spawn(notify::run(state.clone()));
     let limits = connections::Limits {
         header_timeout: state.config.request_timeout(),
         shutdown_deadline: state.config.shutdown_deadline(),
@@ -89,6 +123,7 @@ pub async fn serve(
         listener.local_addr()?
     );
     connections::serve(listener, app, limits, shutdown).await;
+    worker.abort();
     Ok(())
 }
 

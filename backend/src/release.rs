@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use shared::standard::{Requirement, Standard, StandardStatus};
 
 use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
+use shared::notify::NotificationKind;
+
 use crate::store::{AuditRecord, ReleaseRecord, ReleaseTx, Store, StoreError};
 
 /// Releases `period` under the current policy with threshold `k`, recording that `actor` did.
@@ -35,7 +37,11 @@ pub async fn release_period(
         record.k,
         result.cells.len()
     );
-    let audit = AuditRecord::new(actor, "period_released", period.to_string(), detail);
+    let audit = AuditRecord::new(actor, "period_released", period.to_string(), detail).with_event(
+        NotificationKind::Released,
+        format!("released:{period}"),
+        &serde_json::json!({ "period": period }),
+    );
     tx.audit(&audit).await?;
     tx.commit().await?;
     Ok((record, result))
@@ -107,8 +113,12 @@ pub async fn publish_standard(
         "standard #{} ({} v{})",
         standard.id, standard.name, standard.version
     );
-    tx.audit(&AuditRecord::new(actor, "standard_published", target, ""))
-        .await?;
+    let audit = AuditRecord::new(actor, "standard_published", target, "").with_event(
+        NotificationKind::StandardVersion,
+        format!("standard_version:{}", standard.id),
+        &serde_json::json!({ "standard_id": standard.id }),
+    );
+    tx.audit(&audit).await?;
     tx.commit().await?;
     Ok(Some(standard))
 }

@@ -436,3 +436,73 @@ pub async fn participation(
 ) -> Result<shared::participation::Participation, ApiError> {
     get(&format!("/api/v1/periods/{period}/participation")).await
 }
+
+pub async fn unread() -> Result<shared::notify::UnreadCount, ApiError> {
+    get("/api/v1/notifications/unread").await
+}
+
+pub async fn notifications() -> Result<shared::notify::NotificationList, ApiError> {
+    get("/api/v1/notifications").await
+}
+
+/// Marks the notifications `ids` read (all of them with `None`); the unread count after.
+pub async fn mark_read(ids: Option<Vec<i64>>) -> Result<shared::notify::UnreadCount, ApiError> {
+    json(with_body(
+        Request::post("/api/v1/notifications/read"),
+        &shared::notify::MarkRead { ids },
+    ))
+    .await
+}
+
+pub async fn notification_settings() -> Result<shared::notify::NotificationSettings, ApiError> {
+    get("/api/v1/notifications/settings").await
+}
+
+pub async fn save_notification_settings(
+    settings: &shared::notify::NotificationSettings,
+) -> Result<shared::notify::NotificationSettings, ApiError> {
+    json(with_body(
+        Request::put("/api/v1/notifications/settings"),
+        settings,
+    ))
+    .await
+}
+
+pub async fn unsubscribe(token: &str) -> Result<shared::notify::Unsubscribed, ApiError> {
+    json(
+        Request::post("/api/v1/unsubscribe")
+            .query([("token", token)])
+            .build(),
+    )
+    .await
+}
+
+pub async fn webhooks() -> Result<Vec<shared::notify::Webhook>, ApiError> {
+    get("/api/v1/webhooks").await
+}
+
+pub async fn create_webhook(
+    input: &shared::notify::WebhookInput,
+) -> Result<shared::notify::NewWebhook, ApiError> {
+    json(with_body(Request::post("/api/v1/webhooks"), input)).await
+}
+
+pub async fn delete_webhook(id: i64) -> Result<(), ApiError> {
+    send(Request::delete(&format!("/api/v1/webhooks/{id}")).build())
+        .await
+        .map(drop)
+}
+
+pub async fn test_webhook(id: i64) -> Result<(), ApiError> {
+    send(Request::post(&format!("/api/v1/webhooks/{id}/test")).build())
+        .await
+        .map(drop)
+}
+
+pub async fn resume_webhook(id: i64) -> Result<shared::notify::Webhook, ApiError> {
+    json(Request::post(&format!("/api/v1/webhooks/{id}/resume")).build()).await
+}
+
+pub async fn webhook_attempts(id: i64) -> Result<Vec<shared::notify::WebhookAttempt>, ApiError> {
+    get(&format!("/api/v1/webhooks/{id}/attempts")).await
+}

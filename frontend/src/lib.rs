@@ -27,6 +27,7 @@ use pages::{
     PracticesPage, ReleasesPage, ReportPage, ReviewPage, RoadmapPage, SharePage,
     StandardEditorPage, StandardPage, StandardsPage, SubmitPage, TeamPage,
 };
+use pages::{NotificationsPage, UnsubscribePage, WebhooksPage};
 
 /// The page around the routes of either bundle: header, demo banner, footer, and the session,
 /// server health and bundle shared by every page through context.
@@ -34,6 +35,7 @@ use pages::{
 fn Shell(bundle: Bundle, children: Children) -> impl IntoView {
     provide_context(bundle);
     provide_auth();
+    components::provide_unread();
     let health: HealthResource = components::load_once(api::health);
     provide_context(health);
     view! {
@@ -99,6 +101,9 @@ pub fn BackOffice() -> impl IntoView {
                 <Route path=path!("/practices/review") view=ReviewPage/>
                 <Route path=path!("/practices/:id/edit") view=PracticeEditorPage/>
                 <Route path=path!("/practices/:id") view=PracticePage/>
+                <Route path=path!("/notifications") view=NotificationsPage/>
+                <Route path=path!("/webhooks") view=WebhooksPage/>
+                <Route path=path!("/unsubscribe") view=UnsubscribePage/>
             </Routes>
         </Shell>
     }

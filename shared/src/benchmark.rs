@@ -188,7 +188,7 @@ pub fn standing(direction: Direction, percentile: f64) -> Option<f64> {
 }
 
 /// Rounded to one decimal, as positions are published.
-pub(crate) fn round1(value: f64) -> f64 {
+pub fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 

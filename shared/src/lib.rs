@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod cohort;
 pub mod error;
 pub mod format;
+pub mod notify;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod participation;

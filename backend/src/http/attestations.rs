@@ -377,6 +377,7 @@ async fn issue(
             target: format!("attestation #{id} for {audience}"),
             detail: detail.clone(),
             org_id: Some(org_id),
+            event: None,
         })
         .await?;
     // What was stored, as the list will show it: nothing opened or revoked yet.
@@ -449,6 +450,7 @@ async fn revoke(
         target: format!("attestation #{id}"),
         detail: String::new(),
         org_id: Some(org_id),
+        event: None,
     };
     if !state
         .store

@@ -65,7 +65,7 @@ async fn release(
 }
 
 /// The stored benchmark and its JSON; `NotFound` when the period is not released.
-pub(super) async fn cached(state: &AppState, period: Period, cohort: CohortKey) -> Result<Served> {
+pub async fn cached(state: &AppState, period: Period, cohort: CohortKey) -> Result<Served> {
     if let Some(hit) = state
         .benchmarks
         .0

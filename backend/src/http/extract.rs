@@ -300,6 +300,7 @@ impl Reader {
                 target: format!("organisation #{}, {period}", self.org_id),
                 detail: purpose.to_owned(),
                 org_id: Some(self.org_id),
+                event: None,
             })
             .await?;
         Ok(state.store.submission(self.org_id, period).await?)

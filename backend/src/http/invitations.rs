@@ -11,6 +11,7 @@ use shared::account::{
     AcceptInvitation, InvitationCreated, InvitationInfo, NewInvitation, Role, check_email,
     check_new_password,
 };
+use shared::notify::NotificationKind;
 
 use super::AppState;
 use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
@@ -72,7 +73,26 @@ async fn create(
         Some(org_id) => format!("{} of organisation #{org_id}", invitation.role.key()),
         None => invitation.role.key().to_owned(),
     };
-    let audit = AuditRecord::new(&inviter.email, "invitation_created", &email, detail);
+    let url = format!("/invite/{token}");
+    let mut audit = AuditRecord::new(&inviter.email, "invitation_created", &email, detail);
+    let emailed = state.notify.mailer.is_some();
+    if emailed {
+        // The link goes into the event for its email; the event forgets it once expanded.
+        let org = match invitation.org_id {
+            Some(id) => state.store.org(id).await?.map(|o| o.name),
+            None => None,
+        };
+        audit = audit.with_event(
+            NotificationKind::Invitation,
+            crate::notify::unique_key("invitation"),
+            &serde_json::json!({
+                "email": email,
+                "link": format!("{}{url}", state.config.issuer()),
+                "role": invitation.role.label(),
+                "org": org.unwrap_or_default(),
+            }),
+        );
+    }
     state
         .store
         .create_invitation(
@@ -87,12 +107,19 @@ async fn create(
             &audit,
         )
         .await?;
-    let url = format!("/invite/{token}");
-    // Delivery without a mail server: whoever runs the server can pass the link on.
-    tracing::info!(
-        "invitation for {email} as {}: open {url}",
-        invitation.role.key()
-    );
+    if emailed {
+        state.notify.wake();
+        tracing::info!(
+            "invitation for {email} as {}: emailed",
+            invitation.role.key()
+        );
+    } else {
+        // Delivery without a mail server: whoever runs the server can pass the link on.
+        tracing::info!(
+            "invitation for {email} as {}: open {url}",
+            invitation.role.key()
+        );
+    }
     let created = InvitationCreated {
         token,
         url,

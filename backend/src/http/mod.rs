@@ -9,6 +9,7 @@ mod exports;
 mod extract;
 mod health;
 mod invitations;
+mod notifications;
 mod openapi;
 mod orgs;
 mod periods;
@@ -36,6 +37,7 @@ use crate::error::AppError;
 use crate::store::Store;
 
 pub use attestations::ensure_signing_key;
+pub use benchmarks::cached as cached_benchmark;
 pub use openapi::{described_routes, document as openapi_document};
 pub use periods::current_period;
 
@@ -53,6 +55,8 @@ pub struct AppState {
     pub benchmarks: Arc<benchmarks::BenchmarkCache>,
     /// The transparency log, as last read from the store.
     pub log: attestations::SharedLog,
+    /// The notification worker's clock, mailer and wake-up.
+    pub notify: Arc<crate::notify::Hub>,
 }
 
 /// Builds the complete application router.
@@ -75,6 +79,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(attestations::router())
         .merge(plan::router())
         .merge(exports::router())
+        .merge(notifications::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_LIMIT_BYTES))

@@ -26,6 +26,10 @@ use shared::attestation::{
 use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend};
 use shared::catalogue::{CATALOGUE, CsfFunction};
 use shared::cohort::CohortKey;
+use shared::notify::{
+    MarkRead, NewWebhook, NotificationList, NotificationSettings, UnreadCount, Unsubscribed,
+    Webhook, WebhookAttempt, WebhookInput,
+};
 use shared::participation::{Deadline, DeadlineInput, Participation};
 use shared::period::Period;
 use shared::plan::{Roadmap, Target, TargetInput};
@@ -770,6 +774,106 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             ("standard", false, int64),
         ])
         .returns(Body::Export),
+        route(
+            "get",
+            "/v1/notifications",
+            200,
+            Session,
+            "The user's latest notifications (at most 50) and unread count",
+        )
+        .returns(one::<NotificationList>()),
+        route(
+            "get",
+            "/v1/notifications/unread",
+            200,
+            Session,
+            "The user's unread count (the bell)",
+        )
+        .returns(one::<UnreadCount>()),
+        route(
+            "post",
+            "/v1/notifications/read",
+            200,
+            Session,
+            "Mark the given notifications read, or all of them",
+        )
+        .takes(one::<MarkRead>())
+        .returns(one::<UnreadCount>()),
+        route(
+            "get",
+            "/v1/notifications/settings",
+            200,
+            Session,
+            "Per kind: shown in the app, emailed; and whether email is configured",
+        )
+        .returns(one::<NotificationSettings>()),
+        route(
+            "put",
+            "/v1/notifications/settings",
+            200,
+            Session,
+            "Change what each kind of notification reaches",
+        )
+        .takes(one::<NotificationSettings>())
+        .returns(one::<NotificationSettings>()),
+        route(
+            "post",
+            "/v1/unsubscribe",
+            200,
+            Anyone,
+            "Follow an email's unsubscribe link (RFC 8058 one-click): stop that kind of email",
+        )
+        .query(&[("token", true, string)])
+        .returns(one::<Unsubscribed>())
+        .errors(&[404]),
+        route(
+            "get",
+            "/v1/webhooks",
+            200,
+            Session,
+            "The organisation's webhooks (member admin)",
+        )
+        .returns(many::<Webhook>()),
+        route(
+            "post",
+            "/v1/webhooks",
+            201,
+            Session,
+            "Register an HTTPS endpoint for events; its signing secret is shown once (member admin)",
+        )
+        .takes(one::<WebhookInput>())
+        .returns(one::<NewWebhook>())
+        .errors(&[409]),
+        route(
+            "delete",
+            "/v1/webhooks/{id}",
+            204,
+            Session,
+            "Delete a webhook, keeping its delivery log (member admin)",
+        ),
+        route(
+            "post",
+            "/v1/webhooks/{id}/test",
+            202,
+            Session,
+            "Queue a sample `ping` request to the webhook (member admin)",
+        ),
+        route(
+            "post",
+            "/v1/webhooks/{id}/resume",
+            200,
+            Session,
+            "Resume a webhook paused after repeated failures (member admin)",
+        )
+        .returns(one::<Webhook>()),
+        route(
+            "get",
+            "/v1/webhooks/{id}/attempts",
+            200,
+            Session,
+            "A webhook's latest delivery attempts with the answers (member admin)",
+        )
+        .returns(many::<WebhookAttempt>()),
     ]
 });
 

@@ -139,6 +139,7 @@ async fn set_deadline(
         target: format!("period {period}"),
         detail: format!("due {due_at}"),
         org_id: None,
+        event: None,
     };
     state
         .store

@@ -93,6 +93,7 @@ async fn save(
         target: format!("target for {metric}"),
         detail: format!("{value}, owner {owner}, due {}", input.due),
         org_id: Some(org_id),
+        event: None,
     };
     state.store.save_target(org_id, &record, &audit).await?;
     Ok(Json(Target {
@@ -118,6 +119,7 @@ async fn remove(
         target: format!("target for {metric}"),
         detail: String::new(),
         org_id: Some(org_id),
+        event: None,
     };
     if state.store.delete_target(org_id, &metric, &audit).await? {
         Ok(StatusCode::NO_CONTENT)

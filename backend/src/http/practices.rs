@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use shared::account::{Role, User};
+use shared::notify::NotificationKind;
 use shared::practice::{
     Attribution, Moderation, ModerationDecision, Practice, PracticeDraft, PracticeFilter,
     PracticeHtml, PracticeStatus, PracticeSummary, functions_of, validate_practice,
@@ -248,7 +249,7 @@ async fn moderate(
     Path(id): Path<i64>,
     ApiJson(moderation): ApiJson<Moderation>,
 ) -> Result<Json<Practice>> {
-    visible(&state, &user, id).await?;
+    let practice = visible(&state, &user, id).await?;
     let comment = moderation.comment.trim();
     if comment.chars().count() > 2000 {
         return Err(AppError::invalid(
@@ -267,7 +268,18 @@ async fn moderate(
         ModerationDecision::Return => (PracticeStatus::Returned, "practice_returned"),
     };
     let comment = (!comment.is_empty()).then_some(comment);
-    let audit = AuditRecord::new(&user.email, action, format!("practice #{id}"), "");
+    let audit = AuditRecord::new(&user.email, action, format!("practice #{id}"), "").with_event(
+        NotificationKind::Practice,
+        crate::notify::unique_key("practice"),
+        &serde_json::json!({
+            "practice_id": id,
+            "title": practice.draft.title,
+            "published": status == PracticeStatus::Published,
+            "comment": comment.unwrap_or_default(),
+            "author_user_id": practice.author_user_id,
+            "author_org_id": practice.author_org_id,
+        }),
+    );
     state
         .store
         .moderate_practice(id, status, comment, &audit)

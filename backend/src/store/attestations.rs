@@ -340,16 +340,31 @@ macro_rules! impl_attestation_store {
                 now: i64,
             ) -> Result<Option<(String, AttestationStatus)>, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let found: Option<(i64, i64, String)> = sqlx::query_as(
+                let found: Option<(i64, i64, String, i64, String)> = sqlx::query_as(
                     "UPDATE attestations SET open_count = open_count + 1 WHERE share_hash = $1 \
-                     RETURNING id, open_count, jws",
+                     RETURNING id, open_count, jws, org_id, audience",
                 )
                 .bind(share_hash.to_vec())
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some((id, count, jws)) = found else {
+                let Some((id, count, jws, org_id, audience)) = found else {
                     return Ok(None);
                 };
+                // The organisation hears of openings at most once a day per attestation.
+                sqlx::query($crate::store::notify::EVENT_INSERT)
+                    .bind(shared::notify::NotificationKind::AttestationOpened.key())
+                    .bind(format!("attestation_opened:{id}:{}", now.div_euclid(86_400)))
+                    .bind(
+                        serde_json::json!({
+                            "attestation_id": id,
+                            "org_id": org_id,
+                            "audience": audience,
+                        })
+                        .to_string(),
+                    )
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
                 if count <= OPENINGS_KEPT {
                     sqlx::query(
                         "INSERT INTO attestation_opens (attestation_id, opened_at) VALUES ($1, $2)",

@@ -4,6 +4,7 @@
 pub mod attestations;
 pub mod deadlines;
 mod migrate;
+pub mod notify;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -29,6 +30,7 @@ use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
 pub use deadlines::{DeadlineStore, LatestSave};
 pub use migrate::migrate_store;
+pub use notify::{EventRecord, NotifyStore};
 pub use postgres::{PostgresStore, schema_url};
 pub use sqlite::SqliteStore;
 pub use targets::{TargetRecord, TargetStore};
@@ -163,6 +165,9 @@ pub struct AuditRecord {
     pub detail: String,
     /// The organisation the entry concerns, when its member admins are to see it.
     pub org_id: Option<i64>,
+    /// What the notification worker is to tell people about the action, written in the same
+    /// transaction (the outbox).
+    pub event: Option<EventRecord>,
 }
 
 impl AuditRecord {
@@ -179,7 +184,23 @@ impl AuditRecord {
             target: target.into(),
             detail: detail.into(),
             org_id: None,
+            event: None,
         }
+    }
+
+    /// The entry with an event for the notification worker.
+    pub fn with_event(
+        mut self,
+        kind: shared::notify::NotificationKind,
+        key: impl Into<String>,
+        payload: &serde_json::Value,
+    ) -> Self {
+        self.event = Some(EventRecord {
+            kind: kind.key(),
+            key: key.into(),
+            payload: payload.to_string(),
+        });
+        self
     }
 }
 
@@ -266,6 +287,7 @@ pub trait Store:
     + AttestationStore
     + TargetStore
     + DeadlineStore
+    + NotifyStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -282,6 +304,7 @@ impl<T> Store for T where
         + AttestationStore
         + TargetStore
         + DeadlineStore
+        + NotifyStore
         + Send
         + Sync
         + std::fmt::Debug

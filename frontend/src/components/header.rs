@@ -63,6 +63,9 @@ pub fn Header() -> impl IntoView {
                     </ul>
                 </nav>
                 <div class="session">
+                    <Show when=move || role().is_some()>
+                        <Bell/>
+                    </Show>
                     {move || match auth.user.get() {
                         Some(user) => view! {
                             <span class="session__who" data-testid="session-user">
@@ -79,5 +82,42 @@ pub fn Header() -> impl IntoView {
                 </div>
             </div>
         </header>
+    }
+}
+
+/// The unread count the bell shows, shared with the notifications page (which lowers it).
+#[derive(Debug, Clone, Copy)]
+pub struct Unread(pub RwSignal<i64>);
+
+/// Provides [`Unread`] to the header and the pages.
+pub fn provide_unread() {
+    provide_context(Unread(RwSignal::new(0)));
+}
+
+/// A bell linking to the notifications, with the unread count.
+#[component]
+fn Bell() -> impl IntoView {
+    let Unread(unread) = expect_context::<Unread>();
+    leptos::task::spawn_local(async move {
+        if let Ok(count) = api::unread().await {
+            unread.set(count.unread);
+        }
+    });
+    let label = move || match unread.get() {
+        0 => "Notifications".to_owned(),
+        n => format!("Notifications, {n} unread"),
+    };
+    view! {
+        <Link href="/notifications" class="bell">
+            <svg class="bell__icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/>
+            </svg>
+            <span class="visually-hidden">{label}</span>
+            <Show when=move || { unread.get() > 0 }>
+                <span class="bell__count" aria-hidden="true" data-testid="unread-count">
+                    {move || if unread.get() > 99 { "99+".to_owned() } else { unread.get().to_string() }}
+                </span>
+            </Show>
+        </Link>
     }
 }

@@ -19,7 +19,7 @@ pub use cohort_picker::CohortPicker;
 pub use compliance::{ComplianceTable, met_summary};
 pub use downloads::Downloads;
 pub use footer::{DemoBanner, Footer, HealthResource};
-pub use header::Header;
+pub use header::{Header, Unread, provide_unread};
 pub use invitation_form::InvitationForm;
 pub use link::{Bundle, Link, use_go, use_id_param};
 pub use listing::listing;

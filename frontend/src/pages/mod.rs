@@ -10,6 +10,7 @@ mod methodology;
 mod metric_detail;
 mod metrics;
 mod not_found;
+mod notifications;
 mod practices;
 mod releases;
 mod report;
@@ -18,6 +19,7 @@ mod share;
 mod standards;
 mod submit;
 mod team;
+mod webhooks;
 
 pub use admin::AdminPage;
 pub use dashboard::DashboardPage;
@@ -29,6 +31,7 @@ pub use methodology::MethodologyPage;
 pub use metric_detail::MetricDetailPage;
 pub use metrics::MetricsPage;
 pub use not_found::NotFound;
+pub use notifications::{NotificationsPage, UnsubscribePage};
 pub use practices::{MyPracticesPage, PracticeEditorPage, PracticePage, PracticesPage, ReviewPage};
 pub use releases::ReleasesPage;
 pub use report::ReportPage;
@@ -37,6 +40,7 @@ pub use share::SharePage;
 pub use standards::{StandardEditorPage, StandardPage, StandardsPage};
 pub use submit::SubmitPage;
 pub use team::TeamPage;
+pub use webhooks::WebhooksPage;
 
 use shared::account::Role;
 

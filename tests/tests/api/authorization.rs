@@ -94,6 +94,19 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/roadmap", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
     // Asked for the position export; the industry export is open to every logged-in user.
     ("GET", "/api/v1/exports/{table}", [Login, Pass, Pass, Pass, Deny, Deny, Pass]),
+    ("GET", "/api/v1/notifications", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("GET", "/api/v1/notifications/unread", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("POST", "/api/v1/notifications/read", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("GET", "/api/v1/notifications/settings", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    ("PUT", "/api/v1/notifications/settings", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
+    // The link alone is the credential (an invalid one gets 404).
+    ("POST", "/api/v1/unsubscribe", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
+    ("GET", "/api/v1/webhooks", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("POST", "/api/v1/webhooks", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("DELETE", "/api/v1/webhooks/{id}", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("POST", "/api/v1/webhooks/{id}/test", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("POST", "/api/v1/webhooks/{id}/resume", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
+    ("GET", "/api/v1/webhooks/{id}/attempts", [Login, Deny, Pass, Pass, Deny, Deny, Login]),
     // Last: it ends the sessions it is called with.
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];

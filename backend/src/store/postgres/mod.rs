@@ -8,6 +8,7 @@ mod accounts;
 mod attestations;
 mod audit;
 mod deadlines;
+mod notify;
 mod practices;
 mod releases;
 mod standards;

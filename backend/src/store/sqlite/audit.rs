@@ -64,5 +64,14 @@ pub(super) async fn insert_audit(
     .bind(record.org_id)
     .execute(&mut *connection)
     .await?;
+    if let Some(event) = &record.event {
+        sqlx::query(crate::store::notify::EVENT_INSERT)
+            .bind(event.kind)
+            .bind(&event.key)
+            .bind(&event.payload)
+            .bind(crate::auth::now_unix())
+            .execute(&mut *connection)
+            .await?;
+    }
     Ok(())
 }

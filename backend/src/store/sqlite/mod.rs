@@ -7,6 +7,7 @@ mod accounts;
 mod attestations;
 mod audit;
 mod deadlines;
+mod notify;
 mod practices;
 mod releases;
 mod standards;
