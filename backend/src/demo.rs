@@ -154,6 +154,16 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
         member_2: (user_ids[4], org_ids[1]),
     };
     crate::demo_library::seed(store, &authors).await?;
+    // The seeded history is not news: only the latest release is announced.
+    let latest = current.previous().to_string();
+    for event in store.pending_events(10_000).await? {
+        let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
+        if event.kind != "released" || payload["period"] != latest.as_str() {
+            store
+                .expand_event(event.id, &[], &[], crate::auth::now_unix())
+                .await?;
+        }
+    }
     store.set_setting(DEMO_SETTING, "true").await?;
     Ok(true)
 }

@@ -132,6 +132,11 @@ impl TestApp {
         Self::spawn_full(None, false, shared::benchmark::DEFAULT_K, None, configure).await
     }
 
+    /// Starts a server seeded with the demo consortium, configured by `configure`.
+    pub async fn spawn_demo_configured(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(None, true, shared::benchmark::DEFAULT_K, None, configure).await
+    }
+
     /// Starts a server on the store at `database_url` (seeded with the demo when `demo` and
     /// empty), whatever `PEERPOSTURE_TEST_POSTGRES` says.
     pub async fn spawn_on(database_url: String, demo: bool) -> Self {
@@ -688,4 +693,232 @@ pub async fn fresh_postgres_schema(base: &str) -> String {
         .await
         .expect("create a test schema");
     backend::store::schema_url(base, &schema)
+}
+
+/// The Python with aiosmtpd: `PEERPOSTURE_TEST_PYTHON`, else the venv `cargo xtask test`
+/// prepares under `target/contract-venv`.
+pub fn test_python() -> PathBuf {
+    let python = std::env::var_os("PEERPOSTURE_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/contract-venv/bin/python"
+            ))
+        });
+    assert!(
+        python.is_file(),
+        "no Python with aiosmtpd at {}: run `cargo xtask test` once (it makes the venv), or \
+         set PEERPOSTURE_TEST_PYTHON",
+        python.display()
+    );
+    python
+}
+
+/// A loopback port free now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// An email as the SMTP server received it (decoded by Python's `email` package).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Email {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+    /// Arrival, Unix seconds.
+    pub at: f64,
+}
+
+/// A real SMTP server on loopback: aiosmtpd (tests/py/smtp_sink.py) writing what it receives
+/// to a file.
+#[derive(Debug)]
+pub struct SmtpSink {
+    pub port: u16,
+    file: PathBuf,
+    _child: tokio::process::Child,
+    _dir: TempDir,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("mail.jsonl");
+        let port = free_port();
+        let mut child = tokio::process::Command::new(test_python())
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/py/smtp_sink.py"))
+            .arg(port.to_string())
+            .arg(&file)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start aiosmtpd");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("aiosmtpd starts within 20 s")
+            .expect("aiosmtpd's output");
+        assert_eq!(ready.as_deref(), Some("ready"), "aiosmtpd did not start");
+        Self {
+            port,
+            file,
+            _child: child,
+            _dir: dir,
+        }
+    }
+
+    /// The `PEERPOSTURE_SMTP_URL` of this server (plain SMTP on loopback).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn received(&self) -> Vec<Email> {
+        std::fs::read_to_string(&self.file)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a message record"))
+            .collect()
+    }
+
+    /// Waits (up to 30 s) until some received email matches, and returns the matching ones.
+    pub async fn wait_for(&self, what: &str, matches: impl Fn(&Email) -> bool) -> Vec<Email> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let found: Vec<Email> = self.received().into_iter().filter(&matches).collect();
+            if !found.is_empty() {
+                return found;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no email {what} within 30 s; received: {:#?}",
+                self.received()
+                    .iter()
+                    .map(|e| (&e.to, &e.subject))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A request a webhook receiver got.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+}
+
+/// A real HTTP server on loopback receiving webhooks: it records each request and answers
+/// with the statuses queued by `answer_next`, then 200.
+#[derive(Debug, Clone)]
+pub struct HookReceiver {
+    pub url: String,
+    hooks: std::sync::Arc<std::sync::Mutex<Vec<Hook>>>,
+    statuses: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+}
+
+impl HookReceiver {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!(
+            "http://{}/hooks/peerposture",
+            listener.local_addr().unwrap()
+        );
+        let receiver = Self {
+            url,
+            hooks: Default::default(),
+            statuses: Default::default(),
+        };
+        let state = receiver.clone();
+        let app = axum::Router::new().route(
+            "/hooks/peerposture",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: String| async move {
+                    let headers = headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                        .collect();
+                    state.hooks.lock().unwrap().push(Hook { headers, body });
+                    let status = state.statuses.lock().unwrap().pop_front().unwrap_or(200);
+                    (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        format!("receiver answered {status}"),
+                    )
+                },
+            ),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        receiver
+    }
+
+    /// The next requests are answered with these statuses.
+    pub fn answer_next(&self, statuses: &[u16]) {
+        self.statuses.lock().unwrap().extend(statuses);
+    }
+
+    pub fn received(&self) -> Vec<Hook> {
+        self.hooks.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 30 s) until `count` requests have come, and returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<Hook> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let hooks = self.received();
+            if hooks.len() >= count {
+                return hooks;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} of {count} webhook requests within 30 s",
+                hooks.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A clock the test moves: a file the server's notification worker reads its time from.
+#[derive(Debug)]
+pub struct TestClock {
+    pub path: PathBuf,
+    _dir: TempDir,
+}
+
+impl TestClock {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let clock = Self {
+            path: dir.path().join("clock"),
+            _dir: dir,
+        };
+        clock.set(backend::auth::now_unix());
+        clock
+    }
+
+    pub fn set(&self, unix: i64) {
+        std::fs::write(&self.path, unix.to_string()).expect("write the clock file");
+    }
+
+    pub fn now(&self) -> i64 {
+        std::fs::read_to_string(&self.path)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -19,6 +19,8 @@ const PYTHON_PACKAGES: &[&str] = &[
     "schemathesis==4.32.5",
     "openapi-spec-validator==0.9.0",
     "openapi-python-client==0.29.1",
+    // Not a contract tool: the real SMTP server the notification tests send to.
+    "aiosmtpd==1.4.6",
 ];
 
 /// Seconds schemathesis fuzzes as the member admin, then as an anonymous caller.
@@ -149,14 +151,14 @@ pub fn run(root: &Path) -> Result {
 }
 
 /// Creates the virtual environment with the pinned tools, unless it already has them.
-fn ensure_venv(venv: &Path) -> Result {
+pub fn ensure_venv(venv: &Path) -> Result {
     let marker = venv.join("pinned.txt");
     let wanted = PYTHON_PACKAGES.join("\n");
     if std::fs::read_to_string(&marker).is_ok_and(|pinned| pinned == wanted) {
         return Ok(());
     }
     step(
-        "Installing the contract tools into target/contract-venv (pip: schemathesis, openapi-spec-validator, openapi-python-client)",
+        "Installing the Python test tools into target/contract-venv (pip: schemathesis, openapi-spec-validator, openapi-python-client, aiosmtpd)",
     );
     let _ = std::fs::remove_dir_all(venv);
     status(Command::new("python3").args(["-m", "venv"]).arg(venv))?;

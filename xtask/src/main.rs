@@ -257,6 +257,9 @@ fn test() -> Result {
         "warnings",
     ]))?;
 
+    // The notification tests send email to aiosmtpd, a real SMTP server, from this venv.
+    contract::ensure_venv(&root.join("target/contract-venv"))?;
+
     step("Running native tests (unit and API integration tests, on SQLite)");
     status(
         cargo(&root)

@@ -8,6 +8,7 @@ mod authorization;
 mod benchmarks;
 mod demo;
 mod foundation;
+mod notifications;
 mod participation;
 mod plan;
 mod practices;
