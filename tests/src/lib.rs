@@ -132,6 +132,21 @@ impl TestApp {
         Self::spawn_full(None, false, shared::benchmark::DEFAULT_K, None, configure).await
     }
 
+    /// Starts a demo server on the built frontend `dist_dir`, configured by `configure`.
+    pub async fn spawn_with_dist_configured(
+        dist_dir: &Path,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        Self::spawn_full(
+            Some(dist_dir),
+            true,
+            shared::benchmark::DEFAULT_K,
+            None,
+            configure,
+        )
+        .await
+    }
+
     /// Starts a server seeded with the demo consortium, configured by `configure`.
     pub async fn spawn_demo_configured(configure: impl FnOnce(&mut Config)) -> Self {
         Self::spawn_full(None, true, shared::benchmark::DEFAULT_K, None, configure).await

@@ -280,7 +280,9 @@ fn test() -> Result {
 
     build_frontend(&root, &tools)?;
 
-    step("Building the release server and killing it under load (durability test, 20 rounds)");
+    step(
+        "Building the release server and killing it under load (durability test, 20 rounds; the notification outbox killed before and during a release burst)",
+    );
     status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
     let durability = || {
         let mut command = cargo(&root);
@@ -291,6 +293,8 @@ fn test() -> Result {
                 "peerposture-tests",
                 "--test",
                 "durability",
+                "--test",
+                "outbox",
                 "--",
                 "--ignored",
                 "--nocapture",
@@ -331,6 +335,8 @@ fn test() -> Result {
                 "planning",
                 "--test",
                 "deadlines",
+                "--test",
+                "alerts",
                 "--",
                 "--ignored",
                 "--nocapture",

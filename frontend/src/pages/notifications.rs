@@ -200,7 +200,7 @@ fn Settings() -> impl IntoView {
                 </Show>
                 <form on:submit=save>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="Notification settings">
-                        <table class="table" data-testid="notification-settings">
+                        <table class="table table--settings" data-testid="notification-settings">
                             <thead><tr><th scope="col">"Kind"</th><th scope="col">"In the app"</th><th scope="col">"By email"</th></tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
