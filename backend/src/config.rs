@@ -312,7 +312,7 @@ impl Config {
             }
         }
         if let Some(url) = env("PEERPOSTURE_SMTP_URL") {
-            config.smtp_url = (!url.trim().is_empty()).then(|| Secret(url));
+            config.smtp_url = (!url.trim().is_empty()).then_some(Secret(url));
         }
         if let Some(from) = env("PEERPOSTURE_SMTP_FROM") {
             config.smtp_from = from;

@@ -937,3 +937,22 @@ impl Default for TestClock {
         Self::new()
     }
 }
+
+/// The release server the SIGKILL tests start: `PEERPOSTURE_TEST_SERVER_BIN`, else
+/// `target/release/peerposture` (which `cargo xtask test` builds first).
+pub fn release_server_binary() -> PathBuf {
+    let binary = std::env::var_os("PEERPOSTURE_TEST_SERVER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/release/peerposture"
+            ))
+        });
+    assert!(
+        binary.is_file(),
+        "no release server at {}: run `cargo xtask test`",
+        binary.display()
+    );
+    binary
+}

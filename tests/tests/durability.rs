@@ -8,7 +8,7 @@
 //! and serve the same bytes for it.
 //! Run by `cargo xtask test`, which builds the release server first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,23 +23,6 @@ use tokio::sync::Mutex;
 
 const ROUNDS: usize = 20;
 const CLIENTS: usize = 6;
-
-fn server_binary() -> PathBuf {
-    let binary = std::env::var_os("PEERPOSTURE_TEST_SERVER_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../target/release/peerposture"
-            ))
-        });
-    assert!(
-        binary.is_file(),
-        "no release server at {}: run `cargo xtask test`",
-        binary.display()
-    );
-    binary
-}
 
 fn start(binary: &Path, port: u16, database_url: &str) -> Child {
     Command::new(binary)
@@ -79,7 +62,7 @@ struct Ack {
 #[tokio::test]
 #[ignore = "needs the release server: run through `cargo xtask test`"]
 async fn acknowledged_submissions_survive_sigkill() {
-    let binary = server_binary();
+    let binary = peerposture_tests::release_server_binary();
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("durability.db");
     let (database_url, instances) = match postgres_under_test() {

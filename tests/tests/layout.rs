@@ -33,6 +33,9 @@ const ROUTES: &[&str] = &[
     "/practices/review",
     "/practices/1",
     "/verify",
+    "/notifications",
+    "/webhooks",
+    "/unsubscribe?token=x",
     "/no-such-page",
 ];
 

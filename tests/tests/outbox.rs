@@ -12,7 +12,6 @@
 //! builds the release server first.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -22,23 +21,6 @@ use tempfile::TempDir;
 
 /// Members added to the demo consortium for the burst.
 const EXTRA_MEMBERS: usize = 150;
-
-fn server_binary() -> PathBuf {
-    let binary = std::env::var_os("PEERPOSTURE_TEST_SERVER_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../target/release/peerposture"
-            ))
-        });
-    assert!(
-        binary.is_file(),
-        "no release server at {}: run `cargo xtask test`",
-        binary.display()
-    );
-    binary
-}
 
 /// A demo store, a mail server and a clock, shared by the servers a test starts.
 struct Stand {
@@ -73,7 +55,7 @@ impl Stand {
 
     /// Starts the release server; `deliver` false keeps emails queued.
     async fn start(&self, deliver: bool) -> Child {
-        let child = Command::new(server_binary())
+        let mut child = Command::new(peerposture_tests::release_server_binary())
             .env("PEERPOSTURE_BIND", format!("127.0.0.1:{}", self.port))
             .env("PEERPOSTURE_DATABASE_URL", &self.database_url)
             .env("PEERPOSTURE_DIST_DIR", "/nonexistent")
@@ -104,6 +86,8 @@ impl Stand {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the release server did not start");
     }
 

@@ -197,15 +197,7 @@ async fn create_webhook(
     audit.org_id = Some(org_id);
     let id = state
         .store
-        .create_webhook(
-            org_id,
-            &input.url,
-            &secret,
-            &input.events,
-            user.id,
-            auth::now_unix(),
-            &audit,
-        )
+        .create_webhook(org_id, &input.url, &secret, &input.events, user.id, &audit)
         .await?;
     let webhook = state
         .store

@@ -334,8 +334,8 @@ async fn released(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Re
         let Some(followed) = state.store.followed_standard(org.id).await? else {
             continue;
         };
-        if !standards.contains_key(&followed) {
-            standards.insert(followed, state.store.standard(followed).await?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = standards.entry(followed) {
+            entry.insert(state.store.standard(followed).await?);
         }
         let Some(Some(standard)) = standards.get(&followed) else {
             continue;

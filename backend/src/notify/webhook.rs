@@ -94,12 +94,15 @@ impl Resolve for PublicOnly {
     }
 }
 
-/// The HTTP client of webhooks: 10 s per request, no redirects, public addresses only.
+/// The HTTP client of webhooks: 10 s per request, no redirects, no proxy, public addresses
+/// only.
 pub fn client(allow_loopback: bool) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would resolve the host itself, past the checks.
+        .no_proxy()
         .user_agent(concat!("PeerPosture-Webhooks/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(std::sync::Arc::new(PublicOnly { allow_loopback }))
         .build()

@@ -231,7 +231,6 @@ pub trait NotifyStore {
         secret: &str,
         events: &[NotificationKind],
         created_by: i64,
-        now: i64,
         audit: &AuditRecord,
     ) -> Result<i64, StoreError>;
     /// A webhook (also deleted ones, for the worker).
@@ -696,7 +695,6 @@ macro_rules! impl_notify_store {
                 secret: &str,
                 events: &[NotificationKind],
                 created_by: i64,
-                now: i64,
                 audit: &AuditRecord,
             ) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin().await?;
@@ -710,7 +708,7 @@ macro_rules! impl_notify_store {
                 .bind(secret)
                 .bind(events.join(","))
                 .bind(created_by)
-                .bind(now)
+                .bind($crate::auth::now_unix())
                 .fetch_one(&mut *tx)
                 .await?;
                 insert_audit(&mut tx, audit).await?;
