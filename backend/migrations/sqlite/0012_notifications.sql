@@ -28,7 +28,8 @@ CREATE TABLE notifications (
     link       TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     read_at    INTEGER,
-    UNIQUE (user_id, event_id)
+    -- One event may tell a user two things (a release and a requirement now missed).
+    UNIQUE (user_id, event_id, kind)
 );
 CREATE INDEX notifications_by_user ON notifications (user_id, id);
 
@@ -80,7 +81,7 @@ CREATE TABLE deliveries (
     last_error  TEXT,
     created_at  INTEGER NOT NULL,
     sent_at     INTEGER,
-    UNIQUE (channel, target, event_id)
+    UNIQUE (channel, target, event_id, kind)
 );
 CREATE INDEX deliveries_due ON deliveries (next_at) WHERE status = 'pending';
 

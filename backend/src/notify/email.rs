@@ -62,7 +62,10 @@ impl Mailer {
             .parse()
             .map_err(|e| format!("address: {e}"))?;
         // The same for every attempt at this email, so a mail system can drop a repeat.
-        let digest = Sha256::digest(format!("{}:{}", delivery.event_id, delivery.target));
+        let digest = Sha256::digest(format!(
+            "{}:{}:{}",
+            delivery.event_id, delivery.kind, delivery.target
+        ));
         let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         let domain = self.from.email.domain().to_owned();
         let message = Message::builder()

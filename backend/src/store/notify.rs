@@ -360,7 +360,7 @@ macro_rules! impl_notify_store {
                     sqlx::query(
                         "INSERT INTO notifications (user_id, event_id, kind, title, body, link, \
                          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (user_id, event_id) DO NOTHING",
+                         ON CONFLICT (user_id, event_id, kind) DO NOTHING",
                     )
                     .bind(n.user_id)
                     .bind(event_id)
@@ -377,7 +377,7 @@ macro_rules! impl_notify_store {
                         "INSERT INTO deliveries (event_id, channel, target, webhook_id, kind, \
                          subject, body, next_at, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                         ON CONFLICT (channel, target, event_id) DO NOTHING",
+                         ON CONFLICT (channel, target, event_id, kind) DO NOTHING",
                     )
                     .bind(event_id)
                     .bind(d.channel.key())

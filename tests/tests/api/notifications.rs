@@ -648,3 +648,231 @@ async fn webhook_registrations_are_checked_and_private_addresses_never_called() 
     assert_eq!(listed.len(), 9);
     assert!(listed.iter().all(|w| w.id != id));
 }
+
+#[tokio::test]
+async fn invitations_moderation_new_versions_and_opened_links_reach_the_people_concerned() {
+    let sink = SmtpSink::start().await;
+    let clock = TestClock::new();
+    let app = app(&sink, &clock).await;
+    let admin = app.login(MEMBER_ADMIN, PASSWORD).await;
+    let viewer = app.login(MEMBER_VIEWER, PASSWORD).await;
+    let other = app.login("member-admin-2@demo.local", PASSWORD).await;
+    let publisher = app.login("publisher@demo.local", PASSWORD).await;
+
+    // An invitation is emailed to the invitee, whose link works; the outbox then forgets it.
+    let invited: Value = admin
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .json(&json!({
+            "email": "new.colleague@bpo.test",
+            "role": "member_viewer",
+            "org_id": admin.user.org.as_ref().unwrap().id,
+        }))
+        .fetch()
+        .await;
+    let token = invited["token"].as_str().unwrap().to_owned();
+    let email = sink
+        .wait_for("with the invitation", |e| {
+            e.to == ["new.colleague@bpo.test"]
+        })
+        .await
+        .remove(0);
+    assert_eq!(email.subject, "PeerPosture: You are invited to PeerPosture");
+    assert!(
+        email.body.contains(&format!("/invite/{token}")),
+        "{}",
+        email.body
+    );
+    assert!(email.body.contains("Demo Contact Center 001"));
+    let shown = app
+        .client
+        .get(app.url(&format!("/api/v1/invitations/{token}")))
+        .sent()
+        .await;
+    assert_eq!(shown.status(), 200);
+    let db = app.database().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kept: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE kind = 'invitation' \
+         UNION ALL SELECT body FROM deliveries WHERE kind = 'invitation'",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert!(!kept.is_empty());
+    assert!(
+        kept.iter().all(|text| !text.contains(&token)),
+        "the invitation's link stayed in the outbox: {kept:?}"
+    );
+
+    // A practice returned: its author hears why; nobody else does.
+    let practice: Value = admin
+        .client
+        .post(app.url("/api/v1/practices"))
+        .json(&json!({
+            "title": "Fortnightly phishing drills",
+            "problem": "Agents working from home clicked one simulated phishing lure in five.",
+            "solution": "Simulations every two weeks with a three-minute lesson after a click.",
+            "result": "The phish-prone rate fell from 21 % to 6 % within two quarters.",
+            "metrics": ["phish_prone"],
+            "csf_categories": ["PR.AT"],
+            "tier": "baseline",
+            "attribution": "anonymous",
+        }))
+        .fetch()
+        .await;
+    let id = practice["id"].as_i64().unwrap();
+    let moderated = publisher
+        .client
+        .post(app.url(&format!("/api/v1/practices/{id}/moderation")))
+        .json(&json!({ "decision": "return", "comment": "Name the simulation tool's settings." }))
+        .sent()
+        .await;
+    assert_eq!(moderated.status(), 200);
+    let list = wait_notified(&app, &admin, "Your practice was returned").await;
+    let note = list
+        .items
+        .iter()
+        .find(|n| n.title == "Your practice was returned")
+        .unwrap();
+    assert!(note.body.contains("Name the simulation tool's settings."));
+    assert_eq!(note.link, format!("/practices/{id}"));
+
+    // A new version of the followed standard (#1, followed by the first organisation only).
+    let current: Value = app.client.get(app.url("/api/v1/standards/1")).fetch().await;
+    let created: Value = publisher
+        .client
+        .post(app.url("/api/v1/standards"))
+        .json(&json!({
+            "name": current["name"],
+            "requirements": current["requirements"],
+            "change_log": "Patch latency tightened.",
+            "supersedes": 1,
+        }))
+        .fetch()
+        .await;
+    let next = created["id"].as_i64().unwrap();
+    let published = publisher
+        .client
+        .post(app.url(&format!("/api/v1/standards/{next}/publish")))
+        .sent()
+        .await;
+    assert_eq!(published.status(), 200);
+    let title = format!(
+        "{} version 2 is published",
+        current["name"].as_str().unwrap()
+    );
+    for session in [&admin, &viewer] {
+        let list = wait_notified(&app, session, &title).await;
+        let note = list.items.iter().find(|n| n.title == title).unwrap();
+        assert!(note.body.contains("Patch latency tightened."));
+        assert_eq!(note.link, format!("/standards/{next}"));
+    }
+
+    // An attestation's link opened twice in a day: its organisation's admins hear once.
+    let released = backend::http::current_period().previous();
+    let issued: shared::attestation::AttestationIssued = admin
+        .client
+        .post(app.url("/api/v1/attestations"))
+        .json(&json!({
+            "period": released, "cohort": "all", "disclosure": "bands", "audience": "Acme Bank",
+        }))
+        .fetch()
+        .await;
+    let link = issued.share_path.strip_prefix("/a/").unwrap().to_owned();
+    for _ in 0..2 {
+        let opened = app
+            .client
+            .get(app.url(&format!("/api/v1/shared/{link}")))
+            .sent()
+            .await;
+        assert_eq!(opened.status(), 200);
+    }
+    wait_notified(&app, &admin, "Your attestation for Acme Bank was opened").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let opened = |list: &NotificationList| {
+        list.items
+            .iter()
+            .filter(|n| n.title.contains("was opened"))
+            .count()
+    };
+    assert_eq!(opened(&inbox(&app, &admin).await), 1);
+    assert_eq!(
+        opened(&inbox(&app, &viewer).await),
+        0,
+        "viewers are not told"
+    );
+
+    // None of it reached the other organisation.
+    let theirs = inbox(&app, &other).await;
+    assert!(
+        theirs.items.iter().all(|n| !n.title.contains("practice")
+            && !n.title.contains("was opened")
+            && !n.title.contains("version 2")),
+        "{:?}",
+        theirs.items
+    );
+
+    // Requirements met in the previous quarter and missed now, as the compliance answers say:
+    // the demo member met the MFA requirement in the last release; it now reports none.
+    let quarter = backend::http::current_period();
+    let saved = admin
+        .client
+        .put(app.url(&format!("/api/v1/submissions/{quarter}")))
+        .json(&json!({ "values": { "mfa_coverage": 0 } }))
+        .sent()
+        .await;
+    assert_eq!(saved.status(), 200);
+    let release = publisher
+        .client
+        .post(app.url(&format!("/api/v1/periods/{quarter}/release")))
+        .sent()
+        .await;
+    assert_eq!(release.status(), 200);
+    wait_notified(&app, &admin, &format!("{quarter} benchmarks are out")).await;
+    let met = |period: shared::Period| {
+        let client = admin.client.clone();
+        let url = app.url(&format!(
+            "/api/v1/standards/{next}/compliance?period={period}&cohort=all"
+        ));
+        async move {
+            let compliance: Value = client.get(url).fetch().await;
+            compliance["requirements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["met"].as_bool())
+                .collect::<Vec<_>>()
+        }
+    };
+    let (before, now) = (met(released).await, met(quarter).await);
+    let missed = before
+        .iter()
+        .zip(&now)
+        .filter(|(b, n)| **b == Some(true) && **n == Some(false))
+        .count();
+    println!("requirements met in {released} and missed in {quarter}: {missed}");
+    let list = inbox(&app, &admin).await;
+    let told = list
+        .items
+        .iter()
+        .find(|n| n.title.contains("now missed in"));
+    assert!(missed >= 1, "the setup misses no requirement");
+    let told = told.unwrap_or_else(|| {
+        panic!(
+            "no requirement-missed notification: {:?}",
+            list.items.iter().map(|n| &n.title).collect::<Vec<_>>()
+        )
+    });
+    let expected = if missed == 1 {
+        "1 requirement".to_owned()
+    } else {
+        format!("{missed} requirements")
+    };
+    assert_eq!(told.title, format!("{expected} now missed in {quarter}"));
+    assert!(
+        told.body
+            .starts_with(&format!("Met in {released}, missed in {quarter}"))
+    );
+    assert!(told.body.contains("MFA"), "{}", told.body);
+}
