@@ -131,7 +131,10 @@ async fn the_bell_counts_the_settings_decide_and_webhooks_are_tested_from_the_pa
     );
     let after = unread().await;
     // The release, and a requirement now missed if the member's values say so.
-    assert!(after > before, "{after} unread after the release, {before} before");
+    assert!(
+        after > before,
+        "{after} unread after the release, {before} before"
+    );
     browser.goto(&app.url("/dashboard")).await;
     let bell = format!(
         "const b = document.querySelector('[data-testid=unread-count]'); \
