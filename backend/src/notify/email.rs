@@ -66,7 +66,7 @@ impl Mailer {
             "{}:{}:{}",
             delivery.event_id, delivery.kind, delivery.target
         ));
-        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let tag = shared::format::hex(&digest[..8]);
         let domain = self.from.email.domain().to_owned();
         let message = Message::builder()
             .from(self.from.clone())

@@ -106,8 +106,11 @@ pub fn unique_key(prefix: &str) -> String {
     let mut nonce = [0u8; 12];
     // Without randomness the time alone keeps keys apart well enough.
     let _ = getrandom::fill(&mut nonce);
-    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}:{}:{nonce}", crate::auth::now_unix())
+    format!(
+        "{prefix}:{}:{}",
+        crate::auth::now_unix(),
+        shared::format::hex(&nonce)
+    )
 }
 
 /// The store setting holding the key of unsubscribe links.
@@ -115,13 +118,7 @@ const LINK_KEY_SETTING: &str = "notify_link_key";
 
 /// The key of unsubscribe links, made and stored on first start.
 pub async fn link_key(store: &dyn Store) -> Result<[u8; 32], StoreError> {
-    let parse = |hex: &str| -> Option<[u8; 32]> {
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect::<Option<_>>()?;
-        bytes.try_into().ok()
-    };
+    let parse = |hex: &str| -> Option<[u8; 32]> { shared::format::unhex(hex)?.try_into().ok() };
     if let Some(key) = store
         .setting(LINK_KEY_SETTING)
         .await?
@@ -132,8 +129,9 @@ pub async fn link_key(store: &dyn Store) -> Result<[u8; 32], StoreError> {
     }
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    store.set_setting(LINK_KEY_SETTING, &hex).await?;
+    store
+        .set_setting(LINK_KEY_SETTING, &shared::format::hex(&key))
+        .await?;
     // Another instance may have stored its key first: the stored one wins.
     Ok(store
         .setting(LINK_KEY_SETTING)

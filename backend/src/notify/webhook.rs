@@ -26,11 +26,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    shared::format::hex(&mac.finalize().into_bytes())
 }
 
 /// The `PeerPosture-Signature` header's value.

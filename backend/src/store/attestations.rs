@@ -351,20 +351,17 @@ macro_rules! impl_attestation_store {
                     return Ok(None);
                 };
                 // The organisation hears of openings at most once a day per attestation.
-                sqlx::query($crate::store::notify::EVENT_INSERT)
-                    .bind(shared::notify::NotificationKind::AttestationOpened.key())
-                    .bind(format!("attestation_opened:{id}:{}", now.div_euclid(86_400)))
-                    .bind(
-                        serde_json::json!({
-                            "attestation_id": id,
-                            "org_id": org_id,
-                            "audience": audience,
-                        })
-                        .to_string(),
-                    )
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                let opened = $crate::store::EventRecord {
+                    kind: shared::notify::NotificationKind::AttestationOpened.key(),
+                    key: format!("attestation_opened:{id}:{}", now.div_euclid(86_400)),
+                    payload: serde_json::json!({
+                        "attestation_id": id,
+                        "org_id": org_id,
+                        "audience": audience,
+                    })
+                    .to_string(),
+                };
+                $crate::store::notify::insert_event!(&mut *tx, &opened, now).await?;
                 if count <= OPENINGS_KEPT {
                     sqlx::query(
                         "INSERT INTO attestation_opens (attestation_id, opened_at) VALUES ($1, $2)",

@@ -24,6 +24,20 @@ pub struct EventRecord {
 pub const EVENT_INSERT: &str = "INSERT INTO events (kind, key, payload, created_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING";
 
+/// Writes an [`EventRecord`] on a connection or transaction at `$now`, unless an event with
+/// its key exists; evaluates to the query's future.
+macro_rules! insert_event {
+    ($executor:expr, $event:expr, $now:expr) => {
+        sqlx::query($crate::store::notify::EVENT_INSERT)
+            .bind($event.kind)
+            .bind(&$event.key)
+            .bind(&$event.payload)
+            .bind($now)
+            .execute($executor)
+    };
+}
+pub(crate) use insert_event;
+
 /// An event waiting to be expanded.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
@@ -307,22 +321,17 @@ macro_rules! impl_notify_store {
     ($store:ty) => {
         use shared::notify::{Notification, NotificationKind, NotificationSetting, WebhookAttempt};
         use $crate::store::notify::{
-            AttemptRecord, AttemptRow, DeliveryRow, EVENT_INSERT, EventRecord, EventRow,
+            AttemptRecord, AttemptRow, DeliveryRow, EventRecord, EventRow,
             NewDelivery, NewNotification, NotificationRow, NotifyStore, Outcome, WEBHOOK_SELECT,
             WebhookRow,
         };
+        use $crate::store::notify::insert_event;
         use $crate::store::{AuditRecord, StoreError};
 
         #[async_trait::async_trait]
         impl NotifyStore for $store {
             async fn add_event(&self, event: &EventRecord, now: i64) -> Result<bool, StoreError> {
-                let done = sqlx::query(EVENT_INSERT)
-                    .bind(event.kind)
-                    .bind(&event.key)
-                    .bind(&event.payload)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await?;
+                let done = insert_event!(&self.pool, event, now).await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -673,13 +682,7 @@ macro_rules! impl_notify_store {
                             .await?;
                             paused = done.rows_affected() == 1;
                             if let (true, Some(event)) = (paused, paused_event) {
-                                sqlx::query(EVENT_INSERT)
-                                    .bind(event.kind)
-                                    .bind(&event.key)
-                                    .bind(&event.payload)
-                                    .bind(now)
-                                    .execute(&mut *tx)
-                                    .await?;
+                                insert_event!(&mut *tx, event, now).await?;
                             }
                         }
                     }

@@ -70,10 +70,7 @@ fn verify_signature(hook: &Hook, secret: &str) {
     let (t, v1) = (t.expect("a timestamp"), v1.expect("a v1 signature"));
     let age = backend::auth::now_unix() - t.parse::<i64>().unwrap();
     assert!(age.abs() < 300, "timestamp {t} is {age} s off");
-    let expected: Vec<u8> = (0..v1.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&v1[i..i + 2], 16).unwrap())
-        .collect();
+    let expected = shared::format::unhex(&v1).expect("a hex signature");
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{}", hook.body).as_bytes());
     mac.verify_slice(&expected)
@@ -421,6 +418,18 @@ async fn attempts(app: &TestApp, admin: &Session, id: i64) -> Vec<WebhookAttempt
         .await
 }
 
+/// A webhook's log once it has an attempt (up to 5 s).
+async fn first_attempts(app: &TestApp, admin: &Session, id: i64) -> Vec<WebhookAttempt> {
+    for _ in 0..100 {
+        let log = attempts(app, admin, id).await;
+        if !log.is_empty() {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("webhook #{id} has no attempt within 5 s");
+}
+
 async fn test_ping(app: &TestApp, admin: &Session, id: i64) {
     let response = admin
         .client
@@ -446,14 +455,7 @@ async fn webhooks_are_retried_after_a_failure_paused_after_repeated_ones_and_res
     let first = receiver.wait_for(1).await;
     assert_eq!(first[0].headers["peerposture-event"], "ping");
     verify_signature(&first[0], &hook.secret);
-    let mut log = Vec::new();
-    for _ in 0..100 {
-        log = attempts(&app, &admin, id).await;
-        if !log.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let log = first_attempts(&app, &admin, id).await;
     assert_eq!(log[0].status, Some(500));
     assert_eq!(log[0].response, "receiver answered 500");
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -582,14 +584,7 @@ async fn webhook_registrations_are_checked_and_private_addresses_never_called() 
         ids.push((url, created.webhook.id));
     }
     for (url, id) in &ids {
-        let mut log = Vec::new();
-        for _ in 0..100 {
-            log = attempts(&app, &admin, *id).await;
-            if !log.is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let log = first_attempts(&app, &admin, *id).await;
         let error = log[0].error.clone().unwrap_or_default();
         assert!(
             error.contains("not public") || error.contains("no public address"),

@@ -65,12 +65,7 @@ pub(super) async fn insert_audit(
     .execute(&mut *connection)
     .await?;
     if let Some(event) = &record.event {
-        sqlx::query(crate::store::notify::EVENT_INSERT)
-            .bind(event.kind)
-            .bind(&event.key)
-            .bind(&event.payload)
-            .bind(crate::auth::now_unix())
-            .execute(&mut *connection)
+        crate::store::notify::insert_event!(&mut *connection, event, crate::auth::now_unix())
             .await?;
     }
     Ok(())
