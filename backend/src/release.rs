@@ -54,9 +54,8 @@ pub async fn reapply_policy(store: &dyn Store) -> Result<Vec<Period>, StoreError
     let mut recomputed = Vec::new();
     loop {
         let mut tx = store.begin_release().await?;
-        let stale = tx
-            .releases()
-            .await?
+        // In the order they were made: each release is computed beside the ones before it.
+        let stale = in_release_order(tx.releases().await?)
             .into_iter()
             .find(|release| release.policy != POLICY_VERSION);
         let Some(release) = stale else {
@@ -144,17 +143,43 @@ async fn shares_of(
     .await
 }
 
-/// Computes a period's cells and its standards' shares from its frozen inputs and saves them
-/// under the current policy.
+/// Releases in the order they were made (by release time, then by period).
+fn in_release_order(mut releases: Vec<ReleaseRecord>) -> Vec<ReleaseRecord> {
+    releases.sort_by(|a, b| (&a.released_at, a.period).cmp(&(&b.released_at, b.period)));
+    releases
+}
+
+/// What the releases made before `period`'s published: the engine keeps the new release from
+/// composing with them (policy v3: organisations joining or leaving between quarters).
+async fn history_before(
+    tx: &mut dyn ReleaseTx,
+    period: Period,
+) -> Result<Vec<engine::PastRelease>, StoreError> {
+    let mut history = Vec::new();
+    for release in in_release_order(tx.releases().await?) {
+        if release.period == period {
+            break;
+        }
+        history.push(engine::PastRelease {
+            orgs: tx.frozen_inputs(release.period).await?,
+            published: tx.published_cells(release.period).await?,
+        });
+    }
+    Ok(history)
+}
+
+/// Computes a period's cells and its standards' shares from its frozen inputs, beside the
+/// releases made before it, and saves them under the current policy.
 async fn recompute(
     tx: &mut dyn ReleaseTx,
     period: Period,
     k: u32,
 ) -> Result<ReleaseResult, StoreError> {
     let inputs = tx.frozen_inputs(period).await?;
+    let history = history_before(tx, period).await?;
     let standards = tx.standards_with_shares(period).await?;
     let (result, shares) =
-        off_the_workers(move || compute(&inputs, &standards, k as usize)).await?;
+        off_the_workers(move || compute(&inputs, &history, &standards, k as usize)).await?;
     tx.save_cells(period, POLICY_VERSION, &result).await?;
     for (standard_id, shares) in shares {
         tx.save_shares(period, standard_id, &shares).await?;
@@ -166,10 +191,11 @@ type StandardShares = Vec<(i64, Vec<ShareCell>)>;
 
 fn compute(
     inputs: &[EngineOrg],
+    history: &[engine::PastRelease],
     standards: &[Standard],
     k: usize,
 ) -> (ReleaseResult, StandardShares) {
-    let result = engine::compute(inputs, k);
+    let result = engine::compute_after(inputs, k, history);
     let shares = standards
         .iter()
         .map(|standard| {

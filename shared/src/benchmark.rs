@@ -11,7 +11,7 @@ use crate::period::Period;
 
 /// Version of the anonymity policy the engine applies (see the methodology page and
 /// `docs/anonymity.md`).
-pub const POLICY_VERSION: &str = "v2";
+pub const POLICY_VERSION: &str = "v3";
 /// The default and the lowest allowed anonymity threshold k.
 pub const DEFAULT_K: u32 = 10;
 pub const MIN_K: u32 = 5;
@@ -31,6 +31,9 @@ pub enum SuppressionReason {
     /// A share ("x of n") would rest on fewer than k organisations on one side: fewer than k
     /// meet it or fewer than k miss it, here or in the difference from a larger cohort.
     Dominance,
+    /// A cell published in an earlier quarter differs from this one by 1 to k − 1
+    /// organisations (some joined or left): comparing the two quarters would expose them.
+    History,
 }
 
 impl SuppressionReason {
@@ -40,6 +43,7 @@ impl SuppressionReason {
             SuppressionReason::Complement => "protects a nearby cohort",
             SuppressionReason::Secondary => "protects another cohort of this dimension",
             SuppressionReason::Dominance => "too few on one side",
+            SuppressionReason::History => "protects an earlier quarter",
         }
     }
 }

@@ -31,7 +31,7 @@ impl Rng {
 pub fn generate() -> Vec<EngineOrg> {
     let mut rng = Rng(2027);
     (0..ORGANISATIONS)
-        .map(|_| {
+        .map(|index| {
             let mut verticals = vec![Vertical::ALL[rng.below(Vertical::ALL.len())]];
             let extra = Vertical::ALL[rng.below(Vertical::ALL.len())];
             if rng.unit() < 0.5 && !verticals.contains(&extra) {
@@ -53,7 +53,11 @@ pub fn generate() -> Vec<EngineOrg> {
                     })
                 })
                 .collect();
-            EngineOrg { attributes, values }
+            EngineOrg {
+                id: index as i64,
+                attributes,
+                values,
+            }
         })
         .collect()
 }

@@ -533,6 +533,12 @@ pub trait ReleaseTx: Send {
     async fn releases(&mut self) -> Result<Vec<ReleaseRecord>, StoreError>;
     /// The contributors frozen at the period's release with their values, as the engine takes them.
     async fn frozen_inputs(&mut self, period: Period) -> Result<Vec<EngineOrg>, StoreError>;
+    /// The period's published stored cells, by cohort and catalogue index, with whether each
+    /// carries a mean.
+    async fn published_cells(
+        &mut self,
+        period: Period,
+    ) -> Result<HashMap<(CohortKey, usize), bool>, StoreError>;
     /// Why each held-back stored cell of the period is held back, by cohort and catalogue index.
     async fn held_back_cells(
         &mut self,

@@ -516,6 +516,7 @@ pub(super) fn reason_key(reason: SuppressionReason) -> &'static str {
         SuppressionReason::Complement => "complement",
         SuppressionReason::Secondary => "secondary",
         SuppressionReason::Dominance => "dominance",
+        SuppressionReason::History => "history",
     }
 }
 
@@ -528,6 +529,7 @@ pub(super) fn reason_from_key(
         Some("complement") => Some(SuppressionReason::Complement),
         Some("secondary") => Some(SuppressionReason::Secondary),
         Some("dominance") => Some(SuppressionReason::Dominance),
+        Some("history") => Some(SuppressionReason::History),
         Some(other) => return Err(corrupt("suppression reason", other)),
     })
 }
@@ -663,9 +665,42 @@ impl TryFrom<ShareRow> for (usize, ShareMeeting) {
 }
 
 /// The columns `frozen_inputs` reads a period's frozen contributors with (`$1`: the period),
-/// in organisation order.
-pub(super) const CONTRIBUTORS_SELECT: &str = "SELECT submission_id, seat_band, region, verticals, delivery, wfh_band \
-     FROM release_contributors WHERE period = $1 ORDER BY org_id";
+/// in organisation order. An organisation verified after the release before this one (by
+/// release time) is on probation and does not count (policy v3, rule 1); the first release
+/// has no earlier one to wait for.
+pub(super) const CONTRIBUTORS_SELECT: &str = "SELECT c.org_id, c.submission_id, c.seat_band, c.region, c.verticals, \
+     c.delivery, c.wfh_band FROM release_contributors c \
+     JOIN releases r ON r.period = c.period JOIN organisations o ON o.id = c.org_id \
+     WHERE c.period = $1 AND COALESCE(o.verified_at <= (SELECT MAX(e.released_at) FROM releases e \
+         WHERE e.released_at < r.released_at \
+            OR (e.released_at = r.released_at AND e.period < r.period)), TRUE) \
+     ORDER BY c.org_id";
+
+/// The cells a period published (`$1`: the period), with whether each carries a mean.
+pub(super) const PUBLISHED_CELLS_SELECT: &str = "SELECT cohort, position, mean IS NOT NULL AS has_mean \
+     FROM benchmark_cells WHERE period = $1 AND reason IS NULL";
+
+/// A row of `PUBLISHED_CELLS_SELECT`.
+#[derive(sqlx::FromRow)]
+pub(super) struct PublishedRow {
+    cohort: String,
+    position: i64,
+    has_mean: bool,
+}
+
+impl TryFrom<PublishedRow> for ((CohortKey, usize), bool) {
+    type Error = StoreError;
+
+    fn try_from(row: PublishedRow) -> Result<Self, StoreError> {
+        let cohort: CohortKey = row
+            .cohort
+            .parse()
+            .map_err(|_| corrupt("cohort", &row.cohort))?;
+        let position = usize::try_from(row.position)
+            .map_err(|_| corrupt("position", &row.position.to_string()))?;
+        Ok(((cohort, position), row.has_mean))
+    }
+}
 
 /// The values of a period's frozen contributors (`$1`: the period).
 pub(super) const CONTRIBUTED_VALUES_SELECT: &str = "SELECT v.submission_id, v.metric, v.value FROM release_contributors c \
@@ -674,6 +709,7 @@ pub(super) const CONTRIBUTED_VALUES_SELECT: &str = "SELECT v.submission_id, v.me
 /// A contributor frozen at a release: the revision that counted and its attributes then.
 #[derive(sqlx::FromRow)]
 pub(super) struct ContributorRow {
+    org_id: i64,
     submission_id: i64,
     #[sqlx(flatten)]
     attributes: AttributeColumns,
@@ -702,6 +738,7 @@ pub(super) fn engine_orgs(
     for contributor in contributors {
         by_submission.insert(contributor.submission_id, orgs.len());
         orgs.push(EngineOrg {
+            id: contributor.org_id,
             attributes: contributor.attributes.try_into()?,
             values: vec![None; CATALOGUE.len()],
         });

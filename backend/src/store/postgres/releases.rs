@@ -12,8 +12,9 @@ use super::audit::insert_audit;
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
     CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
-    ContributorRow, HeldBackRow, ReleaseRow, STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow,
-    check_draft, engine_orgs, share_values, superseded_once, try_all,
+    ContributorRow, HeldBackRow, PUBLISHED_CELLS_SELECT, PublishedRow, ReleaseRow,
+    STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow, check_draft, engine_orgs, share_values,
+    superseded_once, try_all,
 };
 use crate::store::{
     AuditRecord, ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark,
@@ -167,6 +168,17 @@ impl ReleaseTx for PgReleaseTx {
             .fetch_all(&mut *self.0)
             .await?;
         engine_orgs(contributors, values)
+    }
+
+    async fn published_cells(
+        &mut self,
+        period: Period,
+    ) -> Result<HashMap<(CohortKey, usize), bool>, StoreError> {
+        let rows: Vec<PublishedRow> = sqlx::query_as(PUBLISHED_CELLS_SELECT)
+            .bind(period.to_string())
+            .fetch_all(&mut *self.0)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn held_back_cells(

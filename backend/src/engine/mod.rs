@@ -28,6 +28,9 @@
 use shared::benchmark::{SuppressionReason, n_band, share_band};
 use shared::catalogue::{CATALOGUE, Metric, Unit};
 use shared::cohort::{CohortKey, Delivery, Dimension, Region, SeatBand, Vertical, WfhBand};
+use std::collections::HashMap;
+
+mod linear;
 
 /// An organisation's cohort attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +70,8 @@ impl From<&shared::account::Organisation> for Attributes {
 /// One verified organisation's values for the period, in catalogue order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineOrg {
+    /// The organisation's id: the same organisation in two quarters has the same id.
+    pub id: i64,
     pub attributes: Attributes,
     pub values: Vec<Option<f64>>,
 }
@@ -166,20 +171,80 @@ impl Bits {
         self.0.iter().map(|word| word.count_ones() as usize).sum()
     }
 
+    /// How many of these are not in `other`.
+    fn count_without(&self, other: &Bits) -> usize {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| (a & !b).count_ones() as usize)
+            .sum()
+    }
+
     fn is_subset_of(&self, other: &Bits) -> bool {
         self.0.iter().zip(&other.0).all(|(a, b)| a & !b == 0)
     }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(word_index, &word)| {
+            (0..64)
+                .filter(move |bit| word & (1 << bit) != 0)
+                .map(move |bit| word_index * 64 + bit)
+        })
+    }
 }
 
-/// The organisations of each cohort (lattice order), as bit sets over `orgs`.
-fn cohort_members(orgs: &[EngineOrg], cohorts: &[CohortKey]) -> Vec<Bits> {
+/// Two sets "differ by few" when one holds 1 to k − 1 organisations the other lacks: comparing
+/// figures computed over the two would single those few out.
+fn differ_by_few(a: &Bits, b: &Bits, k: usize) -> bool {
+    let few = 1..k;
+    few.contains(&a.count_without(b)) || few.contains(&b.count_without(a))
+}
+
+/// Every organisation the engine sees, in this release and the earlier ones, by id: one slot
+/// each, so that the same organisation is the same member of every set.
+struct Universe(Vec<i64>);
+
+impl Universe {
+    fn new(orgs: &[EngineOrg], history: &[PastRelease]) -> Self {
+        let mut ids: Vec<i64> = orgs
+            .iter()
+            .chain(history.iter().flat_map(|release| &release.orgs))
+            .map(|org| org.id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Universe(ids)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn slots(&self, orgs: &[EngineOrg]) -> Vec<usize> {
+        orgs.iter()
+            .map(|org| {
+                self.0
+                    .binary_search(&org.id)
+                    .expect("every id is in the universe")
+            })
+            .collect()
+    }
+}
+
+/// The organisations of each cohort (lattice order), as bit sets over the universe.
+fn cohort_members(
+    orgs: &[EngineOrg],
+    slots: &[usize],
+    universe: usize,
+    cohorts: &[CohortKey],
+) -> Vec<Bits> {
     cohorts
         .iter()
         .map(|&cohort| {
-            let mut bits = Bits::new(orgs.len());
-            for (index, org) in orgs.iter().enumerate() {
+            let mut bits = Bits::new(universe);
+            for (org, &slot) in orgs.iter().zip(slots) {
                 if org.attributes.in_cohort(cohort) {
-                    bits.insert(index);
+                    bits.insert(slot);
                 }
             }
             bits
@@ -188,14 +253,20 @@ fn cohort_members(orgs: &[EngineOrg], cohorts: &[CohortKey]) -> Vec<Bits> {
 }
 
 /// The organisations that reported catalogue metric `metric`, and those of them whose value
-/// satisfies `meets`.
-fn reporting(orgs: &[EngineOrg], metric: usize, meets: impl Fn(f64) -> bool) -> (Bits, Bits) {
-    let (mut reported, mut meeting) = (Bits::new(orgs.len()), Bits::new(orgs.len()));
-    for (index, org) in orgs.iter().enumerate() {
+/// satisfies `meets`, over the universe.
+fn reporting(
+    orgs: &[EngineOrg],
+    slots: &[usize],
+    universe: usize,
+    metric: usize,
+    meets: impl Fn(f64) -> bool,
+) -> (Bits, Bits) {
+    let (mut reported, mut meeting) = (Bits::new(universe), Bits::new(universe));
+    for (org, &slot) in orgs.iter().zip(slots) {
         if let Some(value) = org.values[metric] {
-            reported.insert(index);
+            reported.insert(slot);
             if meets(value) {
-                meeting.insert(index);
+                meeting.insert(slot);
             }
         }
     }
@@ -209,22 +280,72 @@ fn is_partition(dimension: Dimension) -> bool {
     )
 }
 
-/// Computes every cell of the lattice for `orgs` under threshold `k`.
+/// What an earlier release published, as far as a later one must not compose with it: the
+/// contributors it froze and, for each published cell, whether it carries a mean.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PastRelease {
+    pub orgs: Vec<EngineOrg>,
+    /// (cohort, catalogue index) of each published cell → whether it published a mean.
+    pub published: HashMap<(CohortKey, usize), bool>,
+}
+
+/// The contributor sets of one past release's published cells, per metric.
+struct PastSets {
+    members: Vec<Bits>,
+    slots: Vec<usize>,
+}
+
+/// Computes every cell of the lattice for `orgs` under threshold `k`, as the first release.
 pub fn compute(orgs: &[EngineOrg], k: usize) -> ReleaseResult {
+    compute_after(orgs, k, &[])
+}
+
+/// Computes every cell of the lattice for `orgs` under threshold `k`, such that nothing
+/// published composes with what the releases in `history` published (rules in the module
+/// documentation). Values are snapped to each metric's display precision first.
+pub fn compute_after(orgs: &[EngineOrg], k: usize, history: &[PastRelease]) -> ReleaseResult {
     let cohorts: Vec<CohortKey> = CohortKey::lattice().collect();
-    let members = cohort_members(orgs, &cohorts);
+    let orgs: Vec<EngineOrg> = orgs.iter().map(on_the_grid).collect();
+    let orgs = orgs.as_slice();
+    let universe = Universe::new(orgs, history);
+    let slots = universe.slots(orgs);
+    let members = cohort_members(orgs, &slots, universe.len(), &cohorts);
+    let past: Vec<PastSets> = history
+        .iter()
+        .map(|release| {
+            let slots = universe.slots(&release.orgs);
+            PastSets {
+                members: cohort_members(&release.orgs, &slots, universe.len(), &cohorts),
+                slots,
+            }
+        })
+        .collect();
 
     let cohort_bands = cohorts
         .iter()
         .zip(&members)
         .map(|(&cohort, bits)| {
-            let n = (0..orgs.len())
-                .filter(|&i| bits.contains(i) && orgs[i].values.iter().any(Option::is_some))
+            let n = orgs
+                .iter()
+                .zip(&slots)
+                .filter(|&(org, &slot)| {
+                    bits.contains(slot) && org.values.iter().any(Option::is_some)
+                })
                 .count();
             (cohort, (n >= k).then(|| n_band(n, k)))
         })
         .collect();
 
+    let context = Context {
+        orgs,
+        slots: &slots,
+        universe: universe.len(),
+        cohorts: &cohorts,
+        members: &members,
+        history,
+        past: &past,
+        k,
+    };
     // Metrics are independent: spread them over the machine's cores.
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -234,12 +355,10 @@ pub fn compute(orgs: &[EngineOrg], k: usize) -> ReleaseResult {
         let workers: Vec<_> = (0..CATALOGUE.len())
             .step_by(chunk)
             .map(|start| {
-                let (cohorts, members) = (&cohorts, &members);
+                let context = &context;
                 scope.spawn(move || {
                     (start..(start + chunk).min(CATALOGUE.len()))
-                        .map(|index| {
-                            metric_cells(orgs, index, &CATALOGUE[index], cohorts, members, k)
-                        })
+                        .map(|index| context.metric_cells(index))
                         .collect::<Vec<_>>()
                 })
             })
@@ -266,78 +385,202 @@ pub fn compute(orgs: &[EngineOrg], k: usize) -> ReleaseResult {
     }
 }
 
-/// The outcomes of one metric for every cohort (lattice order).
-fn metric_cells(
-    orgs: &[EngineOrg],
-    metric_index: usize,
-    metric: &Metric,
-    cohorts: &[CohortKey],
-    members: &[Bits],
+/// An organisation with every value rounded to its metric's display precision (rule 6: values
+/// live on the grid, so that `≥ t` and `≤ t − step` are complements).
+fn on_the_grid(org: &EngineOrg) -> EngineOrg {
+    EngineOrg {
+        values: org
+            .values
+            .iter()
+            .zip(CATALOGUE.iter())
+            .map(|(value, metric)| value.map(|v| metric.round(v)))
+            .collect(),
+        ..org.clone()
+    }
+}
+
+/// What every metric's computation shares.
+struct Context<'a> {
+    orgs: &'a [EngineOrg],
+    slots: &'a [usize],
+    universe: usize,
+    cohorts: &'a [CohortKey],
+    members: &'a [Bits],
+    history: &'a [PastRelease],
+    past: &'a [PastSets],
     k: usize,
-) -> Vec<CellOutcome> {
-    let yes_no = metric.unit == Unit::Boolean;
-    let (reported, yes) = reporting(orgs, metric_index, |value| value >= 0.5);
-    let contributors: Vec<Bits> = members.iter().map(|bits| bits.and(&reported)).collect();
-    let counts: Vec<usize> = contributors.iter().map(Bits::count).collect();
-    let mut suppressed: Vec<Option<SuppressionReason>> = counts
-        .iter()
-        .map(|&n| (n < k).then_some(SuppressionReason::TooFew))
-        .collect();
+}
 
-    // Rule 2: nested published cells must differ by 0 or at least k organisations. Suppressing
-    // a cell never creates a new violation, so one pass over the pairs suffices.
-    hold_back_nested(
-        &contributors,
-        &counts,
-        &mut suppressed,
-        SuppressionReason::Complement,
-        |larger, smaller| (1..k).contains(&(counts[larger] - counts[smaller])),
-    );
-
-    // Rule 3: never leave exactly one suppressed cell with contributors in a partition.
-    protect_partitions(cohorts, &counts, &mut suppressed);
-
-    // Yes/no cells are shares of "yes" and follow the share rules too.
-    let answering_yes: Vec<Bits> = if yes_no {
-        let answering_yes: Vec<Bits> = contributors.iter().map(|bits| bits.and(&yes)).collect();
-        hold_back_shares(cohorts, &contributors, &answering_yes, &mut suppressed, k);
-        answering_yes
-    } else {
-        Vec::new()
-    };
-    // Numeric cells need the values in order; yes/no cells only the counts above.
-    let mut by_value: Vec<(f64, usize)> = if yes_no {
-        Vec::new()
-    } else {
-        orgs.iter()
-            .enumerate()
-            .filter_map(|(index, org)| org.values[metric_index].map(|value| (value, index)))
-            .collect()
-    };
-    by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
-    (0..cohorts.len())
-        .map(|cell| match suppressed[cell] {
-            Some(reason) => CellOutcome::Suppressed(reason),
-            None if yes_no => CellOutcome::Published(Statistics {
-                n_band: n_band(counts[cell], k),
-                p10: None,
-                p25: None,
-                p50: None,
-                p75: None,
-                p90: None,
-                mean: None,
-                share_band: Some(share_band(answering_yes[cell].count(), counts[cell])),
-            }),
-            None => {
-                let values: Vec<f64> = by_value
-                    .iter()
-                    .filter(|&&(_, org)| contributors[cell].contains(org))
-                    .map(|&(value, _)| value)
-                    .collect();
-                CellOutcome::Published(statistics(&values, metric, k))
+impl Context<'_> {
+    /// The contributor sets of `metric`'s published cells in the earlier releases, with
+    /// whether each published a mean.
+    fn past_cells(&self, metric: usize) -> Vec<(Bits, bool)> {
+        let mut cells = Vec::new();
+        for (release, sets) in self.history.iter().zip(self.past) {
+            let (reported, _) =
+                reporting(&release.orgs, &sets.slots, self.universe, metric, |_| false);
+            for (cohort, bits) in self.cohorts.iter().zip(&sets.members) {
+                if let Some(&mean) = release.published.get(&(*cohort, metric)) {
+                    cells.push((bits.and(&reported), mean));
+                }
             }
-        })
-        .collect()
+        }
+        cells
+    }
+
+    /// The outcomes of one metric for every cohort (lattice order).
+    fn metric_cells(&self, metric_index: usize) -> Vec<CellOutcome> {
+        let (orgs, cohorts, k) = (self.orgs, self.cohorts, self.k);
+        let metric = &CATALOGUE[metric_index];
+        let yes_no = metric.unit == Unit::Boolean;
+        let (reported, yes) = reporting(orgs, self.slots, self.universe, metric_index, |value| {
+            value >= 0.5
+        });
+        let contributors: Vec<Bits> = self
+            .members
+            .iter()
+            .map(|bits| bits.and(&reported))
+            .collect();
+        let counts: Vec<usize> = contributors.iter().map(Bits::count).collect();
+        let mut suppressed: Vec<Option<SuppressionReason>> = counts
+            .iter()
+            .map(|&n| (n < k).then_some(SuppressionReason::TooFew))
+            .collect();
+
+        // Rule 2: two published cells never differ by 1 to k − 1 organisations on either side.
+        hold_back_overlapping(&contributors, &counts, &mut suppressed, k);
+        // Rule 3: nor does a published cell differ so from a cell published in an earlier
+        // release (an organisation joining or leaving between two quarters).
+        let past = self.past_cells(metric_index);
+        for cell in 0..cohorts.len() {
+            if suppressed[cell].is_none()
+                && past
+                    .iter()
+                    .any(|(set, _)| differ_by_few(&contributors[cell], set, k))
+            {
+                suppressed[cell] = Some(SuppressionReason::History);
+            }
+        }
+        // Rule 4: the held-back cells of a partition with contributors are never one alone, nor
+        // fewer than k organisations together.
+        protect_partitions(cohorts, &counts, &mut suppressed, k);
+
+        // Yes/no cells are shares of "yes" and follow the share rules too.
+        let answering_yes: Vec<Bits> = if yes_no {
+            let answering_yes: Vec<Bits> = contributors.iter().map(|bits| bits.and(&yes)).collect();
+            hold_back_shares(cohorts, &contributors, &answering_yes, &mut suppressed, k);
+            answering_yes
+        } else {
+            Vec::new()
+        };
+        // Rule 5: means, only where no combination of published sums exposes anyone.
+        let with_mean = if yes_no {
+            vec![false; cohorts.len()]
+        } else {
+            audit_means(&contributors, &counts, &suppressed, &past, self.universe, k)
+        };
+        // Numeric cells need the values in order; yes/no cells only the counts above.
+        let mut by_value: Vec<(f64, usize)> = if yes_no {
+            Vec::new()
+        } else {
+            orgs.iter()
+                .zip(self.slots)
+                .filter_map(|(org, &slot)| org.values[metric_index].map(|value| (value, slot)))
+                .collect()
+        };
+        by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (0..cohorts.len())
+            .map(|cell| match suppressed[cell] {
+                Some(reason) => CellOutcome::Suppressed(reason),
+                None if yes_no => CellOutcome::Published(Statistics {
+                    n_band: n_band(counts[cell], k),
+                    p10: None,
+                    p25: None,
+                    p50: None,
+                    p75: None,
+                    p90: None,
+                    mean: None,
+                    share_band: Some(share_band(answering_yes[cell].count(), counts[cell])),
+                }),
+                None => {
+                    let values: Vec<f64> = by_value
+                        .iter()
+                        .filter(|&&(_, slot)| contributors[cell].contains(slot))
+                        .map(|&(value, _)| value)
+                        .collect();
+                    CellOutcome::Published(statistics(&values, metric, k, with_mean[cell]))
+                }
+            })
+            .collect()
+    }
+}
+
+/// Rule 2: for every pair of published cells that differ by 1 to k − 1 organisations on either
+/// side, holds back the smaller (`complement`). Nested pairs are the case of one empty side.
+/// Holding back a cell never creates a new violation, so one pass over the pairs suffices.
+fn hold_back_overlapping(
+    contributors: &[Bits],
+    counts: &[usize],
+    suppressed: &mut [Option<SuppressionReason>],
+    k: usize,
+) {
+    for larger in 0..contributors.len() {
+        for smaller in 0..contributors.len() {
+            if larger == smaller || suppressed[larger].is_some() || suppressed[smaller].is_some() {
+                continue;
+            }
+            if (counts[smaller], smaller) < (counts[larger], larger)
+                && differ_by_few(&contributors[larger], &contributors[smaller], k)
+            {
+                suppressed[smaller] = Some(SuppressionReason::Complement);
+            }
+        }
+    }
+}
+
+/// Rule 5: which published cells may carry a mean. A mean with the cell's count is the sum of
+/// its contributors' values; the sums published in earlier releases count too, as if every
+/// organisation's value were the same each quarter (the worst case). Cells are taken from the
+/// largest; a cell whose sum would let some combination determine one organisation's value,
+/// or one organisation's value from another's (a member subtracting its own), publishes its
+/// percentiles without the mean. Only cells with at least `k_tails(k)` contributors qualify.
+fn audit_means(
+    contributors: &[Bits],
+    counts: &[usize],
+    suppressed: &[Option<SuppressionReason>],
+    past: &[(Bits, bool)],
+    universe: usize,
+    k: usize,
+) -> Vec<bool> {
+    let tails = shared::benchmark::k_tails(k as u32) as usize;
+    let mut with_mean = vec![false; contributors.len()];
+    let mut candidates: Vec<usize> = (0..contributors.len())
+        .filter(|&cell| suppressed[cell].is_none() && counts[cell] >= tails)
+        .collect();
+    if candidates.is_empty() {
+        return with_mean;
+    }
+    candidates.sort_by_key(|&cell| (std::cmp::Reverse(counts[cell]), cell));
+    let mut space = linear::RowSpace::new(universe);
+    for (set, mean) in past {
+        if *mean {
+            space.add(set.iter());
+        }
+    }
+    let mut exposed = space.exposures();
+    for cell in candidates {
+        let mut trial = space.clone();
+        if !trial.add(contributors[cell].iter()) {
+            with_mean[cell] = true;
+            continue;
+        }
+        let after = trial.exposures();
+        if after.is_subset(&exposed) {
+            (space, exposed) = (trial, after);
+            with_mean[cell] = true;
+        }
+    }
+    with_mean
 }
 
 /// For every pair of published cells whose contributor sets nest (`smaller` ⊆ `larger`) and
@@ -365,29 +608,36 @@ fn hold_back_nested(
     }
 }
 
-/// Rule 3: in each partition dimension, never leave exactly one held-back cell with
-/// contributors beside published ones: hold back the published cell with the fewest too.
+/// Rule 4: in each partition dimension, the held-back cells with contributors are never exactly
+/// one, nor fewer than k organisations together, beside published ones: the published cell with
+/// the fewest contributors is held back too (`secondary`), as often as needed. Otherwise the
+/// whole (`all`) minus the published parts would give the held-back rest.
 fn protect_partitions(
     cohorts: &[CohortKey],
     counts: &[usize],
     suppressed: &mut [Option<SuppressionReason>],
+    k: usize,
 ) {
     for dimension in Dimension::ALL.iter().copied().filter(|&d| is_partition(d)) {
         let cells: Vec<usize> = (0..cohorts.len())
             .filter(|&i| cohorts[i].dimension() == dimension)
             .collect();
-        let hidden = cells
-            .iter()
-            .filter(|&&i| suppressed[i].is_some() && counts[i] > 0)
-            .count();
-        if hidden == 1 {
+        loop {
+            let (hidden, hidden_n) = cells
+                .iter()
+                .filter(|&&i| suppressed[i].is_some() && counts[i] > 0)
+                .fold((0, 0), |(cells, n), &i| (cells + 1, n + counts[i]));
+            if hidden == 0 || (hidden > 1 && hidden_n >= k) {
+                break;
+            }
             let smallest_published = cells
                 .iter()
                 .copied()
                 .filter(|&i| suppressed[i].is_none())
                 .min_by_key(|&i| (counts[i], i));
-            if let Some(i) = smallest_published {
-                suppressed[i] = Some(SuppressionReason::Secondary);
+            match smallest_published {
+                Some(i) => suppressed[i] = Some(SuppressionReason::Secondary),
+                None => break,
             }
         }
     }
@@ -430,7 +680,7 @@ fn hold_back_shares(
                 .is_some_and(|meeting| difference > 0 && (meeting < k || difference < meeting + k))
         },
     );
-    protect_partitions(cohorts, &n, suppressed);
+    protect_partitions(cohorts, &n, suppressed, k);
     for dimension in Dimension::ALL.iter().copied().filter(|&d| is_partition(d)) {
         let cells: Vec<usize> = (0..cohorts.len())
             .filter(|&i| cohorts[i].dimension() == dimension)
@@ -458,7 +708,7 @@ fn hold_back_shares(
 }
 
 /// The published statistics of a numeric metric's cell, rounded to the metric's precision.
-fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
+fn statistics(sorted: &[f64], metric: &Metric, k: usize, with_mean: bool) -> Statistics {
     let n = sorted.len();
     let at = |p: f64| metric.round(percentile(sorted, p));
     let wide = n >= shared::benchmark::k_tails(k as u32) as usize;
@@ -469,7 +719,7 @@ fn statistics(sorted: &[f64], metric: &Metric, k: usize) -> Statistics {
         p50: Some(at(50.0)),
         p75: Some(at(75.0)),
         p90: wide.then(|| at(90.0)),
-        mean: Some(metric.round(sorted.iter().sum::<f64>() / n as f64)),
+        mean: (wide && with_mean).then(|| metric.round(sorted.iter().sum::<f64>() / n as f64)),
         share_band: None,
     }
 }
@@ -503,13 +753,17 @@ pub fn compliance_shares(
     k: usize,
 ) -> Vec<ShareCell> {
     let cohorts: Vec<CohortKey> = CohortKey::lattice().collect();
-    let members = cohort_members(orgs, &cohorts);
+    let orgs: Vec<EngineOrg> = orgs.iter().map(on_the_grid).collect();
+    let slots: Vec<usize> = (0..orgs.len()).collect();
+    let members = cohort_members(&orgs, &slots, orgs.len(), &cohorts);
     let mut shares = Vec::new();
     for (index, requirement) in requirements.iter().enumerate() {
         let Some(metric) = CATALOGUE.iter().position(|m| m.key == requirement.metric) else {
             continue;
         };
-        let (reported, meets) = reporting(orgs, metric, |value| requirement.assess(value).0);
+        let (reported, meets) = reporting(&orgs, &slots, orgs.len(), metric, |value| {
+            requirement.assess(value).0
+        });
         let contributors: Vec<Bits> = members.iter().map(|bits| bits.and(&reported)).collect();
         let meeting: Vec<Bits> = contributors.iter().map(|bits| bits.and(&meets)).collect();
         let mut suppressed: Vec<Option<SuppressionReason>> = cohorts
@@ -579,6 +833,7 @@ mod tests {
         )
             .prop_map(
                 |(size, region, verticals, delivery, wfh, values)| EngineOrg {
+                    id: 0,
                     attributes: Attributes {
                         seat_band: SeatBand::ALL[size],
                         region: Region::ALL[region],
@@ -592,11 +847,25 @@ mod tests {
                         .zip(CATALOGUE.iter())
                         .map(|(value, metric)| match metric.unit {
                             Unit::Boolean => value.map(|v| if v < 80.0 { 1.0 } else { 0.0 }),
-                            _ => value,
+                            // Values live on the grid, as the server stores them.
+                            _ => value.map(|v| metric.round(v)),
                         })
                         .collect(),
                 },
             )
+    }
+
+    /// The organisations, with their indexes as ids.
+    fn numbered(mut orgs: Vec<EngineOrg>) -> Vec<EngineOrg> {
+        for (index, org) in orgs.iter_mut().enumerate() {
+            org.id = index as i64;
+        }
+        orgs
+    }
+
+    /// Organisations with distinct ids (their indexes).
+    fn orgs_strategy(count: std::ops::Range<usize>) -> impl Strategy<Value = Vec<EngineOrg>> {
+        proptest::collection::vec(org_strategy(), count).prop_map(numbered)
     }
 
     /// Contributor indexes of a cell, computed without the engine's bit sets.
@@ -634,7 +903,7 @@ mod tests {
 
         #[test]
         fn no_published_cell_can_single_out_an_organisation(
-            orgs in proptest::collection::vec(org_strategy(), 0..120),
+            orgs in orgs_strategy(0..120),
             k in 5usize..=12,
         ) {
             let result = compute(&orgs, k);
@@ -754,7 +1023,7 @@ mod tests {
         /// each side.
         #[test]
         fn no_published_share_or_difference_of_shares_rests_on_fewer_than_k(
-            mut orgs in proptest::collection::vec(org_strategy(), 0..220),
+            mut orgs in orgs_strategy(0..220),
             requirements in proptest::collection::vec(requirement_strategy(), 1..8),
             k in 5usize..=12,
             structure in 0..3u8,
@@ -769,12 +1038,12 @@ mod tests {
                 let banking = org.attributes.verticals.contains(&Vertical::Banking);
                 for (value, metric) in org.values.iter_mut().zip(CATALOGUE.iter()) {
                     if let (Some(value), false) = (value.as_mut(), metric.unit == Unit::Boolean) {
-                        *value = match (structure, banking) {
+                        *value = metric.round(match (structure, banking) {
                             (1, _) => 20.0 * band as f64 + *value / 5.0,
                             (2, true) => 80.0 + *value / 5.0,
                             (2, false) => *value * 0.8,
                             _ => *value,
-                        };
+                        });
                     }
                 }
             }
@@ -825,10 +1094,148 @@ mod tests {
         }
     }
 
+    /// Whether `target` lies in the span of `rows` (0/1 vectors over `n`), by Gaussian elimination
+    /// modulo 1 000 000 007: written apart from the engine's own check, as a reference.
+    fn in_span(rows: &[Vec<usize>], target: usize, n: usize) -> bool {
+        const Q: u64 = 1_000_000_007;
+        let power = |mut base: u64, mut exp: u64| {
+            let mut result = 1u64;
+            while exp > 0 {
+                if exp & 1 == 1 {
+                    result = result * base % Q;
+                }
+                base = base * base % Q;
+                exp >>= 1;
+            }
+            result
+        };
+        let rank = |matrix: &mut Vec<Vec<u64>>| {
+            let mut rank = 0;
+            for column in 0..n {
+                let Some(found) = (rank..matrix.len()).find(|&r| matrix[r][column] != 0) else {
+                    continue;
+                };
+                matrix.swap(rank, found);
+                let scale = power(matrix[rank][column], Q - 2);
+                let pivot: Vec<u64> = matrix[rank].iter().map(|v| v * scale % Q).collect();
+                for (r, row) in matrix.iter_mut().enumerate() {
+                    if r != rank && row[column] != 0 {
+                        let factor = row[column];
+                        for (value, p) in row.iter_mut().zip(&pivot) {
+                            *value = (*value + Q - factor * p % Q) % Q;
+                        }
+                    }
+                }
+                matrix[rank] = pivot;
+                rank += 1;
+            }
+            rank
+        };
+        let mut matrix: Vec<Vec<u64>> = rows
+            .iter()
+            .map(|members| {
+                let mut row = vec![0; n];
+                for &m in members {
+                    row[m] = 1;
+                }
+                row
+            })
+            .collect();
+        let before = rank(&mut matrix.clone());
+        let mut unit = vec![0; n];
+        unit[target] = 1;
+        matrix.push(unit);
+        rank(&mut matrix) == before
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Policy v3 across quarters and cohorts: two or three releases of one consortium whose
+        /// members join and leave at random, every value the same each quarter (the worst case
+        /// for differencing). For every metric, no two published cells of any quarters differ by
+        /// 1 to k − 1 organisations, and no linear combination of the published means, with the
+        /// exact counts an insider could know, determines one organisation's value.
+        #[test]
+        fn no_combination_of_published_cells_over_quarters_singles_out_an_organisation(
+            mut orgs in orgs_strategy(20..130),
+            unions in any::<bool>(),
+            presence in proptest::collection::vec(proptest::collection::vec(proptest::bool::weighted(0.9), 130), 2..=3),
+            k in 5usize..=10,
+            metrics in proptest::collection::btree_set(0..CATALOGUE.len(), 2),
+        ) {
+            if unions {
+                // Cohorts that are unions of others plus one: nearshore delivery is exactly the
+                // Latin American and European centers, and one more (channel 5 of issue #23).
+                for (index, org) in orgs.iter_mut().enumerate() {
+                    org.attributes.region = match index % 3 {
+                        _ if index == 0 => Region::NorthAmerica,
+                        0 => Region::Latam,
+                        1 => Region::Europe,
+                        _ => org.attributes.region,
+                    };
+                    let near = matches!(org.attributes.region, Region::Latam | Region::Europe);
+                    org.attributes.delivery = if near || index == 0 { Delivery::Nearshore } else { Delivery::Offshore };
+                }
+            }
+            let mut history: Vec<PastRelease> = Vec::new();
+            // Per metric: (quarter, contributor ids, has mean) of every published cell.
+            let mut published: Vec<Vec<(usize, Vec<i64>, bool)>> = vec![Vec::new(); CATALOGUE.len()];
+            for (quarter, present) in presence.iter().enumerate() {
+                let quarter_orgs: Vec<EngineOrg> = orgs
+                    .iter()
+                    .zip(present)
+                    .filter(|(_, here)| **here)
+                    .map(|(org, _)| org.clone())
+                    .collect();
+                let result = compute_after(&quarter_orgs, k, &history);
+                let mut cells = HashMap::new();
+                for cell in &result.cells {
+                    if let CellOutcome::Published(stats) = &cell.outcome {
+                        cells.insert((cell.cohort, cell.metric), stats.mean.is_some());
+                        let members: Vec<i64> = contributors(&quarter_orgs, cell.cohort, cell.metric)
+                            .into_iter()
+                            .map(|i| quarter_orgs[i].id)
+                            .collect();
+                        if let Some(mean) = stats.mean {
+                            prop_assert!(members.len() >= (2 * k).max(11), "a mean of {}", members.len());
+                            prop_assert!(mean.is_finite());
+                        }
+                        published[cell.metric].push((quarter, members, stats.mean.is_some()));
+                    }
+                }
+                history.push(PastRelease { orgs: quarter_orgs, published: cells });
+            }
+            for metric in metrics {
+                let cells = &published[metric];
+                for (qa, a, _) in cells {
+                    for (qb, b, _) in cells {
+                        let only_a = a.iter().filter(|i| !b.contains(i)).count();
+                        prop_assert!(only_a == 0 || only_a >= k,
+                            "{} organisations of a quarter-{} cell are missing from a quarter-{} cell", only_a, qa, qb);
+                    }
+                }
+                let rows: Vec<Vec<usize>> = cells
+                    .iter()
+                    .filter(|(_, _, mean)| *mean)
+                    .map(|(_, members, _)| members.iter().map(|&id| id as usize).collect())
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                for org in 0..orgs.len() {
+                    prop_assert!(!in_span(&rows, org, orgs.len()),
+                        "the published means of {} determine organisation {}", CATALOGUE[metric].key, org);
+                }
+            }
+        }
+    }
+
     #[test]
     fn published_statistics_are_the_rounded_percentiles_and_never_the_extremes() {
         let orgs: Vec<EngineOrg> = (0..25)
             .map(|i| EngineOrg {
+                id: i64::from(i),
                 attributes: Attributes {
                     seat_band: SeatBand::Lt250,
                     region: Region::Europe,
@@ -865,6 +1272,7 @@ mod tests {
     #[test]
     fn compliance_shares_follow_the_metric_cells_suppression() {
         let org = |region: Region, mfa: f64| EngineOrg {
+            id: 0,
             attributes: Attributes {
                 seat_band: SeatBand::Lt250,
                 region,
@@ -881,6 +1289,7 @@ mod tests {
             .map(|i| org(Region::Latam, if i < 12 { 97.0 } else { 80.0 }))
             .collect();
         orgs.push(org(Region::Europe, 99.0));
+        let orgs = numbered(orgs);
         let release = compute(&orgs, 10);
         let requirement = |threshold: f64| shared::standard::Requirement {
             metric: "mfa_coverage".to_owned(),
@@ -932,6 +1341,7 @@ mod tests {
         // banking cohort's share of "≥ 90" (15 of 30) is sound on its own, but the industry's
         // (15 of 130) minus it would say that no other center reaches 90.
         let org = |banking: bool, value: f64| EngineOrg {
+            id: 0,
             attributes: Attributes {
                 seat_band: SeatBand::Lt250,
                 region: Region::Europe,
@@ -952,6 +1362,7 @@ mod tests {
             .map(|i| org(true, 80.0 + f64::from(i) * 0.65))
             .chain((0..100).map(|i| org(false, f64::from(i) * 0.79)))
             .collect();
+        let orgs = numbered(orgs);
         let release = compute(&orgs, 10);
         let requirement = shared::standard::Requirement {
             metric: "mfa_coverage".to_owned(),
@@ -988,6 +1399,7 @@ mod tests {
     #[test]
     fn a_cell_one_organisation_smaller_than_all_is_suppressed() {
         let org = |region: Region| EngineOrg {
+            id: 0,
             attributes: Attributes {
                 seat_band: SeatBand::Lt250,
                 region,
@@ -999,6 +1411,7 @@ mod tests {
         };
         let mut orgs: Vec<EngineOrg> = (0..15).map(|_| org(Region::Latam)).collect();
         orgs.push(org(Region::Europe));
+        let orgs = numbered(orgs);
         let result = compute(&orgs, 10);
         let outcome = |cohort| {
             &result
