@@ -75,6 +75,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     let mut rng = Rng(SEED);
     let mut org_ids = Vec::with_capacity(ORGANISATIONS);
     let mut profiles = Vec::with_capacity(ORGANISATIONS);
+    let mut verify = Vec::with_capacity(ORGANISATIONS);
     for number in 1..=ORGANISATIONS {
         let org = organisation(number, &mut rng);
         let created = store
@@ -83,13 +84,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
             })
             .await?;
         // A few stay unverified, as newly joined members are.
-        if number <= 2 || rng.uniform() > 0.06 {
-            store
-                .verify_org(created.id, &|org| {
-                    AuditRecord::new("demo", "organisation_verified", &org.name, "synthetic")
-                })
-                .await?;
-        }
+        verify.push(number <= 2 || rng.uniform() > 0.06);
         org_ids.push(created.id);
         profiles.push((org.wfh_band, rng.normal()));
     }
@@ -104,6 +99,32 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
             .create_user(email, name, role, org_id, &password_hash)
             .await?;
         user_ids.push(user.id);
+    }
+    // Two people verify each organisation, as on any deployment: the admin proposes, and the
+    // publisher (a single-admin deployment's second person) confirms. The unverified few wait:
+    // the admin has proposed half of them.
+    let (admin, publisher) = (user_ids[0], user_ids[1]);
+    for (index, (&org_id, &verified)) in org_ids.iter().zip(&verify).enumerate() {
+        if !verified && index % 2 == 1 {
+            continue;
+        }
+        store
+            .propose_verification(org_id, admin, &|org| {
+                AuditRecord::new(
+                    "demo",
+                    "organisation_verification_proposed",
+                    &org.name,
+                    "synthetic",
+                )
+            })
+            .await?;
+        if verified {
+            store
+                .confirm_verification(org_id, publisher, &|org| {
+                    AuditRecord::new("demo", "organisation_verified", &org.name, "synthetic")
+                })
+                .await?;
+        }
     }
 
     let first = (1..PERIODS).fold(current, |period, _| period.previous());

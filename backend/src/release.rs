@@ -129,12 +129,13 @@ async fn shares_of(
     requirements: &[Requirement],
 ) -> Result<Vec<ShareCell>, StoreError> {
     let inputs = tx.frozen_inputs(release.period).await?;
+    let history = history_before(tx, release.period).await?;
     let held_back = tx.held_back_cells(release.period).await?;
     let requirements = requirements.to_vec();
     let k = release.k as usize;
     off_the_workers(move || {
         engine::compliance_shares(
-            &inputs,
+            &engine::counted(&inputs, k, &history),
             |cohort, metric| held_back.get(&(cohort, metric)).copied(),
             &requirements,
             k,
@@ -196,11 +197,12 @@ fn compute(
     k: usize,
 ) -> (ReleaseResult, StandardShares) {
     let result = engine::compute_after(inputs, k, history);
+    let counted = engine::counted(inputs, k, history);
     let shares = standards
         .iter()
         .map(|standard| {
             let shares = engine::compliance_shares(
-                inputs,
+                &counted,
                 |cohort, metric| result.held_back(cohort, metric),
                 &standard.requirements,
                 k,

@@ -125,6 +125,13 @@ pub struct Organisation {
     pub delivery: Delivery,
     pub wfh_band: WfhBand,
     pub verified: bool,
+    /// When the verification was confirmed (RFC 3339); null while unverified.
+    #[serde(default)]
+    pub verified_at: Option<String>,
+    /// The platform admin who proposed verifying it (a user id), while the proposal waits for
+    /// a second person, and after.
+    #[serde(default)]
+    pub proposed_by: Option<i64>,
     pub created_at: String,
 }
 

@@ -65,6 +65,11 @@ pub struct PeriodInfo {
     /// still count until release, marked late in the publishers' view.
     #[serde(default)]
     pub deadline: Option<String>,
+    /// Organisations verified for this quarter: after the release made before this one (for
+    /// the open quarter, after the latest release). They are on probation and count only from
+    /// the next release (anonymity policy v3), so a burst of new organisations shows here.
+    #[serde(default)]
+    pub newly_verified: u32,
 }
 
 /// App routes served by the second (back office) bundle: submission form, team, administration,

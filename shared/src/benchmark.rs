@@ -299,7 +299,78 @@ pub struct Policy {
     pub k_each_side: u32,
     /// The bands shares are published in, in percent.
     pub share_bands: Vec<String>,
+    /// Fewest organisations behind a published mean (as for P10 and P90).
+    #[serde(default)]
+    pub k_mean: u32,
+    /// Releases a newly verified organisation waits before it counts.
+    #[serde(default)]
+    pub probation_releases: u32,
+    /// The rules of policy v3, each with the attack it stops.
+    #[serde(default)]
+    pub rules: Vec<PolicyRule>,
 }
+
+/// One rule of the anonymity policy, and the attack it stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyRule {
+    pub key: String,
+    pub rule: String,
+    pub stops: String,
+}
+
+/// Policy v3's rules that compose across quarters, cohorts and the operator: (key, rule,
+/// attack stopped). `docs/anonymity.md` states them at length.
+pub const V3_RULES: [(&str, &str, &str); 7] = [
+    (
+        "two_person_verification",
+        "Verifying an organisation takes two people: a platform admin proposes and another admin \
+         or a publisher confirms; neither may be a member of it.",
+        "One admin creating and verifying organisations of its own, filling them with chosen \
+         values and making a lone member's value the published median.",
+    ),
+    (
+        "probation",
+        "An organisation counts from the first release after the one it was verified for: a \
+         release counts only organisations verified before the release made before it. Members see \
+         how many were newly verified for each quarter.",
+        "A burst of organisations verified just before a release, unseen by the members.",
+    ),
+    (
+        "quarters",
+        "Who counts for a metric changes only in batches: a member that reports nothing keeps \
+         its last value for up to four releases, and members join (or leave) a metric only when \
+         every cohort published before gains (or loses) none or at least k of them. No published \
+         cell differs from one published in an earlier quarter by 1 to k − 1 organisations; \
+         otherwise it is held back (history).",
+        "Differencing two quarters' figures when a few organisations join or leave a cell.",
+    ),
+    (
+        "cohorts",
+        "No two published cells of a release differ by 1 to k − 1 organisations, \
+         the held-back cells of a partition are never one alone nor fewer than k together, and a \
+         mean is published only where no combination of all published sums (every quarter, every \
+         cohort, with exact counts) determines one organisation's value, or one's from another's.",
+        "Unions of cohorts, partitions with several held-back cells, and sums over quarters.",
+    ),
+    (
+        "counts",
+        "Counts of organisations are bands for everyone, publishers and admins included; only the \
+         open quarter's list of who has not submitted is shown to them.",
+        "Exact counts turning every published mean into an exact sum.",
+    ),
+    (
+        "grid",
+        "Submitted values are rounded to the metric's display precision when saved.",
+        "Band edges and thresholds revealing values between two grid points.",
+    ),
+    (
+        "extremes",
+        "The mean needs as many contributors as P10 and P90, max(2k, 11); no published set of a \
+         cell's statistics determines its minimum or maximum.",
+        "With k = 5, quartiles of a cell of 5 plus its mean giving the sum of the extremes.",
+    ),
+];
 
 impl Policy {
     pub fn new(k: u32) -> Self {
@@ -315,6 +386,16 @@ impl Policy {
             bands,
             k_each_side: k,
             share_bands: SHARE_BANDS.map(String::from).to_vec(),
+            k_mean: k_tails(k),
+            probation_releases: 1,
+            rules: V3_RULES
+                .iter()
+                .map(|&(key, rule, stops)| PolicyRule {
+                    key: key.to_owned(),
+                    rule: rule.to_owned(),
+                    stops: stops.to_owned(),
+                })
+                .collect(),
         }
     }
 }
@@ -359,6 +440,16 @@ pub fn n_band(n: usize, k: usize) -> String {
         50..=99 => "50-99".to_owned(),
         100..=249 => "100-249".to_owned(),
         _ => "250+".to_owned(),
+    }
+}
+
+/// A count of organisations where no exact count may be shown: `0`, `1-{k−1}` below k, then
+/// the published bands of [`n_band`].
+pub fn count_band(n: usize, k: usize) -> String {
+    match n {
+        0 => "0".to_owned(),
+        _ if n < k => format!("1-{}", k - 1),
+        _ => n_band(n, k),
     }
 }
 

@@ -68,14 +68,16 @@ keyed_enum! {
     }
 }
 
-/// Verified members of one cohort by how far they have submitted.
+/// Verified members of one cohort and how many of them have submitted, as count bands
+/// ([`crate::benchmark::count_band`]): never exact, for anyone (anonymity policy v3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParticipationCount {
     pub cohort: CohortKey,
-    pub complete: usize,
-    pub partial: usize,
-    pub not_started: usize,
+    /// Verified members that saved at least one value.
+    pub submitted: String,
+    /// Verified members.
+    pub verified: String,
 }
 
 /// One verified member's submission for the quarter (publishers and admins only).
@@ -100,7 +102,8 @@ pub struct Participation {
     pub deadline: Option<String>,
     /// Every cohort of the lattice, `all` first.
     pub counts: Vec<ParticipationCount>,
-    /// Not started first, then partly submitted, then submitted; by name within each.
+    /// The open quarter's chase list: not started first, then partly submitted, then
+    /// submitted; by name within each. Empty once the quarter is released.
     pub organisations: Vec<OrgParticipation>,
 }
 

@@ -111,6 +111,10 @@ pub struct Submission {
     /// Who saved the latest revision: a user's name or "API token …".
     pub saved_by: Option<String>,
     pub values: BTreeMap<String, MetricValue>,
+    /// In the answer to a save: the metrics whose value was rounded to the metric's display
+    /// precision before it was stored (values live on that grid; anonymity policy v3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounded: Vec<String>,
 }
 
 /// One saved revision in `GET /api/v1/submissions` (the history; values are not repeated).
@@ -133,7 +137,8 @@ pub struct CsvSaved {
     pub submission: Submission,
 }
 
-/// Validates every value; on failure returns a message per offending metric key.
+/// Validates every value and rounds each to its metric's display precision (values are stored
+/// on that grid); on failure returns a message per offending metric key.
 pub fn validate_values(
     values: &BTreeMap<String, SubmittedValue>,
 ) -> Result<BTreeMap<String, f64>, BTreeMap<String, String>> {
@@ -154,7 +159,7 @@ pub fn validate_values(
             }
             (Some(metric), SubmittedValue::Value(value)) => match metric.validate(value) {
                 Ok(number) => {
-                    valid.insert(key.clone(), number);
+                    valid.insert(key.clone(), metric.round(number));
                 }
                 Err(error) => {
                     errors.insert(key.clone(), error.to_string());
@@ -167,6 +172,22 @@ pub fn validate_values(
     } else {
         Err(errors)
     }
+}
+
+/// The metrics of `submitted` whose number `validate_values` rounded into `stored`.
+pub fn rounded_keys(
+    submitted: &BTreeMap<String, SubmittedValue>,
+    stored: &BTreeMap<String, f64>,
+) -> Vec<String> {
+    submitted
+        .iter()
+        .filter_map(|(key, value)| match (value, stored.get(key)) {
+            (SubmittedValue::Value(MetricValue::Number(sent)), Some(&kept)) if *sent != kept => {
+                Some(key.clone())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Turns a stored number back into what the API shows (yes/no for boolean metrics).

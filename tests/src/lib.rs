@@ -32,6 +32,8 @@ pub struct TestApp {
     pub dist_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
+    /// The publisher who confirms the verifications the admin proposes (invited on first use).
+    confirmer: tokio::sync::OnceCell<Session>,
     _dir: TempDir,
 }
 
@@ -231,6 +233,7 @@ impl TestApp {
             dist_dir,
             shutdown: Some(shutdown),
             server: Some(server),
+            confirmer: tokio::sync::OnceCell::new(),
             _dir: dir,
         };
         app.wait_until_healthy().await;
@@ -327,7 +330,8 @@ impl TestApp {
             .map_or("", |(_, value)| value)
     }
 
-    /// Creates (and, when asked, verifies) an organisation as `admin`.
+    /// Creates (and, when asked, verifies) an organisation as `admin`. Verifying takes two
+    /// people: `admin` proposes, and a publisher of the test server confirms.
     pub async fn create_org(&self, admin: &Session, name: &str, verified: bool) -> Organisation {
         let body = json!({
             "name": name, "seat_band": "1k-4.9k", "region": "southeast-asia",
@@ -344,13 +348,32 @@ impl TestApp {
         if !verified {
             return org;
         }
-        let response = admin
-            .client
-            .post(self.url(&format!("/api/v1/orgs/{}/verify", org.id)))
-            .sent()
-            .await;
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        self.verify(admin, org.id).await
+    }
+
+    /// Verifies organisation `id`: `proposer` (an admin) proposes, the test server's confirming
+    /// publisher confirms.
+    pub async fn verify(&self, proposer: &Session, id: i64) -> Organisation {
+        let url = self.url(&format!("/api/v1/orgs/{id}/verify"));
+        let proposed = proposer.client.post(&url).sent().await;
+        assert_eq!(proposed.status(), 200, "propose verifying #{id}");
+        let confirmer = self.confirmer().await;
+        let confirmed = confirmer.client.post(&url).sent().await;
+        assert_eq!(confirmed.status(), 200, "confirm verifying #{id}");
+        let org: Organisation = confirmed.json().await.unwrap();
+        assert!(org.verified);
+        org
+    }
+
+    /// The publisher who confirms verifications, invited by the first admin on first use.
+    pub async fn confirmer(&self) -> &Session {
+        self.confirmer
+            .get_or_init(|| async {
+                let admin = self.admin().await;
+                self.invite(&admin, "confirmer@test.local", Role::Publisher, None)
+                    .await
+            })
+            .await
     }
 
     /// Creates the standard `draft` (JSON as the API takes it) as `publisher` and publishes it.

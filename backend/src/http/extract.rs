@@ -139,6 +139,12 @@ role_extractor! {
 }
 
 role_extractor! {
+    /// A publisher or an admin: the two kinds of people who verify an organisation (an admin
+    /// proposes, another admin or a publisher confirms) and who see the organisations.
+    Verifier: Role::Publisher | Role::Admin => "only platform admins and publishers verify organisations"
+}
+
+role_extractor! {
     /// Someone who writes best practices: a member admin (for the organisation) or a publisher.
     PracticeWriter: Role::MemberAdmin | Role::Publisher
         => "only member admins and publishers write practices"

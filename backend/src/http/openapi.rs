@@ -280,7 +280,7 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             "/v1/orgs",
             200,
             Session,
-            "Organisations with attributes (admin)",
+            "Organisations with attributes and verification state (admin, publisher)",
         )
         .returns(many::<Organisation>()),
         route(
@@ -298,9 +298,10 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             "/v1/orgs/{id}/verify",
             200,
             Session,
-            "Verify an organisation (admin)",
+            "Propose verifying an organisation (admin), or confirm another admin's proposal (admin, publisher)",
         )
-        .returns(one::<Organisation>()),
+        .returns(one::<Organisation>())
+        .errors(&[409]),
         route("get", "/v1/users", 200, Session, "Users (admin)").returns(many::<User>()),
         route(
             "put",

@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use shared::account::{NewOrganisation, Organisation, RoleChange, User};
+use shared::account::{NewOrganisation, Organisation, Role, RoleChange, User};
 
 use super::AppState;
-use super::extract::{Admin, ApiJson};
+use super::extract::{Admin, ApiJson, Verifier};
 use crate::error::{AppError, Result};
 use crate::store::AuditRecord;
 
@@ -56,22 +56,74 @@ async fn create_org(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-async fn list_orgs(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Organisation>>> {
+/// Every organisation with its attributes and verification state (never a value): admins
+/// administer them, publishers confirm their verification.
+async fn list_orgs(State(state): State<AppState>, _: Verifier) -> Result<Json<Vec<Organisation>>> {
     Ok(Json(state.store.orgs().await?))
 }
 
+/// Verifying takes two people (anonymity policy v3, rule 1): a platform admin proposes, and
+/// another admin or a publisher confirms; neither may belong to the organisation. A call on a
+/// verified organisation answers it unchanged.
 async fn verify_org(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Verifier(user): Verifier,
     Path(id): Path<i64>,
 ) -> Result<Json<Organisation>> {
-    let org = state
-        .store
-        .verify_org(id, &|org| {
-            AuditRecord::new(&admin.email, "organisation_verified", org_target(org), "")
-        })
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no organisation #{id}")))?;
+    let not_found = || AppError::NotFound(format!("no organisation #{id}"));
+    let org = state.store.org(id).await?.ok_or_else(not_found)?;
+    if org.verified {
+        return Ok(Json(org));
+    }
+    if user.org.as_ref().is_some_and(|own| own.id == id) {
+        return Err(AppError::Forbidden(
+            "a member of an organisation cannot take part in verifying it".to_owned(),
+        ));
+    }
+    let step = match org.proposed_by {
+        None if user.role == Role::Admin => {
+            state
+                .store
+                .propose_verification(id, user.id, &|org| {
+                    AuditRecord::new(
+                        &user.email,
+                        "organisation_verification_proposed",
+                        org_target(org),
+                        "awaiting a second admin or a publisher",
+                    )
+                })
+                .await?
+        }
+        None => {
+            return Err(AppError::Conflict(
+                "a platform admin must propose verifying this organisation first".to_owned(),
+            ));
+        }
+        Some(proposer) if proposer == user.id => {
+            return Err(AppError::Conflict(
+                "you proposed this verification: another admin or a publisher must confirm it"
+                    .to_owned(),
+            ));
+        }
+        Some(_) => {
+            state
+                .store
+                .confirm_verification(id, user.id, &|org| {
+                    AuditRecord::new(
+                        &user.email,
+                        "organisation_verified",
+                        org_target(org),
+                        "confirmed a proposal by another person",
+                    )
+                })
+                .await?
+        }
+    };
+    // Nothing changed: another request took the same step first.
+    let org = match step {
+        Some(org) => org,
+        None => state.store.org(id).await?.ok_or_else(not_found)?,
+    };
     Ok(Json(org))
 }
 

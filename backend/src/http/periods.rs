@@ -9,6 +9,7 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use shared::Period;
 use shared::api::{PeriodInfo, PeriodStatus};
+use shared::benchmark::count_band;
 use shared::catalogue::CATALOGUE;
 use shared::cohort::CohortKey;
 use shared::participation::{
@@ -82,9 +83,40 @@ pub fn current_period() -> Period {
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
     let records = state.store.periods().await?;
     let deadlines: BTreeMap<Period, String> = state.store.deadlines().await?.into_iter().collect();
+    let verified: Vec<String> = state
+        .store
+        .orgs()
+        .await?
+        .into_iter()
+        .filter_map(|org| org.verified_at)
+        .collect();
+    // Release times in the order releases were made; each quarter's window of verification
+    // runs from the release before it to its own (RFC 3339 UTC text compares as time).
+    let mut releases: Vec<(&str, Period)> = records
+        .iter()
+        .filter_map(|r| r.released_at.as_deref().map(|at| (at, r.period)))
+        .collect();
+    releases.sort();
+    let newly_verified = |period: Period| -> u32 {
+        let position = releases.iter().position(|&(_, p)| p == period);
+        let after = match position {
+            Some(0) => return 0,
+            Some(index) => releases[index - 1].0,
+            None => match releases.last() {
+                Some(&(at, _)) => at,
+                None => return 0,
+            },
+        };
+        let until = position.map(|index| releases[index].0);
+        let count = verified
+            .iter()
+            .filter(|at| at.as_str() > after && until.is_none_or(|until| at.as_str() <= until))
+            .count();
+        u32::try_from(count).unwrap_or(u32::MAX)
+    };
     let current = current_period();
     let mut periods: Vec<PeriodInfo> = records
-        .into_iter()
+        .iter()
         .map(|record| PeriodInfo {
             period: record.period,
             status: if record.released_at.is_some() {
@@ -92,8 +124,9 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
             } else {
                 PeriodStatus::Open
             },
-            released_at: record.released_at,
+            released_at: record.released_at.clone(),
             deadline: deadlines.get(&record.period).cloned(),
+            newly_verified: newly_verified(record.period),
         })
         .collect();
     if !periods.iter().any(|info| info.period == current) {
@@ -102,6 +135,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
             status: PeriodStatus::Open,
             released_at: None,
             deadline: deadlines.get(&current).cloned(),
+            newly_verified: newly_verified(current),
         });
         periods.sort_by_key(|info| info.period);
     }
@@ -152,8 +186,9 @@ async fn set_deadline(
     }))
 }
 
-/// How many verified members have submitted a quarter, per cohort of the lattice, and which
-/// (publishers and admins only: members never see who has not submitted).
+/// How many verified members have submitted a quarter, per cohort of the lattice, as bands,
+/// and, while the quarter is open, which (publishers and admins only: members never see who
+/// has not submitted).
 async fn participation(
     State(state): State<AppState>,
     _: Releaser,
@@ -208,26 +243,29 @@ async fn participation(
             }
         })
         .collect();
+    let k = state.config.k as usize;
     let counts = CohortKey::lattice()
         .map(|cohort| {
-            let mut count = ParticipationCount {
-                cohort,
-                complete: 0,
-                partial: 0,
-                not_started: 0,
-            };
+            let (mut submitted, mut verified) = (0, 0);
             for (org, row) in orgs.iter().zip(&organisations) {
                 if Attributes::from(org).in_cohort(cohort) {
-                    match row.status {
-                        ParticipationStatus::Complete => count.complete += 1,
-                        ParticipationStatus::Partial => count.partial += 1,
-                        ParticipationStatus::NotStarted => count.not_started += 1,
+                    verified += 1;
+                    if row.status != ParticipationStatus::NotStarted {
+                        submitted += 1;
                     }
                 }
             }
-            count
+            ParticipationCount {
+                cohort,
+                submitted: count_band(submitted, k),
+                verified: count_band(verified, k),
+            }
         })
         .collect();
+    // Nothing to chase once released: the list would be the contributor set, exactly.
+    if state.store.period_released(period).await? {
+        organisations.clear();
+    }
     organisations.sort_by(|a, b| {
         let rank = |s: ParticipationStatus| match s {
             ParticipationStatus::NotStarted => 0,

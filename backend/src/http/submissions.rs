@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use shared::Period;
 use shared::api::PeriodStatus;
 use shared::submission::{
-    CsvSaved, RevisionInfo, Submission, SubmissionRequest, csv_template, parse_csv, stored_value,
-    validate_values,
+    CsvSaved, RevisionInfo, Submission, SubmissionRequest, csv_template, parse_csv, rounded_keys,
+    stored_value, validate_values,
 };
 
 use super::AppState;
@@ -54,6 +54,7 @@ fn to_api(period: Period, released: bool, stored: Option<StoredSubmission>) -> S
                 .iter()
                 .map(|(key, &value)| (key.clone(), stored_value(key, value)))
                 .collect(),
+            rounded: Vec::new(),
         },
         None => Submission {
             period,
@@ -62,6 +63,7 @@ fn to_api(period: Period, released: bool, stored: Option<StoredSubmission>) -> S
             saved_at: None,
             saved_by: None,
             values: BTreeMap::new(),
+            rounded: Vec::new(),
         },
     }
 }
@@ -150,17 +152,17 @@ async fn write(
             })
         }
     };
-    Ok(Json(
-        save(
-            &state,
-            &submitter,
-            period,
-            &values,
-            idempotency.as_ref(),
-            "API",
-        )
-        .await?,
-    ))
+    let mut submission = save(
+        &state,
+        &submitter,
+        period,
+        &values,
+        idempotency.as_ref(),
+        "API",
+    )
+    .await?;
+    submission.rounded = rounded_keys(&request.values, &values);
+    Ok(Json(submission))
 }
 
 async fn upload_csv(
@@ -181,9 +183,10 @@ async fn upload_csv(
     }
     let period = writable_period(&period)?;
     let parsed = parse_csv(&body).map_err(AppError::validation)?;
-    let values = validate_values(&parsed.into_iter().map(|(k, v)| (k, v.into())).collect())
-        .map_err(AppError::validation)?;
-    let submission = save(&state, &submitter, period, &values, None, "CSV upload").await?;
+    let submitted = parsed.into_iter().map(|(k, v)| (k, v.into())).collect();
+    let values = validate_values(&submitted).map_err(AppError::validation)?;
+    let mut submission = save(&state, &submitter, period, &values, None, "CSV upload").await?;
+    submission.rounded = rounded_keys(&submitted, &values);
     Ok(Json(CsvSaved {
         saved: values.len(),
         submission,

@@ -34,7 +34,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("store_settings", &[("key", Text), ("value", Text)]),
     (
-        // `standard_id` follows once standards are copied.
+        // `standard_id` follows once standards are copied, the verification's people once users are.
         "organisations",
         &[
             ("id", Integer),
@@ -46,6 +46,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("wfh_band", Text),
             ("verified_at", Text),
             ("created_at", Text),
+            ("verification_proposed_at", Text),
         ],
     ),
     (
@@ -476,6 +477,22 @@ pub async fn migrate_store(from: &str, to: &str) -> Result<Vec<(&'static str, u6
             .await?;
         }
         copied.push((*table, rows.len() as u64));
+    }
+    let verifiers: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, verification_proposed_by, verified_by FROM organisations \
+         WHERE verification_proposed_by IS NOT NULL OR verified_by IS NOT NULL",
+    )
+    .fetch_all(&mut *snapshot)
+    .await?;
+    for (org_id, proposed_by, verified_by) in verifiers {
+        sqlx::query(
+            "UPDATE organisations SET verification_proposed_by = $1, verified_by = $2 WHERE id = $3",
+        )
+        .bind(proposed_by)
+        .bind(verified_by)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
     }
     let followed: Vec<(i64, i64)> =
         sqlx::query_as("SELECT id, standard_id FROM organisations WHERE standard_id IS NOT NULL")

@@ -329,10 +329,20 @@ pub trait AccountStore {
     ) -> Result<Organisation, StoreError>;
     async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
     async fn orgs(&self) -> Result<Vec<Organisation>, StoreError>;
-    /// Marks the organisation verified; `None` when it does not exist.
-    async fn verify_org(
+    /// Records that user `by` proposes verifying the organisation; `None` when it does not
+    /// exist, is verified, or has a proposal already.
+    async fn propose_verification(
         &self,
         id: i64,
+        by: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError>;
+    /// Confirms the pending proposal as user `by`, who did not propose it: the organisation is
+    /// verified. `None` when there is no such pending proposal.
+    async fn confirm_verification(
+        &self,
+        id: i64,
+        by: i64,
         audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError>;
 

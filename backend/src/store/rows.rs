@@ -60,8 +60,29 @@ pub(super) fn parse_period(text: &str) -> Result<shared::Period, StoreError> {
     text.parse().map_err(|_| corrupt("period", text))
 }
 
-pub(super) const ORG_COLUMNS: &str =
-    "id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at";
+pub(super) const ORG_COLUMNS: &str = "id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at, \
+     verification_proposed_by";
+
+/// Records a proposal to verify an organisation (`$1`: the organisation, `$2`: the proposer;
+/// `{now}`: the dialect's clock): only where nothing is proposed or verified yet.
+pub(super) fn propose_verification_sql(now: &str) -> String {
+    format!(
+        "UPDATE organisations SET verification_proposed_by = $2, verification_proposed_at = {now} \
+         WHERE id = $1 AND verified_at IS NULL AND verification_proposed_by IS NULL \
+         RETURNING {ORG_COLUMNS}"
+    )
+}
+
+/// Confirms a pending proposal (`$1`: the organisation, `$2`: the confirmer, who must not be
+/// the proposer).
+pub(super) fn confirm_verification_sql(now: &str) -> String {
+    format!(
+        "UPDATE organisations SET verified_at = {now}, verified_by = $2 \
+         WHERE id = $1 AND verified_at IS NULL AND verification_proposed_by IS NOT NULL \
+           AND verification_proposed_by <> $2 \
+         RETURNING {ORG_COLUMNS}"
+    )
+}
 
 /// The cohort attributes of an organisation, as stored (`verticals` comma-separated).
 #[derive(sqlx::FromRow)]
@@ -104,6 +125,7 @@ pub(super) struct OrgRow {
     attributes: AttributeColumns,
     verified_at: Option<String>,
     created_at: String,
+    verification_proposed_by: Option<i64>,
 }
 
 impl TryFrom<OrgRow> for Organisation {
@@ -120,6 +142,8 @@ impl TryFrom<OrgRow> for Organisation {
             delivery: attributes.delivery,
             wfh_band: attributes.wfh_band,
             verified: row.verified_at.is_some(),
+            verified_at: row.verified_at,
+            proposed_by: row.verification_proposed_by,
             created_at: row.created_at,
         })
     }

@@ -43,7 +43,15 @@ fn Overview() -> impl IntoView {
                         .find(|p| p.status == PeriodStatus::Open);
                     let open = open_info.map(|p| p.period);
                     let deadline = open_info.and_then(|p| p.deadline.clone());
-                    view! { <OverviewBody period open deadline cohorts catalogue/> }.into_any()
+                    let newly = |wanted: Period| {
+                        periods
+                            .iter()
+                            .find(|p| p.period == wanted)
+                            .map_or(0, |p| p.newly_verified)
+                    };
+                    let verification = (newly(period), open.map(newly));
+                    view! { <OverviewBody period open deadline verification cohorts catalogue/> }
+                        .into_any()
                 }
             },
         })
@@ -91,6 +99,9 @@ fn OverviewBody(
     open: Option<Period>,
     /// The open quarter's deadline, once set.
     deadline: Option<String>,
+    /// Organisations newly verified for the released quarter, and for the open one: they wait
+    /// a release before they count (a burst of them shows here).
+    verification: (u32, Option<u32>),
     cohorts: Vec<CohortInfo>,
     catalogue: Vec<Metric>,
 ) -> impl IntoView {
@@ -204,8 +215,36 @@ fn OverviewBody(
                 <Link href="/submit">"Complete your submission"</Link>
             </div>
         })}
+        <p class="hint verification-line" data-testid="verification-line">
+            {verification_line(period, open, verification)}
+            " "<a href="/methodology#who-counts">"Who counts"</a>
+        </p>
         {move || body().unwrap_or_else(|| view! { <Loading what="your position"/> }.into_any())}
     }
+}
+
+/// How many organisations were verified for the released quarter and since: they wait a
+/// release before they count (anonymity policy v3), and a burst of them shows here.
+fn verification_line(
+    period: Period,
+    open: Option<Period>,
+    (released, pending): (u32, Option<u32>),
+) -> String {
+    let organisations = |n: u32| match n {
+        1 => "1 organisation".to_owned(),
+        n => format!("{n} organisations"),
+    };
+    let mut line = format!(
+        "Newly verified for {period}: {}, which count from the next release, not in {period}.",
+        organisations(released)
+    );
+    if let (Some(open), Some(pending)) = (open, pending) {
+        line.push_str(&format!(
+            " Verified since: {}, which count from the release after {open}.",
+            organisations(pending)
+        ));
+    }
+    line
 }
 
 /// The part of a compliance answer the overview shows (the full table, with the shares of

@@ -32,17 +32,25 @@ pub fn MethodologyPage() -> impl IntoView {
             <p class="page__lead">
                 "PeerPosture publishes statistics about groups of contact centers, never about one. "
                 "This page explains what is published, what is held back and why, so that you can read "
-                "the numbers with confidence. The rules are anonymity policy v2."
+                "the numbers with confidence. The rules are anonymity policy v3: they hold not only for one "
+                "quarter and one group, but for every figure ever published, combined."
             </p>
 
-            <section class="card">
+            <section class="card" id="who-counts">
                 <h2>"Who counts"</h2>
                 <p>
-                    "Only organisations verified by the platform operator count. Each contributes at most one "
-                    "value per metric and quarter: the last one it saved before the quarter was released. "
-                    "A release freezes the quarter: who counted, their values and k are fixed, its statistics "
-                    "are computed once, stored, and never change; late data goes to the next quarter. A standard "
-                    "published later is measured against exactly that frozen group."
+                    "Only verified organisations count, and verifying one takes two people: a platform admin "
+                    "proposes it, and another admin or a publisher of the industry group confirms it; neither may "
+                    "belong to the organisation. A newly verified organisation then waits one release: it counts "
+                    "from the release after the one it was verified for. The overview says how many organisations "
+                    "were newly verified for each quarter, so a sudden burst of new members is visible to everyone."
+                </p>
+                <p>
+                    "Each organisation contributes at most one value per metric and quarter: the last one it saved "
+                    "before the quarter was released, rounded to the precision the metric is shown in. A release "
+                    "freezes the quarter: who counted, their values and k are fixed, its statistics are computed "
+                    "once, stored, and never change; late data goes to the next quarter. A standard published "
+                    "later is measured against exactly that frozen group."
                 </p>
             </section>
 
@@ -50,10 +58,11 @@ pub fn MethodologyPage() -> impl IntoView {
                 <h2>"What k is"</h2>
                 <p>
                     "A statistic is published only when at least "<strong data-testid="policy-k">"k = "{k}</strong>
-                    " organisations contributed to it. Quartiles (P25, P50, P75) and the mean need k organisations; "
-                    "the outer percentiles P10 and P90 need "{k_tails}", because with fewer they would sit too close "
-                    "to a single organisation's value. The minimum and maximum are never published. The number of "
-                    "organisations is shown only as a band ("{bands}"), never exactly."
+                    " organisations contributed to it. Quartiles (P25, P50, P75) need k organisations; "
+                    "the outer percentiles P10 and P90 and the mean need "{k_tails}", because with fewer they would "
+                    "sit too close to a single organisation's value. The minimum and maximum are never published. "
+                    "The number of organisations is shown only as a band ("{bands}"), never exactly, to anyone: "
+                    "publishers and admins see bands too."
                 </p>
             </section>
 
@@ -67,19 +76,35 @@ pub fn MethodologyPage() -> impl IntoView {
                     <dd>
                         "Two published groups must not differ by just a few organisations. If everyone in "
                         "“Banking” except two centers also serves “Telecom”, comparing the two groups would expose "
-                        "those two. When one group contains another and the difference is between 1 and k − 1 "
-                        "organisations, the smaller group is held back."
+                        "those two. When one group has between 1 and k − 1 organisations the other lacks, the "
+                        "smaller group is held back."
+                    </dd>
+                    <dt>"Protects an earlier quarter"</dt>
+                    <dd>
+                        "The same holds across quarters: if a few organisations joined or left a group since a "
+                        "quarter already published, comparing the two quarters would show what those few reported "
+                        "(security figures change slowly). Such a group is held back until the change is at least k "
+                        "organisations."
                     </dd>
                     <dt>"Protects another cohort of the dimension"</dt>
                     <dd>
                         "Seat bands, regions, delivery models and work-from-home bands each split the industry into "
-                        "parts. If only one part were held back, it could be worked out from the others and the "
-                        "industry total, so the next-smallest part is held back with it."
+                        "parts. If only one part were held back, or a few parts with fewer than k organisations "
+                        "together, they could be worked out from the others and the industry total, so the "
+                        "next-smallest part is held back with them."
                     </dd>
                     <dt>"Too few on one side"</dt>
                     <dd>"A share (below) that fewer than k organisations meet, or fewer than k miss."</dd>
                 </dl>
                 <p>"A held-back cell looks the same as any other, with every number empty and only the reason given."</p>
+                <p>
+                    "A mean is the sum of the values divided by the count, and sums can be added and subtracted: "
+                    "two regions and a delivery model, or this quarter and the last. Before a mean is published, "
+                    "the server checks every combination of every mean ever published for the metric, as if each "
+                    "organisation reported the same value every quarter; where some combination would give one "
+                    "organisation's value, or one organisation's from another's, the mean is left out and the "
+                    "percentiles are still shown."
+                </p>
             </section>
 
             <section class="card">
@@ -92,6 +117,15 @@ pub fn MethodologyPage() -> impl IntoView {
                     "organisations between them. Requirements on numbers use ≥ or ≤ at the metric's precision; "
                     "= is only for yes/no questions."
                 </p>
+            </section>
+
+            <section class="card">
+                <h2>"The rules, one by one"</h2>
+                <ul class="policy-rules" data-testid="policy-rules">
+                    {move || policy.get().and_then(Result::ok).map(|p| p.rules.into_iter().map(|rule| view! {
+                        <li><strong>{rule.rule}</strong>" "<span class="muted">{format!("Stops: {}", rule.stops)}</span></li>
+                    }).collect_view())}
+                </ul>
             </section>
 
             <section class="card">

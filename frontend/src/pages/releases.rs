@@ -190,7 +190,7 @@ fn ParticipationView(period: Period, version: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="card" data-testid="participation">
             <h2>{format!("Participation in {period}")}</h2>
-            <p class="hint">"Verified members only. Which organisations have not submitted is shown to publishers and admins, never to members."</p>
+            <p class="hint">"Verified members only, counted in bands (never exactly, for anyone). Which organisations have not submitted is shown to publishers and admins while the quarter is open, never to members."</p>
             {move || body().unwrap_or_else(|| view! { <Loading what="participation"/> }.into_any())}
         </section>
     }
@@ -200,11 +200,8 @@ fn participation_view(view: Participation) -> impl IntoView {
     let all = view.counts.first().cloned();
     let summary = all.map(|c| {
         format!(
-            "{} submitted, {} partly submitted, {} not started, of {} verified members.",
-            c.complete,
-            c.partial,
-            c.not_started,
-            c.complete + c.partial + c.not_started
+            "{} of {} verified members have submitted.",
+            c.submitted, c.verified
         )
     });
     let counts = view
@@ -215,9 +212,8 @@ fn participation_view(view: Participation) -> impl IntoView {
             view! {
                 <tr>
                     <td>{c.cohort.label()}</td>
-                    <td class="num">{c.complete}</td>
-                    <td class="num">{c.partial}</td>
-                    <td class="num">{c.not_started}</td>
+                    <td class="num">{c.submitted}</td>
+                    <td class="num">{c.verified}</td>
                 </tr>
             }
         })
@@ -247,7 +243,7 @@ fn participation_view(view: Participation) -> impl IntoView {
             <summary>"By peer group"</summary>
             <div class="table-scroll" tabindex="0">
                 <table class="table table--compact">
-                    <thead><tr><th>"Peer group"</th><th class="num">"Submitted"</th><th class="num">"Partly"</th><th class="num">"Not started"</th></tr></thead>
+                    <thead><tr><th>"Peer group"</th><th class="num">"Submitted"</th><th class="num">"Verified members"</th></tr></thead>
                     <tbody>{counts}</tbody>
                 </table>
             </div>

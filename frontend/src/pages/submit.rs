@@ -180,9 +180,16 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
                     notice.set(Some((
                         true,
                         format!(
-                            "Saved: revision {}, {} values.",
+                            "Saved: revision {}, {} values.{}",
                             submission.revision,
-                            submission.values.len()
+                            submission.values.len(),
+                            match submission.rounded.len() {
+                                0 => String::new(),
+                                n => format!(
+                                    " {n} rounded to the precision shown: {}.",
+                                    submission.rounded.join(", ")
+                                ),
+                            }
                         ),
                     )));
                     show(submission);
@@ -237,6 +244,7 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
                 <span class="progress__text">{move || format!("{} of {total} metrics filled in", filled())}</span>
                 <span class="progress__bar"><span style:width=move || format!("{}%", filled() * 100 / total.max(1))></span></span>
             </div>
+            <p class="hint">"Values are stored rounded to the precision each metric is shown in."</p>
             <p class="saved-line" data-testid="saved-line">
                 {move || saved.get().map(|s| match (s.saved_at, s.saved_by) {
                     (Some(at), Some(by)) => format!("Last saved {} by {by} (revision {}).", timestamp(&at), s.revision),

@@ -464,12 +464,28 @@ async fn organisations_are_validated_unique_and_verified_by_admins() {
         );
     }
 
-    let verified: Value = admin
+    // Verifying takes two people: the admin who proposes cannot confirm alone.
+    let proposed: Value = admin
         .client
         .post(app.url(&format!("/api/v1/orgs/{}/verify", org.id)))
         .fetch()
         .await;
-    assert_eq!(verified["verified"], true);
+    assert_eq!(proposed["verified"], false);
+    assert_eq!(proposed["proposed_by"], admin.user.id);
+    let again = admin
+        .client
+        .post(app.url(&format!("/api/v1/orgs/{}/verify", org.id)))
+        .sent()
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let confirmed: Value = app
+        .confirmer()
+        .await
+        .client
+        .post(app.url(&format!("/api/v1/orgs/{}/verify", org.id)))
+        .fetch()
+        .await;
+    assert_eq!(confirmed["verified"], true);
     let missing = admin
         .client
         .post(app.url("/api/v1/orgs/999/verify"))

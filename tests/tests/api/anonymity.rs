@@ -50,11 +50,7 @@ async fn consortium(
             .await;
         let id = org["id"].as_i64().unwrap();
         if member.verified {
-            admin
-                .client
-                .post(app.url(&format!("/api/v1/orgs/{id}/verify")))
-                .sent()
-                .await;
+            app.verify(admin, id).await;
         }
         let session = app
             .invite(
@@ -326,12 +322,7 @@ async fn verifying_an_organisation_between_two_identical_standards_changes_no_pa
     let late = orgs.iter().find(|o| o["verified"] == false).unwrap()["id"]
         .as_i64()
         .unwrap();
-    let verified = admin
-        .client
-        .post(app.url(&format!("/api/v1/orgs/{late}/verify")))
-        .sent()
-        .await;
-    assert_eq!(verified.status(), StatusCode::OK);
+    assert!(app.verify(&admin, late).await.verified);
     let second = publish(&app, &admin, "mfa_coverage", "gte", json!(90.0)).await;
 
     // Under v1 the second standard counted the late center: 10 of 30 would meet, and Europe

@@ -41,11 +41,7 @@ async fn consortium(period: shared::Period) -> Consortium {
                 .fetch()
                 .await;
             let id = org["id"].as_i64().unwrap();
-            admin
-                .client
-                .post(app.url(&format!("/api/v1/orgs/{id}/verify")))
-                .sent()
-                .await;
+            app.verify(&admin, id).await;
             let email = format!("admin{n}@{region}.example");
             let member = app
                 .invite(&admin, &email, Role::MemberAdmin, Some(id))

@@ -68,6 +68,7 @@ async fn periods_list_the_current_quarter_as_open() {
             status: PeriodStatus::Open,
             released_at: None,
             deadline: None,
+            newly_verified: 0,
         }]
     );
     app.stop().await;

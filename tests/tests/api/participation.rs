@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::account::Organisation;
 use shared::api::PeriodInfo;
+use shared::benchmark::count_band;
 use shared::cohort::CohortKey;
 use shared::participation::{Deadline, Participation, ParticipationStatus};
 use shared::period::rfc3339;
@@ -102,19 +103,47 @@ async fn publishers_see_who_has_submitted_and_who_is_late_and_members_do_not() {
     let view: Participation = publisher.client.get(&path).fetch().await;
     assert_eq!(view.period, current);
     assert_eq!(view.organisations.len(), verified.len());
-    // Every cohort's counts add up to its verified members.
+    // Every cohort's counts are the bands of its verified members and of those who submitted:
+    // never exact (policy v3).
     for count in &view.counts {
-        let members = verified
+        let members: Vec<&&Organisation> = verified
             .iter()
             .filter(|o| Attributes::from(**o).in_cohort(count.cohort))
+            .collect();
+        let submitted = members
+            .iter()
+            .filter(|o| {
+                view.organisations
+                    .iter()
+                    .any(|row| row.org_id == o.id && row.status != ParticipationStatus::NotStarted)
+            })
             .count();
         assert_eq!(
-            count.complete + count.partial + count.not_started,
-            members,
+            count.verified,
+            count_band(members.len(), 10),
+            "{}",
+            count.cohort
+        );
+        assert_eq!(
+            count.submitted,
+            count_band(submitted, 10),
             "{}",
             count.cohort
         );
     }
+    // A released quarter has nobody to chase, and its list would be the contributors exactly.
+    let released = current.previous();
+    let old: Participation = publisher
+        .client
+        .get(app.url(&format!("/api/v1/periods/{released}/participation")))
+        .fetch()
+        .await;
+    assert!(old.organisations.is_empty());
+    assert!(
+        old.counts
+            .iter()
+            .all(|c| c.verified.contains('-') || c.verified.ends_with('+') || c.verified == "0")
+    );
     assert_eq!(view.counts[0].cohort, CohortKey::All);
     // The demo member's own row matches its submission.
     let own: Submission = member

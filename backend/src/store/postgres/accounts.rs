@@ -10,8 +10,8 @@ use super::audit::insert_audit;
 use crate::store::rows::{
     API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow,
     KNOWN_DEVICE_SELECT, ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow,
-    USER_SELECT, UserRow, corrupt, email_conflict, org_conflict, role, role_conflict, scopes_text,
-    token_owner_sql, try_all,
+    USER_SELECT, UserRow, confirm_verification_sql, corrupt, email_conflict, org_conflict,
+    propose_verification_sql, role, role_conflict, scopes_text, token_owner_sql, try_all,
 };
 use crate::store::{
     AccountStore, AuditOf, AuditRecord, Credentials, LoginAttempt, NewInvitationRecord,
@@ -91,26 +91,24 @@ impl AccountStore for PostgresStore {
         try_all(rows)
     }
 
-    async fn verify_org(
+    async fn propose_verification(
         &self,
         id: i64,
+        by: i64,
         audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let row: Option<OrgRow> = sqlx::query_as(&format!(
-            "UPDATE organisations SET verified_at = COALESCE(verified_at, pp_now()) \
-             WHERE id = $1 RETURNING {ORG_COLUMNS}"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let org = Organisation::try_from(row)?;
-        insert_audit(&mut tx, &audit(&org)).await?;
-        tx.commit().await?;
-        Ok(Some(org))
+        self.verification_step(&propose_verification_sql("pp_now()"), id, by, audit)
+            .await
+    }
+
+    async fn confirm_verification(
+        &self,
+        id: i64,
+        by: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError> {
+        self.verification_step(&confirm_verification_sql("pp_now()"), id, by, audit)
+            .await
     }
 
     async fn user_count(&self) -> Result<i64, StoreError> {
@@ -601,4 +599,30 @@ async fn insert_user(
         .fetch_one(&mut *connection)
         .await?;
     row.try_into()
+}
+
+impl PostgresStore {
+    /// One step of a verification (`sql`: `$1` the organisation, `$2` the user), audited in
+    /// the same transaction.
+    async fn verification_step(
+        &self,
+        sql: &str,
+        id: i64,
+        by: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<OrgRow> = sqlx::query_as(sql)
+            .bind(id)
+            .bind(by)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let org = Organisation::try_from(row)?;
+        insert_audit(&mut tx, &audit(&org)).await?;
+        tx.commit().await?;
+        Ok(Some(org))
+    }
 }
