@@ -132,6 +132,10 @@ pub struct Organisation {
     /// a second person, and after.
     #[serde(default)]
     pub proposed_by: Option<i64>,
+    /// How many releases had been made when it was verified: it counts from the release after
+    /// the next one (the first release of a deployment counts everyone verified).
+    #[serde(default)]
+    pub verified_after_releases: Option<i64>,
     pub created_at: String,
 }
 

@@ -49,6 +49,8 @@ pub const TEST_INSIGHTS_HTML: &str = "<!DOCTYPE html><title>PeerPosture insights
 /// The first admin every test server starts with.
 pub const ADMIN_EMAIL: &str = "admin@test.local";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
+/// The publisher who confirms the verifications the first admin proposes.
+pub const CONFIRMER_EMAIL: &str = "confirmer@test.local";
 /// The password test users set when accepting invitations.
 pub const USER_PASSWORD: &str = "member-password-123";
 
@@ -370,7 +372,12 @@ impl TestApp {
         self.confirmer
             .get_or_init(|| async {
                 let admin = self.admin().await;
-                self.invite(&admin, "confirmer@test.local", Role::Publisher, None)
+                // Another server on the same store may have invited it already.
+                let users: Vec<User> = admin.client.get(self.url("/api/v1/users")).fetch().await;
+                if users.iter().any(|user| user.email == CONFIRMER_EMAIL) {
+                    return self.login(CONFIRMER_EMAIL, USER_PASSWORD).await;
+                }
+                self.invite(&admin, CONFIRMER_EMAIL, Role::Publisher, None)
                     .await
             })
             .await

@@ -4,3 +4,7 @@
 ALTER TABLE organisations ADD COLUMN verification_proposed_by INTEGER REFERENCES users (id);
 ALTER TABLE organisations ADD COLUMN verification_proposed_at TEXT;
 ALTER TABLE organisations ADD COLUMN verified_by INTEGER REFERENCES users (id);
+-- How many releases existed when the verification was confirmed: the organisation is on
+-- probation until one more release has been made (it counts from the release after the one it
+-- was verified for). Null for organisations verified before this migration: they count.
+ALTER TABLE organisations ADD COLUMN verified_after_releases INTEGER;

@@ -83,35 +83,30 @@ pub fn current_period() -> Period {
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
     let records = state.store.periods().await?;
     let deadlines: BTreeMap<Period, String> = state.store.deadlines().await?.into_iter().collect();
-    let verified: Vec<String> = state
+    // How many releases existed when each organisation was verified.
+    let verified: Vec<i64> = state
         .store
         .orgs()
         .await?
         .into_iter()
-        .filter_map(|org| org.verified_at)
+        .filter(|org| org.verified)
+        .filter_map(|org| org.verified_after_releases)
         .collect();
-    // Release times in the order releases were made; each quarter's window of verification
-    // runs from the release before it to its own (RFC 3339 UTC text compares as time).
+    // Releases in the order they were made: the organisations verified when `index` releases
+    // existed are on probation in release `index + 1` (the first counts everyone), and those
+    // verified after the latest release wait in the open quarter.
     let mut releases: Vec<(&str, Period)> = records
         .iter()
         .filter_map(|r| r.released_at.as_deref().map(|at| (at, r.period)))
         .collect();
     releases.sort();
     let newly_verified = |period: Period| -> u32 {
-        let position = releases.iter().position(|&(_, p)| p == period);
-        let after = match position {
+        let index = match releases.iter().position(|&(_, p)| p == period) {
             Some(0) => return 0,
-            Some(index) => releases[index - 1].0,
-            None => match releases.last() {
-                Some(&(at, _)) => at,
-                None => return 0,
-            },
+            Some(index) => index,
+            None => releases.len(),
         };
-        let until = position.map(|index| releases[index].0);
-        let count = verified
-            .iter()
-            .filter(|at| at.as_str() > after && until.is_none_or(|until| at.as_str() <= until))
-            .count();
+        let count = verified.iter().filter(|&&v| v == index as i64).count();
         u32::try_from(count).unwrap_or(u32::MAX)
     };
     let current = current_period();

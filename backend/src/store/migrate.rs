@@ -47,6 +47,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("verified_at", Text),
             ("created_at", Text),
             ("verification_proposed_at", Text),
+            ("verified_after_releases", Integer),
         ],
     ),
     (

@@ -61,7 +61,7 @@ pub(super) fn parse_period(text: &str) -> Result<shared::Period, StoreError> {
 }
 
 pub(super) const ORG_COLUMNS: &str = "id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at, \
-     verification_proposed_by";
+     verification_proposed_by, verified_after_releases";
 
 /// Records a proposal to verify an organisation (`$1`: the organisation, `$2`: the proposer;
 /// `{now}`: the dialect's clock): only where nothing is proposed or verified yet.
@@ -77,7 +77,8 @@ pub(super) fn propose_verification_sql(now: &str) -> String {
 /// the proposer).
 pub(super) fn confirm_verification_sql(now: &str) -> String {
     format!(
-        "UPDATE organisations SET verified_at = {now}, verified_by = $2 \
+        "UPDATE organisations SET verified_at = {now}, verified_by = $2, \
+             verified_after_releases = (SELECT COUNT(*) FROM releases) \
          WHERE id = $1 AND verified_at IS NULL AND verification_proposed_by IS NOT NULL \
            AND verification_proposed_by <> $2 \
          RETURNING {ORG_COLUMNS}"
@@ -126,6 +127,7 @@ pub(super) struct OrgRow {
     verified_at: Option<String>,
     created_at: String,
     verification_proposed_by: Option<i64>,
+    verified_after_releases: Option<i64>,
 }
 
 impl TryFrom<OrgRow> for Organisation {
@@ -144,6 +146,7 @@ impl TryFrom<OrgRow> for Organisation {
             verified: row.verified_at.is_some(),
             verified_at: row.verified_at,
             proposed_by: row.verification_proposed_by,
+            verified_after_releases: row.verified_after_releases,
             created_at: row.created_at,
         })
     }
@@ -689,15 +692,19 @@ impl TryFrom<ShareRow> for (usize, ShareMeeting) {
 }
 
 /// The columns `frozen_inputs` reads a period's frozen contributors with (`$1`: the period),
-/// in organisation order. An organisation verified after the release before this one (by
-/// release time) is on probation and does not count (policy v3, rule 1); the first release
-/// has no earlier one to wait for.
+/// in organisation order. An organisation is on probation, and does not count, until one
+/// release has been made after the one it was verified for (policy v3, rule 2): a release that
+/// has `e` releases before it (in the order they were made) counts organisations verified when
+/// fewer than `e` existed. The first release of a deployment has none to wait for.
 pub(super) const CONTRIBUTORS_SELECT: &str = "SELECT c.org_id, c.submission_id, c.seat_band, c.region, c.verticals, \
      c.delivery, c.wfh_band FROM release_contributors c \
      JOIN releases r ON r.period = c.period JOIN organisations o ON o.id = c.org_id \
-     WHERE c.period = $1 AND COALESCE(o.verified_at <= (SELECT MAX(e.released_at) FROM releases e \
-         WHERE e.released_at < r.released_at \
-            OR (e.released_at = r.released_at AND e.period < r.period)), TRUE) \
+     WHERE c.period = $1 AND ( \
+         NOT EXISTS (SELECT 1 FROM releases e WHERE e.released_at < r.released_at \
+             OR (e.released_at = r.released_at AND e.period < r.period)) \
+         OR COALESCE(o.verified_after_releases, 0) < (SELECT COUNT(*) FROM releases e \
+             WHERE e.released_at < r.released_at \
+                OR (e.released_at = r.released_at AND e.period < r.period))) \
      ORDER BY c.org_id";
 
 /// The cells a period published (`$1`: the period), with whether each carries a mean.

@@ -970,6 +970,11 @@ async fn the_audit_log_records_who_did_what() {
         ),
         (
             ADMIN_EMAIL,
+            "organisation_verification_proposed",
+            "organisation #1 (Org A)",
+        ),
+        (
+            "confirmer@test.local",
             "organisation_verified",
             "organisation #1 (Org A)",
         ),

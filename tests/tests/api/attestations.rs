@@ -141,7 +141,7 @@ async fn only_member_admins_issue_and_only_for_their_own_organisation_and_releas
     assert_eq!(claims.iss, format!("http://{}", app.address));
     assert_eq!(claims.period, period);
     assert_eq!(claims.exp - claims.iat, 90 * 86_400);
-    assert_eq!(claims.policy.version, "v2");
+    assert_eq!(claims.policy.version, "v3");
     assert_eq!(claims.jti, issued.attestation.jti);
 
     // Nothing in it beyond the member's own values and published statistics: every peer

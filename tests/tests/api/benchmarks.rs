@@ -110,7 +110,7 @@ async fn small_and_nearly_nested_cohorts_are_suppressed_and_reveal_nothing() {
     );
 
     let summary: ReleaseSummary = release(&app, &admin, period).await.json().await.unwrap();
-    assert_eq!((summary.k, summary.policy.as_str()), (10, "v2"));
+    assert_eq!((summary.k, summary.policy.as_str()), (10, "v3"));
 
     let (status, body) = benchmark(&app, &app.client, period, "all").await;
     assert_eq!(status, StatusCode::OK);

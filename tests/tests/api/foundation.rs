@@ -249,9 +249,29 @@ async fn the_store_is_created_and_migrated_and_a_sqlite_file_uses_wal() {
 async fn the_policy_states_k_and_the_count_bands() {
     let app = TestApp::spawn().await;
     let policy: Value = app.client.get(app.url("/api/v1/policy")).fetch().await;
-    assert_eq!(policy["version"], "v2");
+    assert_eq!(policy["version"], "v3");
     assert_eq!(policy["k"], 10);
     assert_eq!(policy["k_tails"], 20);
+    assert_eq!(policy["k_mean"], 20);
+    assert_eq!(policy["probation_releases"], 1);
+    // Every v3 rule is stated with the attack it stops.
+    let rules = policy["rules"].as_array().unwrap();
+    let keys: Vec<&str> = rules.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "two_person_verification",
+            "probation",
+            "quarters",
+            "cohorts",
+            "counts",
+            "grid",
+            "extremes"
+        ]
+    );
+    assert!(rules.iter().all(
+        |r| !r["rule"].as_str().unwrap().is_empty() && !r["stops"].as_str().unwrap().is_empty()
+    ));
     assert_eq!(policy["bands"][0], "10-19");
     assert_eq!(policy["k_each_side"], 10);
     assert_eq!(policy["share_bands"][4], "40-60");
