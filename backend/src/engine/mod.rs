@@ -323,7 +323,7 @@ pub fn compute_after(orgs: &[EngineOrg], k: usize, history: &[PastRelease]) -> R
         })
         .collect();
     let history = history.as_slice();
-    let orgs = roster::effective(&snap(orgs), &frozen, k);
+    let (orgs, carried) = roster::build(&snap(orgs), &frozen, k);
     let orgs = orgs.as_slice();
     let universe = Universe::new(orgs, history);
     let slots = universe.slots(orgs);
@@ -362,6 +362,7 @@ pub fn compute_after(orgs: &[EngineOrg], k: usize, history: &[PastRelease]) -> R
         members: &members,
         history,
         past: &past,
+        carried: &carried,
         k,
     };
     // Metrics are independent: spread them over the machine's cores.
@@ -434,6 +435,8 @@ struct Context<'a> {
     members: &'a [Bits],
     history: &'a [PastRelease],
     past: &'a [PastSets],
+    /// (organisation id, catalogue index) of the values carried from an earlier release.
+    carried: &'a std::collections::HashSet<(i64, usize)>,
     k: usize,
 }
 
@@ -476,13 +479,23 @@ impl Context<'_> {
         // Rule 2: two published cells never differ by 1 to k − 1 organisations.
         hold_back_overlapping(&contributors, &counts, &mut suppressed, k);
         // Rule 3: nor does a published cell differ so from a cell published in an earlier
-        // release (an organisation joining or leaving between two quarters).
+        // release (an organisation joining or leaving between two quarters), and at least k of
+        // its contributors reported for this quarter (carried values only complete it: with
+        // fewer fresh ones, the figures would move by the change of those few).
         let past = self.past_cells(metric_index);
+        let mut fresh = Bits::new(self.universe);
+        for (org, &slot) in orgs.iter().zip(self.slots) {
+            if org.values[metric_index].is_some() && !self.carried.contains(&(org.id, metric_index))
+            {
+                fresh.insert(slot);
+            }
+        }
         for cell in 0..cohorts.len() {
             if suppressed[cell].is_none()
-                && past
-                    .iter()
-                    .any(|(set, _)| differ_by_few(&contributors[cell], set, k))
+                && (contributors[cell].and(&fresh).count() < k
+                    || past
+                        .iter()
+                        .any(|(set, _)| differ_by_few(&contributors[cell], set, k)))
             {
                 suppressed[cell] = Some(SuppressionReason::History);
             }
@@ -1181,7 +1194,8 @@ mod tests {
         /// Policy v3 across quarters and cohorts: two or three releases of one consortium whose
         /// members join and leave at random, every value the same each quarter (the worst case
         /// for differencing). For every metric, no two published cells of any quarters differ by
-        /// 1 to k − 1 organisations, and no linear combination of the published means, with the
+        /// 1 to k − 1 organisations, each has k members reporting for its quarter (the rest are
+        /// carried values), and no linear combination of the published means, with the
         /// exact counts an insider could know, determines one organisation's value.
         #[test]
         fn no_combination_of_published_cells_over_quarters_singles_out_an_organisation(
@@ -1217,7 +1231,7 @@ mod tests {
                     .collect();
                 let result = compute_after(&quarter_orgs, k, &history);
                 // The cells count the quarter's roster: reporters, carried values, waiting joiners.
-                let counted = roster::effective(&quarter_orgs, &history, k);
+                let (counted, carried) = roster::build(&quarter_orgs, &history, k);
                 let mut cells = HashMap::new();
                 for cell in &result.cells {
                     if let CellOutcome::Published(stats) = &cell.outcome {
@@ -1226,6 +1240,8 @@ mod tests {
                             .into_iter()
                             .map(|i| counted[i].id)
                             .collect();
+                        let fresh = members.iter().filter(|&&id| !carried.contains(&(id, cell.metric))).count();
+                        prop_assert!(fresh >= k, "{} of a published cell reported for the quarter", fresh);
                         if let Some(mean) = stats.mean {
                             prop_assert!(members.len() >= (2 * k).max(11), "a mean of {}", members.len());
                             prop_assert!(mean.is_finite());

@@ -13,6 +13,8 @@
 //!   (or none), and are carried until then.
 //!
 //! The first release of a deployment has nothing to compare with: everyone reporting counts.
+//! Carried values only complete a cell: the engine publishes a cell only where at least k of its
+//! contributors reported for the quarter, so that no figure moves by the change of a few.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -34,6 +36,16 @@ struct Entry {
 /// The organisations that count in the release after `history`, whose frozen contributors are
 /// `reporting`, with the value each counts with (its own, or a carried one).
 pub fn effective(reporting: &[EngineOrg], history: &[PastRelease], k: usize) -> Vec<EngineOrg> {
+    build(reporting, history, k).0
+}
+
+/// [`effective`], and the (organisation id, catalogue index) of every value carried from an
+/// earlier release rather than reported for this one.
+pub fn build(
+    reporting: &[EngineOrg],
+    history: &[PastRelease],
+    k: usize,
+) -> (Vec<EngineOrg>, HashSet<(i64, usize)>) {
     let mut rosters: Vec<BTreeMap<i64, Entry>> = vec![BTreeMap::new(); CATALOGUE.len()];
     let mut attributes: BTreeMap<i64, Attributes> = BTreeMap::new();
     // Per metric, the cohorts published in any release so far.
@@ -67,8 +79,12 @@ pub fn effective(reporting: &[EngineOrg], history: &[PastRelease], k: usize) -> 
         first = false;
     }
     let mut orgs: BTreeMap<i64, EngineOrg> = BTreeMap::new();
+    let mut carried = HashSet::new();
     for (metric, roster) in rosters.iter().enumerate() {
         for (&id, entry) in roster {
+            if entry.carried > 0 {
+                carried.insert((id, metric));
+            }
             let org = orgs.entry(id).or_insert_with(|| EngineOrg {
                 id,
                 attributes: attributes[&id].clone(),
@@ -77,7 +93,7 @@ pub fn effective(reporting: &[EngineOrg], history: &[PastRelease], k: usize) -> 
             org.values[metric] = Some(entry.value);
         }
     }
-    orgs.into_values().collect()
+    (orgs.into_values().collect(), carried)
 }
 
 /// One release's step of one metric's roster.
