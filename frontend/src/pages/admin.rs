@@ -46,6 +46,10 @@ fn options<T: Copy + 'static>(
 #[component]
 fn Organisations(version: RwSignal<u32>) -> impl IntoView {
     let orgs = load(move || version.get(), |_| api::orgs());
+    let me = crate::components::use_auth()
+        .user
+        .get_untracked()
+        .map(|user| user.id);
     let name = RwSignal::new(String::new());
     let seat_band = RwSignal::new(SeatBand::ALL[0].key().to_owned());
     let region = RwSignal::new(Region::ALL[0].key().to_owned());
@@ -100,7 +104,7 @@ fn Organisations(version: RwSignal<u32>) -> impl IntoView {
                 <div class="table-scroll" tabindex="0">
                     <table class="table">
                         <thead><tr><th>"Name"</th><th>"Seats"</th><th>"Region"</th><th>"Verticals"</th><th>"Delivery"</th><th>"At home"</th><th>"Status"</th></tr></thead>
-                        <tbody>{orgs.into_iter().map(|org| org_row(org, verify)).collect_view()}</tbody>
+                        <tbody>{orgs.into_iter().map(|org| org_row(org, me, verify)).collect_view()}</tbody>
                     </table>
                 </div>
             }
@@ -111,7 +115,7 @@ fn Organisations(version: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Organisations"</h2>
-            <p class="hint">"Only verified organisations count in benchmarks. Their attributes place them in peer cohorts."</p>
+            <p class="hint">"Only verified organisations count in benchmarks, from the release after the one they are verified for. Verifying takes two people: an admin proposes, another admin or a publisher confirms. Their attributes place them in peer cohorts."</p>
             <form class="form form--grid" on:submit=create>
                 <label class="field">
                     <span class="field__label">"Name"</span>
@@ -158,9 +162,37 @@ fn Organisations(version: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-fn org_row(org: Organisation, verify: impl Fn(i64) + Copy + 'static) -> impl IntoView {
+/// An organisation's verification, as the caller may move it on: verifying takes two people
+/// (an admin proposes, another admin or a publisher confirms).
+pub fn verification_status(
+    org: &Organisation,
+    me: Option<i64>,
+    verify: impl Fn(i64) + Copy + 'static,
+) -> AnyView {
     let id = org.id;
+    match org.proposed_by {
+        _ if org.verified => view! { <span class="badge badge--up">"verified"</span> }.into_any(),
+        None => view! {
+            <button class="button button--small" on:click=move |_| verify(id)>"Propose verification"</button>
+        }
+        .into_any(),
+        Some(proposer) if Some(proposer) == me => {
+            view! { <span class="muted">"proposed by you · awaiting a second person"</span> }.into_any()
+        }
+        Some(_) => view! {
+            <button class="button button--small button--primary" on:click=move |_| verify(id)>"Confirm verification"</button>
+        }
+        .into_any(),
+    }
+}
+
+fn org_row(
+    org: Organisation,
+    me: Option<i64>,
+    verify: impl Fn(i64) + Copy + 'static,
+) -> impl IntoView {
     let verticals: Vec<&str> = org.verticals.iter().map(|v| v.label()).collect();
+    let status = verification_status(&org, me, verify);
     view! {
         <tr>
             <td>{org.name}</td>
@@ -169,13 +201,7 @@ fn org_row(org: Organisation, verify: impl Fn(i64) + Copy + 'static) -> impl Int
             <td>{verticals.join(", ")}</td>
             <td>{org.delivery.label()}</td>
             <td>{org.wfh_band.label()}</td>
-            <td>
-                {if org.verified {
-                    view! { <span class="badge badge--up">"verified"</span> }.into_any()
-                } else {
-                    view! { <button class="button button--small" on:click=move |_| verify(id)>"Verify"</button> }.into_any()
-                }}
-            </td>
+            <td>{status}</td>
         </tr>
     }
 }

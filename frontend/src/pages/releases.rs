@@ -104,6 +104,7 @@ fn Releases() -> impl IntoView {
                 </p>
             })}
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            <PendingVerifications/>
             {move || periods.get().and_then(Result::ok).and_then(|periods| {
                 periods.iter().rev().find(|p| p.status == PeriodStatus::Open).map(|p| {
                     let period = p.period;
@@ -118,6 +119,74 @@ fn Releases() -> impl IntoView {
                     {move || table().unwrap_or_else(|| view! { <Loading what="the quarters"/> }.into_any())}
                 </div>
             </section>
+        </section>
+    }
+}
+
+/// Organisations an admin proposed to verify, waiting for a second person: publishers and the
+/// other admins confirm here (anonymity policy v3: no one party manufactures contributors).
+#[component]
+fn PendingVerifications() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let orgs = load(move || version.get(), |_| api::orgs());
+    let me = crate::components::use_auth()
+        .user
+        .get_untracked()
+        .map(|user| user.id);
+    let error = RwSignal::new(None::<api::ApiError>);
+    let verify = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::verify_org(id).await {
+                Ok(_) => {
+                    error.set(None);
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let body = move || {
+        orgs.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(orgs) => {
+                let pending: Vec<_> = orgs
+                    .into_iter()
+                    .filter(|o| !o.verified && o.proposed_by.is_some())
+                    .collect();
+                if pending.is_empty() {
+                    return view! { <p class="empty">"No verification is waiting for a second person."</p> }.into_any();
+                }
+                view! {
+                    <div class="table-scroll" tabindex="0">
+                        <table class="table table--compact" data-testid="pending-verifications">
+                            <thead><tr><th>"Organisation"</th><th>"Seats"</th><th>"Region"</th><th>"Delivery"</th><th></th></tr></thead>
+                            <tbody>
+                                {pending.into_iter().map(|org| {
+                                    let status = crate::pages::admin::verification_status(&org, me, verify);
+                                    view! {
+                                        <tr>
+                                            <td>{org.name}</td>
+                                            <td>{org.seat_band.label()}</td>
+                                            <td>{org.region.label()}</td>
+                                            <td>{org.delivery.label()}</td>
+                                            <td>{status}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <section class="card" data-testid="verifications">
+            <h2>"Verifications waiting for a second person"</h2>
+            <p class="hint">"An admin proposed these organisations. Confirm only those you know to be real contact centers: once verified, an organisation counts from the release after next."</p>
+            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || body().unwrap_or_else(|| view! { <Loading what="verifications"/> }.into_any())}
         </section>
     }
 }
