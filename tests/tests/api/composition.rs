@@ -396,3 +396,59 @@ async fn values_are_rounded_to_the_grid_and_a_small_cell_has_no_mean() {
     assert_eq!((all.mean, all.p10, all.p90), (None, None, None));
     app.stop().await;
 }
+
+/// Releases made under v2 are recomputed under v3 when a server starts on their store, from the
+/// contributors they froze, in the order they were made; each recomputation is audited.
+#[tokio::test]
+async fn releases_made_under_v2_are_recomputed_under_v3_at_start() {
+    let app = TestApp::spawn_demo().await;
+    let released = backend::http::current_period().previous();
+    // What a v2 store held: means of cells of 10 to 19 organisations.
+    let pool = app.database().await;
+    sqlx::query("UPDATE releases SET policy = 'v2'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let forged = sqlx::query(
+        "UPDATE benchmark_cells SET mean = 12.3 \
+         WHERE mean IS NULL AND reason IS NULL AND p50 IS NOT NULL",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert!(forged.rows_affected() > 0);
+    pool.close().await;
+
+    let restarted = TestApp::spawn_on(app.database_url.clone(), false).await;
+    let admin = restarted
+        .login("admin@demo.local", backend::demo::DEMO_PASSWORD)
+        .await;
+    for cohort in ["all", "region:latam", "size:20k+"] {
+        let benchmark: Benchmark = admin
+            .client
+            .get(restarted.url(&format!("/api/v1/benchmarks/{released}")))
+            .query(&[("cohort", cohort)])
+            .fetch()
+            .await;
+        assert_eq!(benchmark.policy, "v3");
+        assert!(
+            benchmark
+                .cells
+                .iter()
+                .all(|c| c.mean.is_none() || c.p10.is_some()),
+            "{cohort}: a mean without the tails survived"
+        );
+    }
+    let log: Vec<Value> = admin
+        .client
+        .get(restarted.url("/api/v1/audit"))
+        .fetch()
+        .await;
+    let recomputed = log
+        .iter()
+        .filter(|e| e["action"] == "release_recomputed")
+        .count();
+    assert_eq!(recomputed, 7, "the seven released demo quarters");
+    restarted.stop().await;
+    app.stop().await;
+}
