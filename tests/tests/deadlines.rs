@@ -30,7 +30,8 @@ async fn a_deadline_reaches_publishers_and_members() {
     // The publisher's page: the deadline, the counts and the members to chase.
     let releases = "!!document.querySelector('[data-testid=participation-summary]') \
          && document.querySelector('[data-testid=deadline-status]').innerText.includes('are due by') \
-         && document.querySelectorAll('[data-testid=to-chase] tbody tr').length > 0";
+         && document.querySelectorAll('[data-testid=to-chase] tbody tr').length > 0 \
+         && document.querySelectorAll('[data-testid=pending-verifications] tbody tr').length > 0";
     check_page(
         &app,
         &driver,
@@ -48,7 +49,9 @@ async fn a_deadline_reaches_publishers_and_members() {
         .wait_until(
             "the deadline on the overview",
             "const n = document.querySelector('[data-testid=open-progress]'); \
-             return !!n && n.innerText.includes('Due by');",
+             const v = document.querySelector('[data-testid=verification-line]'); \
+             return !!n && n.innerText.includes('Due by') \
+                 && !!v && v.innerText.includes('Newly verified for');",
             LOAD_TIMEOUT,
         )
         .await;

@@ -207,7 +207,7 @@ fn notes(period: Period, cohort: CohortKey, policy: &str, k: u32) -> Vec<String>
         ),
         format!(
             "Anonymity policy {policy}: every statistic rests on at least {k} organisations \
-             (P10 and P90 on at least {}); counts are bands ({bands}) and shares are bands of \
+             (P10, P90 and the mean on at least {}); counts are bands ({bands}) and shares are bands of \
              10 points. Held-back statistics are empty.",
             k_tails(k)
         ),

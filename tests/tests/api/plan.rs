@@ -436,7 +436,7 @@ async fn exports_hold_what_the_json_api_answers_for_every_table() {
     let notes = notes.join("\n");
     assert!(notes.contains(&format!("Period: {period}")), "{notes}");
     assert!(
-        notes.contains("Anonymity policy v2") && notes.contains("at least 10 organisations"),
+        notes.contains("Anonymity policy v3") && notes.contains("at least 10 organisations"),
         "{notes}"
     );
     assert_eq!(industry.len(), benchmark.cells.len());
