@@ -654,15 +654,10 @@ impl TryFrom<HeldBackRow> for ((CohortKey, usize), SuppressionReason) {
     type Error = StoreError;
 
     fn try_from(row: HeldBackRow) -> Result<Self, StoreError> {
-        let cohort: CohortKey = row
-            .cohort
-            .parse()
-            .map_err(|_| corrupt("cohort", &row.cohort))?;
-        let position = usize::try_from(row.position)
-            .map_err(|_| corrupt("position", &row.position.to_string()))?;
+        let key = cell_key(&row.cohort, row.position)?;
         let reason = reason_from_key(Some(&row.reason))?
             .ok_or_else(|| corrupt("suppression reason", &row.reason))?;
-        Ok(((cohort, position), reason))
+        Ok((key, reason))
     }
 }
 
@@ -723,14 +718,16 @@ impl TryFrom<PublishedRow> for ((CohortKey, usize), bool) {
     type Error = StoreError;
 
     fn try_from(row: PublishedRow) -> Result<Self, StoreError> {
-        let cohort: CohortKey = row
-            .cohort
-            .parse()
-            .map_err(|_| corrupt("cohort", &row.cohort))?;
-        let position = usize::try_from(row.position)
-            .map_err(|_| corrupt("position", &row.position.to_string()))?;
-        Ok(((cohort, position), row.has_mean))
+        Ok((cell_key(&row.cohort, row.position)?, row.has_mean))
     }
+}
+
+/// A stored cell's cohort and catalogue index.
+fn cell_key(cohort: &str, position: i64) -> Result<(CohortKey, usize), StoreError> {
+    let cohort: CohortKey = cohort.parse().map_err(|_| corrupt("cohort", cohort))?;
+    let position =
+        usize::try_from(position).map_err(|_| corrupt("position", &position.to_string()))?;
+    Ok((cohort, position))
 }
 
 /// The values of a period's frozen contributors (`$1`: the period).
