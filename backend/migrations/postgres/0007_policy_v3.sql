@@ -7,4 +7,4 @@ ALTER TABLE organisations ADD COLUMN verified_by BIGINT REFERENCES users (id);
 -- How many releases existed when the verification was confirmed: the organisation is on
 -- probation until one more release has been made (it counts from the release after the one it
 -- was verified for). Null for organisations verified before this migration: they count.
-ALTER TABLE organisations ADD COLUMN verified_after_releases INTEGER;
+ALTER TABLE organisations ADD COLUMN verified_after_releases BIGINT;
