@@ -704,8 +704,9 @@ async fn held_back_shares_and_who_joined_and_read_an_organisation_are_shown() {
     let industry = "!!document.querySelector('[data-testid=industry-table] tbody tr')";
     check_page(&app, &driver, &member, "/industry", industry, "industry").await;
 
-    // The methodology page states policy v2.
-    let methodology = "document.body.innerText.includes('anonymity policy v2')";
+    // The methodology page states policy v3, rule by rule.
+    let methodology = "document.body.innerText.includes('anonymity policy v3') \
+         && document.querySelectorAll('[data-testid=policy-rules] li').length === 7";
     check_page(
         &app,
         &driver,
