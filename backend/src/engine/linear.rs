@@ -110,33 +110,43 @@ impl RowSpace {
     /// Every organisation, and every pair, that some combination of the sums determines.
     pub fn exposures(&self) -> Exposures {
         let mut exposed = Exposures::new();
-        let mut by_shape: HashMap<Vec<(usize, u64)>, Vec<usize>> = HashMap::new();
-        for (row, &pivot) in self.rows.iter().zip(&self.pivots) {
-            let others: Vec<(usize, u64)> = row
+        // Rows whose parts outside their pivots are proportional have the same support, hence
+        // the same count of entries and the same first column: only those are compared in full.
+        let mut by_outline: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        for (index, (row, &pivot)) in self.rows.iter().zip(&self.pivots).enumerate() {
+            let mut others = row
                 .iter()
                 .enumerate()
-                .filter(|&(column, &value)| column != pivot && value != 0)
-                .map(|(column, &value)| (column, value))
-                .collect();
-            match others.as_slice() {
-                [] => {
-                    exposed.insert((pivot, pivot));
-                }
-                [(other, _)] => {
-                    exposed.insert((pivot.min(*other), pivot.max(*other)));
-                }
-                _ => {}
+                .filter(|&(column, &value)| column != pivot && value != 0);
+            let Some((first, _)) = others.next() else {
+                exposed.insert((pivot, pivot));
+                continue;
+            };
+            let count = 1 + others.count();
+            if count == 1 {
+                exposed.insert((pivot.min(first), pivot.max(first)));
             }
-            if let Some(&(_, first)) = others.first() {
-                let scale = inverse(first);
+            by_outline.entry((count, first)).or_default().push(index);
+        }
+        for indexes in by_outline.values().filter(|indexes| indexes.len() > 1) {
+            let mut by_shape: HashMap<Vec<(usize, u64)>, Vec<usize>> = HashMap::new();
+            for &index in indexes {
+                let (row, pivot) = (&self.rows[index], self.pivots[index]);
+                let others: Vec<(usize, u64)> = row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(column, &value)| column != pivot && value != 0)
+                    .map(|(column, &value)| (column, value))
+                    .collect();
+                let scale = inverse(others[0].1);
                 let shape = others.iter().map(|&(c, v)| (c, mul(v, scale))).collect();
                 by_shape.entry(shape).or_default().push(pivot);
             }
-        }
-        for pivots in by_shape.values() {
-            for (index, &a) in pivots.iter().enumerate() {
-                for &b in &pivots[index + 1..] {
-                    exposed.insert((a.min(b), a.max(b)));
+            for pivots in by_shape.values() {
+                for (index, &a) in pivots.iter().enumerate() {
+                    for &b in &pivots[index + 1..] {
+                        exposed.insert((a.min(b), a.max(b)));
+                    }
                 }
             }
         }
