@@ -51,12 +51,11 @@ pub fn build(
     // Per metric, the cohorts published in any release so far.
     let mut published: Vec<HashSet<CohortKey>> = vec![HashSet::new(); CATALOGUE.len()];
     let mut first = true;
-    for release in history
+    let releases = history
         .iter()
-        .map(|r| (&r.orgs, Some(&r.published)))
-        .chain([(&reporting.to_vec(), None)])
-    {
-        let (orgs, release_published) = release;
+        .map(|r| (r.orgs.as_slice(), Some(&r.published)))
+        .chain([(reporting, None)]);
+    for (orgs, release_published) in releases {
         for org in orgs {
             attributes.insert(org.id, org.attributes.clone());
         }

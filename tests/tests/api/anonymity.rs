@@ -88,7 +88,8 @@ async fn publish(
     app.publish_standard(publisher, &draft).await.id
 }
 
-async fn release(app: &TestApp, session: &Session, period: Period) {
+/// Releases `period` as `session` (a publisher or an admin).
+pub(super) async fn release(app: &TestApp, session: &Session, period: Period) {
     let released = session
         .client
         .post(app.url(&format!("/api/v1/periods/{period}/release")))

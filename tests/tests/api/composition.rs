@@ -3,6 +3,7 @@
 //! as the role that would run it, on a crafted consortium, and shows that it now recovers
 //! nothing better than the published percentile grid allows.
 
+use super::anonymity::release;
 use peerposture_tests::{Fetch, Session, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -66,15 +67,6 @@ async fn submit(app: &TestApp, member: &Session, period: Period, values: Value) 
         .json(&json!({ "values": values }))
         .fetch()
         .await
-}
-
-async fn release(app: &TestApp, session: &Session, period: Period) {
-    let released = session
-        .client
-        .post(app.url(&format!("/api/v1/periods/{period}/release")))
-        .sent()
-        .await;
-    assert_eq!(released.status(), StatusCode::OK);
 }
 
 async fn cell(app: &TestApp, session: &Session, period: Period, cohort: &str) -> BenchmarkCell {
