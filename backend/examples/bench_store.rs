@@ -127,12 +127,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute(&mut *tx)
         .await?;
         let token = format!("{}{}", auth::API_TOKEN_PREFIX, auth::random_token());
+        // As `POST /api/v1/tokens` makes them: scoped and expiring (here in 30 days).
         sqlx::query(
-            "INSERT INTO api_tokens (org_id, created_by, name, token_hash) VALUES (?, ?, 'load', ?)",
+            "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
+             VALUES (?, ?, 'load', ?, 'read,submit', ?)",
         )
         .bind(n)
         .bind(n + 1)
         .bind(&auth::token_hash(&token)[..])
+        .bind(auth::now_unix() + 30 * 86_400)
         .execute(&mut *tx)
         .await?;
         tokens.push_str(&token);

@@ -5,7 +5,9 @@
 
 mod bench;
 mod contract;
+mod fingerprint;
 mod fuzz;
+mod phases;
 mod tools;
 
 use std::os::unix::process::CommandExt;
@@ -100,7 +102,28 @@ fn build() -> Result<(PathBuf, Tools)> {
     Ok((root, tools))
 }
 
+/// Builds the four bundles into `dist/`, unless `dist/` already holds the build of the same
+/// inputs (see [`fingerprint`]): a restart with nothing changed in the frontend, `shared`,
+/// `attest` or the public assets does not wait for trunk and wasm-opt.
 fn build_frontend(root: &Path, tools: &Tools) -> Result {
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+        .unwrap_or_default();
+    let fingerprint = fingerprint::of_inputs(root, &[tools::TRUNK_VERSION, rustc.trim()]);
+    let dist = root.join("dist");
+    if fingerprint::is_current(&dist, &fingerprint) {
+        step(&format!(
+            "The frontend in dist/ is the build of the current sources (inputs {fingerprint}): not rebuilt"
+        ));
+        return Ok(());
+    }
+    build_bundles(root, tools)?;
+    fingerprint::record(&dist, &fingerprint)
+}
+
+fn build_bundles(root: &Path, tools: &Tools) -> Result {
     step("Copying Chart.js from the pinned npm package into public/vendor/");
     let vendor = root.join("public/vendor");
     std::fs::create_dir_all(&vendor)
@@ -224,66 +247,89 @@ fn contract_only() -> Result {
 
 fn test() -> Result {
     let root = workspace_root();
+    let mut phases = phases::Phases::new("test");
+    let outcome = test_phases(&root, &mut phases);
+    phases.report(&root);
+    outcome
+}
+
+fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
+    let root = root.to_owned();
     // First: under CI a missing PostgreSQL server fails the run before anything is built.
     let postgres = postgres_under_test()?;
-    let tools = Tools::ensure_build_tools(&root)?;
-    let browser = tools::ensure_browser()?;
-
-    step("Checking formatting (cargo fmt --check, the workspace and the fuzz targets)");
-    status(cargo(&root).args(["fmt", "--all", "--", "--check"]))?;
-    status(cargo(&root).args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
-
-    step("Linting native crates (clippy, warnings denied)");
-    status(cargo(&root).args([
-        "clippy",
-        "--workspace",
-        "--exclude",
-        "frontend",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-
-    step("Linting and checking the frontend for wasm32 (clippy, warnings denied)");
-    status(cargo(&root).args([
-        "clippy",
-        "--package",
-        "frontend",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-
+    let tools = phases.run("Tools (wasm target, trunk, wasm-bindgen, npm)", || {
+        Tools::ensure_build_tools(&root)
+    })?;
+    let browser = phases.run("Chromium and chromedriver", tools::ensure_browser)?;
     // The notification tests send email to aiosmtpd, a real SMTP server, from this venv.
-    contract::ensure_venv(&root.join("target/contract-venv"))?;
+    phases.run("Python test tools (venv)", || {
+        contract::ensure_venv(&root.join("target/contract-venv"))
+    })?;
 
-    step("Running native tests (unit and API integration tests, on SQLite)");
-    status(
-        cargo(&root)
-            .args(["test", "--workspace", "--exclude", "frontend"])
-            .env_remove(POSTGRES_VARIABLE),
-    )?;
+    phases.run("Formatting", || {
+        step("Checking formatting (cargo fmt --check, the workspace and the fuzz targets)");
+        status(cargo(&root).args(["fmt", "--all", "--", "--check"]))?;
+        status(cargo(&root).args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))
+    })?;
 
-    if let Some(url) = &postgres {
-        step(&format!(
-            "Running the API tests on PostgreSQL ({url}, a fresh schema per test server)"
-        ));
+    phases.run("Clippy, native crates", || {
+        step("Linting native crates (clippy, warnings denied)");
+        status(cargo(&root).args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "frontend",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+
+    phases.run("Clippy, frontend (wasm32)", || {
+        step("Linting and checking the frontend for wasm32 (clippy, warnings denied)");
+        status(cargo(&root).args([
+            "clippy",
+            "--package",
+            "frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+
+    phases.run("Native tests on SQLite (build and run)", || {
+        step("Running native tests (unit and API integration tests, on SQLite)");
         status(
             cargo(&root)
-                .args(["test", "--package", "peerposture-tests", "--test", "api"])
-                .env(POSTGRES_VARIABLE, url),
-        )?;
+                .args(["test", "--workspace", "--exclude", "frontend"])
+                .env_remove(POSTGRES_VARIABLE),
+        )
+    })?;
+
+    if let Some(url) = &postgres {
+        phases.run("API tests on PostgreSQL", || {
+            step(&format!(
+                "Running the API tests on PostgreSQL ({url}, a fresh schema per test server)"
+            ));
+            status(
+                cargo(&root)
+                    .args(["test", "--package", "peerposture-tests", "--test", "api"])
+                    .env(POSTGRES_VARIABLE, url),
+            )
+        })?;
     }
 
-    build_frontend(&root, &tools)?;
+    phases.run("Frontend bundles (trunk, wasm-opt)", || {
+        build_frontend(&root, &tools)
+    })?;
 
-    step(
-        "Building the release server and killing it under load (durability test, 20 rounds; the notification outbox killed before and during a release burst)",
-    );
-    status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
+    phases.run("Release server build", || {
+        step("Building the release server");
+        status(cargo(&root).args(["build", "--release", "--package", "backend"]))
+    })?;
     let durability = || {
         let mut command = cargo(&root);
         command
@@ -306,45 +352,54 @@ fn test() -> Result {
             .env_remove(POSTGRES_VARIABLE);
         command
     };
-    status(&mut durability())?;
+    phases.run("Durability and outbox kills, SQLite", || {
+        step(
+            "Killing the release server under load (durability test, 20 rounds; the notification outbox killed before and during a release burst)",
+        );
+        status(&mut durability())
+    })?;
     if let Some(url) = &postgres {
-        step("Killing two release servers on one PostgreSQL database under load (20 rounds)");
-        status(durability().env(POSTGRES_VARIABLE, url))?;
+        phases.run("Durability and outbox kills, PostgreSQL", || {
+            step("Killing two release servers on one PostgreSQL database under load (20 rounds)");
+            status(durability().env(POSTGRES_VARIABLE, url))
+        })?;
     }
 
-    contract::run(&root)?;
+    phases.run("Contract checks (schemathesis)", || contract::run(&root))?;
 
-    step("Running browser tests (headless Chromium through chromedriver)");
-    status(
-        cargo(&root)
-            .args([
-                "test",
-                "--package",
-                "peerposture-tests",
-                "--test",
-                "browser",
-                "--test",
-                "dashboard",
-                "--test",
-                "library",
-                "--test",
-                "assurance",
-                "--test",
-                "layout",
-                "--test",
-                "planning",
-                "--test",
-                "deadlines",
-                "--test",
-                "alerts",
-                "--",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env("PEERPOSTURE_TEST_DIST", root.join("dist"))
-            .env("PEERPOSTURE_TEST_CHROMEDRIVER", &browser.chromedriver)
-            .env("PEERPOSTURE_TEST_CHROMIUM", &browser.chromium),
-    )?;
+    phases.run("Browser tests (headless Chromium)", || {
+        step("Running browser tests (headless Chromium through chromedriver)");
+        status(
+            cargo(&root)
+                .args([
+                    "test",
+                    "--package",
+                    "peerposture-tests",
+                    "--test",
+                    "browser",
+                    "--test",
+                    "dashboard",
+                    "--test",
+                    "library",
+                    "--test",
+                    "assurance",
+                    "--test",
+                    "layout",
+                    "--test",
+                    "planning",
+                    "--test",
+                    "deadlines",
+                    "--test",
+                    "alerts",
+                    "--",
+                    "--ignored",
+                    "--nocapture",
+                ])
+                .env("PEERPOSTURE_TEST_DIST", root.join("dist"))
+                .env("PEERPOSTURE_TEST_CHROMEDRIVER", &browser.chromedriver)
+                .env("PEERPOSTURE_TEST_CHROMIUM", &browser.chromium),
+        )
+    })?;
 
     match postgres {
         Some(_) => println!("\nAll checks passed, on SQLite and on PostgreSQL."),

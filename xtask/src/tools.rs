@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::{Result, status, step};
 
 /// trunk 0.22 needs a newer rustc than this project's toolchain.
-const TRUNK_VERSION: &str = "0.21.14";
+pub const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Paths of the installed build tools.
