@@ -608,6 +608,20 @@ fn audit_means(
         }
     }
     let mut exposed = space.exposures();
+    // Exposure only grows with rows (a bigger row space holds every unit vector the smaller
+    // one did). So when every candidate together exposes nobody new, each subset does not
+    // either and the greedy pass below would keep them all: one elimination instead of one
+    // per candidate, the usual case of a large consortium.
+    let mut everything = space.clone();
+    for &cell in &candidates {
+        everything.add(contributors[cell].iter());
+    }
+    if everything.exposures().is_subset(&exposed) {
+        for cell in candidates {
+            with_mean[cell] = true;
+        }
+        return with_mean;
+    }
     for cell in candidates {
         let mut trial = space.clone();
         if !trial.add(contributors[cell].iter()) {
