@@ -1,6 +1,6 @@
 """The same release aggregation in DuckDB, for `cargo xtask bench`.
 
-Reads target/bench/release-10k.csv (written by the criterion benchmark), then times the
+Reads target/bench/release.csv (written by the criterion benchmark), then times the
 lattice's statistics: P10/P25/P50/P75/P90 (quantile_cont) and the mean per metric for `all`,
 each seat band, region, delivery model and work-from-home band (GROUPING SETS), and each
 vertical (a second GROUP BY over the unnested verticals). Prints the median of the runs in ms.

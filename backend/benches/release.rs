@@ -1,18 +1,19 @@
-//! Release computation on 10,000 organisations × 33 metrics over the whole lattice.
-//! Also writes the generated data to `target/bench/release-10k.csv` so that
+//! Release computation on 10,000 organisations × 33 metrics over the whole lattice
+//! (`PEERPOSTURE_BENCH_ORGS` organisations when set: the smoke run of `cargo xtask test` takes
+//! fewer). Also writes the generated data to `target/bench/release.csv` so that
 //! `bench/duckdb_release.py` aggregates exactly the same values (`cargo xtask bench`).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
 use backend::engine::{self, EngineOrg};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use shared::catalogue::CATALOGUE;
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
-use synthetic::generate;
+use synthetic::{ORGANISATIONS, generate};
 
 /// Long format, one row per organisation and metric, for DuckDB.
 fn write_csv(orgs: &[EngineOrg]) {
@@ -37,14 +38,19 @@ fn write_csv(orgs: &[EngineOrg]) {
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench");
     std::fs::create_dir_all(dir).expect("create target/bench");
-    std::fs::write(format!("{dir}/release-10k.csv"), csv).expect("write the data set");
+    std::fs::write(format!("{dir}/release.csv"), csv).expect("write the data set");
 }
 
 fn release(c: &mut Criterion) {
-    let orgs = generate();
+    let count = std::env::var("PEERPOSTURE_BENCH_ORGS")
+        .ok()
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(ORGANISATIONS);
+    let orgs = generate(count);
     write_csv(&orgs);
-    c.bench_function("release_10k_orgs_33_metrics", |b| {
-        b.iter(|| engine::compute(black_box(&orgs), 10))
+    // `release/10000`: the organisations are the benchmark's parameter.
+    c.bench_with_input(BenchmarkId::new("release", count), &orgs, |b, orgs| {
+        b.iter(|| engine::compute(black_box(orgs), 10))
     });
 }
 

@@ -3,7 +3,8 @@
 //! new SQLite store, which `migrate-store` then copies into a fresh PostgreSQL schema; plus an
 //! admin and API tokens of 64 organisations for the write load.
 //!
-//! `bench_store SQLITE_FILE POSTGRES_URL TOKENS_FILE` prints `POSTGRES_URL=…` (the schema's
+//! `bench_store SQLITE_FILE POSTGRES_URL TOKENS_FILE [ORGS]` (10,000 organisations unless
+//! told; the smoke run of `cargo xtask test` takes fewer) prints `POSTGRES_URL=…` (the schema's
 //! URL), `PERIODS=…` (released by the benchmark), `OPEN=…` (the quarter writes go to) and the
 //! admin's login.
 
@@ -29,8 +30,10 @@ const BATCH: usize = 1_000;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let [sqlite_file, postgres_base, tokens_file] = arguments.as_slice() else {
-        return Err("usage: bench_store SQLITE_FILE POSTGRES_URL TOKENS_FILE".into());
+    let (sqlite_file, postgres_base, tokens_file, count) = match arguments.as_slice() {
+        [sqlite, postgres, tokens] => (sqlite, postgres, tokens, synthetic::ORGANISATIONS),
+        [sqlite, postgres, tokens, count] => (sqlite, postgres, tokens, count.parse()?),
+        _ => return Err("usage: bench_store SQLITE_FILE POSTGRES_URL TOKENS_FILE [ORGS]".into()),
     };
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{sqlite_file}{suffix}"));
@@ -38,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sqlite_url = format!("sqlite://{sqlite_file}");
     drop(SqliteStore::open(&sqlite_url).await?);
 
-    let orgs = synthetic::generate();
+    let orgs = synthetic::generate(count);
     let last = backend::http::current_period().previous();
     let periods = [last.previous().previous(), last.previous(), last];
     let mut connection =

@@ -968,20 +968,21 @@ impl Default for TestClock {
     }
 }
 
-/// The release server the SIGKILL tests start: `PEERPOSTURE_TEST_SERVER_BIN`, else
-/// `target/release/peerposture` (which `cargo xtask test` builds first).
-pub fn release_server_binary() -> PathBuf {
+/// The server binary the SIGKILL tests start as a process of its own:
+/// `PEERPOSTURE_TEST_SERVER_BIN`, else `target/debug/peerposture` (which `cargo xtask test`
+/// builds first; the release build behaves the same, only faster).
+pub fn server_binary() -> PathBuf {
     let binary = std::env::var_os("PEERPOSTURE_TEST_SERVER_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../target/release/peerposture"
+                "/../target/debug/peerposture"
             ))
         });
     assert!(
         binary.is_file(),
-        "no release server at {}: run `cargo xtask test`",
+        "no server binary at {}: run `cargo xtask test`",
         binary.display()
     );
     binary

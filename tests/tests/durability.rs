@@ -1,4 +1,4 @@
-//! Durability under SIGKILL: the release server takes submissions from concurrent clients and
+//! Durability under SIGKILL: the server binary takes submissions from concurrent clients and
 //! is killed at random moments, 20 times. After each restart every acknowledged submission
 //! must be there exactly once and SQLite's integrity check must pass.
 //!
@@ -6,7 +6,7 @@
 //! (started at the same moment, so both run the migrations), the clients spread over both, and
 //! each round kills one of them; at the end both release the period at once (one 200, one 409)
 //! and serve the same bytes for it.
-//! Run by `cargo xtask test`, which builds the release server first.
+//! Run by `cargo xtask test`, which builds the server binary first.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -35,7 +35,7 @@ fn start(binary: &Path, port: u16, database_url: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start the release server")
+        .expect("start the server")
 }
 
 async fn wait_healthy(client: &reqwest::Client, base: &str) {
@@ -60,9 +60,9 @@ struct Ack {
 }
 
 #[tokio::test]
-#[ignore = "needs the release server: run through `cargo xtask test`"]
+#[ignore = "needs the server binary: run through `cargo xtask test`"]
 async fn acknowledged_submissions_survive_sigkill() {
-    let binary = peerposture_tests::release_server_binary();
+    let binary = peerposture_tests::server_binary();
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("durability.db");
     let (database_url, instances) = match postgres_under_test() {

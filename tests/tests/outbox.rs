@@ -1,4 +1,4 @@
-//! The notification outbox against the release server, killed with SIGKILL, and a real SMTP
+//! The notification outbox against the server binary, killed with SIGKILL, and a real SMTP
 //! server (aiosmtpd): a release to the demo consortium with 150 more members.
 //!
 //! - killed between the release's commit and any delivery, a restarted server delivers each
@@ -9,7 +9,7 @@
 //!   written to `target/test-output/notification-burst.json`.
 //!
 //! On PostgreSQL when `PEERPOSTURE_TEST_POSTGRES` is set. Run by `cargo xtask test`, which
-//! builds the release server first.
+//! builds the server binary first (the debug build: the latencies it writes are of that build).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
@@ -53,9 +53,9 @@ impl Stand {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Starts the release server; `deliver` false keeps emails queued.
+    /// Starts the server; `deliver` false keeps emails queued.
     async fn start(&self, deliver: bool) -> Child {
-        let mut child = Command::new(peerposture_tests::release_server_binary())
+        let mut child = Command::new(peerposture_tests::server_binary())
             .env("PEERPOSTURE_BIND", format!("127.0.0.1:{}", self.port))
             .env("PEERPOSTURE_DATABASE_URL", &self.database_url)
             .env("PEERPOSTURE_DIST_DIR", "/nonexistent")
@@ -72,7 +72,7 @@ impl Stand {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start the release server");
+            .expect("start the server");
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(response) = self
@@ -88,7 +88,7 @@ impl Stand {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("the release server did not start");
+        panic!("the server did not start");
     }
 
     async fn database(&self) -> sqlx::AnyPool {
@@ -206,7 +206,7 @@ fn per_address(emails: &[Email]) -> BTreeMap<String, Vec<&Email>> {
 }
 
 #[tokio::test]
-#[ignore = "needs the release server: run through `cargo xtask test`"]
+#[ignore = "needs the server binary: run through `cargo xtask test`"]
 async fn killed_between_the_release_and_delivery_each_member_gets_its_email_once() {
     let stand = Stand::new().await;
     let server = stand.start(false).await;
@@ -231,7 +231,7 @@ async fn killed_between_the_release_and_delivery_each_member_gets_its_email_once
 }
 
 #[tokio::test]
-#[ignore = "needs the release server: run through `cargo xtask test`"]
+#[ignore = "needs the server binary: run through `cargo xtask test`"]
 async fn killed_during_the_burst_every_member_still_gets_its_email() {
     let stand = Stand::new().await;
     let server = stand.start(true).await;
@@ -279,7 +279,7 @@ async fn killed_during_the_burst_every_member_still_gets_its_email() {
 }
 
 #[tokio::test]
-#[ignore = "needs the release server: run through `cargo xtask test`"]
+#[ignore = "needs the server binary: run through `cargo xtask test`"]
 async fn release_burst_latency() {
     let stand = Stand::new().await;
     let server = stand.start(true).await;

@@ -17,19 +17,89 @@ use std::time::{Duration, Instant};
 
 use crate::{Result, cargo, status, step, tools};
 
+/// How long each phase runs and on what build.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    name: &'static str,
+    /// The cargo profile of the server, the examples and the benches, and its directory under
+    /// `target/`.
+    profile: &'static str,
+    profile_dir: &'static str,
+    /// Seconds of each wrk load.
+    load_seconds: u32,
+    /// Organisations of the release computation and of the store fixture.
+    engine_orgs: usize,
+    store_orgs: usize,
+    /// Criterion's options.
+    criterion: &'static [&'static str],
+}
+
+/// The measurements of `docs/budgets.md`, on the release build.
+pub const FULL: Scale = Scale {
+    name: "full",
+    profile: "release",
+    profile_dir: "release",
+    load_seconds: 10,
+    engine_orgs: 10_000,
+    store_orgs: 10_000,
+    criterion: &[],
+};
+
+/// Every phase of [`FULL`] for a few seconds, in `cargo xtask test`, so that the bench cannot
+/// stop working unnoticed. It runs on the debug build the tests already made, with fewer
+/// organisations, 2-second loads and criterion's shortest sampling: its figures show that each
+/// phase works, not what the budgets measure.
+pub const SMOKE: Scale = Scale {
+    name: "smoke",
+    profile: "dev",
+    profile_dir: "debug",
+    load_seconds: 2,
+    engine_orgs: 300,
+    store_orgs: 300,
+    criterion: &[
+        "--warm-up-time",
+        "0.1",
+        "--measurement-time",
+        "0.5",
+        "--sample-size",
+        "10",
+    ],
+};
+
 const SERVER_ADDRESS: &str = "127.0.0.1:18080";
 const BARE_ADDRESS: &str = "127.0.0.1:18081";
 const STORE_ADDRESSES: [&str; 2] = ["127.0.0.1:18082", "127.0.0.1:18083"];
 
-pub fn run(root: &Path) -> Result {
-    let wrk = tools::ensure_apt_tool("wrk", "wrk")?;
+/// The PostgreSQL database of the store benchmarks: `PEERPOSTURE_BENCH_POSTGRES`, else the
+/// local server's `test` database.
+pub fn postgres_url() -> String {
+    std::env::var("PEERPOSTURE_BENCH_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
 
-    step("Release computation: engine (criterion)");
-    status(cargo(root).args(["bench", "--package", "backend", "--bench", "release"]))?;
-    let engine_ms = criterion_median_ns(root, "release_10k_orgs_33_metrics")? / 1e6;
+/// Runs every phase at `scale`; the store benchmarks need `postgres` (they compare the stores).
+pub fn run(root: &Path, scale: Scale, postgres: Option<&str>) -> Result {
+    let wrk = tools::ensure_apt_tool("wrk", "wrk")?;
+    let bench = |name: &str| {
+        let mut command = cargo(root);
+        command
+            .args(["bench", "--profile", scale.profile, "--package", "backend"])
+            .args(["--bench", name, "--"])
+            .args(scale.criterion)
+            .env("PEERPOSTURE_BENCH_ORGS", scale.engine_orgs.to_string());
+        command
+    };
+    let built = root.join("target").join(scale.profile_dir);
+
+    step(&format!(
+        "Release computation on {} organisations: engine (criterion)",
+        scale.engine_orgs
+    ));
+    status(&mut bench("release"))?;
+    let engine_ms = criterion_median_ns(root, &format!("release/{}", scale.engine_orgs))? / 1e6;
 
     step("Markdown of a practice section: the allowlisted renderer vs plain pulldown-cmark");
-    status(cargo(root).args(["bench", "--package", "backend", "--bench", "markdown"]))?;
+    status(&mut bench("markdown"))?;
     let group = "practice section (~700 bytes of Markdown)";
     let safe_us = criterion_median_ns(root, &format!("{group}/allowlisted render (API)"))? / 1e3;
     let plain_us = criterion_median_ns(
@@ -49,7 +119,7 @@ pub fn run(root: &Path) -> Result {
     )?;
     let output = Command::new(venv.join("bin/python"))
         .arg(root.join("bench/duckdb_release.py"))
-        .arg(root.join("target/bench/release-10k.csv"))
+        .arg(root.join("target/bench/release.csv"))
         .output()
         .map_err(|e| format!("cannot run the DuckDB script: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -65,10 +135,14 @@ pub fn run(root: &Path) -> Result {
             )
         })?;
 
-    step("Stored benchmark reads under load: building the release server and the bare handler");
+    step(&format!(
+        "Stored benchmark reads under load: building the server and the bare handler ({})",
+        scale.profile
+    ));
     status(cargo(root).args([
         "build",
-        "--release",
+        "--profile",
+        scale.profile,
         "--package",
         "backend",
         "--bins",
@@ -83,7 +157,7 @@ pub fn run(root: &Path) -> Result {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
     let mut server = Killed(
-        Command::new(root.join("target/release/peerposture"))
+        Command::new(built.join("peerposture"))
             .env("PEERPOSTURE_BIND", SERVER_ADDRESS)
             .env(
                 "PEERPOSTURE_DATABASE_URL",
@@ -109,7 +183,7 @@ pub fn run(root: &Path) -> Result {
     let body_path = bench_dir.join("benchmark-body.json");
     std::fs::write(&body_path, curl(&url)?).map_err(|e| e.to_string())?;
     let mut bare = Killed(
-        Command::new(root.join("target/release/examples/bare_axum"))
+        Command::new(built.join("examples/bare_axum"))
             .arg(BARE_ADDRESS)
             .arg(&body_path)
             .spawn()
@@ -119,23 +193,42 @@ pub fn run(root: &Path) -> Result {
     wait_for(&bare_url)?;
 
     let body_bytes = std::fs::metadata(&body_path).map_or(0, |m| m.len());
+    let seconds = scale.load_seconds;
     step(&format!(
-        "wrk -t2 -c64 -d10s: GET {url} ({body_bytes} bytes)"
+        "wrk -t2 -c64 -d{seconds}s: GET {url} ({body_bytes} bytes)"
     ));
-    let (server_rps, server_p99) = load(&wrk, &url)?;
+    let (server_rps, server_p99) = load(&wrk, &url, seconds)?;
     step(&format!(
-        "wrk -t2 -c64 -d10s: bare axum handler, same {body_bytes} bytes"
+        "wrk -t2 -c64 -d{seconds}s: bare axum handler, same {body_bytes} bytes"
     ));
-    let (bare_rps, bare_p99) = load(&wrk, &bare_url)?;
+    let (bare_rps, bare_p99) = load(&wrk, &bare_url, seconds)?;
     server.0.kill().ok();
     bare.0.kill().ok();
 
-    let stores = stores(root, &wrk)?;
+    let stores = match postgres {
+        Some(postgres) => Some(stores(root, &built, &wrk, scale, postgres)?),
+        None => {
+            step(
+                "SKIPPING the store benchmarks: they compare SQLite with PostgreSQL, and none answers",
+            );
+            None
+        }
+    };
 
+    println!(
+        "\n{} run (`cargo xtask bench`{}):",
+        scale.name,
+        if scale.name == "smoke" {
+            " is the full one; these figures only show that every phase works"
+        } else {
+            ""
+        }
+    );
     println!("\n| measure | PeerPosture | reference | ratio |");
     println!("|---|---|---|---|");
     println!(
-        "| release, 10k orgs × 33 metrics (median) | {engine_ms:.1} ms | DuckDB {duckdb_ms:.1} ms | {:.2}× faster |",
+        "| release, {} orgs × 33 metrics (median) | {engine_ms:.1} ms | DuckDB {duckdb_ms:.1} ms | {:.2}× faster |",
+        scale.engine_orgs,
         duckdb_ms / engine_ms
     );
     println!(
@@ -147,26 +240,31 @@ pub fn run(root: &Path) -> Result {
         "| practice section, ~700 B of Markdown (median) | {safe_us:.2} µs | unsanitised pulldown-cmark {plain_us:.2} µs | {:.0} % |",
         100.0 * safe_us / plain_us
     );
-    println!("\n{}", stores.migrated);
-    println!("\n| 10k organisations × 3 quarters | SQLite | PostgreSQL |");
-    println!("|---|---|---|");
-    let [sqlite, postgres] = &stores.figures;
-    println!(
-        "| stored release over HTTP (median of 3) | {:.0} ms | {:.0} ms |",
-        sqlite.release_ms, postgres.release_ms
-    );
-    println!(
-        "| benchmark reads, one instance, 64 connections | {:.0} req/s (p99 {}) | {:.0} req/s (p99 {}) |",
-        sqlite.reads.0, sqlite.reads.1, postgres.reads.0, postgres.reads.1
-    );
-    println!(
-        "| benchmark reads, two instances, 2 × 32 connections | — | {:.0} req/s |",
-        stores.two_instance_reads
-    );
-    println!(
-        "| submission writes, 64 connections | {:.0} writes/s (p99 {}) | {:.0} writes/s (p99 {}) |",
-        sqlite.writes.0, sqlite.writes.1, postgres.writes.0, postgres.writes.1
-    );
+    if let Some(stores) = stores {
+        println!("\n{}", stores.migrated);
+        println!(
+            "\n| {} organisations × 3 quarters | SQLite | PostgreSQL |",
+            scale.store_orgs
+        );
+        println!("|---|---|---|");
+        let [sqlite, postgres] = &stores.figures;
+        println!(
+            "| stored release over HTTP (median of 3) | {:.0} ms | {:.0} ms |",
+            sqlite.release_ms, postgres.release_ms
+        );
+        println!(
+            "| benchmark reads, one instance, 64 connections | {:.0} req/s (p99 {}) | {:.0} req/s (p99 {}) |",
+            sqlite.reads.0, sqlite.reads.1, postgres.reads.0, postgres.reads.1
+        );
+        println!(
+            "| benchmark reads, two instances, 2 × 32 connections | — | {:.0} req/s |",
+            stores.two_instance_reads
+        );
+        println!(
+            "| submission writes, 64 connections | {:.0} writes/s (p99 {}) | {:.0} writes/s (p99 {}) |",
+            sqlite.writes.0, sqlite.writes.1, postgres.writes.0, postgres.writes.1
+        );
+    }
     Ok(())
 }
 
@@ -183,19 +281,20 @@ struct Stores {
     two_instance_reads: f64,
 }
 
-fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
-    let postgres = std::env::var("PEERPOSTURE_BENCH_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+fn stores(root: &Path, built: &Path, wrk: &Path, scale: Scale, postgres: &str) -> Result<Stores> {
+    let seconds = scale.load_seconds;
     step(&format!(
-        "Store fixture: 10,000 organisations × 3 quarters into SQLite, then migrate-store into {postgres}"
+        "Store fixture: {} organisations × 3 quarters into SQLite, then migrate-store into {postgres}",
+        scale.store_orgs
     ));
     let bench_dir = root.join("target/bench");
     let sqlite_file = bench_dir.join("stores.db");
     let tokens = bench_dir.join("tokens.txt");
-    let output = Command::new(root.join("target/release/examples/bench_store"))
+    let output = Command::new(built.join("examples/bench_store"))
         .arg(&sqlite_file)
-        .arg(&postgres)
+        .arg(postgres)
         .arg(&tokens)
+        .arg(scale.store_orgs.to_string())
         .output()
         .map_err(|e| format!("cannot run the store fixture: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -229,7 +328,7 @@ fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
         let servers: Vec<Killed> = STORE_ADDRESSES[..instances]
             .iter()
             .map(|address| {
-                Command::new(root.join("target/release/peerposture"))
+                Command::new(built.join("peerposture"))
                     .env("PEERPOSTURE_BIND", address)
                     .env("PEERPOSTURE_DATABASE_URL", url)
                     .env("PEERPOSTURE_DIST_DIR", bench_dir.join("no-dist"))
@@ -287,16 +386,18 @@ fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
         }
         releases.sort_by(f64::total_cmp);
         let read = format!("{base}/api/v1/benchmarks/{}?cohort=all", periods[2]);
-        step(&format!("{name}: wrk -t2 -c64 -d10s: GET {read}"));
-        let reads = load(wrk, &read)?;
+        step(&format!("{name}: wrk -t2 -c64 -d{seconds}s: GET {read}"));
+        let reads = load(wrk, &read, seconds)?;
         if instances == 2 {
-            step("PostgreSQL: two instances at once, wrk -t1 -c32 -d10s on each");
+            step(&format!(
+                "PostgreSQL: two instances at once, wrk -t1 -c32 -d{seconds}s on each"
+            ));
             // Both started before either is waited for, so that they run at the same time.
             let children = STORE_ADDRESSES
                 .iter()
                 .map(|address| {
                     Command::new(wrk)
-                        .args(["-t1", "-c32", "-d10s"])
+                        .args(["-t1", "-c32", &format!("-d{seconds}s")])
                         .arg(format!(
                             "http://{address}/api/v1/benchmarks/{}?cohort=all",
                             periods[2]
@@ -310,14 +411,15 @@ fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
                 let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
                 let text = String::from_utf8_lossy(&output.stdout);
                 print!("{text}");
+                all_answered(&text, "PostgreSQL, two instances")?;
                 two_instance_reads += requests_per_second(&text)?;
             }
         }
         step(&format!(
-            "{name}: wrk -t2 -c64 -d10s -s bench/submit.lua: PUT /api/v1/submissions/{open}"
+            "{name}: wrk -t2 -c64 -d{seconds}s -s bench/submit.lua: PUT /api/v1/submissions/{open}"
         ));
         let output = Command::new(wrk)
-            .args(["-t2", "-c64", "-d10s", "--latency", "-s"])
+            .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency", "-s"])
             .arg(root.join("bench/submit.lua"))
             .arg(&base)
             .env("PP_TOKENS", &tokens)
@@ -326,11 +428,7 @@ fn stores(root: &Path, wrk: &Path) -> Result<Stores> {
             .map_err(|e| format!("cannot run wrk: {e}"))?;
         let text = String::from_utf8_lossy(&output.stdout);
         print!("{text}");
-        if text.contains("Non-2xx or 3xx responses") {
-            return Err(format!(
-                "{name}: some writes failed (see wrk's output above)"
-            ));
-        }
+        all_answered(&text, &format!("{name}: submission writes"))?;
         let writes = (requests_per_second(&text)?, p99(&text)?);
         drop(servers);
         figures.push(StoreFigures {
@@ -397,14 +495,25 @@ pub(crate) fn wait_for(url: &str) -> Result {
 }
 
 /// Requests per second and the p99 latency wrk reports.
-fn load(wrk: &Path, url: &str) -> Result<(f64, String)> {
+fn load(wrk: &Path, url: &str, seconds: u32) -> Result<(f64, String)> {
     let output = Command::new(wrk)
-        .args(["-t2", "-c64", "-d10s", "--latency", url])
+        .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency", url])
         .output()
         .map_err(|e| format!("cannot run wrk: {e}"))?;
     let text = String::from_utf8_lossy(&output.stdout);
     print!("{text}");
+    all_answered(&text, url)?;
     Ok((requests_per_second(&text)?, p99(&text)?))
+}
+
+/// Fails when some requests of a wrk run were not answered with a success.
+fn all_answered(wrk_output: &str, what: &str) -> Result {
+    match wrk_output.contains("Non-2xx or 3xx responses") {
+        true => Err(format!(
+            "{what}: some requests failed (see wrk's output above)"
+        )),
+        false => Ok(()),
+    }
 }
 
 fn requests_per_second(wrk_output: &str) -> Result<f64> {

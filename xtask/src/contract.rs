@@ -1,4 +1,4 @@
-//! The API contract, checked with tools no one here wrote, against the release server:
+//! The API contract, checked with tools no one here wrote, against the server binary:
 //!
 //! - the OpenAPI document validates as OpenAPI 3.1 (openapi-spec-validator);
 //! - a Python client generated from it (openapi-python-client) imports and talks to a server;
@@ -33,18 +33,19 @@ const CI_SEED: &str = "20261126";
 /// The demo login schemathesis works as (see `backend/src/demo.rs`).
 const MEMBER_ADMIN: &str = r#"{"email":"member-admin@demo.local","password":"demo-password"}"#;
 
-pub fn run(root: &Path) -> Result {
+/// Runs the checks against `server` (the server binary: `cargo xtask test` passes its debug
+/// build, `cargo xtask contract` the release one).
+pub fn run(root: &Path, server: &Path) -> Result {
     let venv = root.join("target/contract-venv");
     ensure_venv(&venv)?;
     let bin = |tool: &str| venv.join("bin").join(tool);
     let work = root.join("target/contract");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
-    let server = root.join("target/release/peerposture");
 
     step("Validating the OpenAPI document as OpenAPI 3.1 (openapi-spec-validator)");
     let document = work.join("openapi.json");
-    let printed = Command::new(&server)
+    let printed = Command::new(server)
         .arg("openapi")
         .output()
         .map_err(|e| format!("cannot run {}: {e}", server.display()))?;
@@ -70,7 +71,7 @@ pub fn run(root: &Path) -> Result {
     ));
     let log = std::fs::File::create(work.join("server.log")).map_err(|e| e.to_string())?;
     let _server = Killed(
-        Command::new(&server)
+        Command::new(server)
             // No peerposture.toml of the checkout applies.
             .current_dir(&work)
             .env(

@@ -46,15 +46,26 @@ pub fn of_inputs(root: &Path, tools: &[&str]) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// True when `dist/` was built from inputs with this fingerprint and holds every output.
-pub fn is_current(dist: &Path, fingerprint: &str) -> bool {
+/// The mark of a build whose crates clippy linted (`cargo xtask test` builds them so).
+const LINTED: &str = "linted";
+
+/// True when `dist/` was built from inputs with this fingerprint and holds every output; when
+/// `linted` is asked for, the build must also have been linted.
+pub fn is_current(dist: &Path, fingerprint: &str, linted: bool) -> bool {
     OUTPUTS.iter().all(|output| dist.join(output).is_file())
-        && std::fs::read_to_string(dist.join(STAMP)).is_ok_and(|stamp| stamp.trim() == fingerprint)
+        && std::fs::read_to_string(dist.join(STAMP)).is_ok_and(|stamp| {
+            let mut words = stamp.split_whitespace();
+            words.next() == Some(fingerprint) && (!linted || words.next() == Some(LINTED))
+        })
 }
 
-/// Records that `dist/` now holds the build of these inputs.
-pub fn record(dist: &Path, fingerprint: &str) -> Result<(), String> {
-    std::fs::write(dist.join(STAMP), fingerprint)
+/// Records that `dist/` now holds the build of these inputs (linted or not).
+pub fn record(dist: &Path, fingerprint: &str, linted: bool) -> Result<(), String> {
+    let stamp = match linted {
+        true => format!("{fingerprint} {LINTED}"),
+        false => fingerprint.to_owned(),
+    };
+    std::fs::write(dist.join(STAMP), stamp)
         .map_err(|e| format!("cannot write {}: {e}", dist.join(STAMP).display()))
 }
 
@@ -105,12 +116,17 @@ mod tests {
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(file, "<!DOCTYPE html>").unwrap();
         }
-        assert!(!is_current(&dist, &second));
-        record(&dist, &second).unwrap();
-        assert!(is_current(&dist, &second));
-        assert!(!is_current(&dist, &first));
+        assert!(!is_current(&dist, &second, false));
+        record(&dist, &second, false).unwrap();
+        assert!(is_current(&dist, &second, false));
+        assert!(!is_current(&dist, &first, false));
+        // A build nobody linted does not count as linted; a linted one serves both.
+        assert!(!is_current(&dist, &second, true));
+        record(&dist, &second, true).unwrap();
+        assert!(is_current(&dist, &second, true));
+        assert!(is_current(&dist, &second, false));
         std::fs::remove_file(dist.join("verify/index.html")).unwrap();
-        assert!(!is_current(&dist, &second));
+        assert!(!is_current(&dist, &second, false));
         let _ = std::fs::remove_dir_all(&root);
     }
 }

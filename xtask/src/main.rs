@@ -10,9 +10,9 @@ mod fuzz;
 mod phases;
 mod tools;
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
 use tools::Tools;
 
@@ -20,12 +20,14 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   run     install missing tools, build the frontend and the server (release), start the server
-  test    install missing tools, then formatting, clippy, native tests, wasm build, contract
-          checks (schemathesis), browser tests
+  test    install missing tools, then formatting, clippy (on the builds below), native tests on
+          SQLite and PostgreSQL, wasm build, kill tests, bench smoke run, contract checks
+          (schemathesis), browser tests; prints a table of its phases' times
   build   install missing tools and build the frontend into dist/ and the server (release)
   contract  the OpenAPI contract only: validate the document, generate a client, schemathesis
   fuzz [SECONDS]  coverage-guided fuzzing of the parsers (libFuzzer), SECONDS per target (60)
-  bench   release computation vs DuckDB, and benchmark reads vs a bare axum handler (wrk)";
+  bench [--smoke]  release computation vs DuckDB, benchmark reads vs a bare axum handler (wrk),
+          the stores side by side; --smoke: every phase for a few seconds (part of test)";
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
 
@@ -34,8 +36,22 @@ fn main() -> ExitCode {
     let outcome = match command.as_deref() {
         Some("run") => run(),
         Some("test") => test(),
-        Some("build") => build().map(|_| ()),
-        Some("bench") => bench::run(&workspace_root()),
+        Some("build") => {
+            let root = workspace_root();
+            let mut phases = phases::Phases::new("build");
+            let built = build(&root, &mut phases).map(|_| ());
+            phases.report(&root);
+            built
+        }
+        Some("bench") => match std::env::args().nth(2).as_deref() {
+            None => bench::run(&workspace_root(), bench::FULL, Some(&bench::postgres_url())),
+            Some("--smoke") => bench::run(
+                &workspace_root(),
+                bench::SMOKE,
+                Some(&bench::postgres_url()),
+            ),
+            Some(_) => Err("usage: cargo xtask bench [--smoke]".to_owned()),
+        },
         Some("contract") => contract_only(),
         Some("fuzz") => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
             None => fuzz::run(&workspace_root(), 60),
@@ -81,25 +97,69 @@ fn status(command: &mut Command) -> Result {
     }
 }
 
+/// clippy-driver, once `cargo xtask test` has asked for lints (see [`lint_every_build`]).
+static CLIPPY_DRIVER: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// From now on every cargo command of this process lints the workspace crates it compiles
+/// with clippy, warnings denied. That is what `cargo clippy` itself does: it runs `cargo check`
+/// with clippy-driver as the workspace's rustc wrapper. Here the wrapper sits on the builds the
+/// checks need anyway (the debug build of the tests, the server, the examples and the
+/// benches; the wasm bundles), so the same crates are not compiled once more just to be linted. Dependencies are
+/// compiled by rustc itself, as under `cargo clippy`.
+fn lint_every_build() -> Result {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    let driver =
+        PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim()).join("bin/clippy-driver");
+    if !driver.is_file() {
+        return Err(format!(
+            "no clippy-driver at {}: `rustup component add clippy`",
+            driver.display()
+        ));
+    }
+    let _ = CLIPPY_DRIVER.set(driver);
+    Ok(())
+}
+
 fn cargo(root: &Path) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     command.current_dir(root);
+    linted(&mut command);
+    command
+}
+
+/// Gives `command` (cargo, or trunk, which runs cargo) the lints of [`lint_every_build`].
+fn linted(command: &mut Command) -> &mut Command {
+    if let Some(driver) = CLIPPY_DRIVER.get() {
+        // The arguments `cargo clippy -- -D warnings` hands the driver.
+        command.env("RUSTC_WORKSPACE_WRAPPER", driver).env(
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+        );
+    }
     command
 }
 
 /// Installs the build tools, builds the frontend into `dist/` and the release server.
 /// The server compiles in the background from the start, beside the tool installs (which use
 /// their own target directories); the frontend build waits for it where they share one.
-fn build() -> Result<(PathBuf, Tools)> {
-    let root = workspace_root();
-    let mut server = cargo(&root);
+fn build(root: &Path, phases: &mut phases::Phases) -> Result<Tools> {
+    let mut server = cargo(root);
     server.args(["build", "--release", "--package", "backend"]);
-    let server =
-        tools::Background::start(&root, "building the server (release)", "server", server)?;
-    let tools = Tools::ensure_build_tools(&root)?;
-    build_frontend(&root, &tools)?;
-    server.finish()?;
-    Ok((root, tools))
+    let server = tools::Background::start(root, "building the server (release)", "server", server)?;
+    let tools = phases.run("Tools (wasm target, trunk, wasm-bindgen, npm)", || {
+        Tools::ensure_build_tools(root)
+    })?;
+    phases.run("Frontend bundles (trunk, wasm-opt)", || {
+        build_frontend(root, &tools)
+    })?;
+    phases.record(
+        "Release server build",
+        server.finish().map(|took| ((), took)),
+    )?;
+    Ok(tools)
 }
 
 /// Builds the four bundles into `dist/`, unless `dist/` already holds the build of the same
@@ -113,14 +173,15 @@ fn build_frontend(root: &Path, tools: &Tools) -> Result {
         .unwrap_or_default();
     let fingerprint = fingerprint::of_inputs(root, &[tools::TRUNK_VERSION, rustc.trim()]);
     let dist = root.join("dist");
-    if fingerprint::is_current(&dist, &fingerprint) {
+    let linted = CLIPPY_DRIVER.get().is_some();
+    if fingerprint::is_current(&dist, &fingerprint, linted) {
         step(&format!(
             "The frontend in dist/ is the build of the current sources (inputs {fingerprint}): not rebuilt"
         ));
         return Ok(());
     }
     build_bundles(root, tools)?;
-    fingerprint::record(&dist, &fingerprint)
+    fingerprint::record(&dist, &fingerprint, linted)
 }
 
 fn build_bundles(root: &Path, tools: &Tools) -> Result {
@@ -134,7 +195,7 @@ fn build_bundles(root: &Path, tools: &Tools) -> Result {
 
     step("Building the frontend: main bundle (trunk, release profile, wasm-opt -Oz)");
     status(
-        Command::new(&tools.trunk)
+        linted(&mut Command::new(&tools.trunk))
             .current_dir(root)
             .env("PATH", &tools.path)
             .args(["build", "--release", "--offline"]),
@@ -151,7 +212,7 @@ fn build_bundles(root: &Path, tools: &Tools) -> Result {
         let dist = format!("dist/{name}");
         let public_url = format!("/{name}/");
         status(
-            Command::new(&tools.trunk)
+            linted(&mut Command::new(&tools.trunk))
                 .current_dir(root)
                 .env("PATH", &tools.path)
                 .args([
@@ -218,13 +279,18 @@ fn postgres_under_test() -> Result<Option<String>> {
     Ok(None)
 }
 
-/// `cargo xtask run`: build, then replace this process with the server.
+/// `cargo xtask run`: build, start the server, say how long it took until it answered, then
+/// serve until Ctrl-C.
 fn run() -> Result {
-    let (root, _) = build()?;
+    let root = workspace_root();
+    let mut phases = phases::Phases::new("run");
+    let built = build(&root, &mut phases);
+    if built.is_err() {
+        phases.report(&root);
+    }
+    built?;
     let bind = std::env::var("PEERPOSTURE_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
-    step(&format!(
-        "Starting PeerPosture on http://{bind} (Ctrl-C stops it)"
-    ));
+    step(&format!("Starting PeerPosture on http://{bind}"));
     let mut server = Command::new(root.join("target/release/peerposture"));
     server.current_dir(&root);
     if std::env::var_os("PEERPOSTURE_DEMO").is_none() {
@@ -232,8 +298,43 @@ fn run() -> Result {
         // otherwise (PEERPOSTURE_DEMO=false).
         server.env("PEERPOSTURE_DEMO", "true");
     }
-    let error = server.exec();
-    Err(format!("cannot start the server: {error}"))
+    let server = server
+        .spawn()
+        .map_err(|error| format!("cannot start the server: {error}"))?;
+    let mut server = bench::Killed(server);
+    let health = format!("http://{bind}/api/v1/health");
+    let answered = phases.run("Server start (until it answers)", || {
+        until_answering(&mut server.0, &health)
+    });
+    phases.report(&root);
+    answered?;
+    println!(
+        "\nPeerPosture answers on http://{bind}, {} after `cargo xtask run` started. Ctrl-C stops it.",
+        phases::minutes(phases.elapsed())
+    );
+    let status = server.0.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped ({status})"))
+    }
+}
+
+/// Waits until `url` answers, failing when the server stops first or takes five minutes.
+fn until_answering(server: &mut std::process::Child, url: &str) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        if let Some(status) = server.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("the server stopped before answering ({status})"));
+        }
+        if bench::curl(url).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{url} did not answer within five minutes"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// `cargo xtask test`: every check CI runs.
@@ -242,7 +343,7 @@ fn contract_only() -> Result {
     let root = workspace_root();
     step("Building the release server");
     status(cargo(&root).args(["build", "--release", "--package", "backend"]))?;
-    contract::run(&root)
+    contract::run(&root, &root.join("target/release/peerposture"))
 }
 
 fn test() -> Result {
@@ -257,13 +358,20 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
     let root = root.to_owned();
     // First: under CI a missing PostgreSQL server fails the run before anything is built.
     let postgres = postgres_under_test()?;
+    // Downloads and installs that wait on the network and the disk run beside the compiles.
+    // The notification tests send email to aiosmtpd, a real SMTP server, from the venv.
+    let venv = root.join("target/contract-venv");
+    let downloads = phases.beside(
+        "Chromium, chromedriver, wrk (apt) and the Python test tools (venv)",
+        move || {
+            let browser = tools::ensure_browser()?;
+            tools::ensure_apt_tool("wrk", "wrk")?;
+            contract::ensure_venv(&venv)?;
+            Ok(browser)
+        },
+    );
     let tools = phases.run("Tools (wasm target, trunk, wasm-bindgen, npm)", || {
         Tools::ensure_build_tools(&root)
-    })?;
-    let browser = phases.run("Chromium and chromedriver", tools::ensure_browser)?;
-    // The notification tests send email to aiosmtpd, a real SMTP server, from this venv.
-    phases.run("Python test tools (venv)", || {
-        contract::ensure_venv(&root.join("target/contract-venv"))
     })?;
 
     phases.run("Formatting", || {
@@ -272,35 +380,29 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
         status(cargo(&root).args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))
     })?;
 
-    phases.run("Clippy, native crates", || {
-        step("Linting native crates (clippy, warnings denied)");
+    lint_every_build()?;
+    // One build for every native check: the tests, the examples, the server binary the kill
+    // tests, the contract checks and the bench smoke run start, and the benches, all in the
+    // debug profile (a release build of the same crates would cost four more minutes).
+    phases.run("Native build with clippy (tests, server, examples, benches)", || {
+        step(
+            "Building the native crates' tests, the server, the examples and the benches, linted by clippy (warnings denied)",
+        );
+        status(cargo(&root).args(["test", "--workspace", "--exclude", "frontend", "--no-run"]))?;
+        status(cargo(&root).args(["build", "--package", "backend", "--bins", "--examples"]))?;
         status(cargo(&root).args([
-            "clippy",
-            "--workspace",
-            "--exclude",
-            "frontend",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
-    })?;
-
-    phases.run("Clippy, frontend (wasm32)", || {
-        step("Linting and checking the frontend for wasm32 (clippy, warnings denied)");
-        status(cargo(&root).args([
-            "clippy",
+            "bench",
+            "--profile",
+            "dev",
             "--package",
-            "frontend",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--",
-            "-D",
-            "warnings",
+            "backend",
+            "--benches",
+            "--no-run",
         ]))
     })?;
+    let browser = phases.join(downloads)?;
 
-    phases.run("Native tests on SQLite (build and run)", || {
+    phases.run("Native tests on SQLite", || {
         step("Running native tests (unit and API integration tests, on SQLite)");
         status(
             cargo(&root)
@@ -314,6 +416,12 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
             step(&format!(
                 "Running the API tests on PostgreSQL ({url}, a fresh schema per test server)"
             ));
+            // These connections commit without waiting for the WAL to reach the disk
+            // (`synchronous_commit=off`): what each request sees, locks and conflicts with is
+            // unchanged; only a crash of PostgreSQL itself could lose the last commits, and
+            // surviving kills is what the durability tests check, with the default setting.
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let url = format!("{url}{separator}options=-c%20synchronous_commit%3Doff");
             status(
                 cargo(&root)
                     .args(["test", "--package", "peerposture-tests", "--test", "api"])
@@ -322,14 +430,12 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
         })?;
     }
 
-    phases.run("Frontend bundles (trunk, wasm-opt)", || {
-        build_frontend(&root, &tools)
-    })?;
+    phases.run(
+        "Frontend bundles with clippy (wasm32; trunk, wasm-opt)",
+        || build_frontend(&root, &tools),
+    )?;
 
-    phases.run("Release server build", || {
-        step("Building the release server");
-        status(cargo(&root).args(["build", "--release", "--package", "backend"]))
-    })?;
+    let server = root.join("target/debug/peerposture");
     let durability = || {
         let mut command = cargo(&root);
         command
@@ -345,27 +451,31 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
                 "--ignored",
                 "--nocapture",
             ])
-            .env(
-                "PEERPOSTURE_TEST_SERVER_BIN",
-                root.join("target/release/peerposture"),
-            )
+            .env("PEERPOSTURE_TEST_SERVER_BIN", &server)
             .env_remove(POSTGRES_VARIABLE);
         command
     };
     phases.run("Durability and outbox kills, SQLite", || {
         step(
-            "Killing the release server under load (durability test, 20 rounds; the notification outbox killed before and during a release burst)",
+            "Killing the server under load (durability test; the notification outbox killed before and during a release burst)",
         );
         status(&mut durability())
     })?;
     if let Some(url) = &postgres {
         phases.run("Durability and outbox kills, PostgreSQL", || {
-            step("Killing two release servers on one PostgreSQL database under load (20 rounds)");
+            step("Killing two servers on one PostgreSQL database under load");
             status(durability().env(POSTGRES_VARIABLE, url))
         })?;
     }
 
-    phases.run("Contract checks (schemathesis)", || contract::run(&root))?;
+    phases.run("Bench smoke run (every phase, a few seconds each)", || {
+        step("The bench, shortened (`cargo xtask bench --smoke`): every phase still works");
+        bench::run(&root, bench::SMOKE, postgres.as_deref())
+    })?;
+
+    phases.run("Contract checks (schemathesis)", || {
+        contract::run(&root, &server)
+    })?;
 
     phases.run("Browser tests (headless Chromium)", || {
         step("Running browser tests (headless Chromium through chromedriver)");
@@ -405,7 +515,7 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
         Some(_) => println!("\nAll checks passed, on SQLite and on PostgreSQL."),
         None => println!(
             "\nAll checks passed on SQLite. The PostgreSQL tests did NOT run: no server answered \
-             (see above)."
+             (see above); the bench smoke run measured SQLite only."
         ),
     }
     Ok(())

@@ -32,6 +32,61 @@ impl Phases {
         outcome
     }
 
+    /// Records a phase that ran as a child process in the background.
+    pub fn record<T>(&mut self, name: &str, outcome: Result<(T, Duration)>) -> Result<T> {
+        match outcome {
+            Ok((value, took)) => {
+                self.done
+                    .push((format!("{name} (in the background)"), took, true));
+                Ok(value)
+            }
+            Err(error) => {
+                let took = self.started.elapsed();
+                self.done
+                    .push((format!("{name} (in the background)"), took, false));
+                Err(error)
+            }
+        }
+    }
+
+    /// How long since the command started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Starts a phase on its own thread, beside the ones that follow (downloads and installs
+    /// that wait on the network and the disk more than on the cores); [`Phases::join`] waits for
+    /// it and records it.
+    pub fn beside<T: Send + 'static>(
+        &self,
+        name: &str,
+        phase: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Beside<T> {
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let outcome = phase();
+            (started.elapsed(), outcome)
+        });
+        Beside {
+            name: name.to_owned(),
+            thread,
+        }
+    }
+
+    /// Waits for a phase started with [`Phases::beside`].
+    pub fn join<T>(&mut self, beside: Beside<T>) -> Result<T> {
+        let (took, outcome) = beside
+            .thread
+            .join()
+            .unwrap_or_else(|_| (Duration::ZERO, Err(format!("{} panicked", beside.name))));
+        self.done.push((
+            format!("{} (beside the phases before it)", beside.name),
+            took,
+            outcome.is_ok(),
+        ));
+        outcome
+    }
+
     /// Prints the table and writes it under `target/xtask-phases/`.
     pub fn report(&self, root: &Path) {
         let total = self.started.elapsed();
@@ -62,8 +117,15 @@ impl Phases {
     }
 }
 
+/// A phase running on its own thread.
+#[derive(Debug)]
+pub struct Beside<T> {
+    name: String,
+    thread: std::thread::JoinHandle<(Duration, Result<T>)>,
+}
+
 /// `12:05` (minutes and seconds).
-fn minutes(took: Duration) -> String {
+pub fn minutes(took: Duration) -> String {
     let seconds = took.as_secs();
     format!("{}:{:02}", seconds / 60, seconds % 60)
 }

@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use crate::{Result, status, step};
 
@@ -214,7 +215,8 @@ impl CargoTool<'_> {
 pub struct Background {
     what: String,
     log: PathBuf,
-    child: std::process::Child,
+    /// Waits for the child and says when it ended.
+    waiter: std::thread::JoinHandle<std::io::Result<(std::process::ExitStatus, Duration)>>,
 }
 
 impl Background {
@@ -232,28 +234,35 @@ impl Background {
             "In the background: {what} (output in {})",
             log.display()
         ));
-        let child = command
+        let started = Instant::now();
+        let mut child = command
             .stdout(file)
             .stderr(stderr)
             .spawn()
             .map_err(|e| format!("cannot start {what}: {e}"))?;
+        let waiter = std::thread::spawn(move || {
+            let status = child.wait()?;
+            Ok((status, started.elapsed()))
+        });
         Ok(Self {
             what: what.to_owned(),
             log,
-            child,
+            waiter,
         })
     }
 
-    /// Waits for the step; on failure, the error carries the end of its output.
-    pub fn finish(mut self) -> Result {
+    /// Waits for the step and says how long it ran; on failure, the error carries the end of
+    /// its output.
+    pub fn finish(self) -> Result<Duration> {
         step(&format!("Waiting for the background step: {}", self.what));
-        let status = self
-            .child
-            .wait()
+        let (status, took) = self
+            .waiter
+            .join()
+            .map_err(|_| format!("{}: the waiting thread panicked", self.what))?
             .map_err(|e| format!("{}: {e}", self.what))?;
         if status.success() {
             println!("{}: done", self.what);
-            return Ok(());
+            return Ok(took);
         }
         let output = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tail: Vec<&str> = output.lines().rev().take(30).collect();
@@ -335,7 +344,13 @@ fn read_json(path: &Path) -> Result<serde_json::Value> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
 }
 
+/// One apt-get at a time: installs run beside each other (Chromium while trunk compiles).
+static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn apt_install(packages: &[&str]) -> Result {
+    let _one_at_a_time = APT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let is_root = Command::new("id")
         .arg("-u")
         .output()

@@ -28,9 +28,10 @@ impl Rng {
     }
 }
 
-pub fn generate() -> Vec<EngineOrg> {
+/// `count` organisations; the first `n` are the same whatever the count.
+pub fn generate(count: usize) -> Vec<EngineOrg> {
     let mut rng = Rng(2027);
-    (0..ORGANISATIONS)
+    (0..count)
         .map(|index| {
             let mut verticals = vec![Vertical::ALL[rng.below(Vertical::ALL.len())]];
             let extra = Vertical::ALL[rng.below(Vertical::ALL.len())];
