@@ -104,14 +104,14 @@ pub async fn serve(
         notify::link_key(store.as_ref()).await?,
         config.webhook_allow_loopback,
     );
-    let state = AppState {
+    let state = AppState::new(http::Shared {
         store,
         config: Arc::new(config),
         demo,
         benchmarks: Arc::default(),
         log: Arc::default(),
         notify: Arc::new(hub),
-    };
+    });
     let worker = tokio::spawn(notify::run(state.clone()));
     let limits = connections::Limits {
         header_timeout: state.config.request_timeout(),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -107,15 +107,16 @@ struct CohortQuery {
     cohort: Option<String>,
 }
 
-/// Anyone reads cohort `all`; other cohorts need a logged-in user.
+/// Anyone reads cohort `all`; other cohorts need a logged-in user. The request is taken whole
+/// so that an anonymous read of `all` does not copy its headers.
 async fn read(
     State(state): State<AppState>,
     Path(period): Path<String>,
     Query(query): Query<CohortQuery>,
-    headers: HeaderMap,
+    request: Request,
 ) -> Result<Response> {
     let cohort = parse_cohort(query.cohort.as_deref())?;
-    if cohort != CohortKey::All && session_user(&state, &headers).await?.is_none() {
+    if cohort != CohortKey::All && session_user(&state, request.headers()).await?.is_none() {
         return Err(AppError::Unauthorized(
             "log in to see cohorts other than `all`".to_owned(),
         ));
