@@ -66,10 +66,6 @@ pub const SMOKE: Scale = Scale {
     ],
 };
 
-const SERVER_ADDRESS: &str = "127.0.0.1:18080";
-const BARE_ADDRESS: &str = "127.0.0.1:18081";
-const STORE_ADDRESSES: [&str; 2] = ["127.0.0.1:18082", "127.0.0.1:18083"];
-
 /// The PostgreSQL database of the store benchmarks: `PEERPOSTURE_BENCH_POSTGRES`, else the
 /// local server's `test` database.
 pub fn postgres_url() -> String {
@@ -156,9 +152,12 @@ pub fn run(root: &Path, scale: Scale, postgres: Option<&str>) -> Result {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
+    // Ports nobody listens on: a server left running elsewhere must not answer in our place.
+    let server_address = free_address()?;
+    let bare_address = free_address()?;
     let mut server = Killed(
         Command::new(built.join("peerposture"))
-            .env("PEERPOSTURE_BIND", SERVER_ADDRESS)
+            .env("PEERPOSTURE_BIND", &server_address)
             .env(
                 "PEERPOSTURE_DATABASE_URL",
                 format!("sqlite://{}", database.display()),
@@ -170,8 +169,11 @@ pub fn run(root: &Path, scale: Scale, postgres: Option<&str>) -> Result {
             .spawn()
             .map_err(|e| format!("cannot start the server: {e}"))?,
     );
-    wait_for(&format!("http://{SERVER_ADDRESS}/api/v1/health"))?;
-    let periods = curl(&format!("http://{SERVER_ADDRESS}/api/v1/periods"))?;
+    until_answering(
+        &mut server.0,
+        &format!("http://{server_address}/api/v1/health"),
+    )?;
+    let periods = curl(&format!("http://{server_address}/api/v1/periods"))?;
     let periods: serde_json::Value = serde_json::from_str(&periods).map_err(|e| e.to_string())?;
     let released = periods
         .as_array()
@@ -179,18 +181,18 @@ pub fn run(root: &Path, scale: Scale, postgres: Option<&str>) -> Result {
         .and_then(|p| p["period"].as_str())
         .ok_or("the demo store has no released period")?
         .to_owned();
-    let url = format!("http://{SERVER_ADDRESS}/api/v1/benchmarks/{released}?cohort=all");
+    let url = format!("http://{server_address}/api/v1/benchmarks/{released}?cohort=all");
     let body_path = bench_dir.join("benchmark-body.json");
     std::fs::write(&body_path, curl(&url)?).map_err(|e| e.to_string())?;
     let mut bare = Killed(
         Command::new(built.join("examples/bare_axum"))
-            .arg(BARE_ADDRESS)
+            .arg(&bare_address)
             .arg(&body_path)
             .spawn()
             .map_err(|e| format!("cannot start the bare handler: {e}"))?,
     );
-    let bare_url = format!("http://{BARE_ADDRESS}/");
-    wait_for(&bare_url)?;
+    let bare_url = format!("http://{bare_address}/");
+    until_answering(&mut bare.0, &bare_url)?;
 
     let body_bytes = std::fs::metadata(&body_path).map_or(0, |m| m.len());
     let seconds = scale.load_seconds;
@@ -325,7 +327,10 @@ fn stores(root: &Path, built: &Path, wrk: &Path, scale: Scale, postgres: &str) -
     for (n, url) in urls.iter().enumerate() {
         let name = if n == 0 { "SQLite" } else { "PostgreSQL" };
         let instances = if n == 0 { 1 } else { 2 };
-        let servers: Vec<Killed> = STORE_ADDRESSES[..instances]
+        let addresses = (0..instances)
+            .map(|_| free_address())
+            .collect::<Result<Vec<_>>>()?;
+        let mut servers: Vec<Killed> = addresses
             .iter()
             .map(|address| {
                 Command::new(built.join("peerposture"))
@@ -339,10 +344,10 @@ fn stores(root: &Path, built: &Path, wrk: &Path, scale: Scale, postgres: &str) -
                     .map_err(|e| format!("cannot start the server: {e}"))
             })
             .collect::<Result<_>>()?;
-        for address in &STORE_ADDRESSES[..instances] {
-            wait_for(&format!("http://{address}/api/v1/health"))?;
+        for (server, address) in servers.iter_mut().zip(&addresses) {
+            until_answering(&mut server.0, &format!("http://{address}/api/v1/health"))?;
         }
-        let base = format!("http://{}", STORE_ADDRESSES[0]);
+        let base = format!("http://{}", addresses[0]);
         let jar = bench_dir.join("cookies.txt");
         let login = Command::new("curl")
             .args(["-sf", "-c"])
@@ -393,7 +398,7 @@ fn stores(root: &Path, built: &Path, wrk: &Path, scale: Scale, postgres: &str) -
                 "PostgreSQL: two instances at once, wrk -t1 -c32 -d{seconds}s on each"
             ));
             // Both started before either is waited for, so that they run at the same time.
-            let children = STORE_ADDRESSES
+            let children = addresses
                 .iter()
                 .map(|address| {
                     Command::new(wrk)
@@ -483,15 +488,33 @@ pub(crate) fn curl(url: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-pub(crate) fn wait_for(url: &str) -> Result {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
+/// A loopback address nobody listens on now.
+pub(crate) fn free_address() -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|address| address.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Waits until `url` answers, failing as soon as `server` stops (a port taken, a bad
+/// configuration) or after five minutes.
+pub(crate) fn until_answering(server: &mut Child, url: &str) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        if let Some(status) = server.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the server stopped before {url} answered ({status})"
+            ));
+        }
         if curl(url).is_ok() {
             return Ok(());
         }
+        if Instant::now() > deadline {
+            return Err(format!("{url} did not answer within five minutes"));
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("{url} did not answer"))
 }
 
 /// Requests per second and the p99 latency wrk reports.

@@ -7,11 +7,10 @@
 //!
 //! The Python tools are pinned and installed into a virtual environment under `target/`.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::bench::{Killed, wait_for};
+use crate::bench::{Killed, free_address, until_answering};
 use crate::{Result, status, step};
 
 /// The tools, pinned; the environment is rebuilt when this list changes.
@@ -64,13 +63,13 @@ pub fn run(root: &Path, server: &Path) -> Result {
             .arg(work.join("client")),
     )?;
 
-    let port = free_port()?;
-    let base = format!("http://127.0.0.1:{port}");
+    let address = free_address()?;
+    let base = format!("http://{address}");
     step(&format!(
         "Starting a demo server on {base} for the contract checks"
     ));
     let log = std::fs::File::create(work.join("server.log")).map_err(|e| e.to_string())?;
-    let _server = Killed(
+    let mut server = Killed(
         Command::new(server)
             // No peerposture.toml of the checkout applies.
             .current_dir(&work)
@@ -79,14 +78,14 @@ pub fn run(root: &Path, server: &Path) -> Result {
                 format!("sqlite://{}/demo.db", work.display()),
             )
             .env("PEERPOSTURE_DEMO", "true")
-            .env("PEERPOSTURE_BIND", format!("127.0.0.1:{port}"))
+            .env("PEERPOSTURE_BIND", &address)
             .env("PEERPOSTURE_DIST_DIR", &work)
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", server.display()))?,
     );
-    wait_for(&format!("{base}/api/v1/health"))?;
+    until_answering(&mut server.0, &format!("{base}/api/v1/health"))?;
 
     step("Using the generated client against the server");
     status(
@@ -169,15 +168,6 @@ pub fn ensure_venv(venv: &Path) -> Result {
             .args(PYTHON_PACKAGES),
     )?;
     std::fs::write(&marker, wanted).map_err(|e| e.to_string())
-}
-
-/// A loopback port nobody listens on now.
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|e| e.to_string())
 }
 
 /// Logs in as the demo member admin; returns `pp_session=…`.
