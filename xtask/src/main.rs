@@ -397,6 +397,8 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
             "dev",
             "--package",
             "backend",
+            "--package",
+            "attest",
             "--benches",
             "--no-run",
         ]))
