@@ -124,8 +124,21 @@ pub struct Beside<T> {
     thread: std::thread::JoinHandle<(Duration, Result<T>)>,
 }
 
-/// `12:05` (minutes and seconds).
+/// `12:05.3` (minutes and seconds, to the tenth: a restart takes less than one).
 pub fn minutes(took: Duration) -> String {
-    let seconds = took.as_secs();
-    format!("{}:{:02}", seconds / 60, seconds % 60)
+    let tenths = (took.as_millis() + 50) / 100;
+    format!("{}:{:02}.{}", tenths / 600, tenths / 10 % 60, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_minutes_and_seconds_to_the_tenth() {
+        assert_eq!(minutes(Duration::from_millis(800)), "0:00.8");
+        assert_eq!(minutes(Duration::from_millis(728_300)), "12:08.3");
+        // Rounded up to the next minute, never "0:60.0".
+        assert_eq!(minutes(Duration::from_millis(59_960)), "1:00.0");
+    }
 }
