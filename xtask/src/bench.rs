@@ -12,19 +12,18 @@
 //!    per second (wrk with `bench/submit.lua`, 64 connections over 64 organisations' tokens).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
+use crate::process::{Killed, curl, free_address, until_answering};
 use crate::{Result, cargo, status, step, tools};
 
 /// How long each phase runs and on what build.
 #[derive(Debug, Clone, Copy)]
 pub struct Scale {
-    name: &'static str,
-    /// The cargo profile of the server, the examples and the benches, and its directory under
-    /// `target/`.
+    /// Printed above the figures.
+    heading: &'static str,
+    /// The cargo profile of the server, the examples and the benches.
     profile: &'static str,
-    profile_dir: &'static str,
     /// Seconds of each wrk load.
     load_seconds: u32,
     /// Organisations of the release computation and of the store fixture.
@@ -36,9 +35,8 @@ pub struct Scale {
 
 /// The measurements of `docs/budgets.md`, on the release build.
 pub const FULL: Scale = Scale {
-    name: "full",
+    heading: "full run (`cargo xtask bench`)",
     profile: "release",
-    profile_dir: "release",
     load_seconds: 10,
     engine_orgs: 10_000,
     store_orgs: 10_000,
@@ -50,9 +48,9 @@ pub const FULL: Scale = Scale {
 /// organisations, 2-second loads and criterion's shortest sampling: its figures show that each
 /// phase works, not what the budgets measure.
 pub const SMOKE: Scale = Scale {
-    name: "smoke",
+    heading: "smoke run (`cargo xtask bench` is the full one; these figures only show that \
+              every phase works)",
     profile: "dev",
-    profile_dir: "debug",
     load_seconds: 2,
     engine_orgs: 300,
     store_orgs: 300,
@@ -85,7 +83,11 @@ pub fn run(root: &Path, scale: Scale, postgres: Option<&str>) -> Result {
             .env("PEERPOSTURE_BENCH_ORGS", scale.engine_orgs.to_string());
         command
     };
-    let built = root.join("target").join(scale.profile_dir);
+    // Where cargo puts the profile's build (`dev` builds into `debug`).
+    let built = root.join("target").join(match scale.profile {
+        "dev" => "debug",
+        profile => profile,
+    });
 
     step(&format!(
         "Release computation on {} organisations: engine (criterion)",
@@ -217,15 +219,7 @@ pub fn run(root: &Path, scale: Scale, postgres: Option<&str>) -> Result {
         }
     };
 
-    println!(
-        "\n{} run (`cargo xtask bench`{}):",
-        scale.name,
-        if scale.name == "smoke" {
-            " is the full one; these figures only show that every phase works"
-        } else {
-            ""
-        }
-    );
+    println!("\n{}:", scale.heading);
     println!("\n| measure | PeerPosture | reference | ratio |");
     println!("|---|---|---|---|");
     println!(
@@ -465,56 +459,6 @@ fn criterion_median_ns(root: &Path, id: &str) -> Result<f64> {
     json["median"]["point_estimate"]
         .as_f64()
         .ok_or_else(|| format!("no median in {}", estimates.display()))
-}
-
-/// Kills the child when dropped, so a failed run leaves no server behind.
-pub(crate) struct Killed(pub(crate) Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub(crate) fn curl(url: &str) -> Result<String> {
-    let output = Command::new("curl")
-        .args(["-sf", url])
-        .output()
-        .map_err(|e| format!("curl: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("GET {url} failed"));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// A loopback address nobody listens on now.
-pub(crate) fn free_address() -> Result<String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|address| address.to_string())
-        .map_err(|e| e.to_string())
-}
-
-/// Waits until `url` answers, failing as soon as `server` stops (a port taken, a bad
-/// configuration) or after five minutes.
-pub(crate) fn until_answering(server: &mut Child, url: &str) -> Result {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        if let Some(status) = server.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!(
-                "the server stopped before {url} answered ({status})"
-            ));
-        }
-        if curl(url).is_ok() {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{url} did not answer within five minutes"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// Requests per second and the p99 latency wrk reports.

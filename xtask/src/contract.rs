@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::bench::{Killed, free_address, until_answering};
+use crate::process::{Killed, free_address, until_answering};
 use crate::{Result, status, step};
 
 /// The tools, pinned; the environment is rebuilt when this list changes.

@@ -8,6 +8,7 @@ mod contract;
 mod fingerprint;
 mod fuzz;
 mod phases;
+mod process;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -43,14 +44,11 @@ fn main() -> ExitCode {
             built
         }
         Some("bench") => match std::env::args().nth(2).as_deref() {
-            None => bench::run(&workspace_root(), bench::FULL, Some(&bench::postgres_url())),
-            Some("--smoke") => bench::run(
-                &workspace_root(),
-                bench::SMOKE,
-                Some(&bench::postgres_url()),
-            ),
+            None => Ok(bench::FULL),
+            Some("--smoke") => Ok(bench::SMOKE),
             Some(_) => Err("usage: cargo xtask bench [--smoke]".to_owned()),
-        },
+        }
+        .and_then(|scale| bench::run(&workspace_root(), scale, Some(&bench::postgres_url()))),
         Some("contract") => contract_only(),
         Some("fuzz") => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
             None => fuzz::run(&workspace_root(), 60),
@@ -106,12 +104,7 @@ static CLIPPY_DRIVER: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 /// benches; the wasm bundles), so the same crates are not compiled once more just to be linted. Dependencies are
 /// compiled by rustc itself, as under `cargo clippy`.
 fn lint_every_build() -> Result {
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .map_err(|e| format!("cannot run rustc: {e}"))?;
-    let driver =
-        PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim()).join("bin/clippy-driver");
+    let driver = tools::sysroot()?.join("bin/clippy-driver");
     if !driver.is_file() {
         return Err(format!(
             "no clippy-driver at {}: `rustup component add clippy`",
@@ -154,10 +147,7 @@ fn build(root: &Path, phases: &mut phases::Phases) -> Result<Tools> {
     phases.run("Frontend bundles (trunk, wasm-opt)", || {
         build_frontend(root, &tools)
     })?;
-    phases.record(
-        "Release server build",
-        server.finish().map(|took| ((), took)),
-    )?;
+    phases.record("Release server build", server.finish())?;
     Ok(tools)
 }
 
@@ -313,10 +303,10 @@ fn run() -> Result {
     let server = server
         .spawn()
         .map_err(|error| format!("cannot start the server: {error}"))?;
-    let mut server = bench::Killed(server);
+    let mut server = process::Killed(server);
     let health = format!("http://{bind}/api/v1/health");
     let answered = phases.run("Server start (until it answers)", || {
-        bench::until_answering(&mut server.0, &health)
+        process::until_answering(&mut server.0, &health)
     });
     phases.report(&root);
     answered?;
@@ -332,13 +322,6 @@ fn run() -> Result {
     }
 }
 
-/// Each API test waits on its server and store for much of its time (on PostgreSQL most of
-/// it), so four run at once on 2 cores: measured 291 -> 160 s on PostgreSQL, 137 -> 114 s on
-/// SQLite. Every test has its own server and store, so running them at once changes nothing
-/// they check.
-const API_TEST_THREADS: [&str; 2] = ["--test-threads", "4"];
-
-/// `cargo xtask test`: every check CI runs.
 /// `cargo xtask contract`: only the contract checks of `cargo xtask test`.
 fn contract_only() -> Result {
     let root = workspace_root();
@@ -347,6 +330,24 @@ fn contract_only() -> Result {
     contract::run(&root, &root.join("target/release/peerposture"))
 }
 
+/// Each API test waits on its server and store for much of its time (on PostgreSQL most of
+/// it), so four run at once on 2 cores: measured 291 -> 160 s on PostgreSQL, 137 -> 114 s on
+/// SQLite. Every test has its own server and store, so running them at once changes nothing
+/// they check.
+const API_TEST_THREADS: [&str; 2] = ["--test-threads", "4"];
+
+/// `cargo test` of the named integration tests of `tests/` (arguments for the tests follow
+/// `--`).
+fn integration_tests(root: &Path, tests: &[&str]) -> Command {
+    let mut command = cargo(root);
+    command.args(["test", "--package", "peerposture-tests"]);
+    for test in tests {
+        command.args(["--test", test]);
+    }
+    command
+}
+
+/// `cargo xtask test`: every check CI runs.
 fn test() -> Result {
     let root = workspace_root();
     let mut phases = phases::Phases::new("test");
@@ -427,15 +428,8 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
             let separator = if url.contains('?') { '&' } else { '?' };
             let url = format!("{url}{separator}options=-c%20synchronous_commit%3Doff");
             status(
-                cargo(&root)
-                    .args([
-                        "test",
-                        "--package",
-                        "peerposture-tests",
-                        "--test",
-                        "api",
-                        "--",
-                    ])
+                integration_tests(&root, &["api"])
+                    .arg("--")
                     .args(API_TEST_THREADS)
                     .env(POSTGRES_VARIABLE, url),
             )
@@ -449,20 +443,9 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
 
     let server = root.join("target/debug/peerposture");
     let durability = || {
-        let mut command = cargo(&root);
+        let mut command = integration_tests(&root, &["durability", "outbox"]);
         command
-            .args([
-                "test",
-                "--package",
-                "peerposture-tests",
-                "--test",
-                "durability",
-                "--test",
-                "outbox",
-                "--",
-                "--ignored",
-                "--nocapture",
-            ])
+            .args(["--", "--ignored", "--nocapture"])
             .env("PEERPOSTURE_TEST_SERVER_BIN", &server)
             .env_remove(POSTGRES_VARIABLE);
         command
@@ -492,34 +475,23 @@ fn test_phases(root: &Path, phases: &mut phases::Phases) -> Result {
     phases.run("Browser tests (headless Chromium)", || {
         step("Running browser tests (headless Chromium through chromedriver)");
         status(
-            cargo(&root)
-                .args([
-                    "test",
-                    "--package",
-                    "peerposture-tests",
-                    "--test",
+            integration_tests(
+                &root,
+                &[
                     "browser",
-                    "--test",
                     "dashboard",
-                    "--test",
                     "library",
-                    "--test",
                     "assurance",
-                    "--test",
                     "layout",
-                    "--test",
                     "planning",
-                    "--test",
                     "deadlines",
-                    "--test",
                     "alerts",
-                    "--",
-                    "--ignored",
-                    "--nocapture",
-                ])
-                .env("PEERPOSTURE_TEST_DIST", root.join("dist"))
-                .env("PEERPOSTURE_TEST_CHROMEDRIVER", &browser.chromedriver)
-                .env("PEERPOSTURE_TEST_CHROMIUM", &browser.chromium),
+                ],
+            )
+            .args(["--", "--ignored", "--nocapture"])
+            .env("PEERPOSTURE_TEST_DIST", root.join("dist"))
+            .env("PEERPOSTURE_TEST_CHROMEDRIVER", &browser.chromedriver)
+            .env("PEERPOSTURE_TEST_CHROMIUM", &browser.chromium),
         )
     })?;
 

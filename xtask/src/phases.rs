@@ -32,21 +32,13 @@ impl Phases {
         outcome
     }
 
-    /// Records a phase that ran as a child process in the background.
-    pub fn record<T>(&mut self, name: &str, outcome: Result<(T, Duration)>) -> Result<T> {
-        match outcome {
-            Ok((value, took)) => {
-                self.done
-                    .push((format!("{name} (in the background)"), took, true));
-                Ok(value)
-            }
-            Err(error) => {
-                let took = self.started.elapsed();
-                self.done
-                    .push((format!("{name} (in the background)"), took, false));
-                Err(error)
-            }
-        }
+    /// Records a phase that ran as a child process in the background: how long it ran, or
+    /// that it failed.
+    pub fn record(&mut self, name: &str, outcome: Result<Duration>) -> Result {
+        let took = *outcome.as_ref().unwrap_or(&self.started.elapsed());
+        self.done
+            .push((format!("{name} (in the background)"), took, outcome.is_ok()));
+        outcome.map(|_| ())
     }
 
     /// How long since the command started.

@@ -99,13 +99,19 @@ pub fn ensure_apt_tool(command: &str, package: &str) -> Result<PathBuf> {
     which(command).ok_or_else(|| format!("{command} still missing after apt-get install {package}"))
 }
 
-fn ensure_wasm_target() -> Result {
+/// The active toolchain's directory (`rustc --print sysroot`).
+pub fn sysroot() -> Result<PathBuf> {
     let output = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
         .map_err(|e| format!("cannot run rustc: {e}"))?;
-    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    if sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim(),
+    ))
+}
+
+fn ensure_wasm_target() -> Result {
+    if sysroot()?.join("lib/rustlib").join(WASM_TARGET).is_dir() {
         println!("{WASM_TARGET} target: installed");
         return Ok(());
     }

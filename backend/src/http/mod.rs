@@ -112,7 +112,7 @@ pub fn build_app(state: AppState) -> Router {
         )
         .with_state(state.clone());
 
-    let app = Router::new()
+    Router::new()
         .route(
             "/.well-known/jwks.json",
             axum::routing::get(attestations::jwks).with_state(state.clone()),
@@ -121,6 +121,7 @@ pub fn build_app(state: AppState) -> Router {
         .fallback_service(static_files::service(&state.config.dist_dir))
         .layer(
             ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(SetResponseHeaderLayer::overriding(
                     HeaderName::from_static("cross-origin-opener-policy"),
                     HeaderValue::from_static("same-origin"),
@@ -137,14 +138,7 @@ pub fn build_app(state: AppState) -> Router {
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
                 )),
-        );
-    // A request span no subscriber records would still cost a span, two clock reads and a
-    // wrapped body per request: the layer is there only when the log keeps INFO spans.
-    if tracing::enabled!(tracing::Level::INFO) {
-        app.layer(TraceLayer::new_for_http().make_span_with(request_span))
-    } else {
-        app
-    }
+        )
 }
 
 /// The request span, with secrets kept out: path segments as long as a token (invitation
