@@ -9,6 +9,7 @@ mod fingerprint;
 mod fuzz;
 mod phases;
 mod process;
+mod snapshot;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,9 @@ commands:
           (schemathesis), browser tests; prints a table of its phases' times
   build   install missing tools and build the frontend into dist/ and the server (release)
   contract  the OpenAPI contract only: validate the document, generate a client, schemathesis
+  snapshot DIR [SERVER]  every API answer on a fresh demo store (SQLite; PostgreSQL too when
+          PEERPOSTURE_TEST_POSTGRES is set) written to DIR, to diff before and after a refactor
+          (SERVER: a server binary, by default the debug build)
   fuzz [SECONDS]  coverage-guided fuzzing of the parsers (libFuzzer), SECONDS per target (60)
   bench [--smoke]  release computation vs DuckDB, benchmark reads vs a bare axum handler (wrk),
           the stores side by side; --smoke: every phase for a few seconds (part of test)";
@@ -50,6 +54,14 @@ fn main() -> ExitCode {
         }
         .and_then(|scale| bench::run(&workspace_root(), scale, Some(&bench::postgres_url()))),
         Some("contract") => contract_only(),
+        Some("snapshot") => match std::env::args().nth(2) {
+            Some(dir) => snapshot::run(
+                &workspace_root(),
+                Path::new(&dir),
+                std::env::args().nth(3).as_deref().map(Path::new),
+            ),
+            None => Err("usage: cargo xtask snapshot DIR [SERVER]".to_owned()),
+        },
         Some("fuzz") => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
             None => fuzz::run(&workspace_root(), 60),
             Some(Ok(seconds)) if seconds > 0 => fuzz::run(&workspace_root(), seconds),
