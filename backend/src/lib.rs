@@ -1,7 +1,9 @@
 //! The PeerPosture server as a library, so that tests drive the same router and startup
 //! code as the binary.
 
+pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod demo;
@@ -12,7 +14,11 @@ pub mod http;
 pub mod markdown;
 pub mod notify;
 pub mod release;
+pub mod services;
 pub mod store;
+
+#[cfg(test)]
+mod layers;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,8 +26,9 @@ use std::sync::Arc;
 use shared::account::Role;
 use tokio::net::TcpListener;
 
+pub use app::AppState;
 pub use config::Config;
-pub use http::{AppState, build_app};
+pub use http::build_app;
 
 use crate::store::Store;
 
@@ -65,7 +72,8 @@ pub async fn serve(
         }
     }
     create_first_admin(store.as_ref(), &config).await?;
-    http::ensure_signing_key(store.as_ref()).await?;
+    let clock = app::Clock::new(config.clock_file.clone());
+    services::attestations::ensure_signing_key(store.as_ref(), clock.now()).await?;
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(
             dist_dir = %config.dist_dir.display(),
@@ -99,20 +107,20 @@ pub async fn serve(
         );
     }
     let hub = notify::Hub::new(
-        notify::Clock::new(config.clock_file.clone()),
         mailer,
         notify::link_key(store.as_ref()).await?,
         config.webhook_allow_loopback,
     );
-    let state = AppState::new(http::Shared {
+    let state = AppState::new(app::Shared {
         store,
         config: Arc::new(config),
         demo,
         benchmarks: Arc::default(),
         log: Arc::default(),
         notify: Arc::new(hub),
+        clock,
     });
-    let worker = tokio::spawn(notify::run(state.clone()));
+    let worker = tokio::spawn(state.worker().run());
     let limits = connections::Limits {
         header_timeout: state.config.request_timeout(),
         shutdown_deadline: state.config.shutdown_deadline(),

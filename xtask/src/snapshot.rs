@@ -110,7 +110,23 @@ impl Session {
         for caller in &CALLERS[1..] {
             session.log_in(caller)?;
         }
+        session.settled()?;
         Ok(session)
+    }
+
+    /// Waits until the notification worker has done what the start gave it (the demo's last
+    /// release announced): until the audit log stays the same for half a second.
+    fn settled(&self) -> Result {
+        let mut last = Vec::new();
+        for _ in 0..120 {
+            let (_, _, log) = self.call("admin", "GET", "/api/v1/audit", None)?;
+            if log == last {
+                return Ok(());
+            }
+            last = log;
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        Err("the audit log kept changing for a minute".to_owned())
     }
 
     fn log_in(&mut self, caller: &str) -> Result {

@@ -13,7 +13,7 @@ use shared::format::hex;
 
 use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
-use crate::auth::{self, now_unix};
+use crate::auth;
 use crate::error::{AppError, BUSY_RETRY_AFTER_SECONDS, Result};
 use crate::store::{AuditRecord, LoginAttempt};
 use tokio::sync::Semaphore;
@@ -97,8 +97,8 @@ pub async fn start_session(
         .create_session(
             &auth::token_hash(&token),
             user.id,
-            now_unix(),
-            now_unix() + auth::SESSION_TTL_SECONDS,
+            state.clock.now(),
+            state.clock.now() + auth::SESSION_TTL_SECONDS,
             audit,
         )
         .await?;
@@ -113,7 +113,7 @@ async fn login(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response> {
     let email = request.email.trim().to_lowercase();
-    let now = now_unix();
+    let now = state.clock.now();
     // A browser the account has logged in from counts its failures on its own: a stranger's
     // wrong passwords lock the account for every other browser, never for its owner's.
     let known_device = match auth::device_cookie(&headers) {

@@ -8,10 +8,8 @@
 //! `GET /benchmarks/{period}/position`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use attest::log::Log;
-use attest::{ATTESTATION_TYP, Jwks, SigningKey, TREE_HEAD_TYP};
+use attest::ATTESTATION_TYP;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +22,6 @@ use shared::attestation::{
     ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationClaims, AttestationInfo,
     AttestationIssued, AttestationStatus, AttestedMetric, AttestedRequirement, AttestedStandard,
     ConsistencyProof, Disclosure, InclusionProof, NewAttestation, PolicyRef, SharedAttestation,
-    SignedTreeHead,
 };
 use shared::catalogue::{self, CATALOGUE};
 use shared::cohort::CohortKey;
@@ -38,7 +35,8 @@ use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
 use crate::auth;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
-use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
+use crate::services::attestations::{current_key, key_set, new_key, signed_head, synced_log};
+use crate::store::{AuditRecord, NewAttestationRecord};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,65 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/transparency/consistency", get(consistency))
 }
 
-/// The transparency log as this instance last read it from the store (hashes only). Other
-/// instances append too, so every read first catches up with the store.
-#[derive(Debug, Default)]
-pub struct LogCache(tokio::sync::Mutex<Log>);
-
-/// Makes sure a signing key exists; the first start of a deployment creates one.
-pub async fn ensure_signing_key(store: &dyn Store) -> std::result::Result<(), StoreError> {
-    let keys = store.signing_keys().await?;
-    if keys.iter().all(|key| key.retired_at.is_some()) {
-        let key = new_key()?;
-        store.add_signing_key(&key, None).await?;
-        tracing::info!(kid = %key.kid, "created the attestation signing key");
-    }
-    Ok(())
-}
-
-fn new_key() -> std::result::Result<StoredKey, StoreError> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)
-        .map_err(|e| StoreError::Corrupt(format!("no randomness for a signing key: {e}")))?;
-    let key = SigningKey::from_seed(seed);
-    Ok(StoredKey {
-        kid: key.kid().to_owned(),
-        private_seed: seed.to_vec(),
-        public_x: key.public_x(),
-        created_at: auth::now_unix(),
-        retired_at: None,
-    })
-}
-
-/// The key that signs now: the newest one not retired.
-async fn current_key(state: &AppState) -> Result<SigningKey> {
-    let keys = state.store.signing_keys().await?;
-    let stored = keys
-        .iter()
-        .rev()
-        .find(|key| key.retired_at.is_none())
-        .ok_or_else(|| AppError::Internal("no signing key".to_owned()))?;
-    let seed: [u8; 32] = stored
-        .private_seed
-        .as_slice()
-        .try_into()
-        .map_err(|_| AppError::Internal(format!("signing key {} is malformed", stored.kid)))?;
-    Ok(SigningKey::from_seed(seed))
-}
-
-async fn key_set(state: &AppState) -> Result<Jwks> {
-    let keys = state.store.signing_keys().await?;
-    Ok(Jwks {
-        keys: keys
-            .iter()
-            .map(|key| attest::public_jwk(&key.kid, &key.public_x))
-            .collect(),
-    })
-}
-
 /// `GET /.well-known/jwks.json`: every key this deployment ever signed with, current and retired.
 pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
-    let keys = key_set(&state).await?;
+    let keys = key_set(state.store.as_ref()).await?;
     Ok(public((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
         Json(keys),
@@ -133,7 +75,7 @@ fn public<T: IntoResponse>(body: T) -> Response {
 /// A platform admin starts signing with a new key; the old one stays published, so what it
 /// signed still verifies.
 async fn rotate(State(state): State<AppState>, Admin(admin): Admin) -> Result<Response> {
-    let key = new_key()?;
+    let key = new_key(state.clock.now())?;
     let audit = AuditRecord::new(&admin.email, "signing_key_rotated", &key.kid, "");
     state.store.add_signing_key(&key, Some(&audit)).await?;
     Ok((
@@ -248,7 +190,11 @@ async fn issue(
         label: user.email.clone(),
     };
     let own = reader
-        .own_submission(&state, period, &format!("attestation for {audience}"))
+        .own_submission(
+            state.store.as_ref(),
+            period,
+            &format!("attestation for {audience}"),
+        )
         .await?
         .map(|s| s.values)
         .unwrap_or_default();
@@ -322,7 +268,7 @@ async fn issue(
             })
             .collect(),
     });
-    let now = auth::now_unix();
+    let now = state.clock.now();
     let mut jti = [0u8; 16];
     getrandom::fill(&mut jti).map_err(|e| AppError::Internal(e.to_string()))?;
     let claims = AttestationClaims {
@@ -343,7 +289,7 @@ async fn issue(
             k: benchmark.k,
         },
     };
-    let key = current_key(&state).await?;
+    let key = current_key(state.store.as_ref()).await?;
     let jws = key
         .sign(ATTESTATION_TYP, &claims)
         .map_err(AppError::Internal)?;
@@ -454,7 +400,7 @@ async fn revoke(
     };
     if !state
         .store
-        .revoke_attestation(org_id, id, auth::now_unix(), &audit)
+        .revoke_attestation(org_id, id, state.clock.now(), &audit)
         .await?
     {
         return Err(AppError::NotFound(format!(
@@ -495,7 +441,7 @@ async fn shared(State(state): State<AppState>, Path(token): Path<String>) -> Res
     let token = share_token(&token)?;
     let (jws, status) = state
         .store
-        .open_shared(&auth::token_hash(token), auth::now_unix())
+        .open_shared(&auth::token_hash(token), state.clock.now())
         .await?
         .ok_or_else(unknown_link)?;
     Ok(no_store(Json(SharedAttestation { jws, status })))
@@ -515,28 +461,11 @@ async fn status(State(state): State<AppState>, Path(jti): Path<String>) -> Resul
     Ok(public(no_store(Json(status))))
 }
 
-/// The log as stored now.
-async fn synced_log(state: &AppState) -> Result<tokio::sync::MutexGuard<'_, Log>> {
-    let mut log = state.log.0.lock().await;
-    let from = i64::try_from(log.len()).map_err(|e| AppError::Internal(e.to_string()))?;
-    for leaf in state.store.log_leaves(from).await? {
-        log.push(leaf);
-    }
-    Ok(log)
-}
-
-async fn signed_head(state: &AppState, log: &Log) -> Result<SignedTreeHead> {
-    let head = log.head(auth::now_unix());
-    let jws = current_key(state)
-        .await?
-        .sign(TREE_HEAD_TYP, &head)
-        .map_err(AppError::Internal)?;
-    Ok(SignedTreeHead { head, jws })
-}
-
 async fn head(State(state): State<AppState>) -> Result<Response> {
-    let log = synced_log(&state).await?;
-    Ok(public(no_store(Json(signed_head(&state, &log).await?))))
+    let log = synced_log(state.store.as_ref(), &state.log).await?;
+    Ok(public(no_store(Json(
+        signed_head(state.store.as_ref(), &log, state.clock.now()).await?,
+    ))))
 }
 
 async fn inclusion(State(state): State<AppState>, Path(leaf): Path<String>) -> Result<Response> {
@@ -552,11 +481,11 @@ async fn inclusion(State(state): State<AppState>, Path(leaf): Path<String>) -> R
         state.store.log_index_of(&leaf).await?.ok_or_else(|| {
             AppError::NotFound("no such entry in the transparency log".to_owned())
         })?;
-    let log = synced_log(&state).await?;
+    let log = synced_log(state.store.as_ref(), &state.log).await?;
     let path = log
         .inclusion(index as u64)
         .ok_or_else(|| AppError::Internal(format!("log entry {index} is not in memory")))?;
-    let head = signed_head(&state, &log).await?;
+    let head = signed_head(state.store.as_ref(), &log, state.clock.now()).await?;
     Ok(public(no_store(Json(InclusionProof {
         leaf_index: index as u64,
         tree_size: head.head.tree_size,
@@ -576,7 +505,7 @@ async fn consistency(
     State(state): State<AppState>,
     Query(query): Query<ConsistencyQuery>,
 ) -> Result<Response> {
-    let log = synced_log(&state).await?;
+    let log = synced_log(state.store.as_ref(), &state.log).await?;
     let to = query.to.unwrap_or(log.len());
     let path = log.consistency(query.from, to).ok_or_else(|| {
         AppError::invalid(
@@ -594,5 +523,3 @@ async fn consistency(
         path,
     }))))
 }
-
-pub type SharedLog = Arc<LogCache>;

@@ -2,10 +2,6 @@
 //! `GET /api/v1/benchmarks/{period}`, `…/position` and `GET /api/v1/trends`.
 //! Reads serve only the cells stored at release.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use shared::Period;
-use shared::benchmark::{Benchmark, Policy, Position, ReleaseSummary, Trend, TrendPoint};
+use shared::benchmark::{Policy, Position, ReleaseSummary, Trend, TrendPoint};
 use shared::catalogue;
 use shared::cohort::CohortKey;
 
@@ -21,6 +17,8 @@ use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, reportable_period, writable_period};
 use crate::error::{AppError, Result};
+use crate::services;
+use crate::services::benchmarks::Served;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,14 +32,6 @@ pub fn router() -> Router<AppState> {
 async fn policy(State(state): State<AppState>) -> Json<Policy> {
     Json(Policy::new(state.config.k))
 }
-
-/// Released benchmarks never change, so each (period, cohort) is read from the store once and
-/// then served from memory, as the same bytes every time.
-#[derive(Debug, Default)]
-pub struct BenchmarkCache(RwLock<HashMap<(Period, CohortKey), Served>>);
-
-/// A benchmark and its JSON body.
-type Served = (Arc<Benchmark>, Bytes);
 
 async fn release(
     State(state): State<AppState>,
@@ -66,39 +56,9 @@ async fn release(
 
 /// The stored benchmark and its JSON; `NotFound` when the period is not released.
 pub async fn cached(state: &AppState, period: Period, cohort: CohortKey) -> Result<Served> {
-    if let Some(hit) = state
-        .benchmarks
-        .0
-        .read()
-        .expect("cache lock")
-        .get(&(period, cohort))
-    {
-        return Ok(hit.clone());
-    }
-    let stored = state
-        .store
-        .benchmark(period, cohort)
+    services::benchmarks::cached(state.store.as_ref(), &state.benchmarks, period, cohort)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))?;
-    let benchmark = Arc::new(Benchmark {
-        period,
-        cohort,
-        policy: stored.release.policy,
-        k: stored.release.k,
-        n_band: stored.cohort_band,
-        cells: stored.cells,
-    });
-    let bytes = Bytes::from(
-        serde_json::to_vec(&*benchmark).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
-    let entry = (benchmark, bytes);
-    state
-        .benchmarks
-        .0
-        .write()
-        .expect("cache lock")
-        .insert((period, cohort), entry.clone());
-    Ok(entry)
+        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,7 +103,11 @@ async fn position(
     let period = reportable_period(&period)?;
     let (benchmark, _) = cached(&state, period, cohort).await?;
     let own = reader
-        .own_submission(&state, period, &format!("position in {cohort}"))
+        .own_submission(
+            state.store.as_ref(),
+            period,
+            &format!("position in {cohort}"),
+        )
         .await?
         .map(|s| s.values)
         .unwrap_or_default();

@@ -421,7 +421,11 @@ async fn export(
             let reader = caller.reader()?;
             let (benchmark, _) = cached(&state, period, cohort).await?;
             let own = reader
-                .own_submission(&state, period, &format!("position export in {cohort}"))
+                .own_submission(
+                    state.store.as_ref(),
+                    period,
+                    &format!("position export in {cohort}"),
+                )
                 .await?
                 .map(|s| s.values)
                 .unwrap_or_default();

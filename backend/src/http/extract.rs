@@ -70,7 +70,7 @@ pub async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Optio
     match auth::session_cookie(headers) {
         Some(token) => Ok(state
             .store
-            .session_user(&auth::token_hash(token), auth::now_unix())
+            .session_user(&auth::token_hash(token), state.clock.now())
             .await?),
         None => Ok(None),
     }
@@ -269,7 +269,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(token) = auth::bearer_token(&parts.headers) {
             return state
                 .store
-                .api_token_owner(&auth::token_hash(token), auth::now_unix())
+                .api_token_owner(&auth::token_hash(token), state.clock.now())
                 .await?
                 .map(Caller::Token)
                 .ok_or_else(|| AppError::Unauthorized("the API token is not valid".to_owned()));
@@ -279,42 +279,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A caller that may read an organisation's submissions: one of its members or its API tokens.
-#[derive(Debug, Clone)]
-pub struct Reader {
-    pub org_id: i64,
-    /// How the audit log names the caller.
-    pub label: String,
-}
-
-impl Reader {
-    /// The organisation's latest submission for `period`: the only way a handler reads raw
-    /// values. Every read is written to the audit log first, under the organisation, where its
-    /// member admins see it (`GET /api/v1/org/team`); if the entry cannot be written, the values
-    /// are not served.
-    pub async fn own_submission(
-        &self,
-        state: &AppState,
-        period: shared::Period,
-        purpose: &str,
-    ) -> Result<Option<crate::store::StoredSubmission>, AppError> {
-        state
-            .store
-            .audit(crate::store::AuditRecord {
-                actor: self.label.clone(),
-                action: VALUES_READ,
-                target: format!("organisation #{}, {period}", self.org_id),
-                detail: purpose.to_owned(),
-                org_id: Some(self.org_id),
-                event: None,
-            })
-            .await?;
-        Ok(state.store.submission(self.org_id, period).await?)
-    }
-}
-
-/// The audit action of a read of an organisation's raw values.
-pub const VALUES_READ: &str = "values_read";
+pub use crate::services::values::Reader;
 
 impl Caller {
     /// The caller as a reader of its own organisation's values; 403 for publishers, admins

@@ -16,7 +16,7 @@ use shared::notify::NotificationKind;
 use super::AppState;
 use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
 use super::extract::{ApiJson, ClientIp, Inviter};
-use crate::auth::{self, now_unix};
+use crate::auth;
 use crate::error::{AppError, Result};
 use crate::store::{AuditRecord, LoginAttempt, NewInvitationRecord};
 
@@ -68,7 +68,7 @@ async fn create(
     }
 
     let token = auth::random_token();
-    let expires_at = now_unix() + auth::INVITATION_TTL_SECONDS;
+    let expires_at = state.clock.now() + auth::INVITATION_TTL_SECONDS;
     let detail = match invitation.org_id {
         Some(org_id) => format!("{} of organisation #{org_id}", invitation.role.key()),
         None => invitation.role.key().to_owned(),
@@ -140,7 +140,7 @@ async fn show(
 ) -> Result<Json<InvitationInfo>> {
     let info = state
         .store
-        .invitation(&auth::token_hash(&token), now_unix())
+        .invitation(&auth::token_hash(&token), state.clock.now())
         .await?;
     info.map(Json).ok_or_else(invalid_link)
 }
@@ -156,7 +156,7 @@ async fn accept(
     headers: HeaderMap,
     ApiJson(acceptance): ApiJson<AcceptInvitation>,
 ) -> Result<Response> {
-    let now = now_unix();
+    let now = state.clock.now();
     let subject = format!("accept-ip:{ip}");
     let attempts = match state
         .store

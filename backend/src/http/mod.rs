@@ -21,8 +21,6 @@ mod submissions;
 mod team;
 mod tokens;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -33,51 +31,14 @@ use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
 use crate::error::AppError;
-use crate::store::Store;
 
-pub use attestations::ensure_signing_key;
-pub use benchmarks::cached as cached_benchmark;
+pub use crate::app::AppState;
 pub use openapi::{described_routes, document as openapi_document};
 pub use periods::current_period;
 
 /// JSON request bodies are small; CSV uploads have their own limit.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;
-
-/// Shared by every handler: one reference count, so the clones axum makes of it for each
-/// request are one atomic increment each (not one per field).
-#[derive(Debug, Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl AppState {
-    pub fn new(shared: Shared) -> Self {
-        Self(Arc::new(shared))
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// What [`AppState`] holds.
-#[derive(Debug)]
-pub struct Shared {
-    pub store: Arc<dyn Store>,
-    pub config: Arc<Config>,
-    /// The store holds the synthetic demo consortium (the app says so on every page).
-    pub demo: bool,
-    /// Released benchmarks, as served.
-    pub benchmarks: Arc<benchmarks::BenchmarkCache>,
-    /// The transparency log, as last read from the store.
-    pub log: attestations::SharedLog,
-    /// The notification worker's clock, mailer and wake-up.
-    pub notify: Arc<crate::notify::Hub>,
-}
 
 /// Builds the complete application router.
 pub fn build_app(state: AppState) -> Router {

@@ -75,7 +75,7 @@ async fn mark_read(
     }
     state
         .store
-        .mark_read(user.id, request.ids.as_deref(), auth::now_unix())
+        .mark_read(user.id, request.ids.as_deref(), state.clock.now())
         .await?;
     Ok(Json(UnreadCount {
         unread: state.store.unread_count(user.id).await?,
@@ -160,7 +160,7 @@ async fn unsubscribe(
     let user_id = state.store.credentials(&email).await?.map(|c| c.user.id);
     state
         .store
-        .unsubscribe(&email, kind, user_id, auth::now_unix())
+        .unsubscribe(&email, kind, user_id, state.clock.now())
         .await?;
     tracing::info!(kind = kind.key(), "an address unsubscribed");
     Ok(Json(Unsubscribed { email, kind }))
@@ -232,7 +232,7 @@ async fn delete_webhook(
     audit.org_id = Some(org_id);
     if !state
         .store
-        .delete_webhook(org_id, id, auth::now_unix(), &audit)
+        .delete_webhook(org_id, id, state.clock.now(), &audit)
         .await?
     {
         return Err(AppError::NotFound(format!("no webhook #{id}")));
@@ -252,10 +252,7 @@ async fn test_webhook(
         key: crate::notify::unique_key(&format!("webhook_test:{id}")),
         payload: serde_json::json!({ "webhook_id": id }).to_string(),
     };
-    state
-        .store
-        .add_event(&event, state.notify.clock.now())
-        .await?;
+    state.store.add_event(&event, state.clock.now()).await?;
     state.notify.wake();
     Ok(StatusCode::ACCEPTED)
 }

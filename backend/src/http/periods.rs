@@ -151,7 +151,7 @@ async fn set_deadline(
     let period = writable_period(&period)?;
     let due = end_of_day(input.due.trim())
         .ok_or_else(|| AppError::invalid("due", "expected a date such as 2026-12-31"))?;
-    let now = crate::auth::now_unix();
+    let now = state.clock.now();
     if due < now || due > now + DEADLINE_MAX_DAYS * 86_400 {
         return Err(AppError::invalid(
             "due",

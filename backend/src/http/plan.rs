@@ -19,8 +19,8 @@ use super::AppState;
 use super::benchmarks::cached;
 use super::extract::{ApiJson, OrgAdmin, Reader};
 use super::periods::{current_period, parse_cohort};
-use crate::auth;
 use crate::error::{AppError, Result};
+use crate::services;
 use crate::store::{AuditRecord, PracticeSelection, TargetRecord};
 
 pub fn router() -> Router<AppState> {
@@ -32,14 +32,8 @@ pub fn router() -> Router<AppState> {
 
 /// The latest released quarter; 404 while none is.
 pub(super) async fn latest_released(state: &AppState) -> Result<Period> {
-    state
-        .store
-        .periods()
+    services::benchmarks::latest_released(state.store.as_ref())
         .await?
-        .into_iter()
-        .filter(|p| p.released_at.is_some())
-        .map(|p| p.period)
-        .max()
         .ok_or_else(|| AppError::NotFound("no quarter is released yet".to_owned()))
 }
 
@@ -60,22 +54,22 @@ async fn save(
         org_id,
         label: user.email.clone(),
     };
-    let (baseline_period, baseline) = match latest_released(&state).await {
-        Ok(period) => {
-            let own = reader
-                .own_submission(
-                    &state,
-                    period,
-                    &format!("baseline of the target for {metric}"),
-                )
-                .await?;
-            let baseline = own.and_then(|s| s.values.get(&metric).copied());
-            (Some(period), baseline)
-        }
-        Err(AppError::NotFound(_)) => (None, None),
-        Err(error) => return Err(error),
-    };
-    let now = auth::now_unix();
+    let (baseline_period, baseline) =
+        match services::benchmarks::latest_released(state.store.as_ref()).await? {
+            Some(period) => {
+                let own = reader
+                    .own_submission(
+                        state.store.as_ref(),
+                        period,
+                        &format!("baseline of the target for {metric}"),
+                    )
+                    .await?;
+                let baseline = own.and_then(|s| s.values.get(&metric).copied());
+                (Some(period), baseline)
+            }
+            None => (None, None),
+        };
+    let now = state.clock.now();
     let owner = input.owner.trim().to_owned();
     let record = TargetRecord {
         metric: metric.clone(),
@@ -154,7 +148,11 @@ pub(super) async fn roadmap_of(
     let period = latest_released(state).await?;
     let (benchmark, _) = cached(state, period, cohort).await?;
     let own = reader
-        .own_submission(state, period, &format!("roadmap in {cohort}"))
+        .own_submission(
+            state.store.as_ref(),
+            period,
+            &format!("roadmap in {cohort}"),
+        )
         .await?
         .map(|s| s.values)
         .unwrap_or_default();

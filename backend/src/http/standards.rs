@@ -175,7 +175,7 @@ pub(super) async fn compliance_of(
     }
     let own = reader
         .own_submission(
-            state,
+            state.store.as_ref(),
             period,
             &format!("compliance with standard #{id} in {cohort}"),
         )

@@ -79,7 +79,7 @@ async fn read(
 ) -> Result<Json<Submission>> {
     let period = reportable_period(&period)?;
     let stored = reader
-        .own_submission(&state, period, "the submission form")
+        .own_submission(state.store.as_ref(), period, "the submission form")
         .await?;
     let released = state.store.period_released(period).await?;
     Ok(Json(to_api(period, released, stored)))
@@ -148,7 +148,7 @@ async fn write(
             Some(IdempotencyKey {
                 key: key.to_owned(),
                 request_hash: hasher.finalize().into(),
-                at: crate::auth::now_unix(),
+                at: state.clock.now(),
             })
         }
     };

@@ -8,8 +8,9 @@ use axum::{Json, Router};
 use shared::account::Team;
 
 use super::AppState;
-use super::extract::{OrgAdmin, VALUES_READ};
+use super::extract::OrgAdmin;
 use crate::error::Result;
+use crate::services::values::VALUES_READ;
 
 /// The newest reads of the organisation's values the page lists.
 const VALUE_READS_SHOWN: i64 = 200;

@@ -24,7 +24,7 @@ async fn list(State(state): State<AppState>, admin: OrgAdmin) -> Result<Json<Vec
     Ok(Json(
         state
             .store
-            .api_tokens(admin.org_id, auth::now_unix())
+            .api_tokens(admin.org_id, state.clock.now())
             .await?,
     ))
 }
@@ -58,7 +58,7 @@ async fn create(
         return Err(AppError::validation(fields));
     }
     let token = format!("{}{}", auth::API_TOKEN_PREFIX, auth::random_token());
-    let expires_at = auth::now_unix() + i64::from(request.expires_in_days) * 86_400;
+    let expires_at = state.clock.now() + i64::from(request.expires_in_days) * 86_400;
     let record = NewTokenRecord {
         org_id,
         created_by: user.id,

@@ -15,39 +15,43 @@ use shared::notify::{NotificationKind, WEBHOOK_PAUSE_AFTER};
 use shared::standard::Standard;
 use shared::{CohortKey, Period};
 
-use crate::error::{AppError, Result};
-use crate::http::AppState;
+use super::Worker;
+use crate::services::benchmarks::{cached, released_before};
+use crate::services::values::Reader;
+use crate::store::StoreError;
 use crate::store::notify::{Channel, EventRow, NewDelivery, NewNotification};
 
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
 /// Expands one event, in one transaction, and marks it expanded.
-pub async fn expand(state: &AppState, event: &EventRow) -> Result<()> {
+pub async fn expand(worker: &Worker, event: &EventRow) -> Result<()> {
     let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-    let mut fan = Fanout::load(state, event).await?;
+    let mut fan = Fanout::load(worker, event).await?;
     match event.kind.as_str() {
-        "released" => released(state, &payload, &mut fan).await?,
-        "standard_version" => standard_version(state, &payload, &mut fan).await?,
+        "released" => released(worker, &payload, &mut fan).await?,
+        "standard_version" => standard_version(worker, &payload, &mut fan).await?,
         "practice" => practice(&payload, &mut fan).await?,
         "attestation_opened" => attestation_opened(&payload, &mut fan).await?,
-        "deadline" => deadline(state, &payload, &mut fan).await?,
+        "deadline" => deadline(worker, &payload, &mut fan).await?,
         "invitation" => invitation(&payload, &mut fan),
         "webhook_paused" => webhook_paused(&payload, &mut fan),
-        "webhook_test" => webhook_test(state, &payload, &mut fan).await?,
+        "webhook_test" => webhook_test(worker, &payload, &mut fan).await?,
         other => tracing::warn!(kind = other, id = event.id, "unknown event kind: skipped"),
     }
-    let now = state.notify.clock.now();
-    state
+    let now = worker.clock.now();
+    worker
         .store
         .expand_event(event.id, &fan.notifications, &fan.deliveries, now)
         .await?;
     if !fan.deliveries.is_empty() {
-        state.notify.wake();
+        worker.hub.wake();
     }
     Ok(())
 }
 
 /// The recipients of one event and what they get.
 struct Fanout<'a> {
-    state: &'a AppState,
+    worker: &'a Worker,
     event: &'a EventRow,
     users: Vec<User>,
     settings: HashMap<(i64, String), (bool, bool)>,
@@ -57,8 +61,8 @@ struct Fanout<'a> {
 }
 
 impl<'a> Fanout<'a> {
-    async fn load(state: &'a AppState, event: &'a EventRow) -> Result<Self> {
-        let settings = state
+    async fn load(worker: &'a Worker, event: &'a EventRow) -> Result<Self> {
+        let settings = worker
             .store
             .notification_settings(None)
             .await?
@@ -66,11 +70,11 @@ impl<'a> Fanout<'a> {
             .map(|(user, kind, in_app, email)| ((user, kind), (in_app, email)))
             .collect();
         Ok(Self {
-            state,
+            worker,
             event,
-            users: state.store.users().await?,
+            users: worker.store.users().await?,
             settings,
-            optouts: state.store.email_optouts().await?.into_iter().collect(),
+            optouts: worker.store.email_optouts().await?.into_iter().collect(),
             notifications: Vec::new(),
             deliveries: Vec::new(),
         })
@@ -122,15 +126,15 @@ impl<'a> Fanout<'a> {
         body: &str,
         link: &str,
     ) {
-        if self.state.notify.mailer.is_none()
+        if self.worker.hub.mailer.is_none()
             || self
                 .optouts
                 .contains(&(address.to_owned(), kind.key().to_owned()))
         {
             return;
         }
-        let public = self.state.config.issuer();
-        let token = unsubscribe_token(&self.state.notify.link_key, address, kind);
+        let public = self.worker.config.issuer();
+        let token = unsubscribe_token(&self.worker.hub.link_key, address, kind);
         let open = if link.starts_with("http") {
             link.to_owned()
         } else {
@@ -154,7 +158,7 @@ impl<'a> Fanout<'a> {
 
     /// Queues a request to each webhook of `org_id` that takes `kind`.
     async fn webhooks(&mut self, org_id: i64, kind: NotificationKind, data: Value) -> Result<()> {
-        for hook in self.state.store.webhooks(org_id).await? {
+        for hook in self.worker.store.webhooks(org_id).await? {
             if hook.kinds().contains(&kind) {
                 self.webhook(hook.id, kind.key(), &data);
             }
@@ -183,7 +187,7 @@ impl<'a> Fanout<'a> {
 fn field<'v>(payload: &'v Value, name: &str) -> Result<&'v Value> {
     payload
         .get(name)
-        .ok_or_else(|| AppError::Internal(format!("event payload without `{name}`")))
+        .ok_or_else(|| StoreError::Corrupt(format!("event payload without `{name}`")))
 }
 
 fn text(payload: &Value, name: &str) -> Result<String> {
@@ -196,13 +200,13 @@ fn text(payload: &Value, name: &str) -> Result<String> {
 fn number(payload: &Value, name: &str) -> Result<i64> {
     field(payload, name)?
         .as_i64()
-        .ok_or_else(|| AppError::Internal(format!("event payload field `{name}` is no number")))
+        .ok_or_else(|| StoreError::Corrupt(format!("event payload field `{name}` is no number")))
 }
 
 fn period(payload: &Value) -> Result<Period> {
     text(payload, "period")?
         .parse()
-        .map_err(|_| AppError::Internal("event payload with a malformed period".to_owned()))
+        .map_err(|_| StoreError::Corrupt("event payload with a malformed period".to_owned()))
 }
 
 /// The mean standing of the CSF functions with one: the overview's posture in one number.
@@ -217,34 +221,48 @@ fn average_standing(position: &shared::benchmark::Position) -> Option<f64> {
 
 /// A quarter was released: each member gets its headline change, and the organisations
 /// following a standard hear of the requirements met last quarter and missed now.
-async fn released(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
+async fn released(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
     let period = period(payload)?;
-    let (benchmark, _) = crate::http::cached_benchmark(state, period, CohortKey::All).await?;
-    let previous = state
-        .store
-        .periods()
+    let released = |period: Period| async move {
+        cached(
+            worker.store.as_ref(),
+            &worker.benchmarks,
+            period,
+            CohortKey::All,
+        )
         .await?
-        .into_iter()
-        .filter(|r| r.released_at.is_some() && r.period < period)
-        .map(|r| r.period)
-        .max();
+        .map(|(benchmark, _)| benchmark)
+        .ok_or_else(|| StoreError::Corrupt(format!("{period} is not released")))
+    };
+    let benchmark = released(period).await?;
+    let previous = released_before(worker.store.as_ref(), period).await?;
     let previous_benchmark = match previous {
-        Some(p) => Some(
-            crate::http::cached_benchmark(state, p, CohortKey::All)
-                .await?
-                .0,
-        ),
+        Some(p) => Some(released(p).await?),
         None => None,
     };
     let mut standards: HashMap<i64, Option<Standard>> = HashMap::new();
-    for org in state.store.orgs().await?.into_iter().filter(|o| o.verified) {
+    for org in worker
+        .store
+        .orgs()
+        .await?
+        .into_iter()
+        .filter(|o| o.verified)
+    {
         let members = fan.members(org.id, false);
-        let values = |s: Option<crate::store::StoredSubmission>| s.map(|s| s.values);
-        let own = values(state.store.submission(org.id, period).await?);
-        let before = match previous {
-            Some(p) => values(state.store.submission(org.id, p).await?),
-            None => None,
+        // Read as every read of members' values is: written to the organisation's audit log.
+        let reader = Reader {
+            org_id: org.id,
+            label: "notification worker".to_owned(),
         };
+        let purpose = format!("the {period} release notification");
+        let periods: Vec<Period> = std::iter::once(period).chain(previous).collect();
+        let mut read = reader
+            .own_submissions(worker.store.as_ref(), &periods, &purpose)
+            .await?
+            .into_iter()
+            .map(|s| s.map(|s| s.values));
+        let own = read.next().flatten();
+        let before = read.next().flatten();
         let position = own
             .as_ref()
             .map(|own| shared::benchmark::position(&benchmark, own));
@@ -331,11 +349,11 @@ async fn released(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Re
         let (Some(own), Some(before), Some(p)) = (&own, &before, previous) else {
             continue;
         };
-        let Some(followed) = state.store.followed_standard(org.id).await? else {
+        let Some(followed) = worker.store.followed_standard(org.id).await? else {
             continue;
         };
         if let std::collections::hash_map::Entry::Vacant(entry) = standards.entry(followed) {
-            entry.insert(state.store.standard(followed).await?);
+            entry.insert(worker.store.standard(followed).await?);
         }
         let Some(Some(standard)) = standards.get(&followed) else {
             continue;
@@ -401,9 +419,9 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// A new version of a standard: the organisations following an earlier one hear of it.
-async fn standard_version(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
+async fn standard_version(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
     let id = number(payload, "standard_id")?;
-    let Some(standard) = state.store.standard(id).await? else {
+    let Some(standard) = worker.store.standard(id).await? else {
         return Ok(());
     };
     let mut earlier = HashSet::new();
@@ -412,7 +430,7 @@ async fn standard_version(state: &AppState, payload: &Value, fan: &mut Fanout<'_
         if !earlier.insert(older) {
             break;
         }
-        cursor = state
+        cursor = worker
             .store
             .standard(older)
             .await?
@@ -426,8 +444,8 @@ async fn standard_version(state: &AppState, payload: &Value, fan: &mut Fanout<'_
         standard.name, standard.version
     );
     let changes: String = standard.change_log.chars().take(400).collect();
-    for org in state.store.orgs().await? {
-        let Some(followed) = state.store.followed_standard(org.id).await? else {
+    for org in worker.store.orgs().await? {
+        let Some(followed) = worker.store.followed_standard(org.id).await? else {
             continue;
         };
         if !earlier.contains(&followed) {
@@ -524,14 +542,14 @@ async fn attestation_opened(payload: &Value, fan: &mut Fanout<'_>) -> Result<()>
 }
 
 /// A deadline is near: the members of organisations that have not submitted every metric.
-async fn deadline(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
+async fn deadline(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
     let period = period(payload)?;
-    if state.store.period_released(period).await? {
+    if worker.store.period_released(period).await? {
         return Ok(());
     }
     let due_at = text(payload, "due_at")?;
     let days = number(payload, "days")?;
-    let saved: HashMap<i64, i64> = state
+    let saved: HashMap<i64, i64> = worker
         .store
         .latest_saves(period)
         .await?
@@ -540,7 +558,13 @@ async fn deadline(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Re
         .collect();
     let total = CATALOGUE.len() as i64;
     let title = format!("{period} submissions are due in {days} days");
-    for org in state.store.orgs().await?.into_iter().filter(|o| o.verified) {
+    for org in worker
+        .store
+        .orgs()
+        .await?
+        .into_iter()
+        .filter(|o| o.verified)
+    {
         let done = saved.get(&org.id).copied().unwrap_or(0);
         if done >= total {
             continue;
@@ -624,9 +648,9 @@ fn webhook_paused(payload: &Value, fan: &mut Fanout<'_>) {
 }
 
 /// The test button: a sample request to one webhook.
-async fn webhook_test(state: &AppState, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
+async fn webhook_test(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
     let id = number(payload, "webhook_id")?;
-    if state.store.webhook(id).await?.is_some() {
+    if worker.store.webhook(id).await?.is_some() {
         fan.webhook(
             id,
             "ping",

@@ -19,14 +19,15 @@ mod email;
 mod webhook;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use shared::notify::{NotificationKind, WEBHOOK_PAUSE_AFTER};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::http::AppState;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::services::benchmarks::BenchmarkCache;
 use crate::store::notify::{DeliveryRow, EventRecord, Outcome};
 use crate::store::{Store, StoreError};
 
@@ -40,28 +41,9 @@ const LEASE_SECONDS: i64 = 120;
 /// Delays before each retry; after the last, the delivery is given up.
 const BACKOFF_SECONDS: [i64; 5] = [60, 300, 1_800, 7_200, 43_200];
 
-/// The worker's time: the system clock, or (tests) a file holding Unix seconds.
-#[derive(Debug, Default)]
-pub struct Clock(Option<PathBuf>);
-
-impl Clock {
-    pub fn new(file: Option<PathBuf>) -> Self {
-        Self(file)
-    }
-
-    pub fn now(&self) -> i64 {
-        self.0
-            .as_ref()
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .and_then(|text| text.trim().parse().ok())
-            .unwrap_or_else(crate::auth::now_unix)
-    }
-}
-
-/// What handlers and the worker share: the clock, the mailer, the key of unsubscribe links
-/// and a way to wake the worker.
+/// What handlers and the worker share: the mailer, the key of unsubscribe links and a way to
+/// wake the worker.
 pub struct Hub {
-    pub clock: Clock,
     pub mailer: Option<Mailer>,
     /// Signs unsubscribe links (kept in the store, made on first start).
     pub link_key: [u8; 32],
@@ -73,21 +55,14 @@ pub struct Hub {
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hub")
-            .field("clock", &self.clock)
             .field("email", &self.mailer.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl Hub {
-    pub fn new(
-        clock: Clock,
-        mailer: Option<Mailer>,
-        link_key: [u8; 32],
-        allow_loopback: bool,
-    ) -> Self {
+    pub fn new(mailer: Option<Mailer>, link_key: [u8; 32], allow_loopback: bool) -> Self {
         Self {
-            clock,
             mailer,
             link_key,
             http: webhook::client(allow_loopback),
@@ -141,39 +116,52 @@ pub async fn link_key(store: &dyn Store) -> Result<[u8; 32], StoreError> {
         .unwrap_or(key))
 }
 
-/// Runs the worker until the task is dropped.
-pub async fn run(state: AppState) {
-    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
-    let mut reminded = HashSet::new();
-    let poll = Duration::from_millis(state.config.notify_poll_ms);
-    loop {
-        if let Err(error) = tick(&state, &slots, &mut reminded).await {
-            tracing::warn!(%error, "notification worker: will try again");
-        }
-        tokio::select! {
-            () = state.notify.wake.notified() => {}
-            () = tokio::time::sleep(poll) => {}
+/// The notification worker: what it reads, writes and sends with.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub hub: Arc<Hub>,
+    pub clock: Clock,
+    /// Released benchmarks, as the API serves them.
+    pub benchmarks: Arc<BenchmarkCache>,
+}
+
+impl Worker {
+    /// Runs the worker until the task is dropped.
+    pub async fn run(self) {
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        let mut reminded = HashSet::new();
+        let poll = Duration::from_millis(self.config.notify_poll_ms);
+        loop {
+            if let Err(error) = tick(&self, &slots, &mut reminded).await {
+                tracing::warn!(%error, "notification worker: will try again");
+            }
+            tokio::select! {
+                () = self.hub.wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
         }
     }
 }
 
 async fn tick(
-    state: &AppState,
+    worker: &Worker,
     slots: &Arc<Semaphore>,
     reminded: &mut HashSet<String>,
-) -> Result<(), crate::error::AppError> {
-    deadline_reminders(state, reminded).await?;
+) -> Result<(), StoreError> {
+    deadline_reminders(worker, reminded).await?;
     loop {
-        let events = state.store.pending_events(20).await?;
+        let events = worker.store.pending_events(20).await?;
         if events.is_empty() {
             break;
         }
         for event in &events {
-            compose::expand(state, event).await?;
+            compose::expand(worker, event).await?;
         }
     }
-    if state.config.deliver_notifications {
-        dispatch(state, slots).await?;
+    if worker.config.deliver_notifications {
+        dispatch(worker, slots).await?;
     }
     Ok(())
 }
@@ -181,11 +169,11 @@ async fn tick(
 /// Writes the reminder events of deadlines 7 and 2 days ahead (once per deadline and stage:
 /// the event's key is unique). A deadline moved later gets its reminders again.
 async fn deadline_reminders(
-    state: &AppState,
+    worker: &Worker,
     reminded: &mut HashSet<String>,
 ) -> Result<(), StoreError> {
-    let now = state.notify.clock.now();
-    for (period, due_at) in state.store.deadlines().await? {
+    let now = worker.clock.now();
+    for (period, due_at) in worker.store.deadlines().await? {
         let Some(due) = due_at.get(..10).and_then(shared::participation::end_of_day) else {
             continue;
         };
@@ -197,7 +185,7 @@ async fn deadline_reminders(
             _ => continue,
         };
         let key = format!("deadline:{period}:{due_at}:{days}d");
-        if reminded.contains(&key) || state.store.period_released(period).await? {
+        if reminded.contains(&key) || worker.store.period_released(period).await? {
             continue;
         }
         let payload = serde_json::json!({ "period": period, "due_at": due_at, "days": days });
@@ -206,20 +194,20 @@ async fn deadline_reminders(
             key: key.clone(),
             payload: payload.to_string(),
         };
-        state.store.add_event(&event, now).await?;
+        worker.store.add_event(&event, now).await?;
         reminded.insert(key);
     }
     Ok(())
 }
 
 /// Claims as many due deliveries as there are free slots and sends each in its own task.
-async fn dispatch(state: &AppState, slots: &Arc<Semaphore>) -> Result<(), StoreError> {
+async fn dispatch(worker: &Worker, slots: &Arc<Semaphore>) -> Result<(), StoreError> {
     let free = slots.available_permits();
     if free == 0 {
         return Ok(());
     }
-    let now = state.notify.clock.now();
-    let claimed = state
+    let now = worker.clock.now();
+    let claimed = worker
         .store
         .claim_deliveries(now, now + LEASE_SECONDS, free as i64)
         .await?;
@@ -228,18 +216,18 @@ async fn dispatch(state: &AppState, slots: &Arc<Semaphore>) -> Result<(), StoreE
         let Ok(permit) = slots.clone().acquire_owned().await else {
             break;
         };
-        let state = state.clone();
+        let worker = worker.clone();
         tokio::spawn(async move {
-            if let Err(error) = deliver(&state, &delivery).await {
+            if let Err(error) = deliver(&worker, &delivery).await {
                 tracing::warn!(%error, delivery = delivery.id, "could not record a delivery");
             }
             drop(permit);
-            state.notify.wake();
+            worker.hub.wake();
         });
     }
     if full {
         // More may be due: look again as soon as a slot frees.
-        state.notify.wake();
+        worker.hub.wake();
     }
     Ok(())
 }
@@ -259,25 +247,28 @@ fn after_failure(delivery: &DeliveryRow, error: String, now: i64) -> Outcome {
 }
 
 /// The one-click unsubscribe address of an email (RFC 8058).
-fn unsubscribe_url(state: &AppState, delivery: &DeliveryRow) -> String {
+fn unsubscribe_url(worker: &Worker, delivery: &DeliveryRow) -> String {
     let kind = NotificationKind::from_key(&delivery.kind).unwrap_or(NotificationKind::Released);
-    let token = compose::unsubscribe_token(&state.notify.link_key, &delivery.target, kind);
-    format!("{}/api/v1/unsubscribe?token={token}", state.config.issuer())
+    let token = compose::unsubscribe_token(&worker.hub.link_key, &delivery.target, kind);
+    format!(
+        "{}/api/v1/unsubscribe?token={token}",
+        worker.config.issuer()
+    )
 }
 
-async fn deliver(state: &AppState, delivery: &DeliveryRow) -> Result<(), StoreError> {
-    let store = state.store.as_ref();
+async fn deliver(worker: &Worker, delivery: &DeliveryRow) -> Result<(), StoreError> {
+    let store = worker.store.as_ref();
     if delivery.channel == "email" {
-        let outcome = match &state.notify.mailer {
+        let outcome = match &worker.hub.mailer {
             None => Outcome::GaveUp {
                 error: "no SMTP relay is configured".to_owned(),
             },
             Some(mailer) => match mailer
-                .send(delivery, &unsubscribe_url(state, delivery))
+                .send(delivery, &unsubscribe_url(worker, delivery))
                 .await
             {
                 Ok(()) => Outcome::Sent,
-                Err(error) => after_failure(delivery, error, state.notify.clock.now()),
+                Err(error) => after_failure(delivery, error, worker.clock.now()),
             },
         };
         if let Outcome::GaveUp { error } | Outcome::Retry { error, .. } = &outcome {
@@ -290,7 +281,7 @@ async fn deliver(state: &AppState, delivery: &DeliveryRow) -> Result<(), StoreEr
                 None,
                 WEBHOOK_PAUSE_AFTER,
                 None,
-                state.notify.clock.now(),
+                worker.clock.now(),
             )
             .await?;
         return Ok(());
@@ -304,12 +295,12 @@ async fn deliver(state: &AppState, delivery: &DeliveryRow) -> Result<(), StoreEr
             error: "webhook deleted".to_owned(),
         };
         store
-            .finish_delivery(delivery, &outcome, None, 0, None, state.notify.clock.now())
+            .finish_delivery(delivery, &outcome, None, 0, None, worker.clock.now())
             .await?;
         return Ok(());
     };
-    let attempt = webhook::send(state, &hook, delivery).await;
-    let now = state.notify.clock.now();
+    let attempt = webhook::send(worker, &hook, delivery).await;
+    let now = worker.clock.now();
     let outcome = match (&attempt.error, attempt.status) {
         (None, Some(status)) if (200..300).contains(&status) => Outcome::Sent,
         (Some(error), _) => after_failure(delivery, error.clone(), now),

@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sha2::Sha256;
 
-use crate::http::AppState;
+use super::Worker;
 use crate::store::notify::{AttemptRecord, DeliveryRow, WebhookRow};
 
 /// Characters of an answer's body kept in the delivery log.
@@ -106,7 +106,7 @@ pub fn client(allow_loopback: bool) -> reqwest::Client {
 }
 
 /// Sends one delivery and describes what came back.
-pub async fn send(state: &AppState, hook: &WebhookRow, delivery: &DeliveryRow) -> AttemptRecord {
+pub async fn send(worker: &Worker, hook: &WebhookRow, delivery: &DeliveryRow) -> AttemptRecord {
     let started = Instant::now();
     let mut attempt = AttemptRecord {
         webhook_id: hook.id,
@@ -115,7 +115,7 @@ pub async fn send(state: &AppState, hook: &WebhookRow, delivery: &DeliveryRow) -
         error: None,
         duration_ms: 0,
     };
-    let allow_loopback = state.config.webhook_allow_loopback;
+    let allow_loopback = worker.config.webhook_allow_loopback;
     // An address written as an IP is not resolved: it is checked here.
     let literal = reqwest::Url::parse(&hook.url).ok().and_then(|url| {
         url.host_str()?
@@ -128,8 +128,8 @@ pub async fn send(state: &AppState, hook: &WebhookRow, delivery: &DeliveryRow) -
         return attempt;
     }
     let timestamp = crate::auth::now_unix();
-    let result = state
-        .notify
+    let result = worker
+        .hub
         .http
         .post(&hook.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")

@@ -274,6 +274,10 @@ async fn deadline_reminders_come_7_and_2_days_ahead_and_an_unsubscribe_stops_the
     // 6.5 days ahead: the 7-day reminder, in the app and by email, to the members of
     // organisations that have not submitted every metric (the demo member is part-way).
     clock.set(due - 6 * 86_400 - 43_200);
+    // Every handler reads the moved clock too: the 12-hour sessions have ended.
+    let admin = app.login(MEMBER_ADMIN, PASSWORD).await;
+    let viewer = app.login(MEMBER_VIEWER, PASSWORD).await;
+    let publisher = app.login("publisher@demo.local", PASSWORD).await;
     let list = wait_notified(&app, &admin, &reminder(7)).await;
     let note = list.items.iter().find(|n| n.title == reminder(7)).unwrap();
     assert!(
@@ -345,6 +349,8 @@ async fn deadline_reminders_come_7_and_2_days_ahead_and_an_unsubscribe_stops_the
     // 1.5 days ahead: the 2-day reminder reaches the admin in the app only; the viewer, who
     // did not unsubscribe, also by email.
     clock.set(due - 86_400 - 43_200);
+    let admin = app.login(MEMBER_ADMIN, PASSWORD).await;
+    let viewer = app.login(MEMBER_VIEWER, PASSWORD).await;
     wait_notified(&app, &admin, &reminder(2)).await;
     let subject = format!("PeerPosture: {}", reminder(2));
     sink.wait_for("2 days ahead to the viewer", |e| {

@@ -1,0 +1,7 @@
+//! The services: what the server does, between the HTTP layer (which extracts, calls one of
+//! these and responds) and the stores. Nothing here knows of axum; the notification worker
+//! calls the same services as the handlers.
+
+pub mod attestations;
+pub mod benchmarks;
+pub mod values;
