@@ -10,6 +10,7 @@ pub mod demo;
 pub mod demo_library;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod markdown;
 pub mod notify;

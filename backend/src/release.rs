@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use shared::standard::{Requirement, Standard, StandardStatus};
 
 use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
-use shared::notify::NotificationKind;
 
+use crate::events::Event;
 use crate::store::{AuditRecord, ReleaseRecord, ReleaseTx, Store, StoreError};
 
 /// Releases `period` under the current policy with threshold `k`, recording that `actor` did.
@@ -37,11 +37,8 @@ pub async fn release_period(
         record.k,
         result.cells.len()
     );
-    let audit = AuditRecord::new(actor, "period_released", period.to_string(), detail).with_event(
-        NotificationKind::Released,
-        format!("released:{period}"),
-        &serde_json::json!({ "period": period }),
-    );
+    let audit = AuditRecord::new(actor, "period_released", period.to_string(), detail)
+        .with_event(&Event::Released { period }, crate::auth::now_unix());
     tx.audit(&audit).await?;
     tx.commit().await?;
     Ok((record, result))
@@ -113,9 +110,10 @@ pub async fn publish_standard(
         standard.id, standard.name, standard.version
     );
     let audit = AuditRecord::new(actor, "standard_published", target, "").with_event(
-        NotificationKind::StandardVersion,
-        format!("standard_version:{}", standard.id),
-        &serde_json::json!({ "standard_id": standard.id }),
+        &Event::StandardVersion {
+            standard_id: standard.id,
+        },
+        crate::auth::now_unix(),
     );
     tx.audit(&audit).await?;
     tx.commit().await?;

@@ -11,13 +11,13 @@ use shared::account::{
     AcceptInvitation, InvitationCreated, InvitationInfo, NewInvitation, Role, check_email,
     check_new_password,
 };
-use shared::notify::NotificationKind;
 
 use super::AppState;
 use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
 use super::extract::{ApiJson, ClientIp, Inviter};
 use crate::auth;
 use crate::error::{AppError, Result};
+use crate::events::Event;
 use crate::store::{AuditRecord, LoginAttempt, NewInvitationRecord};
 
 pub fn router() -> Router<AppState> {
@@ -83,14 +83,13 @@ async fn create(
             None => None,
         };
         audit = audit.with_event(
-            NotificationKind::Invitation,
-            crate::notify::unique_key("invitation"),
-            &serde_json::json!({
-                "email": email,
-                "link": format!("{}{url}", state.config.issuer()),
-                "role": invitation.role.label(),
-                "org": org.unwrap_or_default(),
-            }),
+            &Event::Invitation {
+                email: email.clone(),
+                link: format!("{}{url}", state.config.issuer()),
+                role: invitation.role.label().to_owned(),
+                org: org.unwrap_or_default(),
+            },
+            state.clock.now(),
         );
     }
     state

@@ -16,8 +16,9 @@ use super::AppState;
 use super::extract::{ApiJson, CurrentUser, OrgAdmin};
 use crate::auth;
 use crate::error::{AppError, Result};
+use crate::events::Event;
 use crate::notify::compose::read_unsubscribe_token;
-use crate::store::{AuditRecord, EventRecord};
+use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -247,12 +248,9 @@ async fn test_webhook(
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
     own_webhook(&state, admin.org_id, id).await?;
-    let event = EventRecord {
-        kind: "webhook_test",
-        key: crate::notify::unique_key(&format!("webhook_test:{id}")),
-        payload: serde_json::json!({ "webhook_id": id }).to_string(),
-    };
-    state.store.add_event(&event, state.clock.now()).await?;
+    let now = state.clock.now();
+    let event = Event::WebhookTest { webhook_id: id }.record(now);
+    state.store.add_event(&event, now).await?;
     state.notify.wake();
     Ok(StatusCode::ACCEPTED)
 }

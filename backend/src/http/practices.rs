@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use shared::account::{Role, User};
-use shared::notify::NotificationKind;
 use shared::practice::{
     Attribution, Moderation, ModerationDecision, Practice, PracticeDraft, PracticeFilter,
     PracticeHtml, PracticeStatus, PracticeSummary, functions_of, validate_practice,
@@ -19,6 +18,7 @@ use shared::practice::{
 use super::AppState;
 use super::extract::{ApiJson, CurrentUser, Member, Moderator, PracticeAuthorUser, PracticeWriter};
 use crate::error::{AppError, Result};
+use crate::events::Event;
 use crate::markdown;
 use crate::store::{AuditRecord, PracticeAuthor, PracticeSelection, StoredPractice};
 
@@ -269,16 +269,15 @@ async fn moderate(
     };
     let comment = (!comment.is_empty()).then_some(comment);
     let audit = AuditRecord::new(&user.email, action, format!("practice #{id}"), "").with_event(
-        NotificationKind::Practice,
-        crate::notify::unique_key("practice"),
-        &serde_json::json!({
-            "practice_id": id,
-            "title": practice.draft.title,
-            "published": status == PracticeStatus::Published,
-            "comment": comment.unwrap_or_default(),
-            "author_user_id": practice.author_user_id,
-            "author_org_id": practice.author_org_id,
-        }),
+        &Event::Practice {
+            practice_id: id,
+            title: practice.draft.title.clone(),
+            published: status == PracticeStatus::Published,
+            comment: comment.unwrap_or_default().to_owned(),
+            author_user_id: practice.author_user_id,
+            author_org_id: practice.author_org_id,
+        },
+        state.clock.now(),
     );
     state
         .store

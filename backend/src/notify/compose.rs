@@ -16,6 +16,7 @@ use shared::standard::Standard;
 use shared::{CohortKey, Period};
 
 use super::Worker;
+use crate::events::Event;
 use crate::services::benchmarks::{cached, released_before};
 use crate::services::values::Reader;
 use crate::store::StoreError;
@@ -25,18 +26,57 @@ type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Expands one event, in one transaction, and marks it expanded.
 pub async fn expand(worker: &Worker, event: &EventRow) -> Result<()> {
-    let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
     let mut fan = Fanout::load(worker, event).await?;
-    match event.kind.as_str() {
-        "released" => released(worker, &payload, &mut fan).await?,
-        "standard_version" => standard_version(worker, &payload, &mut fan).await?,
-        "practice" => practice(&payload, &mut fan).await?,
-        "attestation_opened" => attestation_opened(&payload, &mut fan).await?,
-        "deadline" => deadline(worker, &payload, &mut fan).await?,
-        "invitation" => invitation(&payload, &mut fan),
-        "webhook_paused" => webhook_paused(&payload, &mut fan),
-        "webhook_test" => webhook_test(worker, &payload, &mut fan).await?,
-        other => tracing::warn!(kind = other, id = event.id, "unknown event kind: skipped"),
+    match Event::read(&event.kind, &event.payload) {
+        Ok(Event::Released { period }) => released(worker, period, &mut fan).await?,
+        Ok(Event::StandardVersion { standard_id }) => {
+            standard_version(worker, standard_id, &mut fan).await?;
+        }
+        Ok(Event::Practice {
+            practice_id,
+            title,
+            published,
+            comment,
+            author_user_id,
+            author_org_id,
+        }) => {
+            let practice = Moderated {
+                id: practice_id,
+                title,
+                published,
+                comment,
+            };
+            practice_moderated(&practice, author_user_id, author_org_id, &mut fan).await?;
+        }
+        Ok(Event::AttestationOpened {
+            attestation_id,
+            org_id,
+            audience,
+        }) => attestation_opened(attestation_id, org_id, &audience, &mut fan).await?,
+        Ok(Event::Deadline {
+            period,
+            due_at,
+            days,
+        }) => deadline(worker, period, &due_at, days, &mut fan).await?,
+        Ok(Event::Invitation {
+            email,
+            link,
+            role,
+            org,
+        }) => invitation(&email, &link, &role, &org, &mut fan),
+        Ok(Event::WebhookPaused {
+            url,
+            user_id,
+            error,
+            ..
+        }) => webhook_paused(&url, user_id, &error, &mut fan),
+        Ok(Event::WebhookTest { webhook_id }) => webhook_test(worker, webhook_id, &mut fan).await?,
+        Err(error) => tracing::warn!(
+            kind = event.kind,
+            id = event.id,
+            %error,
+            "an event that does not read: skipped"
+        ),
     }
     let now = worker.clock.now();
     worker
@@ -184,31 +224,6 @@ impl<'a> Fanout<'a> {
     }
 }
 
-fn field<'v>(payload: &'v Value, name: &str) -> Result<&'v Value> {
-    payload
-        .get(name)
-        .ok_or_else(|| StoreError::Corrupt(format!("event payload without `{name}`")))
-}
-
-fn text(payload: &Value, name: &str) -> Result<String> {
-    Ok(field(payload, name)?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
-fn number(payload: &Value, name: &str) -> Result<i64> {
-    field(payload, name)?
-        .as_i64()
-        .ok_or_else(|| StoreError::Corrupt(format!("event payload field `{name}` is no number")))
-}
-
-fn period(payload: &Value) -> Result<Period> {
-    text(payload, "period")?
-        .parse()
-        .map_err(|_| StoreError::Corrupt("event payload with a malformed period".to_owned()))
-}
-
 /// The mean standing of the CSF functions with one: the overview's posture in one number.
 fn average_standing(position: &shared::benchmark::Position) -> Option<f64> {
     let standings: Vec<f64> = position
@@ -221,8 +236,7 @@ fn average_standing(position: &shared::benchmark::Position) -> Option<f64> {
 
 /// A quarter was released: each member gets its headline change, and the organisations
 /// following a standard hear of the requirements met last quarter and missed now.
-async fn released(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
-    let period = period(payload)?;
+async fn released(worker: &Worker, period: Period, fan: &mut Fanout<'_>) -> Result<()> {
     let released = |period: Period| async move {
         cached(
             worker.store.as_ref(),
@@ -419,8 +433,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// A new version of a standard: the organisations following an earlier one hear of it.
-async fn standard_version(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
-    let id = number(payload, "standard_id")?;
+async fn standard_version(worker: &Worker, id: i64, fan: &mut Fanout<'_>) -> Result<()> {
     let Some(standard) = worker.store.standard(id).await? else {
         return Ok(());
     };
@@ -482,12 +495,27 @@ async fn standard_version(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>
 }
 
 /// A practice was published or returned: its author hears of it.
-async fn practice(payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
-    let id = number(payload, "practice_id")?;
-    let published = field(payload, "published")?.as_bool().unwrap_or(false);
-    let practice_title = text(payload, "title")?;
-    let comment = text(payload, "comment")?;
-    let (title, body) = if published {
+/// A practice as its moderation left it.
+struct Moderated {
+    id: i64,
+    title: String,
+    published: bool,
+    comment: String,
+}
+
+async fn practice_moderated(
+    practice: &Moderated,
+    author_user_id: i64,
+    author_org_id: Option<i64>,
+    fan: &mut Fanout<'_>,
+) -> Result<()> {
+    let Moderated {
+        id,
+        title: practice_title,
+        published,
+        comment,
+    } = practice;
+    let (title, body) = if *published {
         (
             "Your practice is published".to_owned(),
             format!("\"{practice_title}\" is now in the library for every member."),
@@ -498,7 +526,7 @@ async fn practice(payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
             format!("\"{practice_title}\" needs changes: {comment}"),
         )
     };
-    if let Some(author) = fan.user(number(payload, "author_user_id")?) {
+    if let Some(author) = fan.user(author_user_id) {
         fan.notify(
             &author,
             NotificationKind::Practice,
@@ -507,7 +535,7 @@ async fn practice(payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
             &format!("/practices/{id}"),
         );
     }
-    if let Some(org_id) = field(payload, "author_org_id")?.as_i64() {
+    if let Some(org_id) = author_org_id {
         fan.webhooks(
             org_id,
             NotificationKind::Practice,
@@ -519,9 +547,12 @@ async fn practice(payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
 }
 
 /// An attestation's share link was opened (told once a day per attestation).
-async fn attestation_opened(payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
-    let org_id = number(payload, "org_id")?;
-    let audience = text(payload, "audience")?;
+async fn attestation_opened(
+    attestation_id: i64,
+    org_id: i64,
+    audience: &str,
+    fan: &mut Fanout<'_>,
+) -> Result<()> {
     let title = format!("Your attestation for {audience} was opened");
     let body = "Someone opened its share link. The share page lists every opening.";
     for admin in fan.members(org_id, true) {
@@ -536,19 +567,22 @@ async fn attestation_opened(payload: &Value, fan: &mut Fanout<'_>) -> Result<()>
     fan.webhooks(
         org_id,
         NotificationKind::AttestationOpened,
-        json!({ "attestation_id": number(payload, "attestation_id")?, "audience": audience }),
+        json!({ "attestation_id": attestation_id, "audience": audience }),
     )
     .await
 }
 
 /// A deadline is near: the members of organisations that have not submitted every metric.
-async fn deadline(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
-    let period = period(payload)?;
+async fn deadline(
+    worker: &Worker,
+    period: Period,
+    due_at: &str,
+    days: i64,
+    fan: &mut Fanout<'_>,
+) -> Result<()> {
     if worker.store.period_released(period).await? {
         return Ok(());
     }
-    let due_at = text(payload, "due_at")?;
-    let days = number(payload, "days")?;
     let saved: HashMap<i64, i64> = worker
         .store
         .latest_saves(period)
@@ -571,7 +605,7 @@ async fn deadline(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Res
         }
         let body = format!(
             "Due by the end of {} (UTC). Your organisation has submitted {done} of {total} metrics.",
-            due_at.get(..10).unwrap_or(&due_at)
+            due_at.get(..10).unwrap_or(due_at)
         );
         for member in fan.members(org.id, false) {
             fan.notify(
@@ -599,15 +633,7 @@ async fn deadline(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Res
 }
 
 /// An invitation: emailed to the invited address (no account yet, so nothing in the app).
-fn invitation(payload: &Value, fan: &mut Fanout<'_>) {
-    let (Ok(address), Ok(link), Ok(role)) = (
-        text(payload, "email"),
-        text(payload, "link"),
-        text(payload, "role"),
-    ) else {
-        return;
-    };
-    let org = text(payload, "org").unwrap_or_default();
+fn invitation(address: &str, link: &str, role: &str, org: &str, fan: &mut Fanout<'_>) {
     let of = if org.is_empty() {
         String::new()
     } else {
@@ -618,20 +644,16 @@ fn invitation(payload: &Value, fan: &mut Fanout<'_>) {
          {role}{of}. The link is yours alone, works once and expires in 7 days."
     );
     fan.email(
-        &address,
+        address,
         NotificationKind::Invitation,
         "You are invited to PeerPosture",
         &body,
-        &link,
+        link,
     );
 }
 
 /// A webhook was paused: the member admin who registered it hears why.
-fn webhook_paused(payload: &Value, fan: &mut Fanout<'_>) {
-    let (Ok(user_id), Ok(url)) = (number(payload, "user_id"), text(payload, "url")) else {
-        return;
-    };
-    let error = text(payload, "error").unwrap_or_default();
+fn webhook_paused(url: &str, user_id: i64, error: &str, fan: &mut Fanout<'_>) {
     let body = format!(
         "{url} failed {WEBHOOK_PAUSE_AFTER} times in a row (last: {error}). Nothing is sent to it \
          until you resume it; what is waiting is sent then."
@@ -648,8 +670,7 @@ fn webhook_paused(payload: &Value, fan: &mut Fanout<'_>) {
 }
 
 /// The test button: a sample request to one webhook.
-async fn webhook_test(worker: &Worker, payload: &Value, fan: &mut Fanout<'_>) -> Result<()> {
-    let id = number(payload, "webhook_id")?;
+async fn webhook_test(worker: &Worker, id: i64, fan: &mut Fanout<'_>) -> Result<()> {
     if worker.store.webhook(id).await?.is_some() {
         fan.webhook(
             id,

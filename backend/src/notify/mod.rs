@@ -27,8 +27,9 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::events::Event;
 use crate::services::benchmarks::BenchmarkCache;
-use crate::store::notify::{DeliveryRow, EventRecord, Outcome};
+use crate::store::notify::{DeliveryRow, Outcome};
 use crate::store::{Store, StoreError};
 
 pub use email::Mailer;
@@ -74,18 +75,6 @@ impl Hub {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
-}
-
-/// A unique event key for an action that may happen again (a practice returned twice).
-pub fn unique_key(prefix: &str) -> String {
-    let mut nonce = [0u8; 12];
-    // Without randomness the time alone keeps keys apart well enough.
-    let _ = getrandom::fill(&mut nonce);
-    format!(
-        "{prefix}:{}:{}",
-        crate::auth::now_unix(),
-        shared::format::hex(&nonce)
-    )
 }
 
 /// The store setting holding the key of unsubscribe links.
@@ -184,18 +173,17 @@ async fn deadline_reminders(
             l if l <= 7 * 86_400 => 7,
             _ => continue,
         };
-        let key = format!("deadline:{period}:{due_at}:{days}d");
-        if reminded.contains(&key) || worker.store.period_released(period).await? {
+        let event = Event::Deadline {
+            period,
+            due_at,
+            days,
+        }
+        .record(now);
+        if reminded.contains(&event.key) || worker.store.period_released(period).await? {
             continue;
         }
-        let payload = serde_json::json!({ "period": period, "due_at": due_at, "days": days });
-        let event = EventRecord {
-            kind: NotificationKind::Deadline.key(),
-            key: key.clone(),
-            payload: payload.to_string(),
-        };
         worker.store.add_event(&event, now).await?;
-        reminded.insert(key);
+        reminded.insert(event.key);
     }
     Ok(())
 }
@@ -310,21 +298,17 @@ async fn deliver(worker: &Worker, delivery: &DeliveryRow) -> Result<(), StoreErr
             now,
         ),
     };
-    let paused_event = EventRecord {
-        kind: NotificationKind::WebhookPaused.key(),
-        key: format!("webhook_paused:{}:{now}", hook.id),
-        payload: serde_json::json!({
-            "webhook_id": hook.id,
-            "org_id": hook.org_id,
-            "url": hook.url,
-            "user_id": hook.created_by,
-            "error": match &outcome {
-                Outcome::Retry { error, .. } | Outcome::GaveUp { error } => error.as_str(),
-                Outcome::Sent => "",
-            },
-        })
-        .to_string(),
-    };
+    let paused_event = Event::WebhookPaused {
+        webhook_id: hook.id,
+        org_id: hook.org_id,
+        url: hook.url.clone(),
+        user_id: hook.created_by,
+        error: match &outcome {
+            Outcome::Retry { error, .. } | Outcome::GaveUp { error } => error.clone(),
+            Outcome::Sent => String::new(),
+        },
+    }
+    .record(now);
     let paused = store
         .finish_delivery(
             delivery,

@@ -351,16 +351,12 @@ macro_rules! impl_attestation_store {
                     return Ok(None);
                 };
                 // The organisation hears of openings at most once a day per attestation.
-                let opened = $crate::store::EventRecord {
-                    kind: shared::notify::NotificationKind::AttestationOpened.key(),
-                    key: format!("attestation_opened:{id}:{}", now.div_euclid(86_400)),
-                    payload: serde_json::json!({
-                        "attestation_id": id,
-                        "org_id": org_id,
-                        "audience": audience,
-                    })
-                    .to_string(),
-                };
+                let opened = $crate::events::Event::AttestationOpened {
+                    attestation_id: id,
+                    org_id,
+                    audience: audience.clone(),
+                }
+                .record(now);
                 $crate::store::notify::insert_event!(&mut *tx, &opened, now).await?;
                 if count <= OPENINGS_KEPT {
                     sqlx::query(

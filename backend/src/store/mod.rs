@@ -188,18 +188,9 @@ impl AuditRecord {
         }
     }
 
-    /// The entry with an event for the notification worker.
-    pub fn with_event(
-        mut self,
-        kind: shared::notify::NotificationKind,
-        key: impl Into<String>,
-        payload: &serde_json::Value,
-    ) -> Self {
-        self.event = Some(EventRecord {
-            kind: kind.key(),
-            key: key.into(),
-            payload: payload.to_string(),
-        });
+    /// The entry with an event for the notification worker, keyed at `now`.
+    pub fn with_event(mut self, event: &crate::events::Event, now: i64) -> Self {
+        self.event = Some(event.record(now));
         self
     }
 }

@@ -7,18 +7,7 @@ use shared::notify::{Notification, NotificationKind, NotificationSetting, Webhoo
 
 use super::{AuditRecord, StoreError};
 
-/// An event for the notification worker. Written with the audit entry of the action that
-/// causes it, in its transaction ([`AuditRecord::with_event`]), or by the worker itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventRecord {
-    /// A [`NotificationKind`]'s key, or `webhook_test`.
-    pub kind: &'static str,
-    /// Unique: a second event with the same key is not written (a reminder already due, the
-    /// same link opened twice in a day).
-    pub key: String,
-    /// JSON, read back by the worker.
-    pub payload: String,
-}
+pub use crate::events::EventRecord;
 
 /// Inserts an [`EventRecord`] bound as kind, key, payload, created_at.
 pub const EVENT_INSERT: &str = "INSERT INTO events (kind, key, payload, created_at) \

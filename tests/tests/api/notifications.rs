@@ -351,6 +351,7 @@ async fn deadline_reminders_come_7_and_2_days_ahead_and_an_unsubscribe_stops_the
     clock.set(due - 86_400 - 43_200);
     let admin = app.login(MEMBER_ADMIN, PASSWORD).await;
     let viewer = app.login(MEMBER_VIEWER, PASSWORD).await;
+    let publisher = app.login("publisher@demo.local", PASSWORD).await;
     wait_notified(&app, &admin, &reminder(2)).await;
     let subject = format!("PeerPosture: {}", reminder(2));
     sink.wait_for("2 days ahead to the viewer", |e| {
