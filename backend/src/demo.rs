@@ -14,6 +14,7 @@ use shared::catalogue::{CATALOGUE, Direction, Unit};
 use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
 use crate::auth;
+use crate::events::Audit;
 use crate::store::{AuditRecord, Store, StoreError};
 
 /// Every demo login uses this password.
@@ -80,7 +81,12 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
         let org = organisation(number, &mut rng);
         let created = store
             .create_org(&org, &|created| {
-                AuditRecord::new("demo", "organisation_created", &created.name, "synthetic")
+                AuditRecord::new(
+                    "demo",
+                    Audit::OrganisationCreated,
+                    &created.name,
+                    "synthetic",
+                )
             })
             .await?;
         // A few stay unverified, as newly joined members are.
@@ -112,7 +118,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
             .propose_verification(org_id, admin, &|org| {
                 AuditRecord::new(
                     "demo",
-                    "organisation_verification_proposed",
+                    Audit::OrganisationVerificationProposed,
                     &org.name,
                     "synthetic",
                 )
@@ -121,7 +127,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
         if verified {
             store
                 .confirm_verification(org_id, publisher, &|org| {
-                    AuditRecord::new("demo", "organisation_verified", &org.name, "synthetic")
+                    AuditRecord::new("demo", Audit::OrganisationVerified, &org.name, "synthetic")
                 })
                 .await?;
         }
@@ -156,7 +162,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
                 .save_submission(org_id, period, &values, saved_by, None, &|stored| {
                     let target = format!("organisation #{org_id}, {period}");
                     let detail = format!("revision {} (synthetic)", stored.revision);
-                    AuditRecord::new("demo", "submission_saved", target, detail)
+                    AuditRecord::new("demo", Audit::SubmissionSaved, target, detail)
                 })
                 .await?;
         }

@@ -5,6 +5,7 @@ use shared::catalogue::MetricValue;
 use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
 use shared::standard::{Comparison, Requirement, StandardDraft, Tier};
 
+use crate::events::Audit;
 use crate::store::{AuditRecord, PracticeAuthor, Store, StoreError};
 
 /// Who the demo's practices come from.
@@ -301,17 +302,23 @@ const PRACTICES: &[PracticeSeed] = &[
 pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError> {
     let standard = store
         .create_standard(&baseline(), authors.publisher, &|standard| {
-            AuditRecord::new("demo", "standard_created", &standard.name, "synthetic")
+            AuditRecord::new("demo", Audit::StandardCreated, &standard.name, "synthetic")
         })
         .await?;
     crate::release::publish_standard(store, standard.id, "demo").await?;
-    let followed = AuditRecord::new("demo", "standard_followed", "demo organisation 1", "");
+    let followed = AuditRecord::new("demo", Audit::StandardFollowed, "demo organisation 1", "");
     store
         .follow_standard(authors.member_1.1, Some(standard.id), &followed)
         .await?;
-    let submitted =
-        |id: &i64| AuditRecord::new("demo", "practice_submitted", format!("practice #{id}"), "");
-    let published = AuditRecord::new("demo", "practice_published", "demo practice", "");
+    let submitted = |id: &i64| {
+        AuditRecord::new(
+            "demo",
+            Audit::PracticeSubmitted,
+            format!("practice #{id}"),
+            "",
+        )
+    };
+    let published = AuditRecord::new("demo", Audit::PracticePublished, "demo practice", "");
 
     let author = |who: Author| match who {
         Author::Publisher => PracticeAuthor {
@@ -384,7 +391,7 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
             id,
             PracticeStatus::Returned,
             Some("Thanks! Could you add how many laptops a month and what the rollout cost?"),
-            &AuditRecord::new("demo", "practice_returned", "demo practice", ""),
+            &AuditRecord::new("demo", Audit::PracticeReturned, "demo practice", ""),
         )
         .await?;
     Ok(())

@@ -1,5 +1,5 @@
-//! What the notification worker is told: one enum of every event an action or time itself can
-//! cause. An event is written to the outbox (`events`) as its kind, a key and its fields as
+//! What actions leave behind: the audit log's actions ([`Audit`]), and one enum of every event
+//! an action or time itself can cause for the notification worker ([`Event`]). An event is written to the outbox (`events`) as its kind, a key and its fields as
 //! JSON; the worker reads it back into the same enum, so composing its notifications is one
 //! exhaustive match.
 
@@ -131,6 +131,83 @@ impl Event {
         };
         map.insert("kind".to_owned(), Value::String(kind.to_owned()));
         serde_json::from_value(fields).map_err(|e| e.to_string())
+    }
+}
+
+/// What an audit entry records: every action the audit log names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audit {
+    AttestationIssued,
+    AttestationRevoked,
+    DeadlineSet,
+    InvitationAccepted,
+    InvitationCreated,
+    Login,
+    LoginFailed,
+    Logout,
+    OrganisationCreated,
+    OrganisationVerificationProposed,
+    OrganisationVerified,
+    PasswordChanged,
+    PeriodReleased,
+    PracticePublished,
+    PracticeResubmitted,
+    PracticeReturned,
+    PracticeSubmitted,
+    ReleaseRecomputed,
+    RoleChanged,
+    SigningKeyRotated,
+    StandardCreated,
+    StandardFollowed,
+    StandardPublished,
+    SubmissionSaved,
+    TargetDeleted,
+    TargetSaved,
+    TokenCreated,
+    TokenRevoked,
+    ValuesRead,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookResumed,
+}
+
+impl Audit {
+    /// The action as the log stores and the API shows it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Audit::AttestationIssued => "attestation_issued",
+            Audit::AttestationRevoked => "attestation_revoked",
+            Audit::DeadlineSet => "deadline_set",
+            Audit::InvitationAccepted => "invitation_accepted",
+            Audit::InvitationCreated => "invitation_created",
+            Audit::Login => "login",
+            Audit::LoginFailed => "login_failed",
+            Audit::Logout => "logout",
+            Audit::OrganisationCreated => "organisation_created",
+            Audit::OrganisationVerificationProposed => "organisation_verification_proposed",
+            Audit::OrganisationVerified => "organisation_verified",
+            Audit::PasswordChanged => "password_changed",
+            Audit::PeriodReleased => "period_released",
+            Audit::PracticePublished => "practice_published",
+            Audit::PracticeResubmitted => "practice_resubmitted",
+            Audit::PracticeReturned => "practice_returned",
+            Audit::PracticeSubmitted => "practice_submitted",
+            Audit::ReleaseRecomputed => "release_recomputed",
+            Audit::RoleChanged => "role_changed",
+            Audit::SigningKeyRotated => "signing_key_rotated",
+            Audit::StandardCreated => "standard_created",
+            Audit::StandardFollowed => "standard_followed",
+            Audit::StandardPublished => "standard_published",
+            Audit::SubmissionSaved => "submission_saved",
+            Audit::TargetDeleted => "target_deleted",
+            Audit::TargetSaved => "target_saved",
+            Audit::TokenCreated => "token_created",
+            Audit::TokenRevoked => "token_revoked",
+            Audit::ValuesRead => "values_read",
+            Audit::WebhookCreated => "webhook_created",
+            Audit::WebhookDeleted => "webhook_deleted",
+            Audit::WebhookResumed => "webhook_resumed",
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use shared::standard::{Requirement, Standard, StandardStatus};
 
 use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
 
-use crate::events::Event;
+use crate::events::{Audit, Event};
 use crate::store::{AuditRecord, ReleaseRecord, ReleaseTx, Store, StoreError};
 
 /// Releases `period` under the current policy with threshold `k`, recording that `actor` did.
@@ -37,7 +37,7 @@ pub async fn release_period(
         record.k,
         result.cells.len()
     );
-    let audit = AuditRecord::new(actor, "period_released", period.to_string(), detail)
+    let audit = AuditRecord::new(actor, Audit::PeriodReleased, period.to_string(), detail)
         .with_event(&Event::Released { period }, crate::auth::now_unix());
     tx.audit(&audit).await?;
     tx.commit().await?;
@@ -61,7 +61,7 @@ pub async fn reapply_policy(store: &dyn Store) -> Result<Vec<Period>, StoreError
         recompute(tx.as_mut(), release.period, release.k).await?;
         let audit = AuditRecord::new(
             "server",
-            "release_recomputed",
+            Audit::ReleaseRecomputed,
             release.period.to_string(),
             format!("under anonymity policy {POLICY_VERSION}"),
         );
@@ -109,7 +109,7 @@ pub async fn publish_standard(
         "standard #{} ({} v{})",
         standard.id, standard.name, standard.version
     );
-    let audit = AuditRecord::new(actor, "standard_published", target, "").with_event(
+    let audit = AuditRecord::new(actor, Audit::StandardPublished, target, "").with_event(
         &Event::StandardVersion {
             standard_id: standard.id,
         },

@@ -15,6 +15,7 @@ use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
 use crate::auth;
 use crate::error::{AppError, BUSY_RETRY_AFTER_SECONDS, Result};
+use crate::events::Audit;
 use crate::store::{AuditRecord, LoginAttempt};
 use tokio::sync::Semaphore;
 
@@ -167,7 +168,7 @@ async fn login(
                     .await?;
             }
             let email = &credentials.user.email;
-            let audit = AuditRecord::new(email, "login", email, "");
+            let audit = AuditRecord::new(email, Audit::Login, email, "");
             let user_id = credentials.user.id;
             let mut response =
                 start_session(&state, &headers, credentials.user, Some(&audit)).await?;
@@ -192,7 +193,8 @@ async fn login(
         _ => {
             // Recorded (bounded, as every entry is) before the answer: if the store cannot
             // take it, the client gets 503, and the attempt still counts.
-            let audit = AuditRecord::new("anonymous", "login_failed", email, format!("from {ip}"));
+            let audit =
+                AuditRecord::new("anonymous", Audit::LoginFailed, email, format!("from {ip}"));
             state.store.audit(audit).await?;
             Err(AppError::InvalidCredentials)
         }
@@ -204,7 +206,7 @@ async fn logout(
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let audit = AuditRecord::new(&user.email, "logout", &user.email, "");
+    let audit = AuditRecord::new(&user.email, Audit::Logout, &user.email, "");
     if let Some(token) = auth::session_cookie(&headers) {
         state
             .store
@@ -245,7 +247,7 @@ async fn change_password(
     .ok_or_else(|| AppError::invalid("current_password", "is not your current password"))?;
     let audit = AuditRecord::new(
         &user.email,
-        "password_changed",
+        Audit::PasswordChanged,
         &user.email,
         "all sessions ended",
     );

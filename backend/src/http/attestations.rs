@@ -35,6 +35,7 @@ use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
 use crate::auth;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::services::attestations::{current_key, key_set, new_key, signed_head, synced_log};
 use crate::store::{AuditRecord, NewAttestationRecord};
 
@@ -76,7 +77,7 @@ fn public<T: IntoResponse>(body: T) -> Response {
 /// signed still verifies.
 async fn rotate(State(state): State<AppState>, Admin(admin): Admin) -> Result<Response> {
     let key = new_key(state.clock.now())?;
-    let audit = AuditRecord::new(&admin.email, "signing_key_rotated", &key.kid, "");
+    let audit = AuditRecord::new(&admin.email, Audit::SigningKeyRotated, &key.kid, "");
     state.store.add_signing_key(&key, Some(&audit)).await?;
     Ok((
         StatusCode::CREATED,
@@ -319,7 +320,7 @@ async fn issue(
         .store
         .issue_attestation(&record, &|id| AuditRecord {
             actor: user.email.clone(),
-            action: "attestation_issued",
+            action: Audit::AttestationIssued,
             target: format!("attestation #{id} for {audience}"),
             detail: detail.clone(),
             org_id: Some(org_id),
@@ -392,7 +393,7 @@ async fn revoke(
 ) -> Result<StatusCode> {
     let audit = AuditRecord {
         actor: user.email.clone(),
-        action: "attestation_revoked",
+        action: Audit::AttestationRevoked,
         target: format!("attestation #{id}"),
         detail: String::new(),
         org_id: Some(org_id),

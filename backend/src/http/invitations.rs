@@ -17,7 +17,7 @@ use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
 use super::extract::{ApiJson, ClientIp, Inviter};
 use crate::auth;
 use crate::error::{AppError, Result};
-use crate::events::Event;
+use crate::events::{Audit, Event};
 use crate::store::{AuditRecord, LoginAttempt, NewInvitationRecord};
 
 pub fn router() -> Router<AppState> {
@@ -74,7 +74,7 @@ async fn create(
         None => invitation.role.key().to_owned(),
     };
     let url = format!("/invite/{token}");
-    let mut audit = AuditRecord::new(&inviter.email, "invitation_created", &email, detail);
+    let mut audit = AuditRecord::new(&inviter.email, Audit::InvitationCreated, &email, detail);
     let emailed = state.notify.mailer.is_some();
     if emailed {
         // The link goes into the event for its email; the event forgets it once expanded.
@@ -194,7 +194,7 @@ async fn accept(
         .accept_invitation(&token_hash, &name, &password_hash, now, &|user| {
             AuditRecord::new(
                 &user.email,
-                "invitation_accepted",
+                Audit::InvitationAccepted,
                 &user.email,
                 user.role.key(),
             )

@@ -16,7 +16,7 @@ use super::AppState;
 use super::extract::{ApiJson, CurrentUser, OrgAdmin};
 use crate::auth;
 use crate::error::{AppError, Result};
-use crate::events::Event;
+use crate::events::{Audit, Event};
 use crate::notify::compose::read_unsubscribe_token;
 use crate::store::AuditRecord;
 
@@ -194,7 +194,7 @@ async fn create_webhook(
         )));
     }
     let secret = format!("whsec_{}", auth::random_token());
-    let mut audit = AuditRecord::new(&user.email, "webhook_created", &input.url, "");
+    let mut audit = AuditRecord::new(&user.email, Audit::WebhookCreated, &input.url, "");
     audit.org_id = Some(org_id);
     let id = state
         .store
@@ -229,7 +229,7 @@ async fn delete_webhook(
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
     let hook = own_webhook(&state, org_id, id).await?;
-    let mut audit = AuditRecord::new(&user.email, "webhook_deleted", &hook.url, "");
+    let mut audit = AuditRecord::new(&user.email, Audit::WebhookDeleted, &hook.url, "");
     audit.org_id = Some(org_id);
     if !state
         .store
@@ -261,7 +261,7 @@ async fn resume_webhook(
     Path(id): Path<i64>,
 ) -> Result<Json<Webhook>> {
     let hook = own_webhook(&state, org_id, id).await?;
-    let mut audit = AuditRecord::new(&user.email, "webhook_resumed", &hook.url, "");
+    let mut audit = AuditRecord::new(&user.email, Audit::WebhookResumed, &hook.url, "");
     audit.org_id = Some(org_id);
     state.store.resume_webhook(org_id, id, &audit).await?;
     state.notify.wake();

@@ -11,6 +11,7 @@ use shared::account::{NewOrganisation, Organisation, Role, RoleChange, User};
 use super::AppState;
 use super::extract::{Admin, ApiJson, Verifier};
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
@@ -47,7 +48,7 @@ async fn create_org(
         .create_org(&org, &|created| {
             AuditRecord::new(
                 &admin.email,
-                "organisation_created",
+                Audit::OrganisationCreated,
                 org_target(created),
                 "",
             )
@@ -87,7 +88,7 @@ async fn verify_org(
                 .propose_verification(id, user.id, &|org| {
                     AuditRecord::new(
                         &user.email,
-                        "organisation_verification_proposed",
+                        Audit::OrganisationVerificationProposed,
                         org_target(org),
                         "awaiting a second admin or a publisher",
                     )
@@ -111,7 +112,7 @@ async fn verify_org(
                 .confirm_verification(id, user.id, &|org| {
                     AuditRecord::new(
                         &user.email,
-                        "organisation_verified",
+                        Audit::OrganisationVerified,
                         org_target(org),
                         "confirmed a proposal by another person",
                     )
@@ -146,7 +147,7 @@ async fn change_role(
         .store
         .set_role(id, change.role, &|user| {
             let detail = format!("now {}", change.role.key());
-            AuditRecord::new(&admin.email, "role_changed", &user.email, detail)
+            AuditRecord::new(&admin.email, Audit::RoleChanged, &user.email, detail)
         })
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no user #{id}")))?;

@@ -22,6 +22,7 @@ use super::AppState;
 use super::extract::{ApiJson, Releaser};
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
@@ -164,7 +165,7 @@ async fn set_deadline(
     let due_at = rfc3339(due);
     let audit = AuditRecord {
         actor: user.email.clone(),
-        action: "deadline_set",
+        action: Audit::DeadlineSet,
         target: format!("period {period}"),
         detail: format!("due {due_at}"),
         org_id: None,

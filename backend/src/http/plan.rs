@@ -20,6 +20,7 @@ use super::benchmarks::cached;
 use super::extract::{ApiJson, OrgAdmin, Reader};
 use super::periods::{current_period, parse_cohort};
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::services;
 use crate::store::{AuditRecord, PracticeSelection, TargetRecord};
 
@@ -83,7 +84,7 @@ async fn save(
     };
     let audit = AuditRecord {
         actor: user.email.clone(),
-        action: "target_saved",
+        action: Audit::TargetSaved,
         target: format!("target for {metric}"),
         detail: format!("{value}, owner {owner}, due {}", input.due),
         org_id: Some(org_id),
@@ -109,7 +110,7 @@ async fn remove(
 ) -> Result<StatusCode> {
     let audit = AuditRecord {
         actor: user.email,
-        action: "target_deleted",
+        action: Audit::TargetDeleted,
         target: format!("target for {metric}"),
         detail: String::new(),
         org_id: Some(org_id),

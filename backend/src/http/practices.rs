@@ -18,7 +18,7 @@ use shared::practice::{
 use super::AppState;
 use super::extract::{ApiJson, CurrentUser, Member, Moderator, PracticeAuthorUser, PracticeWriter};
 use crate::error::{AppError, Result};
-use crate::events::Event;
+use crate::events::{Audit, Event};
 use crate::markdown;
 use crate::store::{AuditRecord, PracticeAuthor, PracticeSelection, StoredPractice};
 
@@ -211,7 +211,7 @@ async fn create(
         .create_practice(&draft, author_of(&user), &|id| {
             AuditRecord::new(
                 &user.email,
-                "practice_submitted",
+                Audit::PracticeSubmitted,
                 format!("practice #{id}"),
                 "",
             )
@@ -235,7 +235,7 @@ async fn update(
     validate_practice(&draft).map_err(AppError::validation)?;
     let audit = AuditRecord::new(
         &user.email,
-        "practice_resubmitted",
+        Audit::PracticeResubmitted,
         format!("practice #{id}"),
         "",
     );
@@ -258,14 +258,14 @@ async fn moderate(
         ));
     }
     let (status, action) = match moderation.decision {
-        ModerationDecision::Publish => (PracticeStatus::Published, "practice_published"),
+        ModerationDecision::Publish => (PracticeStatus::Published, Audit::PracticePublished),
         ModerationDecision::Return if comment.is_empty() => {
             return Err(AppError::invalid(
                 "comment",
                 "say what the author should change",
             ));
         }
-        ModerationDecision::Return => (PracticeStatus::Returned, "practice_returned"),
+        ModerationDecision::Return => (PracticeStatus::Returned, Audit::PracticeReturned),
     };
     let comment = (!comment.is_empty()).then_some(comment);
     let audit = AuditRecord::new(&user.email, action, format!("practice #{id}"), "").with_event(

@@ -18,6 +18,7 @@ use super::AppState;
 use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, parse_period};
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::store::AuditRecord;
 
 pub fn router() -> Router<AppState> {
@@ -76,7 +77,7 @@ async fn create(
                 "standard #{} ({} v{})",
                 standard.id, standard.name, standard.version
             );
-            AuditRecord::new(&user.email, "standard_created", target, "draft")
+            AuditRecord::new(&user.email, Audit::StandardCreated, target, "draft")
         })
         .await?;
     Ok((StatusCode::CREATED, Json(standard)))
@@ -264,7 +265,7 @@ async fn follow(
         .map_or("none".to_owned(), |id| format!("standard #{id}"));
     let audit = AuditRecord::new(
         &admin.user.email,
-        "standard_followed",
+        Audit::StandardFollowed,
         format!("organisation #{}", admin.org_id),
         detail,
     );

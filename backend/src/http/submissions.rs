@@ -20,6 +20,7 @@ use super::AppState;
 use super::extract::{ApiJson, Reader, Submitter, TextBody};
 use super::periods::{reportable_period, writable_period};
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::store::{AuditRecord, IdempotencyKey, StoredSubmission};
 
 /// CSV uploads may be larger than JSON bodies (comments, spreadsheets' padding).
@@ -111,7 +112,7 @@ async fn save(
                     stored.revision,
                     stored.values.len()
                 );
-                AuditRecord::new(&actor, "submission_saved", &target, detail)
+                AuditRecord::new(&actor, Audit::SubmissionSaved, &target, detail)
             },
         )
         .await?;

@@ -10,7 +10,7 @@ use shared::account::Team;
 use super::AppState;
 use super::extract::OrgAdmin;
 use crate::error::Result;
-use crate::services::values::VALUES_READ;
+use crate::events::Audit;
 
 /// The newest reads of the organisation's values the page lists.
 const VALUE_READS_SHOWN: i64 = 200;
@@ -23,7 +23,7 @@ async fn team(State(state): State<AppState>, admin: OrgAdmin) -> Result<Json<Tea
     let (accounts, invitations) = state.store.team(admin.org_id).await?;
     let value_reads = state
         .store
-        .org_audit_log(admin.org_id, VALUES_READ, VALUE_READS_SHOWN)
+        .org_audit_log(admin.org_id, Audit::ValuesRead, VALUE_READS_SHOWN)
         .await?;
     Ok(Json(Team {
         accounts,

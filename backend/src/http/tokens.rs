@@ -10,6 +10,7 @@ use super::AppState;
 use super::extract::{ApiJson, OrgAdmin};
 use crate::auth;
 use crate::error::{AppError, Result};
+use crate::events::Audit;
 use crate::store::{AuditRecord, NewTokenRecord};
 
 pub fn router() -> Router<AppState> {
@@ -78,7 +79,7 @@ async fn create(
         .create_api_token(&record, &|id| {
             AuditRecord::new(
                 &user.email,
-                "token_created",
+                Audit::TokenCreated,
                 format!("API token #{id} ({name})"),
                 &detail,
             )
@@ -101,7 +102,12 @@ async fn revoke(
     OrgAdmin { user, org_id }: OrgAdmin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
-    let audit = AuditRecord::new(&user.email, "token_revoked", format!("API token #{id}"), "");
+    let audit = AuditRecord::new(
+        &user.email,
+        Audit::TokenRevoked,
+        format!("API token #{id}"),
+        "",
+    );
     if !state.store.revoke_api_token(org_id, id, &audit).await? {
         return Err(AppError::NotFound(format!(
             "no active API token #{id} in your organisation"

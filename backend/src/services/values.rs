@@ -4,10 +4,8 @@
 
 use shared::Period;
 
+use crate::events::Audit;
 use crate::store::{AuditRecord, Store, StoreError, StoredSubmission};
-
-/// The audit action of a read of an organisation's raw values.
-pub const VALUES_READ: &str = "values_read";
 
 /// Who reads an organisation's values: one of its members, one of its API tokens, or the
 /// notification worker writing to its members.
@@ -42,7 +40,7 @@ impl Reader {
         store
             .audit(AuditRecord {
                 actor: self.label.clone(),
-                action: VALUES_READ,
+                action: Audit::ValuesRead,
                 target: format!("organisation #{}, {}", self.org_id, quarters.join(", ")),
                 detail: purpose.to_owned(),
                 org_id: Some(self.org_id),

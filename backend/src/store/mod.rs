@@ -160,7 +160,7 @@ pub const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 60 * 60;
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
     pub actor: String,
-    pub action: &'static str,
+    pub action: crate::events::Audit,
     pub target: String,
     pub detail: String,
     /// The organisation the entry concerns, when its member admins are to see it.
@@ -174,7 +174,7 @@ impl AuditRecord {
     /// An entry about no organisation in particular.
     pub fn new(
         actor: impl Into<String>,
-        action: &'static str,
+        action: crate::events::Audit,
         target: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
@@ -654,7 +654,7 @@ pub trait AuditStore {
     async fn org_audit_log(
         &self,
         org_id: i64,
-        action: &str,
+        action: crate::events::Audit,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError>;
     /// Newest first, at most `limit` entries older than `before` (an entry id) when given.

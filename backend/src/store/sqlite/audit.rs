@@ -16,7 +16,7 @@ impl AuditStore for SqliteStore {
     async fn org_audit_log(
         &self,
         org_id: i64,
-        action: &str,
+        action: crate::events::Audit,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
@@ -24,7 +24,7 @@ impl AuditStore for SqliteStore {
              WHERE org_id = ? AND action = ? ORDER BY id DESC LIMIT ?",
         )
         .bind(org_id)
-        .bind(action)
+        .bind(action.as_str())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -58,7 +58,7 @@ pub(super) async fn insert_audit(
         "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(bounded(&record.actor))
-    .bind(record.action)
+    .bind(record.action.as_str())
     .bind(bounded(&record.target))
     .bind(bounded(&record.detail))
     .bind(record.org_id)
