@@ -4,4 +4,5 @@
 
 pub mod attestations;
 pub mod benchmarks;
+pub mod exports;
 pub mod values;
