@@ -247,7 +247,6 @@ async fn deadline_reminders_come_7_and_2_days_ahead_and_an_unsubscribe_stops_the
     let clock = TestClock::new();
     let app = app(&sink, &clock).await;
     let admin = app.login(MEMBER_ADMIN, PASSWORD).await;
-    let viewer = app.login(MEMBER_VIEWER, PASSWORD).await;
     let publisher = app.login("publisher@demo.local", PASSWORD).await;
     let current = backend::http::current_period();
     let due_day = rfc3339(backend::auth::now_unix() + 10 * 86_400)[..10].to_owned();
@@ -276,7 +275,6 @@ async fn deadline_reminders_come_7_and_2_days_ahead_and_an_unsubscribe_stops_the
     clock.set(due - 6 * 86_400 - 43_200);
     // Every handler reads the moved clock too: the 12-hour sessions have ended.
     let admin = app.login(MEMBER_ADMIN, PASSWORD).await;
-    let viewer = app.login(MEMBER_VIEWER, PASSWORD).await;
     let publisher = app.login("publisher@demo.local", PASSWORD).await;
     let list = wait_notified(&app, &admin, &reminder(7)).await;
     let note = list.items.iter().find(|n| n.title == reminder(7)).unwrap();
