@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::process::{Killed, free_address, until_answering};
+use crate::process::demo_server;
 use crate::{Result, status, step};
 
 /// The tools, pinned; the environment is rebuilt when this list changes.
@@ -67,29 +67,15 @@ pub fn run(root: &Path, server: &Path) -> Result {
             .arg(work.join("client")),
     )?;
 
-    let address = free_address()?;
-    let base = format!("http://{address}");
-    step(&format!(
-        "Starting a demo server on {base} for the contract checks"
-    ));
-    let log = std::fs::File::create(work.join("server.log")).map_err(|e| e.to_string())?;
-    let mut server = Killed(
-        Command::new(server)
-            // No peerposture.toml of the checkout applies.
-            .current_dir(&work)
-            .env(
-                "PEERPOSTURE_DATABASE_URL",
-                format!("sqlite://{}/demo.db", work.display()),
-            )
-            .env("PEERPOSTURE_DEMO", "true")
-            .env("PEERPOSTURE_BIND", &address)
-            .env("PEERPOSTURE_DIST_DIR", &work)
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", server.display()))?,
-    );
-    until_answering(&mut server.0, &format!("{base}/api/v1/health"))?;
+    step("Starting a demo server for the contract checks");
+    let (_server, base) = demo_server(
+        server,
+        &format!("sqlite://{}/demo.db", work.display()),
+        &work,
+        &work.join("server.log"),
+        &[],
+    )?;
+    println!("the demo server answers on {base}");
 
     step("Using the generated client against the server");
     status(

@@ -1,6 +1,7 @@
 //! The servers the commands start: on a free port, killed when dropped, waited for until they
 //! answer.
 
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -55,4 +56,35 @@ pub(crate) fn until_answering(server: &mut Child, url: &str) -> Result {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Starts `server` with the demo store at `database_url` on a free loopback port, in `dir` (its
+/// working and dist directory, so no peerposture.toml of the checkout applies), writing its
+/// output to `log`, with the further settings `extra`. Returns it once it answers, and its base
+/// URL.
+pub(crate) fn demo_server(
+    server: &Path,
+    database_url: &str,
+    dir: &Path,
+    log: &Path,
+    extra: &[(&str, &str)],
+) -> Result<(Killed, String)> {
+    let address = free_address()?;
+    let log = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut child = Killed(
+        Command::new(server)
+            .current_dir(dir)
+            .env("PEERPOSTURE_DATABASE_URL", database_url)
+            .env("PEERPOSTURE_DEMO", "true")
+            .env("PEERPOSTURE_BIND", &address)
+            .env("PEERPOSTURE_DIST_DIR", dir)
+            .envs(extra.iter().copied())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", server.display()))?,
+    );
+    let base = format!("http://{address}");
+    until_answering(&mut child.0, &format!("{base}/api/v1/health"))?;
+    Ok((child, base))
 }

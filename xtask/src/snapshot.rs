@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::process::{Killed, free_address, until_answering};
+use crate::process::demo_server;
 use crate::{Result, step};
 
 /// The demo logins (see `backend/src/demo.rs`) and the anonymous caller.
@@ -63,27 +63,17 @@ pub fn run(root: &Path, out: &Path, server: Option<&Path>) -> Result {
         step(&format!(
             "Snapshot of every API answer on the demo store ({name})"
         ));
-        let start = |run: &str| -> Result<(Killed, String)> {
-            let address = free_address()?;
-            let log = std::fs::File::create(work.join(format!("{name}-{run}.log")))
-                .map_err(|e| e.to_string())?;
-            let mut child = Killed(
-                Command::new(&server)
-                    .current_dir(&work)
-                    .env("PEERPOSTURE_DATABASE_URL", &url)
-                    .env("PEERPOSTURE_DEMO", "true")
-                    .env("PEERPOSTURE_BIND", &address)
-                    .env("PEERPOSTURE_DIST_DIR", &work)
-                    .env("PEERPOSTURE_DELIVER_NOTIFICATIONS", "false")
-                    .env("PEERPOSTURE_WEBHOOK_ALLOW_LOOPBACK", "true")
-                    .stdout(log.try_clone().map_err(|e| e.to_string())?)
-                    .stderr(log)
-                    .spawn()
-                    .map_err(|e| format!("cannot start {}: {e}", server.display()))?,
-            );
-            let base = format!("http://{address}");
-            until_answering(&mut child.0, &format!("{base}/api/v1/health"))?;
-            Ok((child, base))
+        let start = |run: &str| {
+            demo_server(
+                &server,
+                &url,
+                &work,
+                &work.join(format!("{name}-{run}.log")),
+                &[
+                    ("PEERPOSTURE_DELIVER_NOTIFICATIONS", "false"),
+                    ("PEERPOSTURE_WEBHOOK_ALLOW_LOOPBACK", "true"),
+                ],
+            )
         };
         // The first start seeds the store and announces its last release; nobody calls it
         // while its worker does, so no request lands between the worker's audit entries.

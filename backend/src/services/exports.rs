@@ -188,6 +188,16 @@ fn notes(period: Period, cohort: CohortKey, policy: &str, k: u32) -> Vec<String>
     ]
 }
 
+/// The notes of a table of `benchmark`'s period and peer group.
+fn benchmark_notes(benchmark: &Benchmark) -> Vec<String> {
+    notes(
+        benchmark.period,
+        benchmark.cohort,
+        &benchmark.policy,
+        benchmark.k,
+    )
+}
+
 /// What the industry and position tables start with: the period, the peer group and the metric.
 struct MetricHead<'a> {
     period: Period,
@@ -266,12 +276,7 @@ pub fn industry(benchmark: &Benchmark) -> Sheet {
             benchmark.cohort.label(),
             benchmark.period
         ),
-        notes(
-            benchmark.period,
-            benchmark.cohort,
-            &benchmark.policy,
-            benchmark.k,
-        ),
+        benchmark_notes(benchmark),
         &columns,
         rows,
     )
@@ -326,12 +331,7 @@ pub fn position(benchmark: &Benchmark, own: &std::collections::BTreeMap<String, 
             benchmark.cohort.label(),
             benchmark.period
         ),
-        notes(
-            benchmark.period,
-            benchmark.cohort,
-            &benchmark.policy,
-            benchmark.k,
-        ),
+        benchmark_notes(benchmark),
         &columns,
         rows,
     )
