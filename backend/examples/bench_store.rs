@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 use backend::auth;
-use backend::store::SqliteStore;
+use backend::store::SqlStore;
 use shared::catalogue::CATALOGUE;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_file(format!("{sqlite_file}{suffix}"));
     }
     let sqlite_url = format!("sqlite://{sqlite_file}");
-    drop(SqliteStore::open(&sqlite_url).await?);
+    drop(SqlStore::open(&sqlite_url).await?);
 
     let orgs = synthetic::generate(count);
     let last = backend::http::current_period().previous();

@@ -1,13 +1,15 @@
 //! Client assurance in the store: signing keys, attestations with their share links and
-//! openings, and the transparency log's leaves. The SQL is the same in both dialects (Unix
-//! seconds, `$n` parameters in order), so one implementation serves both backends
-//! ([`impl_attestation_store!`]); each backend brings its `insert_audit` and a transaction
-//! that appends to the log one at a time (`begin_log`).
+//! openings, and the transparency log's leaves (appended one at a time, in commit order, on
+//! every instance). Times are Unix seconds.
 
 use async_trait::async_trait;
 use shared::attestation::{AttestationInfo, AttestationStatus, Disclosure};
 use shared::period::rfc3339;
 
+use super::SqlStore;
+use super::audit::insert_audit;
+use super::dialect::Turn;
+use super::notify::insert_event;
 use super::{AuditOf, AuditRecord, StoreError};
 
 /// A signing key as stored. The seed never leaves the server and is never printed.
@@ -178,234 +180,212 @@ pub fn leaf_of(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
         .map_err(|_| StoreError::Corrupt("a transparency log leaf is not 32 bytes".to_owned()))
 }
 
-/// Implements [`AttestationStore`] for a backend whose module has `insert_audit` in scope and
-/// whose store has `pool` and `begin_log()`.
-macro_rules! impl_attestation_store {
-    ($store:ty) => {
-        use $crate::store::attestations::{
-            ATTESTATION_COLUMNS, AttestationRow, AttestationStore, NewAttestationRecord,
-            OPENINGS_KEPT, OPENINGS_LISTED, STATUS_SELECT, StatusRow, StoredKey, disclosure_key,
-            leaf_of,
+#[async_trait]
+impl AttestationStore for SqlStore {
+    async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT kid, private_seed, public_x, created_at, retired_at \
+             FROM signing_keys ORDER BY created_at, kid",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn add_signing_key(
+        &self,
+        key: &StoredKey,
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, private_seed, public_x, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&key.kid)
+        .bind(&key.private_seed)
+        .bind(&key.public_x)
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn issue_attestation(
+        &self,
+        record: &NewAttestationRecord,
+        audit: AuditOf<'_, i64>,
+    ) -> Result<(i64, i64), StoreError> {
+        let mut tx = self.begin_turn(Turn::Log).await?;
+        let index: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM transparency_log")
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("INSERT INTO transparency_log (idx, leaf, logged_at) VALUES ($1, $2, $3)")
+            .bind(index)
+            .bind(record.leaf.to_vec())
+            .bind(record.issued_at)
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO attestations (org_id, jti, share_hash, jws, audience, period, \
+             cohort, disclosure, metrics, issued_by, issued_at, expires_at, log_index) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(record.org_id)
+        .bind(&record.jti)
+        .bind(record.share_hash.to_vec())
+        .bind(&record.jws)
+        .bind(&record.audience)
+        .bind(&record.period)
+        .bind(&record.cohort)
+        .bind(disclosure_key(record.disclosure))
+        .bind(record.metrics)
+        .bind(&record.issued_by)
+        .bind(record.issued_at)
+        .bind(record.expires_at)
+        .bind(index)
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &audit(&id)).await?;
+        tx.commit().await?;
+        Ok((id, index))
+    }
+
+    async fn attestations(&self, org_id: i64) -> Result<Vec<AttestationInfo>, StoreError> {
+        let rows: Vec<AttestationRow> = sqlx::query_as(&format!(
+            "SELECT {ATTESTATION_COLUMNS} FROM attestations WHERE org_id = $1 \
+             ORDER BY id DESC"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut infos = Vec::with_capacity(rows.len());
+        for row in rows {
+            let opened: Vec<i64> = sqlx::query_scalar(
+                "SELECT opened_at FROM attestation_opens WHERE attestation_id = $1 \
+                 ORDER BY opened_at DESC LIMIT $2",
+            )
+            .bind(row.id)
+            .bind(OPENINGS_LISTED)
+            .fetch_all(&self.pool)
+            .await?;
+            infos.push(row.into_info(opened)?);
+        }
+        Ok(infos)
+    }
+
+    async fn attestation_jws(
+        &self,
+        org_id: i64,
+        id: i64,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT jti, jws FROM attestations WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn revoke_attestation(
+        &self,
+        org_id: i64,
+        id: i64,
+        now: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = sqlx::query(
+            "UPDATE attestations SET revoked_at = $1 \
+             WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(org_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if revoked {
+            insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(revoked)
+    }
+
+    async fn open_shared(
+        &self,
+        share_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<(String, AttestationStatus)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(i64, i64, String, i64, String)> = sqlx::query_as(
+            "UPDATE attestations SET open_count = open_count + 1 WHERE share_hash = $1 \
+             RETURNING id, open_count, jws, org_id, audience",
+        )
+        .bind(share_hash.to_vec())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, count, jws, org_id, audience)) = found else {
+            return Ok(None);
         };
-        use $crate::store::{AuditOf, AuditRecord, StoreError};
-        use shared::attestation::{AttestationInfo, AttestationStatus};
+        // The organisation hears of openings at most once a day per attestation.
+        let opened = crate::events::Event::AttestationOpened {
+            attestation_id: id,
+            org_id,
+            audience: audience.clone(),
+        }
+        .record(now);
+        insert_event(&mut tx, &opened, now).await?;
+        if count <= OPENINGS_KEPT {
+            sqlx::query(
+                "INSERT INTO attestation_opens (attestation_id, opened_at) VALUES ($1, $2)",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let status: StatusRow = sqlx::query_as(&format!("{STATUS_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some((jws, status.into())))
+    }
 
-        #[async_trait::async_trait]
-        impl AttestationStore for $store {
-            async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT kid, private_seed, public_x, created_at, retired_at \
-                     FROM signing_keys ORDER BY created_at, kid",
-                )
-                .fetch_all(&self.pool)
-                .await?)
-            }
+    async fn attestation_status(&self, jti: &str) -> Result<Option<AttestationStatus>, StoreError> {
+        let row: Option<StatusRow> = sqlx::query_as(&format!("{STATUS_SELECT} WHERE jti = $1"))
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(AttestationStatus::from))
+    }
 
-            async fn add_signing_key(
-                &self,
-                key: &StoredKey,
-                audit: Option<&AuditRecord>,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL",
-                )
-                .bind(key.created_at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, private_seed, public_x, created_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&key.kid)
-                .bind(&key.private_seed)
-                .bind(&key.public_x)
-                .bind(key.created_at)
-                .execute(&mut *tx)
-                .await?;
-                if let Some(audit) = audit {
-                    insert_audit(&mut tx, audit).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn issue_attestation(
-                &self,
-                record: &NewAttestationRecord,
-                audit: AuditOf<'_, i64>,
-            ) -> Result<(i64, i64), StoreError> {
-                let mut tx = self.begin_log().await?;
-                let index: i64 =
-                    sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM transparency_log")
-                        .fetch_one(&mut *tx)
-                        .await?;
-                sqlx::query("INSERT INTO transparency_log (idx, leaf, logged_at) VALUES ($1, $2, $3)")
-                    .bind(index)
-                    .bind(record.leaf.to_vec())
-                    .bind(record.issued_at)
-                    .execute(&mut *tx)
-                    .await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO attestations (org_id, jti, share_hash, jws, audience, period, \
-                     cohort, disclosure, metrics, issued_by, issued_at, expires_at, log_index) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-                )
-                .bind(record.org_id)
-                .bind(&record.jti)
-                .bind(record.share_hash.to_vec())
-                .bind(&record.jws)
-                .bind(&record.audience)
-                .bind(&record.period)
-                .bind(&record.cohort)
-                .bind(disclosure_key(record.disclosure))
-                .bind(record.metrics)
-                .bind(&record.issued_by)
-                .bind(record.issued_at)
-                .bind(record.expires_at)
-                .bind(index)
-                .fetch_one(&mut *tx)
-                .await?;
-                insert_audit(&mut tx, &audit(&id)).await?;
-                tx.commit().await?;
-                Ok((id, index))
-            }
-
-            async fn attestations(&self, org_id: i64) -> Result<Vec<AttestationInfo>, StoreError> {
-                let rows: Vec<AttestationRow> = sqlx::query_as(&format!(
-                    "SELECT {ATTESTATION_COLUMNS} FROM attestations WHERE org_id = $1 \
-                     ORDER BY id DESC"
-                ))
-                .bind(org_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut infos = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let opened: Vec<i64> = sqlx::query_scalar(
-                        "SELECT opened_at FROM attestation_opens WHERE attestation_id = $1 \
-                         ORDER BY opened_at DESC LIMIT $2",
-                    )
-                    .bind(row.id)
-                    .bind(OPENINGS_LISTED)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    infos.push(row.into_info(opened)?);
-                }
-                Ok(infos)
-            }
-
-            async fn attestation_jws(
-                &self,
-                org_id: i64,
-                id: i64,
-            ) -> Result<Option<(String, String)>, StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT jti, jws FROM attestations WHERE org_id = $1 AND id = $2",
-                )
-                .bind(org_id)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?)
-            }
-
-            async fn revoke_attestation(
-                &self,
-                org_id: i64,
-                id: i64,
-                now: i64,
-                audit: &AuditRecord,
-            ) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let revoked = sqlx::query(
-                    "UPDATE attestations SET revoked_at = $1 \
-                     WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(org_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1;
-                if revoked {
-                    insert_audit(&mut tx, audit).await?;
-                    tx.commit().await?;
-                }
-                Ok(revoked)
-            }
-
-            async fn open_shared(
-                &self,
-                share_hash: &[u8; 32],
-                now: i64,
-            ) -> Result<Option<(String, AttestationStatus)>, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let found: Option<(i64, i64, String, i64, String)> = sqlx::query_as(
-                    "UPDATE attestations SET open_count = open_count + 1 WHERE share_hash = $1 \
-                     RETURNING id, open_count, jws, org_id, audience",
-                )
-                .bind(share_hash.to_vec())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((id, count, jws, org_id, audience)) = found else {
-                    return Ok(None);
-                };
-                // The organisation hears of openings at most once a day per attestation.
-                let opened = $crate::events::Event::AttestationOpened {
-                    attestation_id: id,
-                    org_id,
-                    audience: audience.clone(),
-                }
-                .record(now);
-                $crate::store::notify::insert_event!(&mut *tx, &opened, now).await?;
-                if count <= OPENINGS_KEPT {
-                    sqlx::query(
-                        "INSERT INTO attestation_opens (attestation_id, opened_at) VALUES ($1, $2)",
-                    )
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let status: StatusRow = sqlx::query_as(&format!("{STATUS_SELECT} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(Some((jws, status.into())))
-            }
-
-            async fn attestation_status(
-                &self,
-                jti: &str,
-            ) -> Result<Option<AttestationStatus>, StoreError> {
-                let row: Option<StatusRow> = sqlx::query_as(&format!("{STATUS_SELECT} WHERE jti = $1"))
-                .bind(jti)
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(row.map(AttestationStatus::from))
-            }
-
-            async fn log_leaves(&self, from: i64) -> Result<Vec<[u8; 32]>, StoreError> {
-                let rows: Vec<Vec<u8>> = sqlx::query_scalar(
-                    "SELECT leaf FROM transparency_log WHERE idx >= $1 ORDER BY idx",
-                )
+    async fn log_leaves(&self, from: i64) -> Result<Vec<[u8; 32]>, StoreError> {
+        let rows: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT leaf FROM transparency_log WHERE idx >= $1 ORDER BY idx")
                 .bind(from)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(leaf_of).collect()
-            }
+        rows.into_iter().map(leaf_of).collect()
+    }
 
-            async fn log_index_of(&self, leaf: &[u8; 32]) -> Result<Option<i64>, StoreError> {
-                Ok(
-                    sqlx::query_scalar("SELECT idx FROM transparency_log WHERE leaf = $1")
-                        .bind(leaf.to_vec())
-                        .fetch_optional(&self.pool)
-                        .await?,
-                )
-            }
-        }
-    };
+    async fn log_index_of(&self, leaf: &[u8; 32]) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT idx FROM transparency_log WHERE leaf = $1")
+                .bind(leaf.to_vec())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
 }
-
-pub(crate) use impl_attestation_store;

@@ -1,11 +1,11 @@
 //! Submission deadlines and what participation is read from: one deadline per quarter, and
-//! each organisation's latest save of a quarter (its metric count and time). The SQL is the
-//! same in both dialects, so one implementation serves both backends
-//! ([`impl_deadline_store!`]).
+//! each organisation's latest save of a quarter (its metric count and time).
 
 use async_trait::async_trait;
 use shared::Period;
 
+use super::SqlStore;
+use super::audit::insert_audit;
 use super::{AuditRecord, StoreError};
 
 /// An organisation's latest save of a quarter.
@@ -32,68 +32,57 @@ pub trait DeadlineStore {
     async fn latest_saves(&self, period: Period) -> Result<Vec<LatestSave>, StoreError>;
 }
 
-/// Implements [`DeadlineStore`] for a backend whose module has `insert_audit` in scope and
-/// whose store has `pool`.
-macro_rules! impl_deadline_store {
-    ($store:ty) => {
-        use $crate::store::deadlines::{DeadlineStore, LatestSave};
-        use $crate::store::{AuditRecord, StoreError};
-        use shared::Period;
-
-        #[async_trait::async_trait]
-        impl DeadlineStore for $store {
-            async fn deadlines(&self) -> Result<Vec<(Period, String)>, StoreError> {
-                let rows: Vec<(String, String)> =
-                    sqlx::query_as("SELECT period, due_at FROM deadlines ORDER BY period")
-                        .fetch_all(&self.pool)
-                        .await?;
-                rows.into_iter()
-                    .map(|(period, due_at)| {
-                        let period = period.parse().map_err(|_| {
-                            StoreError::Corrupt(format!("deadline of `{period}`: not a quarter"))
-                        })?;
-                        Ok((period, due_at))
-                    })
-                    .collect()
-            }
-
-            async fn set_deadline(
-                &self,
-                period: Period,
-                due_at: &str,
-                set_by: &str,
-                audit: &AuditRecord,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO deadlines (period, due_at, set_by, set_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (period) DO UPDATE SET due_at = excluded.due_at, \
-                     set_by = excluded.set_by, set_at = excluded.set_at",
-                )
-                .bind(period.to_string())
-                .bind(due_at)
-                .bind(set_by)
-                .bind(shared::period::rfc3339($crate::auth::now_unix()))
-                .execute(&mut *tx)
-                .await?;
-                insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn latest_saves(&self, period: Period) -> Result<Vec<LatestSave>, StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT s.org_id, COUNT(v.metric) AS metrics, s.saved_at FROM submissions s \
-                     LEFT JOIN submission_values v ON v.submission_id = s.id \
-                     WHERE s.period = $1 AND s.revision = (SELECT MAX(revision) FROM submissions \
-                     WHERE org_id = s.org_id AND period = s.period) \
-                     GROUP BY s.org_id, s.saved_at ORDER BY s.org_id",
-                )
-                .bind(period.to_string())
+#[async_trait]
+impl DeadlineStore for SqlStore {
+    async fn deadlines(&self) -> Result<Vec<(Period, String)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT period, due_at FROM deadlines ORDER BY period")
                 .fetch_all(&self.pool)
-                .await?)
-            }
-        }
-    };
+                .await?;
+        rows.into_iter()
+            .map(|(period, due_at)| {
+                let period = period.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("deadline of `{period}`: not a quarter"))
+                })?;
+                Ok((period, due_at))
+            })
+            .collect()
+    }
+
+    async fn set_deadline(
+        &self,
+        period: Period,
+        due_at: &str,
+        set_by: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO deadlines (period, due_at, set_by, set_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (period) DO UPDATE SET due_at = excluded.due_at, \
+             set_by = excluded.set_by, set_at = excluded.set_at",
+        )
+        .bind(period.to_string())
+        .bind(due_at)
+        .bind(set_by)
+        .bind(shared::period::rfc3339(crate::auth::now_unix()))
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn latest_saves(&self, period: Period) -> Result<Vec<LatestSave>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT s.org_id, COUNT(v.metric) AS metrics, s.saved_at FROM submissions s \
+             LEFT JOIN submission_values v ON v.submission_id = s.id \
+             WHERE s.period = $1 AND s.revision = (SELECT MAX(revision) FROM submissions \
+             WHERE org_id = s.org_id AND period = s.period) \
+             GROUP BY s.org_id, s.saved_at ORDER BY s.org_id",
+        )
+        .bind(period.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }
-pub(crate) use impl_deadline_store;

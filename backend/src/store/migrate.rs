@@ -9,7 +9,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, PgConnection, QueryBuilder, Row, SqliteConnection};
 
-use super::{PostgresStore, SqliteStore, StoreError};
+use super::{SqlStore, StoreError};
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -426,8 +426,8 @@ pub async fn migrate_store(from: &str, to: &str) -> Result<Vec<(&'static str, u6
         .await?
         .close()
         .await?;
-    SqliteStore::open(from).await?;
-    PostgresStore::open(to).await?;
+    SqlStore::open(from).await?;
+    SqlStore::open(to).await?;
 
     let mut source = SqliteConnection::connect_with(&source_options).await?;
     let mut target = PgConnection::connect_with(&PgConnectOptions::from_str(to)?).await?;

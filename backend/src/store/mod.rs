@@ -1,13 +1,19 @@
 //! Storage behind a trait, so that a deployment can move from the embedded SQLite file to
 //! PostgreSQL without touching the HTTP layer. Each backend embeds its own migrations.
 
+mod accounts;
 pub mod attestations;
+mod audit;
 pub mod deadlines;
+mod dialect;
 mod migrate;
 pub mod notify;
-mod postgres;
+mod practices;
+mod releases;
 mod rows;
-mod sqlite;
+mod sql;
+mod standards;
+mod submissions;
 pub mod targets;
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,8 +37,7 @@ pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
 pub use deadlines::{DeadlineStore, LatestSave};
 pub use migrate::migrate_store;
 pub use notify::{EventRecord, NotifyStore};
-pub use postgres::{PostgresStore, schema_url};
-pub use sqlite::SqliteStore;
+pub use sql::{SqlStore, schema_url};
 pub use targets::{TargetRecord, TargetStore};
 
 /// A failure inside the store. Never shown to clients: the HTTP layer logs it and answers 500.
@@ -62,29 +67,7 @@ impl StoreError {
     /// The database stayed locked by other writers past its busy timeout, or no connection
     /// came free in time: the request may succeed if retried, so it is a 503, not a 500.
     pub fn is_busy(&self) -> bool {
-        match self {
-            // No connection came free in time, or the database server cannot be reached.
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => true,
-            StoreError::Database(sqlx::Error::Database(error)) => {
-                let code = error.code().unwrap_or_default();
-                if error
-                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-                    .is_some()
-                {
-                    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (low byte).
-                    code.parse::<i32>()
-                        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
-                } else {
-                    // PostgreSQL: serialization failure, deadlock, lock not available, too
-                    // many connections, starting up or shutting down.
-                    matches!(
-                        &*code,
-                        "40001" | "40P01" | "55P03" | "53300" | "57P01" | "57P03"
-                    )
-                }
-            }
-            _ => false,
-        }
+        matches!(self, StoreError::Database(error) if dialect::Dialect::is_busy(error))
     }
 }
 
@@ -667,13 +650,7 @@ pub trait AuditStore {
 
 /// Opens the store named by `database_url`, creating and migrating it when needed.
 pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if database_url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(database_url).await?))
-    } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::open(database_url).await?))
-    } else {
-        Err(StoreError::UnsupportedUrl(redact_url(database_url)))
-    }
+    Ok(Arc::new(SqlStore::open(database_url).await?))
 }
 
 /// Writes a consistent copy of the SQLite store named by `database_url` to `target` (a new
@@ -688,7 +665,7 @@ pub async fn backup(database_url: &str, target: &std::path::Path) -> Result<(), 
             redact_url(database_url)
         )));
     }
-    SqliteStore::backup(database_url, target).await
+    sql::backup_sqlite(database_url, target).await
 }
 
 /// Hides the password of a `scheme://user:password@host/...` URL.

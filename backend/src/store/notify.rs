@@ -1,31 +1,36 @@
 //! The outbox: events, in-app notifications, settings, email opt-outs, webhooks and their
-//! deliveries. The SQL is the same in both dialects, so one implementation serves both
-//! backends ([`impl_notify_store!`]). Times are Unix seconds.
+//! deliveries. Times are Unix seconds.
 
 use async_trait::async_trait;
 use shared::notify::{Notification, NotificationKind, NotificationSetting, WebhookAttempt};
 
+use sqlx::AnyConnection;
+
+use super::SqlStore;
+use super::audit::insert_audit;
 use super::{AuditRecord, StoreError};
 
 pub use crate::events::EventRecord;
 
-/// Inserts an [`EventRecord`] bound as kind, key, payload, created_at.
-pub const EVENT_INSERT: &str = "INSERT INTO events (kind, key, payload, created_at) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING";
-
-/// Writes an [`EventRecord`] on a connection or transaction at `$now`, unless an event with
-/// its key exists; evaluates to the query's future.
-macro_rules! insert_event {
-    ($executor:expr, $event:expr, $now:expr) => {
-        sqlx::query($crate::store::notify::EVENT_INSERT)
-            .bind($event.kind)
-            .bind(&$event.key)
-            .bind(&$event.payload)
-            .bind($now)
-            .execute($executor)
-    };
+/// Writes `event` on `connection` (a transaction's, when it goes with other writes) at `now`,
+/// unless an event with its key exists; true when it was written.
+pub(super) async fn insert_event(
+    connection: &mut AnyConnection,
+    event: &EventRecord,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO events (kind, key, payload, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(event.kind)
+    .bind(&event.key)
+    .bind(&event.payload)
+    .bind(now)
+    .execute(connection)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
-pub(crate) use insert_event;
 
 /// An event waiting to be expanded.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -304,509 +309,492 @@ pub const WEBHOOK_SELECT: &str = "SELECT w.id, w.org_id, w.url, w.secret, w.even
     w.created_by, u.email AS created_by_email, w.created_at, w.failures, w.paused_at, \
     w.deleted_at FROM webhooks w JOIN users u ON u.id = w.created_by";
 
-/// Implements [`NotifyStore`] for a backend whose module has `insert_audit` in scope and whose
-/// store has `pool`.
-macro_rules! impl_notify_store {
-    ($store:ty) => {
-        use shared::notify::{Notification, NotificationKind, NotificationSetting, WebhookAttempt};
-        use $crate::store::notify::{
-            AttemptRecord, AttemptRow, DeliveryRow, EventRecord, EventRow,
-            NewDelivery, NewNotification, NotificationRow, NotifyStore, Outcome, WEBHOOK_SELECT,
-            WebhookRow,
-        };
-        use $crate::store::notify::insert_event;
-        use $crate::store::{AuditRecord, StoreError};
+#[async_trait]
+impl NotifyStore for SqlStore {
+    async fn add_event(&self, event: &EventRecord, now: i64) -> Result<bool, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        insert_event(&mut connection, event, now).await
+    }
 
-        #[async_trait::async_trait]
-        impl NotifyStore for $store {
-            async fn add_event(&self, event: &EventRecord, now: i64) -> Result<bool, StoreError> {
-                let done = insert_event!(&self.pool, event, now).await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn pending_events(&self, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, payload, created_at FROM events \
+             WHERE expanded_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 
-            async fn pending_events(&self, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT id, kind, payload, created_at FROM events \
-                     WHERE expanded_at IS NULL ORDER BY id LIMIT $1",
-                )
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?)
-            }
-
-            async fn expand_event(
-                &self,
-                event_id: i64,
-                notifications: &[NewNotification],
-                deliveries: &[NewDelivery],
-                now: i64,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                // Claimed first: a second worker expanding the same event waits here, then
-                // finds it expanded and writes nothing.
-                let claimed = sqlx::query(
-                    "UPDATE events SET expanded_at = $1 WHERE id = $2 AND expanded_at IS NULL",
-                )
+    async fn expand_event(
+        &self,
+        event_id: i64,
+        notifications: &[NewNotification],
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Claimed first: a second worker expanding the same event waits here, then
+        // finds it expanded and writes nothing.
+        let claimed =
+            sqlx::query("UPDATE events SET expanded_at = $1 WHERE id = $2 AND expanded_at IS NULL")
                 .bind(now)
                 .bind(event_id)
                 .execute(&mut *tx)
                 .await?;
-                if claimed.rows_affected() == 0 {
-                    return Ok(());
-                }
-                for n in notifications {
-                    sqlx::query(
-                        "INSERT INTO notifications (user_id, event_id, kind, title, body, link, \
-                         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (user_id, event_id, kind) DO NOTHING",
-                    )
-                    .bind(n.user_id)
-                    .bind(event_id)
-                    .bind(n.kind.key())
-                    .bind(&n.title)
-                    .bind(&n.body)
-                    .bind(&n.link)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for d in deliveries {
-                    sqlx::query(
-                        "INSERT INTO deliveries (event_id, channel, target, webhook_id, kind, \
-                         subject, body, next_at, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                         ON CONFLICT (channel, target, event_id, kind) DO NOTHING",
-                    )
-                    .bind(event_id)
-                    .bind(d.channel.key())
-                    .bind(&d.target)
-                    .bind(d.webhook_id)
-                    .bind(d.kind.key())
-                    .bind(&d.subject)
-                    .bind(&d.body)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                // An invitation's link is a secret: once in its email, the event forgets it.
-                sqlx::query("UPDATE events SET payload = '{}' WHERE id = $1 AND kind = $2")
-                    .bind(event_id)
-                    .bind(NotificationKind::Invitation.key())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+        if claimed.rows_affected() == 0 {
+            return Ok(());
+        }
+        for n in notifications {
+            sqlx::query(
+                "INSERT INTO notifications (user_id, event_id, kind, title, body, link, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (user_id, event_id, kind) DO NOTHING",
+            )
+            .bind(n.user_id)
+            .bind(event_id)
+            .bind(n.kind.key())
+            .bind(&n.title)
+            .bind(&n.body)
+            .bind(&n.link)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for d in deliveries {
+            sqlx::query(
+                "INSERT INTO deliveries (event_id, channel, target, webhook_id, kind, \
+                 subject, body, next_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                 ON CONFLICT (channel, target, event_id, kind) DO NOTHING",
+            )
+            .bind(event_id)
+            .bind(d.channel.key())
+            .bind(&d.target)
+            .bind(d.webhook_id)
+            .bind(d.kind.key())
+            .bind(&d.subject)
+            .bind(&d.body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // An invitation's link is a secret: once in its email, the event forgets it.
+        sqlx::query("UPDATE events SET payload = '{}' WHERE id = $1 AND kind = $2")
+            .bind(event_id)
+            .bind(NotificationKind::Invitation.key())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn notifications(
-                &self,
-                user_id: i64,
-                limit: i64,
-            ) -> Result<(i64, Vec<Notification>), StoreError> {
-                let rows: Vec<NotificationRow> = sqlx::query_as(
-                    "SELECT id, kind, title, body, link, created_at, read_at FROM notifications \
-                     WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
-                )
-                .bind(user_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                let unread = self.unread_count(user_id).await?;
-                let items = rows
-                    .into_iter()
-                    .map(NotificationRow::into_notification)
-                    .collect::<Result<_, _>>()?;
-                Ok((unread, items))
-            }
+    async fn notifications(
+        &self,
+        user_id: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<Notification>), StoreError> {
+        let rows: Vec<NotificationRow> = sqlx::query_as(
+            "SELECT id, kind, title, body, link, created_at, read_at FROM notifications \
+             WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let unread = self.unread_count(user_id).await?;
+        let items = rows
+            .into_iter()
+            .map(NotificationRow::into_notification)
+            .collect::<Result<_, _>>()?;
+        Ok((unread, items))
+    }
 
-            async fn unread_count(&self, user_id: i64) -> Result<i64, StoreError> {
-                Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-                )
-                .bind(user_id)
-                .fetch_one(&self.pool)
-                .await?)
-            }
+    async fn unread_count(&self, user_id: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
 
-            async fn mark_read(
-                &self,
-                user_id: i64,
-                ids: Option<&[i64]>,
-                now: i64,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                match ids {
-                    None => {
-                        sqlx::query(
-                            "UPDATE notifications SET read_at = $1 \
-                             WHERE user_id = $2 AND read_at IS NULL",
-                        )
-                        .bind(now)
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    Some(ids) => {
-                        for id in ids {
-                            sqlx::query(
-                                "UPDATE notifications SET read_at = $1 \
-                                 WHERE user_id = $2 AND id = $3 AND read_at IS NULL",
-                            )
-                            .bind(now)
-                            .bind(user_id)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                    }
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn notification_settings(
-                &self,
-                user_id: Option<i64>,
-            ) -> Result<Vec<(i64, String, bool, bool)>, StoreError> {
-                let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-                    "SELECT user_id, kind, in_app, email FROM notification_settings \
-                     WHERE $1 IS NULL OR user_id = $1 ORDER BY user_id, kind",
-                )
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(user, kind, in_app, email)| (user, kind, in_app != 0, email != 0))
-                    .collect())
-            }
-
-            async fn set_notification_settings(
-                &self,
-                user_id: i64,
-                settings: &[NotificationSetting],
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                for setting in settings {
-                    sqlx::query(
-                        "INSERT INTO notification_settings (user_id, kind, in_app, email) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, kind) DO UPDATE \
-                         SET in_app = excluded.in_app, email = excluded.email",
-                    )
-                    .bind(user_id)
-                    .bind(setting.kind.key())
-                    .bind(i64::from(setting.in_app))
-                    .bind(i64::from(setting.email))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn resubscribe(
-                &self,
-                address: &str,
-                kinds: &[NotificationKind],
-            ) -> Result<(), StoreError> {
-                for kind in kinds {
-                    sqlx::query("DELETE FROM email_optouts WHERE address = $1 AND kind = $2")
-                        .bind(address)
-                        .bind(kind.key())
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(())
-            }
-
-            async fn email_optouts(&self) -> Result<Vec<(String, String)>, StoreError> {
-                Ok(sqlx::query_as("SELECT address, kind FROM email_optouts")
-                    .fetch_all(&self.pool)
-                    .await?)
-            }
-
-            async fn unsubscribe(
-                &self,
-                address: &str,
-                kind: NotificationKind,
-                user_id: Option<i64>,
-                now: i64,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+    async fn mark_read(
+        &self,
+        user_id: i64,
+        ids: Option<&[i64]>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match ids {
+            None => {
                 sqlx::query(
-                    "INSERT INTO email_optouts (address, kind, at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (address, kind) DO NOTHING",
+                    "UPDATE notifications SET read_at = $1 \
+                     WHERE user_id = $2 AND read_at IS NULL",
                 )
-                .bind(address)
-                .bind(kind.key())
                 .bind(now)
+                .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-                if let Some(user_id) = user_id {
-                    sqlx::query(
-                        "INSERT INTO notification_settings (user_id, kind, in_app, email) \
-                         VALUES ($1, $2, 1, 0) ON CONFLICT (user_id, kind) DO UPDATE SET email = 0",
-                    )
-                    .bind(user_id)
-                    .bind(kind.key())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(())
             }
-
-            async fn claim_deliveries(
-                &self,
-                now: i64,
-                lease_until: i64,
-                limit: i64,
-            ) -> Result<Vec<DeliveryRow>, StoreError> {
-                // The conditions are repeated outside the subquery: PostgreSQL checks them
-                // again on a row another worker updated meanwhile, so no row is taken twice.
-                Ok(sqlx::query_as(
-                    "UPDATE deliveries SET lease_until = $2, attempts = attempts + 1 \
-                     WHERE id IN (SELECT d.id FROM deliveries d \
-                       LEFT JOIN webhooks w ON w.id = d.webhook_id \
-                       WHERE d.status = 'pending' AND d.next_at <= $1 \
-                       AND (d.lease_until IS NULL OR d.lease_until <= $1) \
-                       AND (w.id IS NULL OR w.paused_at IS NULL) \
-                       ORDER BY d.next_at, d.id LIMIT $3) \
-                     AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1) \
-                     RETURNING id, event_id, channel, target, webhook_id, kind, subject, body, \
-                     attempts, created_at",
-                )
-                .bind(now)
-                .bind(lease_until)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?)
-            }
-
-            async fn finish_delivery(
-                &self,
-                delivery: &DeliveryRow,
-                outcome: &Outcome,
-                attempt: Option<&AttemptRecord>,
-                pause_after: i64,
-                paused_event: Option<&EventRecord>,
-                now: i64,
-            ) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                match outcome {
-                    Outcome::Sent => {
-                        // An invitation's email carries its link: not kept once sent.
-                        sqlx::query(
-                            "UPDATE deliveries SET status = 'sent', sent_at = $1, \
-                             lease_until = NULL, last_error = NULL, \
-                             body = CASE WHEN kind = $3 THEN '' ELSE body END WHERE id = $2",
-                        )
-                        .bind(now)
-                        .bind(delivery.id)
-                        .bind(NotificationKind::Invitation.key())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    Outcome::Retry { error, at } => {
-                        sqlx::query(
-                            "UPDATE deliveries SET next_at = $1, lease_until = NULL, \
-                             last_error = $2 WHERE id = $3",
-                        )
-                        .bind(at)
-                        .bind(error)
-                        .bind(delivery.id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    Outcome::GaveUp { error } => {
-                        sqlx::query(
-                            "UPDATE deliveries SET status = 'failed', lease_until = NULL, \
-                             last_error = $1 WHERE id = $2",
-                        )
-                        .bind(error)
-                        .bind(delivery.id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                }
-                let mut paused = false;
-                if let Some(attempt) = attempt {
+            Some(ids) => {
+                for id in ids {
                     sqlx::query(
-                        "INSERT INTO webhook_attempts (webhook_id, delivery_id, event_id, \
-                         event_kind, at, status, response, error, duration_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        "UPDATE notifications SET read_at = $1 \
+                         WHERE user_id = $2 AND id = $3 AND read_at IS NULL",
                     )
-                    .bind(attempt.webhook_id)
-                    .bind(delivery.id)
-                    .bind(delivery.event_id)
-                    .bind(&delivery.subject)
                     .bind(now)
-                    .bind(attempt.status)
-                    .bind(&attempt.response)
-                    .bind(&attempt.error)
-                    .bind(attempt.duration_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                    if *outcome == Outcome::Sent {
-                        sqlx::query("UPDATE webhooks SET failures = 0 WHERE id = $1")
-                            .bind(attempt.webhook_id)
-                            .execute(&mut *tx)
-                            .await?;
-                    } else {
-                        let failures: i64 = sqlx::query_scalar(
-                            "UPDATE webhooks SET failures = failures + 1 WHERE id = $1 \
-                             RETURNING failures",
-                        )
-                        .bind(attempt.webhook_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        if failures >= pause_after {
-                            let done = sqlx::query(
-                                "UPDATE webhooks SET paused_at = $1 \
-                                 WHERE id = $2 AND paused_at IS NULL AND deleted_at IS NULL",
-                            )
-                            .bind(now)
-                            .bind(attempt.webhook_id)
-                            .execute(&mut *tx)
-                            .await?;
-                            paused = done.rows_affected() == 1;
-                            if let (true, Some(event)) = (paused, paused_event) {
-                                insert_event!(&mut *tx, event, now).await?;
-                            }
-                        }
-                    }
-                }
-                tx.commit().await?;
-                Ok(paused)
-            }
-
-            async fn create_webhook(
-                &self,
-                org_id: i64,
-                url: &str,
-                secret: &str,
-                events: &[NotificationKind],
-                created_by: i64,
-                audit: &AuditRecord,
-            ) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let events: Vec<&str> = events.iter().map(|k| k.key()).collect();
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO webhooks (org_id, url, secret, events, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(org_id)
-                .bind(url)
-                .bind(secret)
-                .bind(events.join(","))
-                .bind(created_by)
-                .bind($crate::auth::now_unix())
-                .fetch_one(&mut *tx)
-                .await?;
-                insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn webhook(&self, id: i64) -> Result<Option<WebhookRow>, StoreError> {
-                Ok(sqlx::query_as(&format!("{WEBHOOK_SELECT} WHERE w.id = $1"))
+                    .bind(user_id)
                     .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?)
-            }
-
-            async fn webhooks(&self, org_id: i64) -> Result<Vec<WebhookRow>, StoreError> {
-                Ok(sqlx::query_as(&format!(
-                    "{WEBHOOK_SELECT} WHERE w.org_id = $1 AND w.deleted_at IS NULL ORDER BY w.id"
-                ))
-                .bind(org_id)
-                .fetch_all(&self.pool)
-                .await?)
-            }
-
-            async fn delete_webhook(
-                &self,
-                org_id: i64,
-                id: i64,
-                now: i64,
-                audit: &AuditRecord,
-            ) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE webhooks SET deleted_at = $1 \
-                     WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
-                )
-                .bind(now)
-                .bind(id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
+                    .execute(&mut *tx)
+                    .await?;
                 }
-                sqlx::query(
-                    "UPDATE deliveries SET status = 'failed', last_error = 'webhook deleted' \
-                     WHERE webhook_id = $1 AND status = 'pending'",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn resume_webhook(
-                &self,
-                org_id: i64,
-                id: i64,
-                audit: &AuditRecord,
-            ) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE webhooks SET paused_at = NULL, failures = 0 \
-                     WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
-                )
-                .bind(id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn webhook_attempts(
-                &self,
-                webhook_id: i64,
-                limit: i64,
-            ) -> Result<Vec<WebhookAttempt>, StoreError> {
-                let rows: Vec<AttemptRow> = sqlx::query_as(
-                    "SELECT id, event_id, event_kind, at, status, response, error, duration_ms \
-                     FROM webhook_attempts WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
-                )
-                .bind(webhook_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| WebhookAttempt {
-                        id: r.id,
-                        delivery: format!("evt_{}", r.event_id),
-                        event: r.event_kind,
-                        at: shared::period::rfc3339(r.at),
-                        status: r.status,
-                        response: r.response,
-                        error: r.error,
-                        duration_ms: r.duration_ms,
-                    })
-                    .collect())
             }
         }
-    };
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn notification_settings(
+        &self,
+        user_id: Option<i64>,
+    ) -> Result<Vec<(i64, String, bool, bool)>, StoreError> {
+        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, kind, in_app, email FROM notification_settings \
+             WHERE $1 IS NULL OR user_id = $1 ORDER BY user_id, kind",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, kind, in_app, email)| (user, kind, in_app != 0, email != 0))
+            .collect())
+    }
+
+    async fn set_notification_settings(
+        &self,
+        user_id: i64,
+        settings: &[NotificationSetting],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for setting in settings {
+            sqlx::query(
+                "INSERT INTO notification_settings (user_id, kind, in_app, email) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, kind) DO UPDATE \
+                 SET in_app = excluded.in_app, email = excluded.email",
+            )
+            .bind(user_id)
+            .bind(setting.kind.key())
+            .bind(i64::from(setting.in_app))
+            .bind(i64::from(setting.email))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn resubscribe(
+        &self,
+        address: &str,
+        kinds: &[NotificationKind],
+    ) -> Result<(), StoreError> {
+        for kind in kinds {
+            sqlx::query("DELETE FROM email_optouts WHERE address = $1 AND kind = $2")
+                .bind(address)
+                .bind(kind.key())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn email_optouts(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT address, kind FROM email_optouts")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn unsubscribe(
+        &self,
+        address: &str,
+        kind: NotificationKind,
+        user_id: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO email_optouts (address, kind, at) VALUES ($1, $2, $3) \
+             ON CONFLICT (address, kind) DO NOTHING",
+        )
+        .bind(address)
+        .bind(kind.key())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(user_id) = user_id {
+            sqlx::query(
+                "INSERT INTO notification_settings (user_id, kind, in_app, email) \
+                 VALUES ($1, $2, 1, 0) ON CONFLICT (user_id, kind) DO UPDATE SET email = 0",
+            )
+            .bind(user_id)
+            .bind(kind.key())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        // The conditions are repeated outside the subquery: PostgreSQL checks them
+        // again on a row another worker updated meanwhile, so no row is taken twice.
+        Ok(sqlx::query_as(
+            "UPDATE deliveries SET lease_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT d.id FROM deliveries d \
+               LEFT JOIN webhooks w ON w.id = d.webhook_id \
+               WHERE d.status = 'pending' AND d.next_at <= $1 \
+               AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+               AND (w.id IS NULL OR w.paused_at IS NULL) \
+               ORDER BY d.next_at, d.id LIMIT $3) \
+             AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1) \
+             RETURNING id, event_id, channel, target, webhook_id, kind, subject, body, \
+             attempts, created_at",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &DeliveryRow,
+        outcome: &Outcome,
+        attempt: Option<&AttemptRecord>,
+        pause_after: i64,
+        paused_event: Option<&EventRecord>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match outcome {
+            Outcome::Sent => {
+                // An invitation's email carries its link: not kept once sent.
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'sent', sent_at = $1, \
+                     lease_until = NULL, last_error = NULL, \
+                     body = CASE WHEN kind = $3 THEN '' ELSE body END WHERE id = $2",
+                )
+                .bind(now)
+                .bind(delivery.id)
+                .bind(NotificationKind::Invitation.key())
+                .execute(&mut *tx)
+                .await?;
+            }
+            Outcome::Retry { error, at } => {
+                sqlx::query(
+                    "UPDATE deliveries SET next_at = $1, lease_until = NULL, \
+                     last_error = $2 WHERE id = $3",
+                )
+                .bind(at)
+                .bind(error)
+                .bind(delivery.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Outcome::GaveUp { error } => {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'failed', lease_until = NULL, \
+                     last_error = $1 WHERE id = $2",
+                )
+                .bind(error)
+                .bind(delivery.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let mut paused = false;
+        if let Some(attempt) = attempt {
+            sqlx::query(
+                "INSERT INTO webhook_attempts (webhook_id, delivery_id, event_id, \
+                 event_kind, at, status, response, error, duration_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(attempt.webhook_id)
+            .bind(delivery.id)
+            .bind(delivery.event_id)
+            .bind(&delivery.subject)
+            .bind(now)
+            .bind(attempt.status)
+            .bind(&attempt.response)
+            .bind(&attempt.error)
+            .bind(attempt.duration_ms)
+            .execute(&mut *tx)
+            .await?;
+            if *outcome == Outcome::Sent {
+                sqlx::query("UPDATE webhooks SET failures = 0 WHERE id = $1")
+                    .bind(attempt.webhook_id)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                let failures: i64 = sqlx::query_scalar(
+                    "UPDATE webhooks SET failures = failures + 1 WHERE id = $1 \
+                     RETURNING failures",
+                )
+                .bind(attempt.webhook_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if failures >= pause_after {
+                    let done = sqlx::query(
+                        "UPDATE webhooks SET paused_at = $1 \
+                         WHERE id = $2 AND paused_at IS NULL AND deleted_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(attempt.webhook_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    paused = done.rows_affected() == 1;
+                    if let (true, Some(event)) = (paused, paused_event) {
+                        insert_event(&mut tx, event, now).await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(paused)
+    }
+
+    async fn create_webhook(
+        &self,
+        org_id: i64,
+        url: &str,
+        secret: &str,
+        events: &[NotificationKind],
+        created_by: i64,
+        audit: &AuditRecord,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let events: Vec<&str> = events.iter().map(|k| k.key()).collect();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO webhooks (org_id, url, secret, events, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(url)
+        .bind(secret)
+        .bind(events.join(","))
+        .bind(created_by)
+        .bind(crate::auth::now_unix())
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn webhook(&self, id: i64) -> Result<Option<WebhookRow>, StoreError> {
+        Ok(sqlx::query_as(&format!("{WEBHOOK_SELECT} WHERE w.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn webhooks(&self, org_id: i64) -> Result<Vec<WebhookRow>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "{WEBHOOK_SELECT} WHERE w.org_id = $1 AND w.deleted_at IS NULL ORDER BY w.id"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn delete_webhook(
+        &self,
+        org_id: i64,
+        id: i64,
+        now: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE webhooks SET deleted_at = $1 \
+             WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE deliveries SET status = 'failed', last_error = 'webhook deleted' \
+             WHERE webhook_id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn resume_webhook(
+        &self,
+        org_id: i64,
+        id: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE webhooks SET paused_at = NULL, failures = 0 \
+             WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn webhook_attempts(
+        &self,
+        webhook_id: i64,
+        limit: i64,
+    ) -> Result<Vec<WebhookAttempt>, StoreError> {
+        let rows: Vec<AttemptRow> = sqlx::query_as(
+            "SELECT id, event_id, event_kind, at, status, response, error, duration_ms \
+             FROM webhook_attempts WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(webhook_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| WebhookAttempt {
+                id: r.id,
+                delivery: format!("evt_{}", r.event_id),
+                event: r.event_kind,
+                at: shared::period::rfc3339(r.at),
+                status: r.status,
+                response: r.response,
+                error: r.error,
+                duration_ms: r.duration_ms,
+            })
+            .collect())
+    }
 }
-pub(crate) use impl_notify_store;

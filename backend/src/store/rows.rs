@@ -1,6 +1,5 @@
-//! Rows as both backends read them (`sqlx::FromRow` structs named by column) and their
-//! conversion into the shared types, so that the SQLite and PostgreSQL stores differ only in
-//! their SQL.
+//! Rows as the store reads them (`sqlx::FromRow` structs named by column), their conversion
+//! into the shared types, and SQL that several areas share.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +19,31 @@ use super::{
     TokenOwner,
 };
 use crate::engine::{Attributes, CellOutcome, EngineOrg, ShareCell, ShareOutcome};
+
+/// A truth value as either dialect answers a condition: PostgreSQL with a boolean, SQLite
+/// with 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Flag(pub bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        let kind = ty.kind();
+        kind == sqlx::any::AnyTypeInfoKind::Bool || kind.is_integer()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
+            Ok(flag) => Ok(Flag(flag)),
+            Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
+        }
+    }
+}
 
 pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} `{value}`"))
@@ -230,7 +254,7 @@ pub(super) struct ApiTokenRow {
     expires_at: i64,
     last_used_at: Option<String>,
     revoked_at: Option<String>,
-    active: bool,
+    active: Flag,
 }
 
 impl TryFrom<ApiTokenRow> for ApiTokenInfo {
@@ -245,7 +269,7 @@ impl TryFrom<ApiTokenRow> for ApiTokenInfo {
             expires_at: shared::period::rfc3339(row.expires_at),
             last_used_at: row.last_used_at,
             revoked_at: row.revoked_at,
-            active: row.active,
+            active: row.active.0,
         })
     }
 }
@@ -321,7 +345,7 @@ pub(super) struct TeamAccountRow {
     role: String,
     created_at: String,
     invited_by: Option<String>,
-    invited_from_outside: bool,
+    invited_from_outside: Flag,
 }
 
 impl TryFrom<TeamAccountRow> for TeamAccount {
@@ -334,7 +358,7 @@ impl TryFrom<TeamAccountRow> for TeamAccount {
             email: row.email,
             created_at: row.created_at,
             invited_by: row.invited_by,
-            invited_from_outside: row.invited_from_outside,
+            invited_from_outside: row.invited_from_outside.0,
         })
     }
 }
@@ -344,7 +368,7 @@ pub(super) struct TeamInvitationRow {
     email: String,
     role: String,
     invited_by: String,
-    invited_from_outside: bool,
+    invited_from_outside: Flag,
     expires_at: i64,
     accepted_at: Option<String>,
 }
@@ -357,7 +381,7 @@ impl TryFrom<TeamInvitationRow> for TeamInvitation {
             role: role(&row.role)?,
             email: row.email,
             invited_by: row.invited_by,
-            invited_from_outside: row.invited_from_outside,
+            invited_from_outside: row.invited_from_outside.0,
             expires_at: shared::period::rfc3339(row.expires_at),
             accepted_at: row.accepted_at,
         })
@@ -711,14 +735,14 @@ pub(super) const PUBLISHED_CELLS_SELECT: &str = "SELECT cohort, position, mean I
 pub(super) struct PublishedRow {
     cohort: String,
     position: i64,
-    has_mean: bool,
+    has_mean: Flag,
 }
 
 impl TryFrom<PublishedRow> for ((CohortKey, usize), bool) {
     type Error = StoreError;
 
     fn try_from(row: PublishedRow) -> Result<Self, StoreError> {
-        Ok((cell_key(&row.cohort, row.position)?, row.has_mean))
+        Ok((cell_key(&row.cohort, row.position)?, row.has_mean.0))
     }
 }
 
@@ -968,7 +992,7 @@ pub(super) struct PracticeRow {
     updated_at: String,
     published_at: Option<String>,
     adoptions: i64,
-    adopted_by_viewer: bool,
+    adopted_by_viewer: Flag,
 }
 
 impl TryFrom<PracticeRow> for StoredPractice {
@@ -1002,7 +1026,7 @@ impl TryFrom<PracticeRow> for StoredPractice {
             author_name: row.author_name,
             moderation_comment: row.moderation_comment,
             adoptions: row.adoptions,
-            adopted_by_viewer: row.adopted_by_viewer,
+            adopted_by_viewer: row.adopted_by_viewer.0,
             updated_at: row.updated_at,
             published_at: row.published_at,
         })

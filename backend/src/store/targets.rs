@@ -1,6 +1,5 @@
 //! Targets in the store: one per organisation and metric, saved and deleted with their audit
-//! entries. The SQL is the same in both dialects, so one implementation serves both backends
-//! ([`impl_target_store!`]).
+//! entries.
 
 use async_trait::async_trait;
 use shared::Period;
@@ -8,6 +7,8 @@ use shared::period::rfc3339;
 use shared::plan::Target;
 use shared::submission::stored_value;
 
+use super::SqlStore;
+use super::audit::insert_audit;
 use super::{AuditRecord, StoreError};
 
 /// A target to save: the stored number of its value and of its baseline.
@@ -77,78 +78,67 @@ impl TargetRow {
     }
 }
 
-/// Implements [`TargetStore`] for a backend whose module has `insert_audit` in scope and whose
-/// store has `pool`.
-macro_rules! impl_target_store {
-    ($store:ty) => {
-        use $crate::store::targets::{TARGET_COLUMNS, TargetRecord, TargetRow, TargetStore};
-        use $crate::store::{AuditRecord, StoreError};
-        use shared::plan::Target;
+#[async_trait]
+impl TargetStore for SqlStore {
+    async fn targets(&self, org_id: i64) -> Result<Vec<Target>, StoreError> {
+        let rows: Vec<TargetRow> = sqlx::query_as(&format!(
+            "SELECT {TARGET_COLUMNS} FROM targets WHERE org_id = $1 ORDER BY metric"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(TargetRow::into_target).collect()
+    }
 
-        #[async_trait::async_trait]
-        impl TargetStore for $store {
-            async fn targets(&self, org_id: i64) -> Result<Vec<Target>, StoreError> {
-                let rows: Vec<TargetRow> = sqlx::query_as(&format!(
-                    "SELECT {TARGET_COLUMNS} FROM targets WHERE org_id = $1 ORDER BY metric"
-                ))
-                .bind(org_id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(TargetRow::into_target).collect()
-            }
+    async fn save_target(
+        &self,
+        org_id: i64,
+        target: &TargetRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO targets (org_id, {TARGET_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (org_id, metric) DO UPDATE SET value = excluded.value, \
+             owner = excluded.owner, due = excluded.due, \
+             baseline_period = excluded.baseline_period, baseline = excluded.baseline, \
+             set_by = excluded.set_by, updated_at = excluded.updated_at"
+        ))
+        .bind(org_id)
+        .bind(&target.metric)
+        .bind(target.value)
+        .bind(&target.owner)
+        .bind(target.due.to_string())
+        .bind(target.baseline_period.map(|p| p.to_string()))
+        .bind(target.baseline)
+        .bind(&target.set_by)
+        .bind(target.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn save_target(
-                &self,
-                org_id: i64,
-                target: &TargetRecord,
-                audit: &AuditRecord,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(&format!(
-                    "INSERT INTO targets (org_id, {TARGET_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (org_id, metric) DO UPDATE SET value = excluded.value, \
-                     owner = excluded.owner, due = excluded.due, \
-                     baseline_period = excluded.baseline_period, baseline = excluded.baseline, \
-                     set_by = excluded.set_by, updated_at = excluded.updated_at"
-                ))
-                .bind(org_id)
-                .bind(&target.metric)
-                .bind(target.value)
-                .bind(&target.owner)
-                .bind(target.due.to_string())
-                .bind(target.baseline_period.map(|p| p.to_string()))
-                .bind(target.baseline)
-                .bind(&target.set_by)
-                .bind(target.updated_at)
-                .execute(&mut *tx)
-                .await?;
-                insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn delete_target(
-                &self,
-                org_id: i64,
-                metric: &str,
-                audit: &AuditRecord,
-            ) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let deleted = sqlx::query("DELETE FROM targets WHERE org_id = $1 AND metric = $2")
-                    .bind(org_id)
-                    .bind(metric)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if deleted {
-                    insert_audit(&mut tx, audit).await?;
-                    tx.commit().await?;
-                }
-                Ok(deleted)
-            }
+    async fn delete_target(
+        &self,
+        org_id: i64,
+        metric: &str,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM targets WHERE org_id = $1 AND metric = $2")
+            .bind(org_id)
+            .bind(metric)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if deleted {
+            insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
         }
-    };
+        Ok(deleted)
+    }
 }
-pub(crate) use impl_target_store;

@@ -1,13 +1,13 @@
 use async_trait::async_trait;
 use shared::account::AuditEntry;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::SqliteStore;
+use super::SqlStore;
 use crate::store::rows::{AuditRow, bounded};
 use crate::store::{AuditRecord, AuditStore, StoreError};
 
 #[async_trait]
-impl AuditStore for SqliteStore {
+impl AuditStore for SqlStore {
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
         let mut connection = self.pool.acquire().await?;
         insert_audit(&mut connection, &record).await
@@ -21,7 +21,7 @@ impl AuditStore for SqliteStore {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, actor, action, target, detail FROM audit_log \
-             WHERE org_id = ? AND action = ? ORDER BY id DESC LIMIT ?",
+             WHERE org_id = $1 AND action = $2 ORDER BY id DESC LIMIT $3",
         )
         .bind(org_id)
         .bind(action.as_str())
@@ -38,7 +38,7 @@ impl AuditStore for SqliteStore {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, actor, action, target, detail FROM audit_log \
-             WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE $1 IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(before)
         .bind(limit)
@@ -51,11 +51,11 @@ impl AuditStore for SqliteStore {
 /// Appends `record` to the audit log on `connection`: inside the transaction of the action it
 /// records, so that both are stored or neither is.
 pub(super) async fn insert_audit(
-    connection: &mut SqliteConnection,
+    connection: &mut AnyConnection,
     record: &AuditRecord,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(bounded(&record.actor))
     .bind(record.action.as_str())
@@ -65,8 +65,7 @@ pub(super) async fn insert_audit(
     .execute(&mut *connection)
     .await?;
     if let Some(event) = &record.event {
-        crate::store::notify::insert_event!(&mut *connection, event, crate::auth::now_unix())
-            .await?;
+        super::notify::insert_event(&mut *connection, event, crate::auth::now_unix()).await?;
     }
     Ok(())
 }

@@ -2,10 +2,11 @@ use async_trait::async_trait;
 use shared::Period;
 use shared::cohort::CohortKey;
 use shared::standard::{ShareMeeting, Standard, StandardDraft};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::SqliteStore;
+use super::SqlStore;
 use super::audit::insert_audit;
+use super::dialect::{Dialect, RowLock};
 use crate::store::rows::{
     STANDARD_COLUMNS, ShareRow, StandardRow, StandardStateRow, check_draft, next_version,
     requirements_json, try_all,
@@ -13,7 +14,7 @@ use crate::store::rows::{
 use crate::store::{AuditOf, AuditRecord, StandardStore, StoreError};
 
 #[async_trait]
-impl StandardStore for SqliteStore {
+impl StandardStore for SqlStore {
     async fn create_standard(
         &self,
         draft: &StandardDraft,
@@ -22,14 +23,14 @@ impl StandardStore for SqliteStore {
     ) -> Result<Standard, StoreError> {
         let mut tx = self.begin_write().await?;
         let superseded = match draft.supersedes {
-            Some(previous) => standard_state(&mut tx, previous).await?,
+            Some(previous) => standard_state(&mut tx, self.dialect, previous).await?,
             None => None,
         };
         let version = next_version(draft, superseded)?;
         let row: StandardRow = sqlx::query_as(&format!(
             "INSERT INTO standards \
                  (name, version, status, requirements, change_log, supersedes, created_by) \
-             VALUES (?, ?, 'draft', ?, ?, ?, ?) RETURNING {STANDARD_COLUMNS}"
+             VALUES ($1, $2, 'draft', $3, $4, $5, $6) RETURNING {STANDARD_COLUMNS}"
         ))
         .bind(draft.name.trim())
         .bind(version)
@@ -51,7 +52,7 @@ impl StandardStore for SqliteStore {
         draft: &StandardDraft,
     ) -> Result<Option<Standard>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let state = standard_state(&mut tx, id).await?;
+        let state = standard_state(&mut tx, self.dialect, id).await?;
         if !check_draft(
             id,
             state,
@@ -60,7 +61,7 @@ impl StandardStore for SqliteStore {
             return Ok(None);
         }
         let row: StandardRow = sqlx::query_as(&format!(
-            "UPDATE standards SET name = ?, requirements = ?, change_log = ? WHERE id = ? \
+            "UPDATE standards SET name = $1, requirements = $2, change_log = $3 WHERE id = $4 \
              RETURNING {STANDARD_COLUMNS}"
         ))
         .bind(draft.name.trim())
@@ -75,7 +76,7 @@ impl StandardStore for SqliteStore {
 
     async fn standard(&self, id: i64) -> Result<Option<Standard>, StoreError> {
         let row: Option<StandardRow> = sqlx::query_as(&format!(
-            "SELECT {STANDARD_COLUMNS} FROM standards WHERE id = ?"
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -85,7 +86,7 @@ impl StandardStore for SqliteStore {
 
     async fn standards(&self, include_drafts: bool) -> Result<Vec<Standard>, StoreError> {
         let rows: Vec<StandardRow> = sqlx::query_as(&format!(
-            "SELECT {STANDARD_COLUMNS} FROM standards WHERE ? OR status != 'draft' ORDER BY id DESC"
+            "SELECT {STANDARD_COLUMNS} FROM standards WHERE $1 OR status != 'draft' ORDER BY id DESC"
         ))
         .bind(include_drafts)
         .fetch_all(&self.pool)
@@ -101,7 +102,7 @@ impl StandardStore for SqliteStore {
     ) -> Result<Vec<(usize, ShareMeeting)>, StoreError> {
         let rows: Vec<ShareRow> = sqlx::query_as(
             "SELECT requirement, n_band, reason, share_band FROM standard_shares \
-             WHERE period = ? AND standard_id = ? AND cohort = ? ORDER BY requirement",
+             WHERE period = $1 AND standard_id = $2 AND cohort = $3 ORDER BY requirement",
         )
         .bind(period.to_string())
         .bind(standard_id)
@@ -113,7 +114,7 @@ impl StandardStore for SqliteStore {
 
     async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError> {
         let row: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT standard_id FROM organisations WHERE id = ?")
+            sqlx::query_scalar("SELECT standard_id FROM organisations WHERE id = $1")
                 .bind(org_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -127,7 +128,7 @@ impl StandardStore for SqliteStore {
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE organisations SET standard_id = ? WHERE id = ?")
+        sqlx::query("UPDATE organisations SET standard_id = $1 WHERE id = $2")
             .bind(standard_id)
             .bind(org_id)
             .execute(&mut *tx)
@@ -138,15 +139,17 @@ impl StandardStore for SqliteStore {
     }
 }
 
-/// The status and version of a standard.
+/// The status and version of a standard, locked until the transaction ends.
 pub(super) async fn standard_state(
-    connection: &mut SqliteConnection,
+    connection: &mut AnyConnection,
+    dialect: Dialect,
     id: i64,
 ) -> Result<Option<StandardStateRow>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT status, version FROM standards WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *connection)
-            .await?,
-    )
+    let lock = dialect.row_lock(RowLock::Update);
+    Ok(sqlx::query_as(&format!(
+        "SELECT status, version FROM standards WHERE id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *connection)
+    .await?)
 }

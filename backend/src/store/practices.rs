@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use shared::practice::{PracticeDraft, PracticeStatus};
 
+use super::SqlStore;
 use super::audit::insert_audit;
-use super::{NOW, SqliteStore};
 use crate::store::rows::{
     DraftColumns, PRACTICE_ORDER, PRACTICE_SELECT, PracticeParam, PracticeRow, practice_filter,
     try_all,
@@ -13,7 +13,7 @@ use crate::store::{
 };
 
 #[async_trait]
-impl PracticeStore for SqliteStore {
+impl PracticeStore for SqlStore {
     async fn create_practice(
         &self,
         draft: &PracticeDraft,
@@ -25,7 +25,7 @@ impl PracticeStore for SqliteStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
              tier, attribution, status, author_org_id, author_user_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10) RETURNING id",
         )
         .bind(d.title)
         .bind(d.problem)
@@ -53,10 +53,11 @@ impl PracticeStore for SqliteStore {
         let mut tx = self.begin_write().await?;
         let d = DraftColumns::try_from(draft)?;
         let updated = sqlx::query(&format!(
-            "UPDATE practices SET title = ?, problem = ?, solution = ?, result = ?, \
-             metrics = ?, csf_categories = ?, tier = ?, attribution = ?, \
-             status = 'submitted', updated_at = {NOW} \
-             WHERE id = ? AND status != 'published'"
+            "UPDATE practices SET title = $1, problem = $2, solution = $3, result = $4, \
+             metrics = $5, csf_categories = $6, tier = $7, attribution = $8, \
+             status = 'submitted', updated_at = {now} \
+             WHERE id = $9 AND status != 'published'",
+            now = self.dialect.now()
         ))
         .bind(d.title)
         .bind(d.problem)
@@ -88,9 +89,10 @@ impl PracticeStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(&format!(
-            "UPDATE practices SET status = ?1, moderation_comment = ?2, \
-             published_at = CASE WHEN ?1 = 'published' THEN {NOW} END \
-             WHERE id = ?3 AND status = 'submitted'"
+            "UPDATE practices SET status = $1, moderation_comment = $2, \
+             published_at = CASE WHEN $1 = 'published' THEN {now} END \
+             WHERE id = $3 AND status = 'submitted'",
+            now = self.dialect.now()
         ))
         .bind(status.key())
         .bind(comment)
@@ -130,10 +132,10 @@ impl PracticeStore for SqliteStore {
         adopted: bool,
     ) -> Result<(), StoreError> {
         let query = if adopted {
-            "INSERT INTO practice_adoptions (practice_id, org_id) VALUES (?, ?) \
+            "INSERT INTO practice_adoptions (practice_id, org_id) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING"
         } else {
-            "DELETE FROM practice_adoptions WHERE practice_id = ? AND org_id = ?"
+            "DELETE FROM practice_adoptions WHERE practice_id = $1 AND org_id = $2"
         };
         sqlx::query(query)
             .bind(practice_id)

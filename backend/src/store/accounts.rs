@@ -3,12 +3,13 @@ use shared::account::{
     ApiTokenInfo, InvitationInfo, NewOrganisation, Organisation, Role, TeamAccount, TeamInvitation,
     User,
 };
-use sqlx::PgConnection;
+use sqlx::AnyConnection;
 
-use super::PostgresStore;
+use super::SqlStore;
 use super::audit::insert_audit;
+use super::dialect::Turn;
 use crate::store::rows::{
-    API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, InvitationRow,
+    API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, Flag, InvitationRow,
     KNOWN_DEVICE_SELECT, ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow,
     USER_SELECT, UserRow, confirm_verification_sql, corrupt, email_conflict, org_conflict,
     propose_verification_sql, role, role_conflict, scopes_text, token_owner_sql, try_all,
@@ -19,7 +20,7 @@ use crate::store::{
 };
 
 #[async_trait]
-impl AccountStore for PostgresStore {
+impl AccountStore for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -52,7 +53,7 @@ impl AccountStore for PostgresStore {
         audit: AuditOf<'_, Organisation>,
     ) -> Result<Organisation, StoreError> {
         let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: OrgRow = sqlx::query_as(&format!(
             "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ORG_COLUMNS}"
@@ -83,8 +84,9 @@ impl AccountStore for PostgresStore {
     }
 
     async fn orgs(&self) -> Result<Vec<Organisation>, StoreError> {
+        let order = self.dialect.bytewise("lower(name)");
         let rows: Vec<OrgRow> = sqlx::query_as(&format!(
-            "SELECT {ORG_COLUMNS} FROM organisations ORDER BY lower(name) COLLATE \"C\""
+            "SELECT {ORG_COLUMNS} FROM organisations ORDER BY {order}"
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -97,7 +99,7 @@ impl AccountStore for PostgresStore {
         by: i64,
         audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        self.verification_step(&propose_verification_sql("pp_now()"), id, by, audit)
+        self.verification_step(&propose_verification_sql(self.dialect.now()), id, by, audit)
             .await
     }
 
@@ -107,7 +109,7 @@ impl AccountStore for PostgresStore {
         by: i64,
         audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        self.verification_step(&confirm_verification_sql("pp_now()"), id, by, audit)
+        self.verification_step(&confirm_verification_sql(self.dialect.now()), id, by, audit)
             .await
     }
 
@@ -158,11 +160,10 @@ impl AccountStore for PostgresStore {
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(&format!(
-            "{USER_SELECT} ORDER BY lower(u.email) COLLATE \"C\""
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let order = self.dialect.bytewise("lower(u.email)");
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} ORDER BY {order}"))
+            .fetch_all(&self.pool)
+            .await?;
         try_all(rows)
     }
 
@@ -172,7 +173,7 @@ impl AccountStore for PostgresStore {
         role: Role,
         audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role.key())
             .bind(user_id)
@@ -185,10 +186,11 @@ impl AccountStore for PostgresStore {
         // API tokens end with their creator's rights, for good: a later promotion does not
         // bring them back.
         if role != Role::MemberAdmin {
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = pp_now() \
+            sqlx::query(&format!(
+                "UPDATE api_tokens SET revoked_at = {} \
                  WHERE created_by = $1 AND revoked_at IS NULL",
-            )
+                self.dialect.now()
+            ))
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -209,7 +211,7 @@ impl AccountStore for PostgresStore {
         password_hash: &str,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -232,7 +234,7 @@ impl AccountStore for PostgresStore {
         expires_at: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Logins are rare enough to sweep expired sessions away here.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
@@ -272,7 +274,7 @@ impl AccountStore for PostgresStore {
         token_hash: &[u8; 32],
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash[..])
             .execute(&mut *tx)
@@ -290,14 +292,13 @@ impl AccountStore for PostgresStore {
         now: i64,
         since: i64,
     ) -> Result<LoginAttempt, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // One attempt per subject at a time, on every instance (in one order: no deadlock).
         let mut locked: Vec<&str> = subjects.iter().map(|(subject, _)| *subject).collect();
         locked.sort_unstable();
         for subject in locked {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(subject)
-                .execute(&mut *tx)
+            self.dialect
+                .take_turn(&mut tx, Turn::Subject(subject))
                 .await?;
         }
         for &(subject, limit) in subjects {
@@ -333,10 +334,12 @@ impl AccountStore for PostgresStore {
     }
 
     async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_failures WHERE id = ANY($1)")
-            .bind(ids)
-            .execute(&self.pool)
-            .await?;
+        for id in ids {
+            sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
@@ -355,7 +358,7 @@ impl AccountStore for PostgresStore {
         now: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM known_devices WHERE expires_at <= $1")
             .bind(now)
             .execute(&mut *tx)
@@ -377,12 +380,13 @@ impl AccountStore for PostgresStore {
         email: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(KNOWN_DEVICE_SELECT)
+        let known: Flag = sqlx::query_scalar(KNOWN_DEVICE_SELECT)
             .bind(&token_hash[..])
             .bind(email)
             .bind(now)
             .fetch_one(&self.pool)
-            .await?)
+            .await?;
+        Ok(known.0)
     }
 
     async fn create_invitation(
@@ -390,7 +394,7 @@ impl AccountStore for PostgresStore {
         invitation: &NewInvitationRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -433,13 +437,14 @@ impl AccountStore for PostgresStore {
         now: i64,
         audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Using the invitation first takes the write lock, so a token works exactly once.
-        let row: Option<AcceptedInvitationRow> = sqlx::query_as(
-            "UPDATE invitations SET accepted_at = pp_now() \
+        let row: Option<AcceptedInvitationRow> = sqlx::query_as(&format!(
+            "UPDATE invitations SET accepted_at = {now} \
              WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
              RETURNING email, role, org_id, invited_by",
-        )
+            now = self.dialect.now()
+        ))
         .bind(&token_hash[..])
         .bind(now)
         .fetch_optional(&mut *tx)
@@ -500,7 +505,7 @@ impl AccountStore for PostgresStore {
         token: &NewTokenRecord,
         audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -533,11 +538,12 @@ impl AccountStore for PostgresStore {
         token_id: i64,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let result = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = pp_now() \
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query(&format!(
+            "UPDATE api_tokens SET revoked_at = {now} \
              WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
-        )
+            now = self.dialect.now()
+        ))
         .bind(token_id)
         .bind(org_id)
         .execute(&mut *tx)
@@ -555,7 +561,7 @@ impl AccountStore for PostgresStore {
         token_hash: &[u8; 32],
         now: i64,
     ) -> Result<Option<TokenOwner>, StoreError> {
-        let row: Option<TokenOwnerRow> = sqlx::query_as(&token_owner_sql("pp_now()"))
+        let row: Option<TokenOwnerRow> = sqlx::query_as(&token_owner_sql(self.dialect.now()))
             .bind(&token_hash[..])
             .bind(now)
             .fetch_optional(&self.pool)
@@ -564,7 +570,7 @@ impl AccountStore for PostgresStore {
     }
 }
 
-impl PostgresStore {
+impl SqlStore {
     async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1"))
             .bind(id)
@@ -575,7 +581,7 @@ impl PostgresStore {
 }
 
 async fn insert_user(
-    connection: &mut PgConnection,
+    connection: &mut AnyConnection,
     email: &str,
     name: &str,
     role: Role,
@@ -601,7 +607,7 @@ async fn insert_user(
     row.try_into()
 }
 
-impl PostgresStore {
+impl SqlStore {
     /// One step of a verification (`sql`: `$1` the organisation, `$2` the user), audited in
     /// the same transaction.
     async fn verification_step(
@@ -611,7 +617,7 @@ impl PostgresStore {
         by: i64,
         audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<OrgRow> = sqlx::query_as(sql)
             .bind(id)
             .bind(by)

@@ -3,10 +3,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use shared::Period;
 use shared::submission::RevisionInfo;
-use sqlx::PgConnection;
+use sqlx::AnyConnection;
 
-use super::PostgresStore;
+use super::SqlStore;
 use super::audit::insert_audit;
+use super::dialect::RowLock;
 use crate::store::rows::{
     IdempotencyRow, MetricValueRow, PeriodRow, RevisionRow, SavedRow, SubmissionRow, try_all,
 };
@@ -16,7 +17,7 @@ use crate::store::{
 };
 
 #[async_trait]
-impl SubmissionStore for PostgresStore {
+impl SubmissionStore for SqlStore {
     async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError> {
         let rows: Vec<PeriodRow> =
             sqlx::query_as("SELECT period, released_at FROM periods ORDER BY period")
@@ -44,11 +45,12 @@ impl SubmissionStore for PostgresStore {
         audit: AuditOf<'_, StoredSubmission>,
     ) -> Result<StoredSubmission, StoreError> {
         let period = period.to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // One save per organisation at a time (revision numbers and idempotency keys), and
         // the period's row shared-locked: a release (which updates it) waits for this save to
         // commit and then counts it, or this save waits for the release and is refused.
-        sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR NO KEY UPDATE")
+        let lock = self.dialect.row_lock(RowLock::NoKeyUpdate);
+        sqlx::query(&format!("SELECT id FROM organisations WHERE id = $1{lock}"))
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
@@ -56,11 +58,13 @@ impl SubmissionStore for PostgresStore {
             .bind(&period)
             .execute(&mut *tx)
             .await?;
-        let released_at: Option<String> =
-            sqlx::query_scalar("SELECT released_at FROM periods WHERE period = $1 FOR SHARE")
-                .bind(&period)
-                .fetch_one(&mut *tx)
-                .await?;
+        let lock = self.dialect.row_lock(RowLock::Share);
+        let released_at: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT released_at FROM periods WHERE period = $1{lock}"
+        ))
+        .bind(&period)
+        .fetch_one(&mut *tx)
+        .await?;
         // A retry of a save that succeeded gets its result, even once the period is released.
         if let Some(idempotency) = idempotency {
             let earlier: Option<IdempotencyRow> = sqlx::query_as(
@@ -166,7 +170,7 @@ impl SubmissionStore for PostgresStore {
 }
 
 async fn load_submission(
-    connection: &mut PgConnection,
+    connection: &mut AnyConnection,
     submission_id: i64,
 ) -> Result<StoredSubmission, StoreError> {
     let row: SubmissionRow =

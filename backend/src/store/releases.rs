@@ -5,10 +5,11 @@ use shared::Period;
 use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::cohort::CohortKey;
 use shared::standard::Standard;
-use sqlx::{Postgres, Transaction};
+use sqlx::{Any, Transaction};
 
-use super::PostgresStore;
+use super::SqlStore;
 use super::audit::insert_audit;
+use super::dialect::{Dialect, Turn};
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
     CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
@@ -21,23 +22,21 @@ use crate::store::{
 };
 
 #[async_trait]
-impl ReleaseStore for PostgresStore {
+impl ReleaseStore for SqlStore {
     async fn begin_release(&self) -> Result<Box<dyn ReleaseTx>, StoreError> {
-        let mut tx = self.pool.begin().await?;
         // One release transaction at a time across every instance on the database.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(RELEASE_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        Ok(Box::new(PgReleaseTx(tx)))
+        let tx = self.begin_turn(Turn::Release).await?;
+        Ok(Box::new(SqlReleaseTx {
+            tx,
+            dialect: self.dialect,
+        }))
     }
 
     async fn begin_snapshot(&self) -> Result<Box<dyn ReleaseTx>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        Ok(Box::new(PgReleaseTx(tx)))
+        Ok(Box::new(SqlReleaseTx {
+            tx: self.begin_snapshot().await?,
+            dialect: self.dialect,
+        }))
     }
 
     async fn benchmark(
@@ -93,13 +92,13 @@ impl ReleaseStore for PostgresStore {
     }
 }
 
-/// The advisory lock key of release transactions ("PPrelease" in ASCII, truncated).
-const RELEASE_LOCK: i64 = 0x5050_7265_6c65_6173;
-
-struct PgReleaseTx(Transaction<'static, Postgres>);
+struct SqlReleaseTx {
+    tx: Transaction<'static, Any>,
+    dialect: Dialect,
+}
 
 #[async_trait]
-impl ReleaseTx for PgReleaseTx {
+impl ReleaseTx for SqlReleaseTx {
     async fn stamp_release(
         &mut self,
         period: Period,
@@ -107,15 +106,16 @@ impl ReleaseTx for PgReleaseTx {
         k: u32,
     ) -> Result<ReleaseRecord, StoreError> {
         let period_text = period.to_string();
-        let tx = &mut self.0;
+        let tx = &mut self.tx;
         sqlx::query("INSERT INTO periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
             .bind(&period_text)
             .execute(&mut **tx)
             .await?;
-        let released_at: String = sqlx::query_scalar(
-            "UPDATE periods SET released_at = pp_now() \
+        let released_at: String = sqlx::query_scalar(&format!(
+            "UPDATE periods SET released_at = {now} \
              WHERE period = $1 AND released_at IS NULL RETURNING released_at",
-        )
+            now = self.dialect.now()
+        ))
         .bind(&period_text)
         .fetch_optional(&mut **tx)
         .await?
@@ -152,7 +152,7 @@ impl ReleaseTx for PgReleaseTx {
     async fn releases(&mut self) -> Result<Vec<ReleaseRecord>, StoreError> {
         let rows: Vec<ReleaseRow> =
             sqlx::query_as("SELECT period, policy, k, released_at FROM releases ORDER BY period")
-                .fetch_all(&mut *self.0)
+                .fetch_all(&mut *self.tx)
                 .await?;
         try_all(rows)
     }
@@ -161,11 +161,11 @@ impl ReleaseTx for PgReleaseTx {
         let period = period.to_string();
         let contributors: Vec<ContributorRow> = sqlx::query_as(CONTRIBUTORS_SELECT)
             .bind(&period)
-            .fetch_all(&mut *self.0)
+            .fetch_all(&mut *self.tx)
             .await?;
         let values: Vec<ValueRow> = sqlx::query_as(CONTRIBUTED_VALUES_SELECT)
             .bind(&period)
-            .fetch_all(&mut *self.0)
+            .fetch_all(&mut *self.tx)
             .await?;
         engine_orgs(contributors, values)
     }
@@ -176,7 +176,7 @@ impl ReleaseTx for PgReleaseTx {
     ) -> Result<HashMap<(CohortKey, usize), bool>, StoreError> {
         let rows: Vec<PublishedRow> = sqlx::query_as(PUBLISHED_CELLS_SELECT)
             .bind(period.to_string())
-            .fetch_all(&mut *self.0)
+            .fetch_all(&mut *self.tx)
             .await?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
@@ -190,7 +190,7 @@ impl ReleaseTx for PgReleaseTx {
              WHERE period = $1 AND reason IS NOT NULL",
         )
         .bind(period.to_string())
-        .fetch_all(&mut *self.0)
+        .fetch_all(&mut *self.tx)
         .await?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
@@ -201,7 +201,7 @@ impl ReleaseTx for PgReleaseTx {
              OR id IN (SELECT standard_id FROM standard_shares WHERE period = $1) ORDER BY id"
         ))
         .bind(period.to_string())
-        .fetch_all(&mut *self.0)
+        .fetch_all(&mut *self.tx)
         .await?;
         try_all(rows)
     }
@@ -213,7 +213,7 @@ impl ReleaseTx for PgReleaseTx {
         result: &ReleaseResult,
     ) -> Result<(), StoreError> {
         let period = period.to_string();
-        let tx = &mut self.0;
+        let tx = &mut self.tx;
         for table in ["standard_shares", "benchmark_cells", "benchmark_cohorts"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE period = $1"))
                 .bind(&period)
@@ -277,15 +277,15 @@ impl ReleaseTx for PgReleaseTx {
             .bind(n_band)
             .bind(reason)
             .bind(band)
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await?;
         }
         Ok(())
     }
 
     async fn publish_standard(&mut self, id: i64) -> Result<Option<Standard>, StoreError> {
-        let tx = &mut self.0;
-        let state = super::standards::standard_state(tx, id).await?;
+        let tx = &mut self.tx;
+        let state = super::standards::standard_state(tx, self.dialect, id).await?;
         if !check_draft(id, state, "it cannot be published again")? {
             return Ok(None);
         }
@@ -306,8 +306,9 @@ impl ReleaseTx for PgReleaseTx {
             superseded_once(superseded.rows_affected(), previous)?;
         }
         let row: StandardRow = sqlx::query_as(&format!(
-            "UPDATE standards SET status = 'published', published_at = pp_now() WHERE id = $1 \
-             RETURNING {STANDARD_COLUMNS}"
+            "UPDATE standards SET status = 'published', published_at = {now} WHERE id = $1 \
+             RETURNING {STANDARD_COLUMNS}",
+            now = self.dialect.now()
         ))
         .bind(id)
         .fetch_one(&mut **tx)
@@ -317,10 +318,10 @@ impl ReleaseTx for PgReleaseTx {
     }
 
     async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
-        insert_audit(&mut self.0, record).await
+        insert_audit(&mut self.tx, record).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        Ok(self.tx.commit().await?)
     }
 }

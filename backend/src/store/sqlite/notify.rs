@@ -1,4 +1,0 @@
-use super::SqliteStore;
-use super::audit::insert_audit;
-
-crate::store::notify::impl_notify_store!(SqliteStore);
