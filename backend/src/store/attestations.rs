@@ -196,7 +196,7 @@ impl AttestationStore for SqlStore {
         key: &StoredKey,
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
             .bind(key.created_at)
             .execute(&mut *tx)
@@ -303,7 +303,7 @@ impl AttestationStore for SqlStore {
         now: i64,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE attestations SET revoked_at = $1 \
              WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
@@ -327,7 +327,7 @@ impl AttestationStore for SqlStore {
         share_hash: &[u8; 32],
         now: i64,
     ) -> Result<Option<(String, AttestationStatus)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let found: Option<(i64, i64, String, i64, String)> = sqlx::query_as(
             "UPDATE attestations SET open_count = open_count + 1 WHERE share_hash = $1 \
              RETURNING id, open_count, jws, org_id, audience",

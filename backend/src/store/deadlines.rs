@@ -56,7 +56,7 @@ impl DeadlineStore for SqlStore {
         set_by: &str,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO deadlines (period, due_at, set_by, set_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (period) DO UPDATE SET due_at = excluded.due_at, \

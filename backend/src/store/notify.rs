@@ -333,7 +333,7 @@ impl NotifyStore for SqlStore {
         deliveries: &[NewDelivery],
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Claimed first: a second worker expanding the same event waits here, then
         // finds it expanded and writes nothing.
         let claimed =
@@ -425,7 +425,7 @@ impl NotifyStore for SqlStore {
         ids: Option<&[i64]>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         match ids {
             None => {
                 sqlx::query(
@@ -477,7 +477,7 @@ impl NotifyStore for SqlStore {
         user_id: i64,
         settings: &[NotificationSetting],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for setting in settings {
             sqlx::query(
                 "INSERT INTO notification_settings (user_id, kind, in_app, email) \
@@ -523,7 +523,7 @@ impl NotifyStore for SqlStore {
         user_id: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO email_optouts (address, kind, at) VALUES ($1, $2, $3) \
              ON CONFLICT (address, kind) DO NOTHING",
@@ -583,7 +583,7 @@ impl NotifyStore for SqlStore {
         paused_event: Option<&EventRecord>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         match outcome {
             Outcome::Sent => {
                 // An invitation's email carries its link: not kept once sent.
@@ -680,7 +680,7 @@ impl NotifyStore for SqlStore {
         created_by: i64,
         audit: &AuditRecord,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let events: Vec<&str> = events.iter().map(|k| k.key()).collect();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO webhooks (org_id, url, secret, events, created_by, created_at) \
@@ -722,7 +722,7 @@ impl NotifyStore for SqlStore {
         now: i64,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE webhooks SET deleted_at = $1 \
              WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
@@ -753,7 +753,7 @@ impl NotifyStore for SqlStore {
         id: i64,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE webhooks SET paused_at = NULL, failures = 0 \
              WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",

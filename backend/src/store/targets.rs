@@ -96,7 +96,7 @@ impl TargetStore for SqlStore {
         target: &TargetRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(&format!(
             "INSERT INTO targets (org_id, {TARGET_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -127,7 +127,7 @@ impl TargetStore for SqlStore {
         metric: &str,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM targets WHERE org_id = $1 AND metric = $2")
             .bind(org_id)
             .bind(metric)
