@@ -13,7 +13,7 @@ use super::dialect::{Dialect, Turn};
 use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
     CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
-    ContributorRow, HeldBackRow, PUBLISHED_CELLS_SELECT, PublishedRow, ReleaseRow,
+    ContributorRow, HeldBackRow, Number, PUBLISHED_CELLS_SELECT, PublishedRow, ReleaseRow,
     STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow, check_draft, engine_orgs, share_values,
     superseded_once, try_all,
 };
@@ -244,7 +244,7 @@ impl ReleaseTx for SqlReleaseTx {
                 .bind(cell.n_band)
                 .bind(cell.reason);
             for statistic in cell.statistics {
-                query = query.bind(statistic);
+                query = query.bind(Number(statistic));
             }
             query.bind(cell.share_band).execute(&mut **tx).await?;
         }

@@ -45,6 +45,31 @@ impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
     }
 }
 
+/// A number that may be missing, to bind. sqlx 0.8.6's Any driver hands PostgreSQL a missing
+/// `f64` as a missing `f32` (it swaps the two nulls), which a `DOUBLE PRECISION` column refuses;
+/// a missing `Number` goes over as a missing `f64`, and SQLite takes either as NULL.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Number(pub Option<f64>);
+
+impl sqlx::Type<sqlx::Any> for Number {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <f64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for Number {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match self.0 {
+            Some(value) => <f64 as sqlx::Encode<sqlx::Any>>::encode_by_ref(&value, buf),
+            // The driver's swap, undone: this null reaches PostgreSQL as a missing `f64`.
+            None => <Option<f32> as sqlx::Encode<sqlx::Any>>::encode_by_ref(&None, buf),
+        }
+    }
+}
+
 pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} `{value}`"))
 }

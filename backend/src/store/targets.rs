@@ -9,6 +9,7 @@ use shared::submission::stored_value;
 
 use super::SqlStore;
 use super::audit::insert_audit;
+use super::rows::Number;
 use super::{AuditRecord, StoreError};
 
 /// A target to save: the stored number of its value and of its baseline.
@@ -111,7 +112,7 @@ impl TargetStore for SqlStore {
         .bind(&target.owner)
         .bind(target.due.to_string())
         .bind(target.baseline_period.map(|p| p.to_string()))
-        .bind(target.baseline)
+        .bind(Number(target.baseline))
         .bind(&target.set_by)
         .bind(target.updated_at)
         .execute(&mut *tx)
