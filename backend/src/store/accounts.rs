@@ -15,9 +15,174 @@ use crate::store::rows::{
     propose_verification_sql, role, role_conflict, scopes_text, token_owner_sql, try_all,
 };
 use crate::store::{
-    AccountStore, AuditOf, AuditRecord, Credentials, LoginAttempt, NewInvitationRecord,
-    NewTokenRecord, StoreError, TokenOwner,
+    AuditOf, AuditRecord, Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord,
+    StoreError, TokenOwner,
 };
+
+/// Organisations, users, sessions, login throttling, invitations and API tokens.
+#[async_trait]
+pub trait AccountStore {
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A setting of the store itself (`store_settings`).
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    // Organisations.
+    async fn create_org(
+        &self,
+        org: &NewOrganisation,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Organisation, StoreError>;
+    async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
+    async fn orgs(&self) -> Result<Vec<Organisation>, StoreError>;
+    /// Records that user `by` proposes verifying the organisation; `None` when it does not
+    /// exist, is verified, or has a proposal already.
+    async fn propose_verification(
+        &self,
+        id: i64,
+        by: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError>;
+    /// Confirms the pending proposal as user `by`, who did not propose it: the organisation is
+    /// verified. `None` when there is no such pending proposal.
+    async fn confirm_verification(
+        &self,
+        id: i64,
+        by: i64,
+        audit: AuditOf<'_, Organisation>,
+    ) -> Result<Option<Organisation>, StoreError>;
+
+    // Users and sessions.
+    async fn user_count(&self) -> Result<i64, StoreError>;
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password_hash: &str,
+    ) -> Result<User, StoreError>;
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError>;
+    async fn password_hash(&self, user_id: i64) -> Result<Option<String>, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn set_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        audit: AuditOf<'_, User>,
+    ) -> Result<Option<User>, StoreError>;
+    /// Replaces the password and ends every session of the user.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// Stores a session, sweeping away those expired by `now`.
+    async fn create_session(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError>;
+    async fn session_user(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<User>, StoreError>;
+    async fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError>;
+
+    // Login throttling: an attempt is counted and recorded before the password is checked,
+    // atomically per subject across every instance, so parallel attempts count each other.
+    /// When every subject has fewer than its limit of attempts since `since`, records one at
+    /// `now` against each and returns their ids; otherwise records nothing and returns the
+    /// times (oldest first) of the attempts of the first subject at its limit.
+    async fn begin_login_attempt(
+        &self,
+        subjects: &[(&str, usize)],
+        now: i64,
+        since: i64,
+    ) -> Result<LoginAttempt, StoreError>;
+    /// Forgets attempts that turned out not to be failures (refused unheard, or successful).
+    async fn forget_login_attempts(&self, ids: &[i64]) -> Result<(), StoreError>;
+    async fn clear_login_failures(&self, subject: &str) -> Result<(), StoreError>;
+    /// Remembers a browser the user logged in from, until `expires_at`; forgets expired ones.
+    async fn remember_device(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Whether the browser holding this device token has logged in to the account of `email`
+    /// (lowercase) and is still remembered at `now`.
+    async fn known_device(
+        &self,
+        token_hash: &[u8; 32],
+        email: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    // Invitations.
+    async fn create_invitation(
+        &self,
+        invitation: &NewInvitationRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// An invitation that is neither used nor expired.
+    async fn invitation(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<InvitationInfo>, StoreError>;
+    /// Creates the invited user and uses up the invitation, atomically; `None` when the
+    /// invitation is unknown, used or expired.
+    async fn accept_invitation(
+        &self,
+        token_hash: &[u8; 32],
+        name: &str,
+        password_hash: &str,
+        now: i64,
+        audit: AuditOf<'_, User>,
+    ) -> Result<Option<User>, StoreError>;
+    /// Every account of an organisation and every invitation into it, with who created each.
+    async fn team(
+        &self,
+        org_id: i64,
+    ) -> Result<(Vec<TeamAccount>, Vec<TeamInvitation>), StoreError>;
+
+    // API tokens.
+    /// Stores a token that expires at `expires_at` (Unix seconds).
+    async fn create_api_token(
+        &self,
+        token: &NewTokenRecord,
+        audit: AuditOf<'_, i64>,
+    ) -> Result<i64, StoreError>;
+    /// Every token of the organisation, newest first, with whether it works at `now`.
+    async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
+    /// Revokes a token of the organisation; false when there is no such active token.
+    async fn revoke_api_token(
+        &self,
+        org_id: i64,
+        token_id: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError>;
+    /// The owner of a token that works at `now` (not revoked, not expired, its creator still a
+    /// member admin of its organisation), recording its use.
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<TokenOwner>, StoreError>;
+}
 
 #[async_trait]
 impl AccountStore for SqlStore {

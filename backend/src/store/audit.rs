@@ -4,7 +4,26 @@ use sqlx::AnyConnection;
 
 use super::SqlStore;
 use crate::store::rows::{AuditRow, bounded};
-use crate::store::{AuditRecord, AuditStore, StoreError};
+use crate::store::{AuditRecord, StoreError};
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore {
+    async fn audit(&self, record: AuditRecord) -> Result<(), StoreError>;
+    /// The newest `limit` entries of `action` about an organisation.
+    async fn org_audit_log(
+        &self,
+        org_id: i64,
+        action: crate::events::Audit,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Newest first, at most `limit` entries older than `before` (an entry id) when given.
+    async fn audit_log(
+        &self,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+}
 
 #[async_trait]
 impl AuditStore for SqlStore {

@@ -8,9 +8,47 @@ use crate::store::rows::{
     try_all,
 };
 use crate::store::{
-    AuditOf, AuditRecord, PracticeAuthor, PracticeSelection, PracticeStore, StoreError,
-    StoredPractice,
+    AuditOf, AuditRecord, PracticeAuthor, PracticeSelection, StoreError, StoredPractice,
 };
+
+/// The best-practice library.
+#[async_trait]
+pub trait PracticeStore {
+    /// Stores a new practice as submitted and returns its id.
+    async fn create_practice(
+        &self,
+        draft: &PracticeDraft,
+        author: PracticeAuthor,
+        audit: AuditOf<'_, i64>,
+    ) -> Result<i64, StoreError>;
+    /// Replaces a practice's content and submits it again; `Conflict` once published.
+    async fn update_practice(
+        &self,
+        id: i64,
+        draft: &PracticeDraft,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// Publishes or returns a submitted practice; `Conflict` unless it is submitted.
+    async fn moderate_practice(
+        &self,
+        id: i64,
+        status: PracticeStatus,
+        comment: Option<&str>,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// Newest first; `viewer_org` decides `adopted_by_viewer`.
+    async fn practices(
+        &self,
+        selection: PracticeSelection,
+        viewer_org: Option<i64>,
+    ) -> Result<Vec<StoredPractice>, StoreError>;
+    async fn set_adoption(
+        &self,
+        practice_id: i64,
+        org_id: i64,
+        adopted: bool,
+    ) -> Result<(), StoreError>;
+}
 
 #[async_trait]
 impl PracticeStore for SqlStore {

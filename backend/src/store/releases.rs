@@ -17,9 +17,84 @@ use crate::store::rows::{
     STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow, check_draft, engine_orgs, share_values,
     superseded_once, try_all,
 };
-use crate::store::{
-    AuditRecord, ReleaseRecord, ReleaseStore, ReleaseTx, StoreError, StoredBenchmark,
-};
+use crate::store::{AuditRecord, ReleaseRecord, StoreError, StoredBenchmark};
+
+/// Released benchmarks: the reads, and the transaction the release service writes them in.
+#[async_trait]
+pub trait ReleaseStore {
+    /// Starts the transaction in which releases, their recomputation and standards' shares are
+    /// written. Such transactions run one at a time across every instance on the database, so
+    /// a standard published during a release gets the release's shares exactly once.
+    async fn begin_release(&self) -> Result<Box<dyn ReleaseTx>, StoreError>;
+    /// A read-only transaction over the same rows, taking no lock, for work that can be done
+    /// before the lock is taken (what a released period froze never changes). Only its reads
+    /// may be used; dropping it ends it.
+    async fn begin_snapshot(&self) -> Result<Box<dyn ReleaseTx>, StoreError>;
+    /// The stored cells of a cohort; `None` when the period is not released.
+    async fn benchmark(
+        &self,
+        period: Period,
+        cohort: CohortKey,
+    ) -> Result<Option<StoredBenchmark>, StoreError>;
+    /// A metric's stored cell of a cohort in every released period, oldest first.
+    async fn trend(
+        &self,
+        metric: &str,
+        cohort: CohortKey,
+    ) -> Result<Vec<(Period, BenchmarkCell)>, StoreError>;
+}
+
+/// The rows of a release, read and written inside one transaction (see [`crate::release`],
+/// which drives it). Dropped without `commit`, it rolls back.
+#[async_trait]
+pub trait ReleaseTx: Send {
+    /// Marks `period` released and freezes who contributed: every verified organisation's last
+    /// revision with the cohort attributes it has now. `Conflict` when already released.
+    async fn stamp_release(
+        &mut self,
+        period: Period,
+        policy: &str,
+        k: u32,
+    ) -> Result<ReleaseRecord, StoreError>;
+    /// Every release, oldest first.
+    async fn releases(&mut self) -> Result<Vec<ReleaseRecord>, StoreError>;
+    /// The contributors frozen at the period's release with their values, as the engine takes them.
+    async fn frozen_inputs(&mut self, period: Period) -> Result<Vec<EngineOrg>, StoreError>;
+    /// The period's published stored cells, by cohort and catalogue index, with whether each
+    /// carries a mean.
+    async fn published_cells(
+        &mut self,
+        period: Period,
+    ) -> Result<HashMap<(CohortKey, usize), bool>, StoreError>;
+    /// Why each held-back stored cell of the period is held back, by cohort and catalogue index.
+    async fn held_back_cells(
+        &mut self,
+        period: Period,
+    ) -> Result<HashMap<(CohortKey, usize), SuppressionReason>, StoreError>;
+    /// The standards a release of `period` stores shares for: the published ones, and any
+    /// other that already has shares for it (superseded since; when a release is recomputed).
+    async fn standards_with_shares(&mut self, period: Period) -> Result<Vec<Standard>, StoreError>;
+    /// Replaces the period's cohort bands and cells (and drops its standards' shares, which
+    /// follow with `save_shares`), recording `policy` as the one they were computed under.
+    async fn save_cells(
+        &mut self,
+        period: Period,
+        policy: &str,
+        result: &ReleaseResult,
+    ) -> Result<(), StoreError>;
+    async fn save_shares(
+        &mut self,
+        period: Period,
+        standard_id: i64,
+        shares: &[ShareCell],
+    ) -> Result<(), StoreError>;
+    /// Publishes a draft and marks the version it supersedes superseded; `None` when there is
+    /// no such standard, `Conflict` when it is not a draft.
+    async fn publish_standard(&mut self, id: i64) -> Result<Option<Standard>, StoreError>;
+    /// Appends an entry to the audit log, committed with the rest.
+    async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
 
 #[async_trait]
 impl ReleaseStore for SqlStore {

@@ -11,7 +11,44 @@ use crate::store::rows::{
     STANDARD_COLUMNS, ShareRow, StandardRow, StandardStateRow, check_draft, next_version,
     requirements_json, try_all,
 };
-use crate::store::{AuditOf, AuditRecord, StandardStore, StoreError};
+use crate::store::{AuditOf, AuditRecord, StoreError};
+
+/// Industry standards (publishing one goes through [`ReleaseTx`]).
+#[async_trait]
+pub trait StandardStore {
+    /// Creates a draft; as the next version of `draft.supersedes` when set (which must be
+    /// published: `Conflict` otherwise).
+    async fn create_standard(
+        &self,
+        draft: &StandardDraft,
+        created_by: i64,
+        audit: AuditOf<'_, Standard>,
+    ) -> Result<Standard, StoreError>;
+    /// Replaces a draft's content; `Conflict` once published; `None` when there is no such standard.
+    async fn update_standard(
+        &self,
+        id: i64,
+        draft: &StandardDraft,
+    ) -> Result<Option<Standard>, StoreError>;
+    async fn standard(&self, id: i64) -> Result<Option<Standard>, StoreError>;
+    /// Newest first; drafts only when asked.
+    async fn standards(&self, include_drafts: bool) -> Result<Vec<Standard>, StoreError>;
+    /// Stored shares meeting each requirement (by index) in a cohort of a released period;
+    /// empty when the period is not released or the standard not published.
+    async fn standard_shares(
+        &self,
+        period: Period,
+        standard_id: i64,
+        cohort: CohortKey,
+    ) -> Result<Vec<(usize, ShareMeeting)>, StoreError>;
+    async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError>;
+    async fn follow_standard(
+        &self,
+        org_id: i64,
+        standard_id: Option<i64>,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+}
 
 #[async_trait]
 impl StandardStore for SqlStore {

@@ -13,8 +13,33 @@ use crate::store::rows::{
 };
 use crate::store::{
     AuditOf, IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
-    SubmissionStore,
 };
+
+/// Members' quarterly submissions.
+#[async_trait]
+pub trait SubmissionStore {
+    /// Periods with recorded activity, oldest first.
+    async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError>;
+    async fn period_released(&self, period: Period) -> Result<bool, StoreError>;
+    /// Saves a new revision (or, for a known idempotency key with the same body, returns the
+    /// revision that key created). Fails with `PeriodReleased` once the period is released.
+    async fn save_submission(
+        &self,
+        org_id: i64,
+        period: Period,
+        values: &BTreeMap<String, f64>,
+        saved_by: &str,
+        idempotency: Option<&IdempotencyKey>,
+        audit: AuditOf<'_, StoredSubmission>,
+    ) -> Result<StoredSubmission, StoreError>;
+    async fn submission(
+        &self,
+        org_id: i64,
+        period: Period,
+    ) -> Result<Option<StoredSubmission>, StoreError>;
+    /// Every saved revision of the organisation, newest first.
+    async fn submission_history(&self, org_id: i64) -> Result<Vec<RevisionInfo>, StoreError>;
+}
 
 #[async_trait]
 impl SubmissionStore for SqlStore {
