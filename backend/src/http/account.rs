@@ -3,16 +3,16 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use shared::account::{LoginRequest, PasswordChange, User, check_new_password};
 use shared::format::hex;
 
 use super::AppState;
 use super::extract::{ApiJson, ClientIp, CurrentUser};
+use super::routes::*;
 use crate::auth;
 use crate::error::{AppError, BUSY_RETRY_AFTER_SECONDS, Result};
 use crate::events::Audit;
@@ -24,12 +24,30 @@ const FAILURES_PER_ACCOUNT: usize = 5;
 const FAILURES_PER_IP: usize = 20;
 pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/login", post(login))
-        .route("/v1/auth/logout", post(logout))
-        .route("/v1/auth/me", get(me))
-        .route("/v1/auth/password", put(change_password))
+pub fn routes() -> Vec<Route> {
+    vec![
+        post(
+            "/v1/auth/login",
+            login,
+            200,
+            Anyone,
+            "Log in; sets the session cookie",
+        )
+        .takes(one::<LoginRequest>())
+        .returns(one::<User>())
+        .errors(&[401, 429]),
+        post("/v1/auth/logout", logout, 204, Session, "End the session"),
+        get("/v1/auth/me", me, 200, Session, "The logged-in user").returns(one::<User>()),
+        put(
+            "/v1/auth/password",
+            change_password,
+            200,
+            Session,
+            "Change the password; ends other sessions",
+        )
+        .takes(one::<PasswordChange>())
+        .returns(one::<User>()),
+    ]
 }
 
 /// Argon2id is the costliest work a request can make the server do (19 MiB and tens of

@@ -7,14 +7,14 @@
 //! the benchmark read path, and positions come from the same function as
 //! `GET /benchmarks/{period}/position`.
 
+use shared::attestation::SignedTreeHead;
 use std::collections::BTreeMap;
 
 use attest::ATTESTATION_TYP;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::api::CohortInfo;
@@ -32,6 +32,7 @@ use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
+use super::routes::*;
 use crate::auth;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
@@ -39,18 +40,99 @@ use crate::events::Audit;
 use crate::services::attestations::{current_key, key_set, new_key, signed_head, synced_log};
 use crate::store::{AuditRecord, NewAttestationRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/attestations", get(list).post(issue))
-        .route("/v1/attestations/peer-groups", get(peer_groups))
-        .route("/v1/attestations/{id}", delete(revoke))
-        .route("/v1/attestations/{id}/jws", get(download))
-        .route("/v1/shared/{token}", get(shared))
-        .route("/v1/attestation-status/{jti}", get(status))
-        .route("/v1/signing-keys/rotate", post(rotate))
-        .route("/v1/transparency/head", get(head))
-        .route("/v1/transparency/inclusion/{leaf}", get(inclusion))
-        .route("/v1/transparency/consistency", get(consistency))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/attestations",
+            list,
+            200,
+            Session,
+            "The organisation's attestations (member admin)",
+        )
+        .returns(many::<AttestationInfo>()),
+        get(
+            "/v1/attestations/peer-groups",
+            peer_groups,
+            200,
+            Session,
+            "The peer groups an attestation may name: all and the organisation's cohorts",
+        )
+        .returns(many::<CohortInfo>()),
+        post(
+            "/v1/attestations",
+            issue,
+            201,
+            Session,
+            "Issue a signed attestation for a client (member admin)",
+        )
+        .takes(one::<NewAttestation>())
+        .returns(one::<AttestationIssued>())
+        .errors(&[404]),
+        delete(
+            "/v1/attestations/{id}",
+            revoke,
+            204,
+            Session,
+            "Revoke an attestation (member admin)",
+        ),
+        get(
+            "/v1/attestations/{id}/jws",
+            download,
+            200,
+            Session,
+            "An attestation as signed, a .jws file (member admin)",
+        )
+        .returns(Body::Jose),
+        get(
+            "/v1/shared/{token}",
+            shared,
+            200,
+            Anyone,
+            "What a share link opens: the attestation and its status",
+        )
+        .returns(one::<SharedAttestation>()),
+        get(
+            "/v1/attestation-status/{jti}",
+            status,
+            200,
+            Anyone,
+            "Whether an attestation is revoked",
+        )
+        .returns(one::<AttestationStatus>()),
+        post(
+            "/v1/signing-keys/rotate",
+            rotate,
+            201,
+            Session,
+            "Sign with a new key from now on; the old one stays published (admin)",
+        )
+        .returns(Body::Json(any_object)),
+        get(
+            "/v1/transparency/head",
+            head,
+            200,
+            Anyone,
+            "The transparency log's signed tree head",
+        )
+        .returns(one::<SignedTreeHead>()),
+        get(
+            "/v1/transparency/inclusion/{leaf}",
+            inclusion,
+            200,
+            Anyone,
+            "The audit path of an attestation (leaf: SHA-256 of its JWS) to the signed head",
+        )
+        .returns(one::<InclusionProof>()),
+        get(
+            "/v1/transparency/consistency",
+            consistency,
+            200,
+            Anyone,
+            "Proof that the log of size `to` extends the log of size `from`",
+        )
+        .query(&[("from", true, uint64), ("to", false, uint64)])
+        .returns(one::<ConsistencyProof>()),
+    ]
 }
 
 /// `GET /.well-known/jwks.json`: every key this deployment ever signed with, current and retired.

@@ -1,17 +1,27 @@
 //! The audit log, for admins: `GET /api/v1/audit?before=ID&limit=N`.
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use shared::account::AuditEntry;
 
 use super::AppState;
 use super::extract::Admin;
+use super::routes::*;
 use crate::error::Result;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/audit", get(list))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/audit",
+            list,
+            200,
+            Session,
+            "The audit log, newest first (admin)",
+        )
+        .query(&[("before", false, int64), ("limit", false, page_size)])
+        .returns(many::<AuditEntry>()),
+    ]
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,13 +2,13 @@
 //! `GET /api/v1/benchmarks/{period}`, `…/position` and `GET /api/v1/trends`.
 //! Reads serve only the cells stored at release.
 
+use axum::Json;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use shared::Period;
+use shared::benchmark::Benchmark;
 use shared::benchmark::{Policy, Position, ReleaseSummary, Trend, TrendPoint};
 use shared::catalogue;
 use shared::cohort::CohortKey;
@@ -16,17 +16,62 @@ use shared::cohort::CohortKey;
 use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, reportable_period, writable_period};
+use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::services;
 use crate::services::benchmarks::Served;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/periods/{period}/release", post(release))
-        .route("/v1/benchmarks/{period}", get(read))
-        .route("/v1/benchmarks/{period}/position", get(position))
-        .route("/v1/trends", get(trend))
-        .route("/v1/policy", get(policy))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/policy",
+            policy,
+            200,
+            Anyone,
+            "The anonymity policy: version, k, count and share bands",
+        )
+        .returns(one::<Policy>()),
+        post(
+            "/v1/periods/{period}/release",
+            release,
+            200,
+            Session,
+            "Release a quarter (publisher, admin)",
+        )
+        .returns(one::<ReleaseSummary>())
+        .errors(&[409]),
+        get(
+            "/v1/benchmarks/{period}",
+            read,
+            200,
+            AnyoneMore,
+            "Stored cells of a cohort (all is public, other cohorts need a login)",
+        )
+        .query(COHORT)
+        .returns(one::<Benchmark>())
+        .errors(&[401]),
+        get(
+            "/v1/benchmarks/{period}/position",
+            position,
+            200,
+            SessionOrToken,
+            "Own position per metric",
+        )
+        .query(COHORT)
+        .returns(one::<Position>()),
+        get(
+            "/v1/trends",
+            trend,
+            200,
+            Session,
+            "P25/P50/P75 across released quarters",
+        )
+        .query(&[
+            ("metric", true, metric_key),
+            ("cohort", false, reference::<CohortKey>),
+        ])
+        .returns(one::<Trend>()),
+    ]
 }
 
 async fn policy(State(state): State<AppState>) -> Json<Policy> {

@@ -1,16 +1,18 @@
 //! The public reference data: `GET /api/v1/metrics` and `GET /api/v1/cohorts`.
 
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::{Catalogue, CohortInfo};
 use shared::{CATALOGUE, CATALOGUE_VERSION, CohortKey};
 
-use super::AppState;
+use super::routes::*;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/metrics", get(metrics))
-        .route("/v1/cohorts", get(cohorts))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/v1/metrics", metrics, 200, Anyone, "The metric catalogue")
+            .returns(one::<Catalogue>()),
+        get("/v1/cohorts", cohorts, 200, Anyone, "The cohort lattice")
+            .returns(many::<CohortInfo>()),
+    ]
 }
 
 async fn metrics() -> Json<Catalogue> {

@@ -2,12 +2,11 @@
 //! of a peer group, the caller's position per metric, its compliance with a standard, and its
 //! roadmap, as CSV or an Excel workbook (built by `services::exports`).
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
+use shared::Period;
 use shared::cohort::CohortKey;
 
 use super::AppState;
@@ -15,12 +14,28 @@ use super::benchmarks::cached;
 use super::extract::Caller;
 use super::periods::{parse_cohort, reportable_period};
 use super::plan::{latest_released, roadmap_of};
+use super::routes::*;
 use super::standards::compliance_of;
 use crate::error::{AppError, Result};
 use crate::services::exports;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/exports/{table}", get(export))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/exports/{table}",
+            export,
+            200,
+            SessionOrToken,
+            "A table as CSV or Excel: industry (any user), position, compliance, roadmap (members)",
+        )
+        .query(&[
+            ("format", false, export_format),
+            ("period", false, reference::<Period>),
+            ("cohort", false, reference::<CohortKey>),
+            ("standard", false, int64),
+        ])
+        .returns(Body::Export),
+    ]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,24 @@
 //! `GET /api/v1/health`: liveness and version, for load balancers and the app footer.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use shared::api::Health;
 
 use super::AppState;
+use super::routes::*;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/health", get(health))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/health",
+            health,
+            200,
+            Anyone,
+            "Liveness, server version, demo flag",
+        )
+        .returns(one::<Health>()),
+    ]
 }
 
 /// 200 `ok` while the store answers; 503 `unavailable` otherwise, so a load balancer can

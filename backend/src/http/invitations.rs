@@ -2,11 +2,11 @@
 //! email; the one-time link lets the invitee set a password. No mail server is needed: the link
 //! is shown to the inviter and written to the server log.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use shared::account::User;
 use shared::account::{
     AcceptInvitation, InvitationCreated, InvitationInfo, NewInvitation, Role, check_email,
     check_new_password,
@@ -15,16 +15,43 @@ use shared::account::{
 use super::AppState;
 use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
 use super::extract::{ApiJson, ClientIp, Inviter};
+use super::routes::*;
 use crate::auth;
 use crate::error::{AppError, Result};
 use crate::events::{Audit, Event};
 use crate::store::{AuditRecord, LoginAttempt, NewInvitationRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/invitations", post(create))
-        .route("/v1/invitations/{token}", get(show))
-        .route("/v1/invitations/{token}/accept", post(accept))
+pub fn routes() -> Vec<Route> {
+    vec![
+        post(
+            "/v1/invitations",
+            create,
+            201,
+            Session,
+            "Invite by email (admin, member admin)",
+        )
+        .takes(one::<NewInvitation>())
+        .returns(one::<InvitationCreated>())
+        .errors(&[409]),
+        get(
+            "/v1/invitations/{token}",
+            show,
+            200,
+            Anyone,
+            "What an invitation offers",
+        )
+        .returns(one::<InvitationInfo>()),
+        post(
+            "/v1/invitations/{token}/accept",
+            accept,
+            200,
+            Anyone,
+            "Accept: set name and password; sets the session cookie",
+        )
+        .takes(one::<AcceptInvitation>())
+        .returns(one::<User>())
+        .errors(&[409, 429]),
+    ]
 }
 
 async fn create(

@@ -15,6 +15,7 @@ mod orgs;
 mod periods;
 mod plan;
 mod practices;
+mod routes;
 mod standards;
 mod static_files;
 mod submissions;
@@ -42,25 +43,7 @@ const JSON_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Builds the complete application router.
 pub fn build_app(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(health::router())
-        .merge(catalogue::router())
-        .merge(periods::router())
-        .merge(account::router())
-        .merge(orgs::router())
-        .merge(invitations::router())
-        .merge(tokens::router())
-        .merge(team::router())
-        .merge(submissions::router())
-        .merge(audit::router())
-        .merge(benchmarks::router())
-        .merge(openapi::router())
-        .merge(standards::router())
-        .merge(practices::router())
-        .merge(attestations::router())
-        .merge(plan::router())
-        .merge(exports::router())
-        .merge(notifications::router())
+    let api = routes::router()
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Each `Router::layer` wraps every route in one more boxed service, cloned for each

@@ -1,10 +1,9 @@
 //! Notifications in the app (`/api/v1/notifications`), their settings, unsubscribe links, and
 //! webhooks (`/api/v1/webhooks`, member admins of the organisation only).
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use shared::notify::{
     MarkRead, NewWebhook, NotificationKind, NotificationList, NotificationSetting,
@@ -14,27 +13,116 @@ use shared::notify::{
 
 use super::AppState;
 use super::extract::{ApiJson, CurrentUser, OrgAdmin};
+use super::routes::*;
 use crate::auth;
 use crate::error::{AppError, Result};
 use crate::events::{Audit, Event};
 use crate::notify::compose::read_unsubscribe_token;
 use crate::store::AuditRecord;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/notifications", get(list))
-        .route("/v1/notifications/unread", get(unread))
-        .route("/v1/notifications/read", post(mark_read))
-        .route(
-            "/v1/notifications/settings",
-            get(settings).put(save_settings),
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/notifications",
+            list,
+            200,
+            Session,
+            "The user's latest notifications (at most 50) and unread count",
         )
-        .route("/v1/unsubscribe", post(unsubscribe))
-        .route("/v1/webhooks", get(webhooks).post(create_webhook))
-        .route("/v1/webhooks/{id}", delete(delete_webhook))
-        .route("/v1/webhooks/{id}/test", post(test_webhook))
-        .route("/v1/webhooks/{id}/resume", post(resume_webhook))
-        .route("/v1/webhooks/{id}/attempts", get(attempts))
+        .returns(one::<NotificationList>()),
+        get(
+            "/v1/notifications/unread",
+            unread,
+            200,
+            Session,
+            "The user's unread count (the bell)",
+        )
+        .returns(one::<UnreadCount>()),
+        post(
+            "/v1/notifications/read",
+            mark_read,
+            200,
+            Session,
+            "Mark the given notifications read, or all of them",
+        )
+        .takes(one::<MarkRead>())
+        .returns(one::<UnreadCount>()),
+        get(
+            "/v1/notifications/settings",
+            settings,
+            200,
+            Session,
+            "Per kind: shown in the app, emailed; and whether email is configured",
+        )
+        .returns(one::<NotificationSettings>()),
+        put(
+            "/v1/notifications/settings",
+            save_settings,
+            200,
+            Session,
+            "Change what each kind of notification reaches",
+        )
+        .takes(one::<NotificationSettings>())
+        .returns(one::<NotificationSettings>()),
+        post(
+            "/v1/unsubscribe",
+            unsubscribe,
+            200,
+            Anyone,
+            "Follow an email's unsubscribe link (RFC 8058 one-click): stop that kind of email",
+        )
+        .query(&[("token", true, string)])
+        .returns(one::<Unsubscribed>())
+        .errors(&[404]),
+        get(
+            "/v1/webhooks",
+            webhooks,
+            200,
+            Session,
+            "The organisation's webhooks (member admin)",
+        )
+        .returns(many::<Webhook>()),
+        post(
+            "/v1/webhooks",
+            create_webhook,
+            201,
+            Session,
+            "Register an HTTPS endpoint for events; its signing secret is shown once (member admin)",
+        )
+        .takes(one::<WebhookInput>())
+        .returns(one::<NewWebhook>())
+        .errors(&[409]),
+        delete(
+            "/v1/webhooks/{id}",
+            delete_webhook,
+            204,
+            Session,
+            "Delete a webhook, keeping its delivery log (member admin)",
+        ),
+        post(
+            "/v1/webhooks/{id}/test",
+            test_webhook,
+            202,
+            Session,
+            "Queue a sample `ping` request to the webhook (member admin)",
+        ),
+        post(
+            "/v1/webhooks/{id}/resume",
+            resume_webhook,
+            200,
+            Session,
+            "Resume a webhook paused after repeated failures (member admin)",
+        )
+        .returns(one::<Webhook>()),
+        get(
+            "/v1/webhooks/{id}/attempts",
+            attempts,
+            200,
+            Session,
+            "A webhook's latest delivery attempts with the answers (member admin)",
+        )
+        .returns(many::<WebhookAttempt>()),
+    ]
 }
 
 /// Notifications listed at most.

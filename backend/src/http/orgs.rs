@@ -2,24 +2,61 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use shared::account::{NewOrganisation, Organisation, Role, RoleChange, User};
 
 use super::AppState;
 use super::extract::{Admin, ApiJson, Verifier};
+use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::store::AuditRecord;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/orgs", get(list_orgs).post(create_org))
-        .route("/v1/orgs/{id}/verify", post(verify_org))
-        .route("/v1/users", get(list_users))
-        .route("/v1/users/{id}/role", put(change_role))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/orgs",
+            list_orgs,
+            200,
+            Session,
+            "Organisations with attributes and verification state (admin, publisher)",
+        )
+        .returns(many::<Organisation>()),
+        post(
+            "/v1/orgs",
+            create_org,
+            201,
+            Session,
+            "Create an organisation (admin)",
+        )
+        .takes(one::<NewOrganisation>())
+        .returns(one::<Organisation>())
+        .errors(&[409]),
+        post(
+            "/v1/orgs/{id}/verify",
+            verify_org,
+            200,
+            Session,
+            "Propose verifying an organisation (admin), or confirm another admin's proposal (admin, publisher)",
+        )
+        .returns(one::<Organisation>())
+        .errors(&[409]),
+        get(
+            "/v1/users",
+            list_users, 200, Session, "Users (admin)").returns(many::<User>()),
+        put(
+            "/v1/users/{id}/role",
+            change_role,
+            200,
+            Session,
+            "Change a user's role (admin)",
+        )
+        .takes(one::<RoleChange>())
+        .returns(one::<User>())
+        .errors(&[409]),
+    ]
 }
 
 async fn create_org(

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use shared::Period;
 use shared::api::{PeriodInfo, PeriodStatus};
 use shared::benchmark::count_band;
@@ -20,16 +19,41 @@ use shared::period::rfc3339;
 
 use super::AppState;
 use super::extract::{ApiJson, Releaser};
+use super::routes::*;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::store::AuditRecord;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/periods", get(list))
-        .route("/v1/periods/{period}/deadline", put(set_deadline))
-        .route("/v1/periods/{period}/participation", get(participation))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/periods",
+            list,
+            200,
+            Anyone,
+            "Quarters with activity, and the current one",
+        )
+        .returns(many::<PeriodInfo>()),
+        put(
+            "/v1/periods/{period}/deadline",
+            set_deadline,
+            200,
+            Session,
+            "Set or move a quarter's submission deadline (publisher, admin)",
+        )
+        .takes(one::<DeadlineInput>())
+        .returns(one::<Deadline>())
+        .errors(&[409]),
+        get(
+            "/v1/periods/{period}/participation",
+            participation,
+            200,
+            Session,
+            "Verified members by how far they submitted, per cohort, and which (publisher, admin)",
+        )
+        .returns(one::<Participation>()),
+    ]
 }
 
 /// A period named in a request: 422 when malformed.

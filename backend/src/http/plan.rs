@@ -2,10 +2,9 @@
 //! /api/v1/targets/{metric}`, and `GET /api/v1/roadmap`. Targets are the organisation's own
 //! data; the roadmap joins them with published statistics and published practices only.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use serde::Deserialize;
 use shared::Period;
 use shared::cohort::CohortKey;
@@ -19,16 +18,49 @@ use super::AppState;
 use super::benchmarks::cached;
 use super::extract::{ApiJson, OrgAdmin, Reader};
 use super::periods::{current_period, parse_cohort};
+use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::services;
 use crate::store::{AuditRecord, PracticeSelection, TargetRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/targets", get(list))
-        .route("/v1/targets/{metric}", put(save).delete(remove))
-        .route("/v1/roadmap", get(read_roadmap))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/targets",
+            list,
+            200,
+            SessionOrToken,
+            "The organisation's targets (members)",
+        )
+        .returns(many::<Target>()),
+        put(
+            "/v1/targets/{metric}",
+            save,
+            200,
+            Session,
+            "Save the target for a metric: value, owner, due quarter (member admin)",
+        )
+        .takes(one::<TargetInput>())
+        .returns(one::<Target>()),
+        delete(
+            "/v1/targets/{metric}",
+            remove,
+            204,
+            Session,
+            "Delete the target for a metric (member admin)",
+        ),
+        get(
+            "/v1/roadmap",
+            read_roadmap,
+            200,
+            SessionOrToken,
+            "Open gaps of the latest released quarter, ranked, with targets and practices (members)",
+        )
+        .query(COHORT)
+        .returns(one::<Roadmap>())
+        .errors(&[404]),
+    ]
 }
 
 /// The latest released quarter; 404 while none is.

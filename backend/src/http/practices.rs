@@ -5,31 +5,113 @@
 //! turns a stored practice into a response, and it names the author only when the practice
 //! is published under the organisation's name. Nothing here logs who wrote what.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use shared::account::{Role, User};
+use shared::catalogue::CsfFunction;
 use shared::practice::{
     Attribution, Moderation, ModerationDecision, Practice, PracticeDraft, PracticeFilter,
     PracticeHtml, PracticeStatus, PracticeSummary, functions_of, validate_practice,
 };
+use shared::standard::Tier;
 
 use super::AppState;
 use super::extract::{ApiJson, CurrentUser, Member, Moderator, PracticeAuthorUser, PracticeWriter};
+use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::{Audit, Event};
 use crate::markdown;
 use crate::store::{AuditRecord, PracticeAuthor, PracticeSelection, StoredPractice};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/practices", get(list).post(create))
-        .route("/v1/practices/mine", get(mine))
-        .route("/v1/practices/queue", get(queue))
-        .route("/v1/practices/{id}", get(read).put(update))
-        .route("/v1/practices/{id}/moderation", post(moderate))
-        .route("/v1/practices/{id}/adoption", put(adopt).delete(unadopt))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/practices",
+            list,
+            200,
+            Session,
+            "Published practices; filters metric, function, tier, q",
+        )
+        .query(&[
+            ("metric", false, metric_key),
+            ("function", false, reference::<CsfFunction>),
+            ("tier", false, reference::<Tier>),
+            ("q", false, string),
+        ])
+        .returns(many::<PracticeSummary>()),
+        post(
+            "/v1/practices",
+            create,
+            201,
+            Session,
+            "Submit a practice (member admin, publisher)",
+        )
+        .takes(one::<PracticeDraft>())
+        .returns(one::<Practice>()),
+        get(
+            "/v1/practices/mine",
+            mine,
+            200,
+            Session,
+            "Own practices with their status",
+        )
+        .returns(many::<PracticeSummary>()),
+        get(
+            "/v1/practices/queue",
+            queue,
+            200,
+            Session,
+            "Practices waiting for review (publisher, admin)",
+        )
+        .returns(many::<PracticeSummary>()),
+        get(
+            "/v1/practices/{id}",
+            read,
+            200,
+            Session,
+            "A practice (published, own, or waiting for a moderator)",
+        )
+        .returns(one::<Practice>()),
+        put(
+            "/v1/practices/{id}",
+            update,
+            200,
+            Session,
+            "Edit and resubmit an own practice",
+        )
+        .takes(one::<PracticeDraft>())
+        .returns(one::<Practice>())
+        .errors(&[409]),
+        post(
+            "/v1/practices/{id}/moderation",
+            moderate,
+            200,
+            Session,
+            "Publish or return with a comment (publisher, admin)",
+        )
+        .takes(one::<Moderation>())
+        .returns(one::<Practice>())
+        .errors(&[409]),
+        put(
+            "/v1/practices/{id}/adoption",
+            adopt,
+            200,
+            Session,
+            "Mark \"we adopted this\" (members)",
+        )
+        .returns(one::<Practice>())
+        .errors(&[409]),
+        delete(
+            "/v1/practices/{id}/adoption",
+            unadopt,
+            200,
+            Session,
+            "Remove the adoption mark (members)",
+        )
+        .returns(one::<Practice>())
+        .errors(&[409]),
+    ]
 }
 
 /// The author a user writes as: their organisation, or themselves for a publisher.

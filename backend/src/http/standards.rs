@@ -1,11 +1,11 @@
 //! Industry standards: `/api/v1/standards`. Publishers (and admins) write drafts and publish
 //! them; anyone reads published versions. Published versions never change.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
+use shared::Period;
 use shared::account::Role;
 use shared::cohort::CohortKey;
 use shared::standard::{
@@ -17,17 +17,88 @@ use shared::submission::stored_value;
 use super::AppState;
 use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
 use super::periods::{parse_cohort, parse_period};
+use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::store::AuditRecord;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/standards", get(list).post(create))
-        .route("/v1/standards/{id}", get(read).put(update))
-        .route("/v1/standards/{id}/publish", post(publish))
-        .route("/v1/standards/{id}/compliance", get(compliance))
-        .route("/v1/org/standard", get(followed).put(follow))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/standards",
+            list,
+            200,
+            AnyoneMore,
+            "Published standards (publishers also see drafts)",
+        )
+        .returns(many::<Standard>()),
+        post(
+            "/v1/standards",
+            create,
+            201,
+            Session,
+            "Create a draft or a new version (publisher, admin)",
+        )
+        .takes(one::<StandardDraft>())
+        .returns(one::<Standard>())
+        .errors(&[409]),
+        get(
+            "/v1/standards/{id}",
+            read,
+            200,
+            AnyoneMore,
+            "A standard (drafts for publishers, admins)",
+        )
+        .returns(one::<Standard>()),
+        put(
+            "/v1/standards/{id}",
+            update,
+            200,
+            Session,
+            "Replace a draft (publisher, admin)",
+        )
+        .takes(one::<StandardDraft>())
+        .returns(one::<Standard>())
+        .errors(&[409]),
+        post(
+            "/v1/standards/{id}/publish",
+            publish,
+            200,
+            Session,
+            "Publish a draft (publisher, admin)",
+        )
+        .returns(one::<Standard>())
+        .errors(&[409]),
+        get(
+            "/v1/standards/{id}/compliance",
+            compliance,
+            200,
+            SessionOrToken,
+            "Own compliance and shares meeting each requirement",
+        )
+        .query(&[
+            ("period", true, reference::<Period>),
+            ("cohort", false, reference::<CohortKey>),
+        ])
+        .returns(one::<Compliance>()),
+        get(
+            "/v1/org/standard",
+            followed,
+            200,
+            SessionOrToken,
+            "The standard the organisation follows",
+        )
+        .returns(one::<FollowedStandard>()),
+        put(
+            "/v1/org/standard",
+            follow,
+            200,
+            Session,
+            "Follow a published standard, or none (member admin)",
+        )
+        .takes(one::<FollowedStandard>())
+        .returns(one::<FollowedStandard>()),
+    ]
 }
 
 /// Publishers and admins see drafts; everyone else only what is published.

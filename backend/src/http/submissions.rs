@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use sha2::{Digest, Sha256};
 use shared::Period;
 use shared::api::PeriodStatus;
@@ -19,6 +18,7 @@ use shared::submission::{
 use super::AppState;
 use super::extract::{ApiJson, Reader, Submitter, TextBody};
 use super::periods::{reportable_period, writable_period};
+use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::store::{AuditRecord, IdempotencyKey, StoredSubmission};
@@ -26,15 +26,54 @@ use crate::store::{AuditRecord, IdempotencyKey, StoredSubmission};
 /// CSV uploads may be larger than JSON bodies (comments, spreadsheets' padding).
 const CSV_LIMIT_BYTES: usize = 256 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/submissions", get(history))
-        .route("/v1/submissions/{period}", get(read).put(write))
-        .route(
-            "/v1/submissions/{period}/csv",
-            post(upload_csv).layer(axum::extract::DefaultBodyLimit::max(CSV_LIMIT_BYTES)),
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/metrics/template.csv",
+            template,
+            200,
+            Anyone,
+            "CSV template with every metric key",
         )
-        .route("/v1/metrics/template.csv", get(template))
+        .returns(Body::Csv),
+        get(
+            "/v1/submissions",
+            history,
+            200,
+            SessionOrToken,
+            "The organisation's saves (members)",
+        )
+        .returns(many::<RevisionInfo>()),
+        get(
+            "/v1/submissions/{period}",
+            read,
+            200,
+            SessionOrToken,
+            "The organisation's values",
+        )
+        .returns(one::<Submission>()),
+        put(
+            "/v1/submissions/{period}",
+            write,
+            200,
+            SessionOrToken,
+            "Save values; a retry with the same Idempotency-Key within a day gets the first answer",
+        )
+        .takes(one::<SubmissionRequest>())
+        .returns(one::<Submission>())
+        .errors(&[409]),
+        post(
+            "/v1/submissions/{period}/csv",
+            upload_csv,
+            200,
+            SessionOrToken,
+            "Save a metric,value CSV",
+        )
+        .takes(Body::Csv)
+        .returns(one::<CsvSaved>())
+        .errors(&[409])
+        .body_limit(CSV_LIMIT_BYTES),
+    ]
 }
 
 fn to_api(period: Period, released: bool, stored: Option<StoredSubmission>) -> Submission {

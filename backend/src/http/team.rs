@@ -2,21 +2,30 @@
 //! account and invitation of the organisation with who created it, and every read of its raw
 //! values, so that nobody joins it or reads its values unseen (a platform admin included).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use shared::account::Team;
 
 use super::AppState;
 use super::extract::OrgAdmin;
+use super::routes::*;
 use crate::error::Result;
 use crate::events::Audit;
 
 /// The newest reads of the organisation's values the page lists.
 const VALUE_READS_SHOWN: i64 = 200;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/org/team", get(team))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/org/team",
+            team,
+            200,
+            Session,
+            "Accounts, invitations and reads of the organisation's values (member admin)",
+        )
+        .returns(one::<Team>()),
+    ]
 }
 
 async fn team(State(state): State<AppState>, admin: OrgAdmin) -> Result<Json<Team>> {

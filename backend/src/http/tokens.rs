@@ -1,22 +1,45 @@
 //! API tokens for systems that submit on an organisation's behalf: `/api/v1/tokens`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use shared::account::{ApiTokenCreated, ApiTokenInfo, NewApiToken, TOKEN_MAX_DAYS};
 
 use super::AppState;
 use super::extract::{ApiJson, OrgAdmin};
+use super::routes::*;
 use crate::auth;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::store::{AuditRecord, NewTokenRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tokens", get(list).post(create))
-        .route("/v1/tokens/{id}", delete(revoke))
+pub fn routes() -> Vec<Route> {
+    vec![
+        get(
+            "/v1/tokens",
+            list,
+            200,
+            Session,
+            "API tokens of the organisation (member admin)",
+        )
+        .returns(many::<ApiTokenInfo>()),
+        post(
+            "/v1/tokens",
+            create,
+            201,
+            Session,
+            "Create an API token, shown once (member admin)",
+        )
+        .takes(one::<NewApiToken>())
+        .returns(one::<ApiTokenCreated>()),
+        delete(
+            "/v1/tokens/{id}",
+            revoke,
+            204,
+            Session,
+            "Revoke an API token (member admin)",
+        ),
+    ]
 }
 
 // Only member admins manage tokens, always for their own organisation (`OrgAdmin`).

@@ -111,43 +111,13 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("POST", "/api/v1/auth/logout", [Login, Pass, Pass, Pass, Pass, Pass, Login]),
 ];
 
-/// `(METHOD, /api/path)` of every `.route(...)` in the backend's HTTP modules.
-fn routes_in_source() -> BTreeSet<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../backend/src/http");
-    let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for call in source.split(".route(").skip(1) {
-            // The call's text up to its closing parenthesis.
-            let mut depth = 1;
-            let end = call
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map_or(call.len(), |(i, _)| i);
-            let call = &call[..end];
-            let path = call.split('"').nth(1).expect("route path literal");
-            // Outside the API: `/.well-known/jwks.json` (public keys, for anyone).
-            if !path.starts_with("/v1/") {
-                continue;
-            }
-            for method in ["get", "post", "put", "delete", "patch"] {
-                let called = call.match_indices(&format!("{method}(")).any(|(i, _)| {
-                    i == 0 || !call[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-                });
-                if called {
-                    routes.insert((method.to_uppercase(), format!("/api{path}")));
-                }
-            }
-        }
-    }
-    routes
+/// `(METHOD, /api/path)` of every route the backend serves: its route table, which the router
+/// is built from and the OpenAPI document describes.
+fn served_routes() -> BTreeSet<(String, String)> {
+    backend::http::described_routes()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect()
 }
 
 #[test]
@@ -158,17 +128,39 @@ fn every_route_has_an_entry_in_the_authorization_table() {
         .collect();
     assert_eq!(in_table.len(), TABLE.len(), "a route is listed twice");
     assert_eq!(
-        routes_in_source(),
+        served_routes(),
         in_table,
-        "routes in source vs. the authorization table"
+        "routes served vs. the authorization table"
     );
 }
 
+/// Who each route declares may call it (what the OpenAPI document tells clients) agrees with
+/// what the table expects: open routes let anonymous callers through, the others send them to
+/// log in, and browser-only routes send API tokens to log in too.
 #[test]
-fn the_openapi_document_describes_every_route() {
-    let described: BTreeSet<(String, String)> =
-        backend::http::described_routes().into_iter().collect();
-    assert_eq!(routes_in_source(), described);
+fn every_route_declares_the_callers_the_table_expects() {
+    for (method, path, access) in backend::http::described_routes() {
+        let (_, _, [anonymous, .., token]) = TABLE
+            .iter()
+            .find(|(m, p, _)| *m == method && *p == path)
+            .unwrap_or_else(|| panic!("{method} {path} is not in the table"));
+        let (open, tokens) = match access {
+            "anyone" | "anyone, more when logged in" => (true, true),
+            "session" => (false, false),
+            "session or token" => (false, true),
+            other => panic!("{method} {path}: unknown access `{other}`"),
+        };
+        assert_eq!(
+            *anonymous == Pass,
+            open,
+            "{method} {path} declares `{access}` but anonymous callers get {anonymous:?}"
+        );
+        assert_eq!(
+            *token != Login,
+            tokens,
+            "{method} {path} declares `{access}` but API tokens get {token:?}"
+        );
+    }
 }
 
 #[tokio::test]
