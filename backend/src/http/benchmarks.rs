@@ -3,19 +3,18 @@
 //! Reads serve only the cells stored at release.
 
 use axum::Json;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use shared::Period;
 use shared::benchmark::Benchmark;
 use shared::benchmark::{Policy, Position, ReleaseSummary, Trend, TrendPoint};
-use shared::catalogue;
 use shared::cohort::CohortKey;
 
 use super::AppState;
 use super::extract::{CurrentUser, Reader, Releaser, session_user};
-use super::periods::{parse_cohort, reportable_period, writable_period};
+use super::params::{ApiQuery, Cohort, MetricKey, OpenPeriod, StartedPeriod};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::services;
@@ -81,9 +80,8 @@ async fn policy(State(state): State<AppState>) -> Json<Policy> {
 async fn release(
     State(state): State<AppState>,
     Releaser(user): Releaser,
-    Path(period): Path<String>,
+    OpenPeriod(period): OpenPeriod,
 ) -> Result<Json<ReleaseSummary>> {
-    let period = writable_period(&period)?;
     let (record, result) =
         crate::release::release_period(state.store.as_ref(), period, state.config.k, &user.email)
             .await?;
@@ -109,24 +107,26 @@ pub async fn cached(state: &AppState, period: Period, cohort: CohortKey) -> Resu
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CohortQuery {
-    cohort: Option<String>,
+    #[serde(default)]
+    cohort: Cohort,
 }
 
 /// Anyone reads cohort `all`; other cohorts need a logged-in user. The request is taken whole
 /// so that an anonymous read of `all` does not copy its headers.
 async fn read(
     State(state): State<AppState>,
-    Path(period): Path<String>,
-    Query(query): Query<CohortQuery>,
+    ApiQuery(CohortQuery {
+        cohort: Cohort(cohort),
+    }): ApiQuery<CohortQuery>,
+    period: Result<StartedPeriod>,
     request: Request,
 ) -> Result<Response> {
-    let cohort = parse_cohort(query.cohort.as_deref())?;
     if cohort != CohortKey::All && session_user(&state, request.headers()).await?.is_none() {
         return Err(AppError::Unauthorized(
             "log in to see cohorts other than `all`".to_owned(),
         ));
     }
-    let period = reportable_period(&period)?;
+    let StartedPeriod(period) = period?;
     let (_, bytes) = cached(&state, period, cohort).await?;
     Ok((
         [(
@@ -141,11 +141,11 @@ async fn read(
 async fn position(
     State(state): State<AppState>,
     reader: Reader,
-    Path(period): Path<String>,
-    Query(query): Query<CohortQuery>,
+    ApiQuery(CohortQuery {
+        cohort: Cohort(cohort),
+    }): ApiQuery<CohortQuery>,
+    StartedPeriod(period): StartedPeriod,
 ) -> Result<Json<Position>> {
-    let cohort = parse_cohort(query.cohort.as_deref())?;
-    let period = reportable_period(&period)?;
     let (benchmark, _) = cached(&state, period, cohort).await?;
     let own = reader
         .own_submission(
@@ -163,25 +163,22 @@ async fn position(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TrendQuery {
-    metric: String,
-    cohort: Option<String>,
+    metric: MetricKey,
+    #[serde(default)]
+    cohort: Cohort,
 }
 
 async fn trend(
     State(state): State<AppState>,
     _: CurrentUser,
-    Query(query): Query<TrendQuery>,
+    ApiQuery(TrendQuery {
+        metric: MetricKey(metric),
+        cohort: Cohort(cohort),
+    }): ApiQuery<TrendQuery>,
 ) -> Result<Json<Trend>> {
-    let cohort = parse_cohort(query.cohort.as_deref())?;
-    if catalogue::find(&query.metric).is_none() {
-        return Err(AppError::invalid(
-            "metric",
-            format!("no metric `{}` in the catalogue", query.metric),
-        ));
-    }
     let points = state
         .store
-        .trend(&query.metric, cohort)
+        .trend(&metric.key, cohort)
         .await?
         .into_iter()
         .map(|(period, cell)| TrendPoint {
@@ -194,7 +191,7 @@ async fn trend(
         })
         .collect();
     Ok(Json(Trend {
-        metric: query.metric,
+        metric: metric.key.clone(),
         cohort,
         points,
     }))

@@ -2,7 +2,7 @@
 //! of a peer group, the caller's position per metric, its compliance with a standard, and its
 //! roadmap, as CSV or an Excel workbook (built by `services::exports`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use shared::cohort::CohortKey;
 use super::AppState;
 use super::benchmarks::cached;
 use super::extract::Caller;
-use super::periods::{parse_cohort, reportable_period};
+use super::params::{ApiQuery, Cohort, ExportTable, QueryPeriod, period_now, started};
 use super::plan::{latest_released, roadmap_of};
 use super::routes::*;
 use super::standards::compliance_of;
@@ -38,45 +38,13 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Table {
-    Industry,
-    Position,
-    Compliance,
-    Roadmap,
-}
-
-impl Table {
-    fn parse(text: &str) -> Result<Self> {
-        Ok(match text {
-            "industry" => Table::Industry,
-            "position" => Table::Position,
-            "compliance" => Table::Compliance,
-            "roadmap" => Table::Roadmap,
-            _ => {
-                return Err(AppError::NotFound(format!(
-                    "no export `{text}`: choose industry, position, compliance or roadmap"
-                )));
-            }
-        })
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            Table::Industry => "industry",
-            Table::Position => "position",
-            Table::Compliance => "compliance",
-            Table::Roadmap => "roadmap",
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExportQuery {
     format: Option<String>,
-    period: Option<String>,
-    cohort: Option<String>,
+    period: Option<QueryPeriod>,
+    #[serde(default)]
+    cohort: Cohort,
     standard: Option<i64>,
 }
 
@@ -85,13 +53,12 @@ struct ExportQuery {
 async fn export(
     State(state): State<AppState>,
     caller: Caller,
-    Path(table): Path<String>,
-    Query(query): Query<ExportQuery>,
+    table: ExportTable,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response> {
-    let table = Table::parse(&table)?;
     // Who may, before anything is looked up (the tables below ask again: it is a pure check).
     match table {
-        Table::Industry => caller.may_read_benchmarks()?,
+        ExportTable::Industry => caller.may_read_benchmarks()?,
         _ => drop(caller.reader()?),
     }
     let csv = match query.format.as_deref() {
@@ -99,20 +66,20 @@ async fn export(
         Some("xlsx") => false,
         Some(_) => return Err(AppError::invalid("format", "choose `csv` or `xlsx`")),
     };
-    let cohort = parse_cohort(query.cohort.as_deref())?;
-    let period = match query.period.as_deref() {
-        Some(text) => reportable_period(text)?,
+    let Cohort(cohort) = query.cohort;
+    let period = match query.period {
+        Some(QueryPeriod(period)) => started(period, period_now(&state))?,
         None => latest_released(&state).await?,
     };
-    if query.standard.is_some() && table != Table::Compliance {
+    if query.standard.is_some() && table != ExportTable::Compliance {
         return Err(AppError::invalid(
             "standard",
             "only the compliance export takes a standard",
         ));
     }
     let sheet = match table {
-        Table::Industry => exports::industry(&cached(&state, period, cohort).await?.0),
-        Table::Position => {
+        ExportTable::Industry => exports::industry(&cached(&state, period, cohort).await?.0),
+        ExportTable::Position => {
             let reader = caller.reader()?;
             let (benchmark, _) = cached(&state, period, cohort).await?;
             let own = reader
@@ -126,7 +93,7 @@ async fn export(
                 .unwrap_or_default();
             exports::position(&benchmark, &own)
         }
-        Table::Compliance => {
+        ExportTable::Compliance => {
             let reader = caller.reader()?;
             let id = match query.standard {
                 Some(id) => id,
@@ -145,7 +112,7 @@ async fn export(
             let compliance = compliance_of(&state, &reader, id, period, Some(cohort)).await?;
             exports::compliance(&compliance, &benchmark)
         }
-        Table::Roadmap => {
+        ExportTable::Roadmap => {
             let reader = caller.reader()?;
             if query.period.is_some() {
                 return Err(AppError::invalid(

@@ -12,6 +12,7 @@ mod invitations;
 mod notifications;
 mod openapi;
 mod orgs;
+mod params;
 mod periods;
 mod plan;
 mod practices;
@@ -36,7 +37,7 @@ use crate::error::AppError;
 
 pub use crate::app::AppState;
 pub use openapi::{described_routes, document as openapi_document};
-pub use periods::current_period;
+pub use params::current_period;
 
 /// JSON request bodies are small; CSV uploads have their own limit.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;

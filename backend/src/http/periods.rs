@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use shared::Period;
 use shared::api::{PeriodInfo, PeriodStatus};
 use shared::benchmark::count_band;
@@ -19,6 +19,7 @@ use shared::period::rfc3339;
 
 use super::AppState;
 use super::extract::{ApiJson, Releaser};
+use super::params::{OpenPeriod, StartedPeriod, period_now};
 use super::routes::*;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
@@ -56,55 +57,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// A period named in a request: 422 when malformed.
-pub(super) fn parse_period(text: &str) -> Result<Period> {
-    text.parse()
-        .map_err(|e: shared::period::PeriodParseError| AppError::invalid("period", e.to_string()))
-}
-
-/// A period that has started (now or earlier): 422 when malformed or in the future.
-pub(super) fn reportable_period(text: &str) -> Result<Period> {
-    let period = parse_period(text)?;
-    if period > current_period() {
-        return Err(AppError::invalid(
-            "period",
-            format!("{period} has not started yet"),
-        ));
-    }
-    Ok(period)
-}
-
-/// How many quarters before the current one still take submissions and releases.
-pub const LATE_QUARTERS: usize = 4;
-
-/// A period members may still write and publishers release: the current quarter or one of
-/// the [`LATE_QUARTERS`] before it; 422 otherwise, so that no one can create periods far in
-/// the past (they would list, and could be released). A released one is refused later (409).
-pub(super) fn writable_period(text: &str) -> Result<Period> {
-    let period = reportable_period(text)?;
-    let current = current_period();
-    let oldest = (0..LATE_QUARTERS).fold(current, |period, _| period.previous());
-    if period < oldest {
-        return Err(AppError::invalid(
-            "period",
-            format!("{period} is closed: only {oldest} to {current} take submissions and releases"),
-        ));
-    }
-    Ok(period)
-}
-
-/// A cohort of the lattice; `all` when none is named.
-pub(super) fn parse_cohort(text: Option<&str>) -> Result<CohortKey> {
-    text.unwrap_or("all")
-        .parse()
-        .map_err(|e: shared::cohort::CohortParseError| AppError::invalid("cohort", e.to_string()))
-}
-
-/// The quarter that contains now (UTC).
-pub fn current_period() -> Period {
-    Period::containing_unix_seconds(crate::auth::now_unix())
-}
-
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
     let records = state.store.periods().await?;
     let deadlines: BTreeMap<Period, String> = state.store.deadlines().await?.into_iter().collect();
@@ -134,7 +86,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
         let count = verified.iter().filter(|&&v| v == index as i64).count();
         u32::try_from(count).unwrap_or(u32::MAX)
     };
-    let current = current_period();
+    let current = period_now(&state);
     let mut periods: Vec<PeriodInfo> = records
         .iter()
         .map(|record| PeriodInfo {
@@ -170,10 +122,10 @@ const DEADLINE_MAX_DAYS: i64 = 366;
 async fn set_deadline(
     State(state): State<AppState>,
     Releaser(user): Releaser,
-    Path(period): Path<String>,
+    period: Result<OpenPeriod>,
     ApiJson(input): ApiJson<DeadlineInput>,
 ) -> Result<Json<Deadline>> {
-    let period = writable_period(&period)?;
+    let OpenPeriod(period) = period?;
     let due = end_of_day(input.due.trim())
         .ok_or_else(|| AppError::invalid("due", "expected a date such as 2026-12-31"))?;
     let now = state.clock.now();
@@ -212,9 +164,8 @@ async fn set_deadline(
 async fn participation(
     State(state): State<AppState>,
     _: Releaser,
-    Path(period): Path<String>,
+    StartedPeriod(period): StartedPeriod,
 ) -> Result<Json<Participation>> {
-    let period = reportable_period(&period)?;
     let deadline = state
         .store
         .deadlines()

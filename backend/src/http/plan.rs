@@ -3,7 +3,7 @@
 //! data; the roadmap joins them with published statistics and published practices only.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::Period;
@@ -17,7 +17,7 @@ use shared::submission::stored_value;
 use super::AppState;
 use super::benchmarks::cached;
 use super::extract::{ApiJson, OrgAdmin, Reader};
-use super::periods::{current_period, parse_cohort};
+use super::params::{ApiQuery, Cohort, period_now};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
@@ -82,7 +82,8 @@ async fn save(
     Path(metric): Path<String>,
     ApiJson(input): ApiJson<TargetInput>,
 ) -> Result<Json<Target>> {
-    let value = validate_target(&metric, &input, current_period()).map_err(AppError::validation)?;
+    let value =
+        validate_target(&metric, &input, period_now(&state)).map_err(AppError::validation)?;
     let reader = Reader {
         org_id,
         label: user.email.clone(),
@@ -160,15 +161,17 @@ async fn remove(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RoadmapQuery {
-    cohort: Option<String>,
+    #[serde(default)]
+    cohort: Cohort,
 }
 
 async fn read_roadmap(
     State(state): State<AppState>,
     reader: Reader,
-    Query(query): Query<RoadmapQuery>,
+    ApiQuery(RoadmapQuery {
+        cohort: Cohort(cohort),
+    }): ApiQuery<RoadmapQuery>,
 ) -> Result<Json<Roadmap>> {
-    let cohort = parse_cohort(query.cohort.as_deref())?;
     Ok(Json(roadmap_of(&state, &reader, cohort).await?))
 }
 

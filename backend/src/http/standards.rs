@@ -2,7 +2,7 @@
 //! them; anyone reads published versions. Published versions never change.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::Period;
@@ -16,7 +16,7 @@ use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
-use super::periods::{parse_cohort, parse_period};
+use super::params::{ApiQuery, Cohort, QueryPeriod};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
@@ -195,8 +195,8 @@ async fn publish(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ComplianceQuery {
-    period: String,
-    cohort: Option<String>,
+    period: QueryPeriod,
+    cohort: Option<Cohort>,
 }
 
 /// A member's compliance with a published standard in a released period: each requirement met
@@ -205,13 +205,12 @@ async fn compliance(
     State(state): State<AppState>,
     reader: Reader,
     Path(id): Path<i64>,
-    Query(query): Query<ComplianceQuery>,
+    ApiQuery(ComplianceQuery {
+        period: QueryPeriod(period),
+        cohort,
+    }): ApiQuery<ComplianceQuery>,
 ) -> Result<Json<Compliance>> {
-    let period = parse_period(&query.period)?;
-    let cohort = match query.cohort.as_deref() {
-        Some(key) => Some(parse_cohort(Some(key))?),
-        None => None,
-    };
+    let cohort = cohort.map(|Cohort(cohort)| cohort);
     Ok(Json(
         compliance_of(&state, &reader, id, period, cohort).await?,
     ))

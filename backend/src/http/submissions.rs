@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use sha2::{Digest, Sha256};
@@ -17,7 +17,7 @@ use shared::submission::{
 
 use super::AppState;
 use super::extract::{ApiJson, Reader, Submitter, TextBody};
-use super::periods::{reportable_period, writable_period};
+use super::params::{OpenPeriod, StartedPeriod};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
@@ -115,9 +115,8 @@ async fn history(State(state): State<AppState>, reader: Reader) -> Result<Json<V
 async fn read(
     State(state): State<AppState>,
     reader: Reader,
-    Path(period): Path<String>,
+    StartedPeriod(period): StartedPeriod,
 ) -> Result<Json<Submission>> {
-    let period = reportable_period(&period)?;
     let stored = reader
         .own_submission(state.store.as_ref(), period, "the submission form")
         .await?;
@@ -161,11 +160,11 @@ async fn save(
 async fn write(
     State(state): State<AppState>,
     submitter: Submitter,
-    Path(period): Path<String>,
+    period: Result<OpenPeriod>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SubmissionRequest>,
 ) -> Result<Json<Submission>> {
-    let period = writable_period(&period)?;
+    let OpenPeriod(period) = period?;
     let values = validate_values(&request.values).map_err(AppError::validation)?;
     let idempotency = match headers.get("idempotency-key") {
         None => None,
@@ -208,7 +207,7 @@ async fn write(
 async fn upload_csv(
     State(state): State<AppState>,
     submitter: Submitter,
-    Path(period): Path<String>,
+    period: Result<OpenPeriod>,
     headers: HeaderMap,
     TextBody(body): TextBody,
 ) -> Result<Json<CsvSaved>> {
@@ -221,7 +220,7 @@ async fn upload_csv(
             "send the file with Content-Type: text/csv".to_owned(),
         ));
     }
-    let period = writable_period(&period)?;
+    let OpenPeriod(period) = period?;
     let parsed = parse_csv(&body).map_err(AppError::validation)?;
     let submitted = parsed.into_iter().map(|(k, v)| (k, v.into())).collect();
     let values = validate_values(&submitted).map_err(AppError::validation)?;
