@@ -13,10 +13,10 @@ use super::AppState;
 use super::benchmarks::cached;
 use super::extract::Caller;
 use super::params::{ApiQuery, Cohort, ExportTable, QueryPeriod, period_now, started};
-use super::plan::{latest_released, roadmap_of};
+use super::plan::latest_released;
 use super::routes::*;
-use super::standards::compliance_of;
 use crate::error::{AppError, Result};
+use crate::services;
 use crate::services::exports;
 
 pub fn routes() -> Vec<Route> {
@@ -109,7 +109,14 @@ async fn export(
                     })?,
             };
             let (benchmark, _) = cached(&state, period, CohortKey::All).await?;
-            let compliance = compliance_of(&state, &reader, id, period, Some(cohort)).await?;
+            let compliance = services::compliance::compliance_of(
+                state.store.as_ref(),
+                &reader,
+                id,
+                period,
+                Some(cohort),
+            )
+            .await?;
             exports::compliance(&compliance, &benchmark)
         }
         ExportTable::Roadmap => {
@@ -120,7 +127,13 @@ async fn export(
                     "the roadmap is always of the latest released quarter",
                 ));
             }
-            let roadmap = roadmap_of(&state, &reader, cohort).await?;
+            let roadmap = services::roadmap::roadmap_of(
+                state.store.as_ref(),
+                &state.benchmarks,
+                &reader,
+                cohort,
+            )
+            .await?;
             let (benchmark, _) = cached(&state, roadmap.period, cohort).await?;
             exports::roadmap(&roadmap, &benchmark)
         }

@@ -8,22 +8,16 @@ use axum::Json;
 use axum::extract::State;
 use shared::Period;
 use shared::api::{PeriodInfo, PeriodStatus};
-use shared::benchmark::count_band;
-use shared::catalogue::CATALOGUE;
-use shared::cohort::CohortKey;
-use shared::participation::{
-    Deadline, DeadlineInput, OrgParticipation, Participation, ParticipationCount,
-    ParticipationStatus, end_of_day,
-};
+use shared::participation::{Deadline, DeadlineInput, Participation, end_of_day};
 use shared::period::rfc3339;
 
 use super::AppState;
 use super::extract::{ApiJson, Releaser};
 use super::params::{OpenPeriod, StartedPeriod, period_now};
 use super::routes::*;
-use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
+use crate::services;
 use crate::store::AuditRecord;
 
 pub fn routes() -> Vec<Route> {
@@ -166,91 +160,8 @@ async fn participation(
     _: Releaser,
     StartedPeriod(period): StartedPeriod,
 ) -> Result<Json<Participation>> {
-    let deadline = state
-        .store
-        .deadlines()
-        .await?
-        .into_iter()
-        .find(|(p, _)| *p == period)
-        .map(|(_, due_at)| due_at);
-    let saves: BTreeMap<i64, (usize, String)> = state
-        .store
-        .latest_saves(period)
-        .await?
-        .into_iter()
-        .map(|s| {
-            (
-                s.org_id,
-                (usize::try_from(s.metrics).unwrap_or(0), s.saved_at),
-            )
-        })
-        .collect();
-    let orgs: Vec<_> = state
-        .store
-        .orgs()
-        .await?
-        .into_iter()
-        .filter(|org| org.verified)
-        .collect();
-    let status_of = |metrics: usize| match metrics {
-        0 => ParticipationStatus::NotStarted,
-        n if n >= CATALOGUE.len() => ParticipationStatus::Complete,
-        _ => ParticipationStatus::Partial,
-    };
-    let mut organisations: Vec<OrgParticipation> = orgs
-        .iter()
-        .map(|org| {
-            let save = saves.get(&org.id);
-            let metrics = save.map_or(0, |(n, _)| *n);
-            let last_saved_at = save.map(|(_, at)| at.clone());
-            OrgParticipation {
-                org_id: org.id,
-                name: org.name.clone(),
-                status: status_of(metrics),
-                metrics,
-                // RFC 3339 UTC text of one format on both sides: it compares as text.
-                late: matches!((&last_saved_at, &deadline), (Some(at), Some(due)) if at > due),
-                last_saved_at,
-            }
-        })
-        .collect();
-    let k = state.config.k as usize;
-    let counts = CohortKey::lattice()
-        .map(|cohort| {
-            let (mut submitted, mut verified) = (0, 0);
-            for (org, row) in orgs.iter().zip(&organisations) {
-                if Attributes::from(org).in_cohort(cohort) {
-                    verified += 1;
-                    if row.status != ParticipationStatus::NotStarted {
-                        submitted += 1;
-                    }
-                }
-            }
-            ParticipationCount {
-                cohort,
-                submitted: count_band(submitted, k),
-                verified: count_band(verified, k),
-            }
-        })
-        .collect();
-    // Nothing to chase once released: the list would be the contributor set, exactly.
-    if state.store.period_released(period).await? {
-        organisations.clear();
-    }
-    organisations.sort_by(|a, b| {
-        let rank = |s: ParticipationStatus| match s {
-            ParticipationStatus::NotStarted => 0,
-            ParticipationStatus::Partial => 1,
-            ParticipationStatus::Complete => 2,
-        };
-        rank(a.status)
-            .cmp(&rank(b.status))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    Ok(Json(Participation {
-        period,
-        deadline,
-        counts,
-        organisations,
-    }))
+    Ok(Json(
+        services::participation::participation(state.store.as_ref(), period, state.config.k)
+            .await?,
+    ))
 }

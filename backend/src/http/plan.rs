@@ -7,22 +7,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::Period;
-use shared::cohort::CohortKey;
 use shared::period::rfc3339;
-use shared::plan::{PracticeRef, Roadmap, RoadmapInputs, Target, TargetInput, validate_target};
-use shared::practice::PracticeStatus;
-use shared::standard::StandardStatus;
+use shared::plan::{Roadmap, Target, TargetInput, validate_target};
 use shared::submission::stored_value;
 
 use super::AppState;
-use super::benchmarks::cached;
 use super::extract::{ApiJson, OrgAdmin, Reader};
 use super::params::{ApiQuery, Cohort, period_now};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::services;
-use crate::store::{AuditRecord, PracticeSelection, TargetRecord};
+use crate::store::{AuditRecord, TargetRecord};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -172,59 +168,8 @@ async fn read_roadmap(
         cohort: Cohort(cohort),
     }): ApiQuery<RoadmapQuery>,
 ) -> Result<Json<Roadmap>> {
-    Ok(Json(roadmap_of(&state, &reader, cohort).await?))
-}
-
-/// The reader's roadmap in the latest released quarter against `cohort`.
-pub(super) async fn roadmap_of(
-    state: &AppState,
-    reader: &Reader,
-    cohort: CohortKey,
-) -> Result<Roadmap> {
-    let period = latest_released(state).await?;
-    let (benchmark, _) = cached(state, period, cohort).await?;
-    let own = reader
-        .own_submission(
-            state.store.as_ref(),
-            period,
-            &format!("roadmap in {cohort}"),
-        )
-        .await?
-        .map(|s| s.values)
-        .unwrap_or_default();
-    let standard = match state.store.followed_standard(reader.org_id).await? {
-        Some(id) => state
-            .store
-            .standard(id)
-            .await?
-            .filter(|s| s.status != StandardStatus::Draft),
-        None => None,
-    };
-    let targets = state.store.targets(reader.org_id).await?;
-    let practices: Vec<(Vec<String>, PracticeRef)> = state
-        .store
-        .practices(
-            PracticeSelection::Status(PracticeStatus::Published),
-            Some(reader.org_id),
-        )
-        .await?
-        .into_iter()
-        .map(|p| {
-            (
-                p.draft.metrics,
-                PracticeRef {
-                    id: p.id,
-                    title: p.draft.title,
-                    adoptions: p.adoptions,
-                },
-            )
-        })
-        .collect();
-    Ok(shared::plan::roadmap(RoadmapInputs {
-        benchmark: &benchmark,
-        own: &own,
-        standard: standard.as_ref(),
-        targets: &targets,
-        practices: &practices,
-    }))
+    Ok(Json(
+        services::roadmap::roadmap_of(state.store.as_ref(), &state.benchmarks, &reader, cohort)
+            .await?,
+    ))
 }

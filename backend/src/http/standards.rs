@@ -9,10 +9,8 @@ use shared::Period;
 use shared::account::Role;
 use shared::cohort::CohortKey;
 use shared::standard::{
-    Compliance, FollowedStandard, RequirementCompliance, ShareMeeting, Standard, StandardDraft,
-    StandardStatus, validate_draft,
+    Compliance, FollowedStandard, Standard, StandardDraft, StandardStatus, validate_draft,
 };
-use shared::submission::stored_value;
 
 use super::AppState;
 use super::extract::{ApiJson, OrgAdmin, Reader, Releaser, session_user};
@@ -20,6 +18,7 @@ use super::params::{ApiQuery, Cohort, QueryPeriod};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
+use crate::services;
 use crate::store::AuditRecord;
 
 pub fn routes() -> Vec<Route> {
@@ -212,97 +211,9 @@ async fn compliance(
 ) -> Result<Json<Compliance>> {
     let cohort = cohort.map(|Cohort(cohort)| cohort);
     Ok(Json(
-        compliance_of(&state, &reader, id, period, cohort).await?,
+        services::compliance::compliance_of(state.store.as_ref(), &reader, id, period, cohort)
+            .await?,
     ))
-}
-
-/// The reader's compliance with published standard `id` in `period`, with the shares of the
-/// industry and of `cohort` meeting each requirement (by default the organisation's size band).
-pub(super) async fn compliance_of(
-    state: &AppState,
-    reader: &Reader,
-    id: i64,
-    period: shared::Period,
-    cohort: Option<CohortKey>,
-) -> Result<Compliance> {
-    // Without a cohort, the member's peers are those of its size band.
-    let cohort: CohortKey = match cohort {
-        Some(key) => key,
-        None => match state.store.org(reader.org_id).await? {
-            Some(org) => CohortKey::Size(org.seat_band),
-            None => CohortKey::All,
-        },
-    };
-    let standard = state
-        .store
-        .standard(id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    if standard.status == StandardStatus::Draft {
-        return Err(not_found(id));
-    }
-    if !state.store.period_released(period).await? {
-        return Err(AppError::NotFound(format!("{period} is not released yet")));
-    }
-    let own = reader
-        .own_submission(
-            state.store.as_ref(),
-            period,
-            &format!("compliance with standard #{id} in {cohort}"),
-        )
-        .await?
-        .map(|s| s.values)
-        .unwrap_or_default();
-    let industry = state
-        .store
-        .standard_shares(period, id, CohortKey::All)
-        .await?;
-    let peers = state.store.standard_shares(period, id, cohort).await?;
-    let share = |shares: &[(usize, ShareMeeting)], index: usize| {
-        shares
-            .iter()
-            .find(|(i, _)| *i == index)
-            .map(|(_, s)| s.clone())
-            .unwrap_or(ShareMeeting {
-                suppressed: true,
-                reason: None,
-                n_band: None,
-                share_band: None,
-            })
-    };
-    let requirements = standard
-        .requirements
-        .iter()
-        .enumerate()
-        .map(|(index, requirement)| {
-            let value = own.get(&requirement.metric).copied();
-            let assessed = value.map(|v| requirement.assess(v));
-            RequirementCompliance {
-                requirement: requirement.clone(),
-                value: value.map(|v| stored_value(&requirement.metric, v)),
-                met: assessed.map(|(met, _)| met),
-                gap: assessed.and_then(|(_, gap)| gap),
-                industry: share(&industry, index),
-                cohort: share(&peers, index),
-            }
-        })
-        .collect();
-    let newer_version = state
-        .store
-        .standards(false)
-        .await?
-        .into_iter()
-        .find(|s| s.supersedes == Some(id) && s.status == StandardStatus::Published)
-        .map(|s| s.id);
-    Ok(Compliance {
-        standard_id: id,
-        standard_name: standard.name.clone(),
-        standard_version: standard.version,
-        newer_version,
-        period,
-        cohort,
-        requirements,
-    })
 }
 
 async fn followed(State(state): State<AppState>, reader: Reader) -> Result<Json<FollowedStandard>> {

@@ -4,5 +4,8 @@
 
 pub mod attestations;
 pub mod benchmarks;
+pub mod compliance;
 pub mod exports;
+pub mod participation;
+pub mod roadmap;
 pub mod values;
