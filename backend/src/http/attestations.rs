@@ -10,35 +10,30 @@
 use shared::attestation::SignedTreeHead;
 use std::collections::BTreeMap;
 
-use attest::ATTESTATION_TYP;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use shared::api::CohortInfo;
 use shared::attestation::{
-    ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationClaims, AttestationInfo,
-    AttestationIssued, AttestationStatus, AttestedMetric, AttestedRequirement, AttestedStandard,
-    ConsistencyProof, Disclosure, InclusionProof, NewAttestation, PolicyRef, SharedAttestation,
+    ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationInfo, AttestationIssued,
+    AttestationStatus, ConsistencyProof, InclusionProof, NewAttestation, SharedAttestation,
 };
-use shared::catalogue::{self, CATALOGUE};
+use shared::catalogue::{self};
 use shared::cohort::CohortKey;
-use shared::format::{hex, unhex};
-use shared::period::rfc3339;
-use shared::standard::requirement_text;
-use shared::submission::stored_value;
+use shared::format::unhex;
 
 use super::AppState;
-use super::extract::{Admin, ApiJson, OrgAdmin, Reader};
+use super::extract::{Admin, ApiJson, OrgAdmin};
 use super::routes::*;
 use crate::auth;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
-use crate::services::attestations::{current_key, key_set, new_key, signed_head, synced_log};
-use crate::store::{AuditRecord, NewAttestationRecord};
+use crate::services;
+use crate::services::attestations::{Issuance, key_set, new_key, signed_head, synced_log};
+use crate::store::AuditRecord;
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -246,194 +241,20 @@ async fn issue(
     ApiJson(request): ApiJson<NewAttestation>,
 ) -> Result<(StatusCode, Json<AttestationIssued>)> {
     let audience = validate(&request)?;
-    let (period, cohort) = (request.period, request.cohort);
-    let org = state
-        .store
-        .org(org_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no organisation #{org_id}")))?;
-    if !Attributes::from(&org).in_cohort(cohort) {
-        return Err(AppError::invalid(
-            "cohort",
-            format!(
-                "{} is not one of your organisation's peer groups",
-                cohort.label()
-            ),
-        ));
-    }
-    if !state.store.period_released(period).await? {
-        return Err(AppError::invalid(
-            "period",
-            format!("{period} is not released: only released quarters can be attested"),
-        ));
-    }
-    let (benchmark, bytes) = super::benchmarks::cached(&state, period, cohort).await?;
-    let reader = Reader {
-        org_id,
-        label: user.email.clone(),
-    };
-    let own = reader
-        .own_submission(
-            state.store.as_ref(),
-            period,
-            &format!("attestation for {audience}"),
-        )
-        .await?
-        .map(|s| s.values)
-        .unwrap_or_default();
-    let followed = match state.store.followed_standard(org_id).await? {
-        Some(id) => state.store.standard(id).await?,
-        None => None,
-    };
-    // The metrics: as asked; else those of the followed standard; else every one submitted.
-    let mut keys: Vec<String> = match (&request.metrics, &followed) {
-        (Some(metrics), _) => metrics.clone(),
-        (None, Some(standard)) => standard
-            .requirements
-            .iter()
-            .map(|r| r.metric.clone())
-            .collect(),
-        (None, None) => own.keys().cloned().collect(),
-    };
-    keys.sort_by_key(|key| CATALOGUE.iter().position(|m| &m.key == key));
-    keys.dedup();
-    if keys.is_empty() {
-        return Err(AppError::invalid(
-            "metrics",
-            format!("your organisation submitted nothing for {period}"),
-        ));
-    }
-    let metrics: Vec<AttestedMetric> = keys
-        .iter()
-        .map(|key| {
-            let cell = benchmark.cells.iter().find(|cell| &cell.metric == key);
-            let value = own.get(key).copied();
-            let band = match (cell, value) {
-                (Some(cell), Some(value)) if !cell.suppressed => {
-                    shared::benchmark::place(cell, value).map(|(band, _)| band)
-                }
-                _ => None,
-            };
-            AttestedMetric {
-                metric: key.clone(),
-                value: match request.disclosure {
-                    Disclosure::Values => value.map(|v| stored_value(key, v)),
-                    Disclosure::Bands => None,
-                },
-                band,
-                suppressed: cell.is_none_or(|cell| cell.suppressed),
-                n_band: cell.and_then(|c| c.n_band.clone()),
-                p10: cell.and_then(|c| c.p10),
-                p25: cell.and_then(|c| c.p25),
-                p50: cell.and_then(|c| c.p50),
-                p75: cell.and_then(|c| c.p75),
-                p90: cell.and_then(|c| c.p90),
-                share_band: cell.and_then(|c| c.share_band.clone()),
-            }
-        })
-        .collect();
-    let standard = followed.map(|standard| AttestedStandard {
-        id: standard.id,
-        name: standard.name.clone(),
-        version: standard.version,
-        requirements: standard
-            .requirements
-            .iter()
-            .filter_map(|requirement| {
-                let metric = catalogue::find(&requirement.metric)?;
-                Some(AttestedRequirement {
-                    metric: requirement.metric.clone(),
-                    text: requirement_text(metric, requirement),
-                    met: own
-                        .get(&requirement.metric)
-                        .map(|v| requirement.assess(*v).0),
-                })
-            })
-            .collect(),
-    });
-    let now = state.clock.now();
-    let mut jti = [0u8; 16];
-    getrandom::fill(&mut jti).map_err(|e| AppError::Internal(e.to_string()))?;
-    let claims = AttestationClaims {
-        iss: state.config.issuer(),
-        sub: org.name.clone(),
-        aud: audience.clone(),
-        iat: now,
-        exp: now + i64::from(request.expires_in_days) * 86_400,
-        jti: hex(&jti),
-        period,
-        cohort,
-        benchmark_digest: format!("sha256:{}", hex(&Sha256::digest(&bytes))),
-        disclosure: request.disclosure,
-        metrics,
-        standard,
-        policy: PolicyRef {
-            version: benchmark.policy.clone(),
-            k: benchmark.k,
+    let issued = services::attestations::issue(
+        state.store.as_ref(),
+        &state.benchmarks,
+        &Issuance {
+            org_id,
+            by: user.email,
+            audience,
+            issuer: state.config.issuer(),
+            now: state.clock.now(),
         },
-    };
-    let key = current_key(state.store.as_ref()).await?;
-    let jws = key
-        .sign(ATTESTATION_TYP, &claims)
-        .map_err(AppError::Internal)?;
-    let token = auth::random_token();
-    let record = NewAttestationRecord {
-        org_id,
-        jti: claims.jti.clone(),
-        share_hash: auth::token_hash(&token),
-        jws: jws.clone(),
-        audience: audience.clone(),
-        period: period.to_string(),
-        cohort: cohort.to_string(),
-        disclosure: request.disclosure,
-        metrics: claims.metrics.len() as i64,
-        issued_by: user.email.clone(),
-        issued_at: now,
-        expires_at: claims.exp,
-        leaf: attest::log::leaf(&jws),
-    };
-    let detail = format!(
-        "{period}, {}, {} metrics, expires in {} days",
-        cohort.label(),
-        claims.metrics.len(),
-        request.expires_in_days
-    );
-    let (id, log_index) = state
-        .store
-        .issue_attestation(&record, &|id| AuditRecord {
-            actor: user.email.clone(),
-            action: Audit::AttestationIssued,
-            target: format!("attestation #{id} for {audience}"),
-            detail: detail.clone(),
-            org_id: Some(org_id),
-            event: None,
-        })
-        .await?;
-    // What was stored, as the list will show it: nothing opened or revoked yet.
-    let attestation = AttestationInfo {
-        id,
-        jti: record.jti,
-        audience,
-        period,
-        cohort,
-        disclosure: request.disclosure,
-        metrics: claims.metrics.len(),
-        issued_by: record.issued_by,
-        issued_at: rfc3339(now),
-        expires_at: rfc3339(claims.exp),
-        revoked_at: None,
-        open_count: 0,
-        opened_at: Vec::new(),
-        log_index,
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(AttestationIssued {
-            attestation,
-            share_path: format!("/a/{token}"),
-            jws,
-        }),
-    ))
+        &request,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 async fn download(

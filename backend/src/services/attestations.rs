@@ -4,11 +4,27 @@
 use std::sync::Arc;
 
 use attest::log::Log;
-use attest::{Jwks, SigningKey, TREE_HEAD_TYP};
+use attest::{ATTESTATION_TYP, Jwks, SigningKey, TREE_HEAD_TYP};
 use shared::attestation::SignedTreeHead;
 
+use sha2::{Digest, Sha256};
+use shared::attestation::{
+    AttestationClaims, AttestationInfo, AttestationIssued, AttestedMetric, AttestedRequirement,
+    AttestedStandard, Disclosure, NewAttestation, PolicyRef,
+};
+use shared::catalogue::{self, CATALOGUE};
+use shared::format::hex;
+use shared::period::rfc3339;
+use shared::standard::requirement_text;
+use shared::submission::stored_value;
+
+use super::benchmarks::BenchmarkCache;
+use super::values::Reader;
+use crate::auth;
+use crate::engine::Attributes;
 use crate::error::{AppError, Result};
-use crate::store::{Store, StoreError, StoredKey};
+use crate::events::Audit;
+use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
 
 /// The transparency log as this instance last read it from the store (hashes only). Other
 /// instances append too, so every read first catches up with the store.
@@ -94,3 +110,209 @@ pub async fn signed_head(store: &dyn Store, log: &Log, now: i64) -> Result<Signe
 
 /// The log cache every handler shares.
 pub type SharedLog = Arc<LogCache>;
+
+/// Who issues an attestation, to whom, and when.
+#[derive(Debug)]
+pub struct Issuance {
+    /// The member admin's organisation.
+    pub org_id: i64,
+    /// The member admin, as the audit log and the attestation name them.
+    pub by: String,
+    /// Who the attestation is for (validated).
+    pub audience: String,
+    /// This deployment, as the `iss` of what it signs.
+    pub issuer: String,
+    pub now: i64,
+}
+
+/// Signs and stores an attestation of the organisation's own values (an audited read) against
+/// the released benchmark of `request.cohort` as the read path serves it, appends it to the
+/// transparency log and returns it with its share link.
+pub async fn issue(
+    store: &dyn Store,
+    cache: &BenchmarkCache,
+    issuance: &Issuance,
+    request: &NewAttestation,
+) -> Result<AttestationIssued> {
+    let (period, cohort) = (request.period, request.cohort);
+    let (org_id, audience, now) = (issuance.org_id, issuance.audience.clone(), issuance.now);
+    let org = store
+        .org(org_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no organisation #{org_id}")))?;
+    if !Attributes::from(&org).in_cohort(cohort) {
+        return Err(AppError::invalid(
+            "cohort",
+            format!(
+                "{} is not one of your organisation's peer groups",
+                cohort.label()
+            ),
+        ));
+    }
+    if !store.period_released(period).await? {
+        return Err(AppError::invalid(
+            "period",
+            format!("{period} is not released: only released quarters can be attested"),
+        ));
+    }
+    let (benchmark, bytes) = super::benchmarks::cached(store, cache, period, cohort)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))?;
+    let reader = Reader {
+        org_id,
+        label: issuance.by.clone(),
+    };
+    let own = reader
+        .own_submission(store, period, &format!("attestation for {audience}"))
+        .await?
+        .map(|s| s.values)
+        .unwrap_or_default();
+    let followed = match store.followed_standard(org_id).await? {
+        Some(id) => store.standard(id).await?,
+        None => None,
+    };
+    // The metrics: as asked; else those of the followed standard; else every one submitted.
+    let mut keys: Vec<String> = match (&request.metrics, &followed) {
+        (Some(metrics), _) => metrics.clone(),
+        (None, Some(standard)) => standard
+            .requirements
+            .iter()
+            .map(|r| r.metric.clone())
+            .collect(),
+        (None, None) => own.keys().cloned().collect(),
+    };
+    keys.sort_by_key(|key| CATALOGUE.iter().position(|m| &m.key == key));
+    keys.dedup();
+    if keys.is_empty() {
+        return Err(AppError::invalid(
+            "metrics",
+            format!("your organisation submitted nothing for {period}"),
+        ));
+    }
+    let metrics: Vec<AttestedMetric> = keys
+        .iter()
+        .map(|key| {
+            let cell = benchmark.cells.iter().find(|cell| &cell.metric == key);
+            let value = own.get(key).copied();
+            let band = match (cell, value) {
+                (Some(cell), Some(value)) if !cell.suppressed => {
+                    shared::benchmark::place(cell, value).map(|(band, _)| band)
+                }
+                _ => None,
+            };
+            AttestedMetric {
+                metric: key.clone(),
+                value: match request.disclosure {
+                    Disclosure::Values => value.map(|v| stored_value(key, v)),
+                    Disclosure::Bands => None,
+                },
+                band,
+                suppressed: cell.is_none_or(|cell| cell.suppressed),
+                n_band: cell.and_then(|c| c.n_band.clone()),
+                p10: cell.and_then(|c| c.p10),
+                p25: cell.and_then(|c| c.p25),
+                p50: cell.and_then(|c| c.p50),
+                p75: cell.and_then(|c| c.p75),
+                p90: cell.and_then(|c| c.p90),
+                share_band: cell.and_then(|c| c.share_band.clone()),
+            }
+        })
+        .collect();
+    let standard = followed.map(|standard| AttestedStandard {
+        id: standard.id,
+        name: standard.name.clone(),
+        version: standard.version,
+        requirements: standard
+            .requirements
+            .iter()
+            .filter_map(|requirement| {
+                let metric = catalogue::find(&requirement.metric)?;
+                Some(AttestedRequirement {
+                    metric: requirement.metric.clone(),
+                    text: requirement_text(metric, requirement),
+                    met: own
+                        .get(&requirement.metric)
+                        .map(|v| requirement.assess(*v).0),
+                })
+            })
+            .collect(),
+    });
+    let mut jti = [0u8; 16];
+    getrandom::fill(&mut jti).map_err(|e| AppError::Internal(e.to_string()))?;
+    let claims = AttestationClaims {
+        iss: issuance.issuer.clone(),
+        sub: org.name.clone(),
+        aud: audience.clone(),
+        iat: now,
+        exp: now + i64::from(request.expires_in_days) * 86_400,
+        jti: hex(&jti),
+        period,
+        cohort,
+        benchmark_digest: format!("sha256:{}", hex(&Sha256::digest(&bytes))),
+        disclosure: request.disclosure,
+        metrics,
+        standard,
+        policy: PolicyRef {
+            version: benchmark.policy.clone(),
+            k: benchmark.k,
+        },
+    };
+    let key = current_key(store).await?;
+    let jws = key
+        .sign(ATTESTATION_TYP, &claims)
+        .map_err(AppError::Internal)?;
+    let token = auth::random_token();
+    let record = NewAttestationRecord {
+        org_id,
+        jti: claims.jti.clone(),
+        share_hash: auth::token_hash(&token),
+        jws: jws.clone(),
+        audience: audience.clone(),
+        period: period.to_string(),
+        cohort: cohort.to_string(),
+        disclosure: request.disclosure,
+        metrics: claims.metrics.len() as i64,
+        issued_by: issuance.by.clone(),
+        issued_at: now,
+        expires_at: claims.exp,
+        leaf: attest::log::leaf(&jws),
+    };
+    let detail = format!(
+        "{period}, {}, {} metrics, expires in {} days",
+        cohort.label(),
+        claims.metrics.len(),
+        request.expires_in_days
+    );
+    let (id, log_index) = store
+        .issue_attestation(&record, &|id| AuditRecord {
+            actor: issuance.by.clone(),
+            action: Audit::AttestationIssued,
+            target: format!("attestation #{id} for {audience}"),
+            detail: detail.clone(),
+            org_id: Some(org_id),
+            event: None,
+        })
+        .await?;
+    // What was stored, as the list will show it: nothing opened or revoked yet.
+    let attestation = AttestationInfo {
+        id,
+        jti: record.jti,
+        audience,
+        period,
+        cohort,
+        disclosure: request.disclosure,
+        metrics: claims.metrics.len(),
+        issued_by: record.issued_by,
+        issued_at: rfc3339(now),
+        expires_at: rfc3339(claims.exp),
+        revoked_at: None,
+        open_count: 0,
+        opened_at: Vec::new(),
+        log_index,
+    };
+    Ok(AttestationIssued {
+        attestation,
+        share_path: format!("/a/{token}"),
+        jws,
+    })
+}
