@@ -13,12 +13,13 @@ use shared::account::{
 };
 
 use super::AppState;
-use super::account::{FAILURE_WINDOW_SECONDS, blocking, refused, start_session};
+use super::account::start_session;
 use super::extract::{ApiJson, ClientIp, Inviter};
 use super::routes::*;
 use crate::auth;
 use crate::error::{AppError, Result};
 use crate::events::{Audit, Event};
+use crate::services::sessions::{FAILURE_WINDOW_SECONDS, blocking, refused};
 use crate::store::{AuditRecord, LoginAttempt, NewInvitationRecord};
 
 pub fn routes() -> Vec<Route> {

@@ -8,4 +8,5 @@ pub mod compliance;
 pub mod exports;
 pub mod participation;
 pub mod roadmap;
+pub mod sessions;
 pub mod values;
