@@ -1,14 +1,12 @@
 //! The invitation form: invite someone by email with a role and show the one-time link.
 
-use std::collections::BTreeMap;
-
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::account::{InvitationCreated, NewInvitation, Role};
 use shared::format::timestamp;
 
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, load_once};
+use crate::components::{FieldError, Form, FormFailure, load_once};
 
 /// Invites by email with a role; shows the one-time link. Member admins get their own
 /// organisation fixed (`fixed_org`); admins choose one for member roles.
@@ -18,8 +16,7 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
     let role = RwSignal::new(roles[0]);
     let org = RwSignal::new(fixed_org);
     let created = RwSignal::new(None::<InvitationCreated>);
-    let fields = RwSignal::new(BTreeMap::<String, String>::new());
-    let error = RwSignal::new(None::<api::ApiError>);
+    let form = Form::new();
     let orgs = load_once(move || async move {
         if fixed_org.is_some() {
             Ok(Vec::new())
@@ -40,23 +37,14 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
                 None
             },
         };
-        leptos::task::spawn_local(async move {
-            match api::invite(&invitation).await {
-                Ok(invitation) => {
-                    created.set(Some(invitation));
-                    email.set(String::new());
-                    fields.set(BTreeMap::new());
-                    error.set(None);
-                }
-                Err(failure) => {
-                    fields.set(failure.fields());
-                    error.set(Some(failure));
-                }
-            }
-        });
+        form.send(
+            async move { api::invite(&invitation).await },
+            move |invitation| {
+                created.set(Some(invitation));
+                email.set(String::new());
+            },
+        );
     };
-    let field =
-        move |key: &'static str| Signal::derive(move || fields.with(|f| f.get(key).cloned()));
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
@@ -66,7 +54,7 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
             <label class="field">
                 <span class="field__label">"Email"</span>
                 <input type="email" required bind:value=email/>
-                <FieldError message=field("email")/>
+                <FieldError message=form.field("email")/>
             </label>
             <label class="field">
                 <span class="field__label">"Role"</span>
@@ -84,14 +72,14 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
                         {move || orgs.get().and_then(Result::ok).unwrap_or_default().into_iter()
                             .map(|o| view! { <option value=o.id.to_string()>{o.name}</option> }).collect_view()}
                     </select>
-                    <FieldError message=field("org_id")/>
+                    <FieldError message=form.field("org_id")/>
                 </label>
             </Show>
             <div class="form-actions field--wide">
-                <button type="submit" class="button button--primary">"Create invitation"</button>
+                <button type="submit" class="button button--primary" disabled=move || form.busy()>"Create invitation"</button>
             </div>
         </form>
-        {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+        <FormFailure form/>
         {move || created.get().map(|invitation| view! {
             <div class="notice notice--ok" role="status">
                 "Invitation created. Send this one-time link to the invitee (valid until "

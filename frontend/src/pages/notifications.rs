@@ -8,7 +8,9 @@ use shared::format::timestamp;
 use shared::notify::{Notification, NotificationSetting, NotificationSettings};
 
 use crate::api;
-use crate::components::{ErrorNotice, Link, Loading, RequireRole, Unread, load, use_auth, use_go};
+use crate::components::{
+    ErrorNotice, Form, Link, Loading, RequireRole, Unread, load, use_auth, use_go,
+};
 
 const EVERYONE: &[Role] = &[
     Role::MemberViewer,
@@ -126,7 +128,7 @@ fn Settings() -> impl IntoView {
     let draft = RwSignal::new(Vec::<NotificationSetting>::new());
     let email_configured = RwSignal::new(false);
     let saved = RwSignal::new(false);
-    let error = RwSignal::new(None::<api::ApiError>);
+    let form = Form::new();
     Effect::new(move |_| {
         if let Some(Ok(loaded)) = settings.get() {
             email_configured.set(loaded.email_configured);
@@ -136,20 +138,17 @@ fn Settings() -> impl IntoView {
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         saved.set(false);
-        leptos::task::spawn_local(async move {
-            let request = NotificationSettings {
-                email_configured: false,
-                settings: draft.get_untracked(),
-            };
-            match api::save_notification_settings(&request).await {
-                Ok(stored) => {
-                    draft.set(stored.settings);
-                    error.set(None);
-                    saved.set(true);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        let request = NotificationSettings {
+            email_configured: false,
+            settings: draft.get_untracked(),
+        };
+        form.send(
+            async move { api::save_notification_settings(&request).await },
+            move |stored| {
+                draft.set(stored.settings);
+                saved.set(true);
+            },
+        );
     };
     let toggle = move |index: usize, email: bool| {
         saved.set(false);
@@ -207,12 +206,12 @@ fn Settings() -> impl IntoView {
                     </div>
                     <p class="hint">"Every email also carries a link that stops its kind with one click."</p>
                     <p>
-                        <button type="submit" class="button button--primary">"Save settings"</button>
+                        <button type="submit" class="button button--primary" disabled=move || form.busy()>"Save settings"</button>
                         <Show when=move || saved.get()>
                             " " <span class="notice--ok" role="status" data-testid="settings-saved">"Saved."</span>
                         </Show>
                     </p>
-                    {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+                    {move || form.failure().map(|error| view! { <ErrorNotice error/> })}
                 </form>
             </Show>
         </section>

@@ -13,7 +13,7 @@ use shared::Period;
 use shared::participation::{Participation, ParticipationStatus};
 
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, load};
+use crate::components::{ErrorNotice, FieldError, Form, FormFailure, Loading, RequireRole, load};
 
 #[component]
 pub fn ReleasesPage() -> impl IntoView {
@@ -29,8 +29,7 @@ fn Releases() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let periods = load(move || version.get(), |_| api::periods());
     let released = RwSignal::new(None::<ReleaseSummary>);
-    let error = RwSignal::new(None::<api::ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Form::new();
     let release = move |period: String| {
         let confirmed = web_sys::window()
             .and_then(|w| {
@@ -43,21 +42,12 @@ fn Releases() -> impl IntoView {
         if !confirmed {
             return;
         }
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let Ok(period) = period.parse::<shared::Period>() else {
-                busy.set(false);
-                return;
-            };
-            match api::release(period).await {
-                Ok(summary) => {
-                    released.set(Some(summary));
-                    error.set(None);
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
+        let Ok(period) = period.parse::<shared::Period>() else {
+            return;
+        };
+        form.send(api::release(period), move |summary| {
+            released.set(Some(summary));
+            version.update(|v| *v += 1);
         });
     };
     let table = move || {
@@ -78,7 +68,7 @@ fn Releases() -> impl IntoView {
                                     <td data-testid="deadline">{p.deadline.as_deref().map_or_else(|| "—".to_owned(), timestamp)}</td>
                                     <td>{p.released_at.as_deref().map_or_else(|| "—".to_owned(), timestamp)}</td>
                                     <td>{open.then(|| view! {
-                                        <button class="button button--small" disabled=busy on:click=move |_| release(target.clone())>"Release"</button>
+                                        <button class="button button--small" disabled=move || form.busy() on:click=move |_| release(target.clone())>"Release"</button>
                                     })}</td>
                                 </tr>
                             }
@@ -103,7 +93,7 @@ fn Releases() -> impl IntoView {
                         s.period, s.cells_published, s.cells_suppressed, s.policy, s.k)}
                 </p>
             })}
-            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || form.failure().map(|error| view! { <ErrorNotice error/> })}
             <PendingVerifications/>
             {move || periods.get().and_then(Result::ok).and_then(|periods| {
                 periods.iter().rev().find(|p| p.status == PeriodStatus::Open).map(|p| {
@@ -199,23 +189,13 @@ fn DeadlineForm(period: Period, current: Option<String>, version: RwSignal<u32>)
             .as_deref()
             .map_or_else(String::new, |d| d[..10].to_owned()),
     );
-    let error = RwSignal::new(None::<api::ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Form::new();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::set_deadline(period, due.get_untracked()).await {
-                Ok(_) => {
-                    error.set(None);
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
+        form.send(api::set_deadline(period, due.get_untracked()), move |_| {
+            version.update(|v| *v += 1);
         });
     };
-    let field = Signal::derive(move || error.get().and_then(|e| e.fields().get("due").cloned()));
     let said = match &current {
         Some(at) => format!(
             "Submissions for {period} are due by {}. Saves after it still count until release; they are marked late below.",
@@ -233,15 +213,15 @@ fn DeadlineForm(period: Period, current: Option<String>, version: RwSignal<u32>)
                 <label class="field">
                     <span class="field__label">"Due by the end of (UTC)"</span>
                     <input type="date" name="due" required bind:value=due/>
-                    <FieldError message=field/>
+                    <FieldError message=form.field("due")/>
                 </label>
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || busy.get()>
+                    <button type="submit" class="button" disabled=move || form.busy()>
                         {if current.is_some() { "Move the deadline" } else { "Set the deadline" }}
                     </button>
                 </div>
             </form>
-            {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+            <FormFailure form/>
         </section>
     }
 }

@@ -13,10 +13,10 @@ use shared::cohort::CohortKey;
 use shared::format::{metric_value, ordinal, value_text};
 use shared::plan::{DUE_MAX_QUARTERS, Progress, Roadmap, RoadmapItem, Target, TargetInput};
 
-use crate::api::{self, ApiError, query_value};
+use crate::api::{self, query_value};
 use crate::components::{
-    CohortPicker, Downloads, ErrorNotice, FieldError, Link, Loading, NoReleaseYet, RequireRole,
-    latest_released, load, load_basics, use_auth, use_cohort,
+    CohortPicker, Downloads, ErrorNotice, FieldError, Form, FormFailure, Link, Loading,
+    NoReleaseYet, RequireRole, latest_released, load, load_basics, use_auth, use_cohort,
 };
 
 #[component]
@@ -136,9 +136,8 @@ fn TargetForm(
     catalogue: StoredValue<Vec<Metric>>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
+    let form = Form::new();
     let saved = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let field = move |get: fn(&Draft) -> String, set: fn(&mut Draft, String)| {
         (
             move || {
@@ -177,27 +176,19 @@ fn TargetForm(
             owner: d.owner.clone(),
             due,
         };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::save_target(&metric.key, &input).await {
-                Ok(target) => {
-                    error.set(None);
-                    saved.set(Some(format!(
-                        "Saved: {} by {} ({}).",
-                        metric.name, target.due, target.owner
-                    )));
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => {
-                    saved.set(None);
-                    error.set(Some(failure));
-                }
-            }
-            busy.set(false);
-        });
+        saved.set(None);
+        let key = metric.key.clone();
+        form.send(
+            async move { api::save_target(&key, &input).await },
+            move |target| {
+                saved.set(Some(format!(
+                    "Saved: {} by {} ({}).",
+                    metric.name, target.due, target.owner
+                )));
+                version.update(|v| *v += 1);
+            },
+        );
     };
-    let fields = move || error.get().map(|e| e.fields()).unwrap_or_default();
-    let error_for = move |name: &'static str| Signal::derive(move || fields().get(name).cloned());
     let dues: Vec<Period> = (0..=DUE_MAX_QUARTERS)
         .scan(current, |p, _| {
             let this = *p;
@@ -241,17 +232,17 @@ fn TargetForm(
                             view! { <option value=m.key.clone() selected=chosen>{m.name.clone()}</option> }
                         }).collect_view())}
                     </select>
-                    <FieldError message=error_for("metric")/>
+                    <FieldError message=form.field("metric")/>
                 </label>
                 <label class="field">
                     <span class="field__label">{move || chosen().map_or_else(|| "Target".to_owned(), |m| format!("Target ({})", m.unit.label()))}</span>
                     {value_input}
-                    <FieldError message=error_for("value")/>
+                    <FieldError message=form.field("value")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Owner"</span>
                     <input type="text" name="owner" required maxlength="80" placeholder="e.g. Head of IT security" prop:value=owner_of on:input=on_owner/>
-                    <FieldError message=error_for("owner")/>
+                    <FieldError message=form.field("owner")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Due"</span>
@@ -261,13 +252,13 @@ fn TargetForm(
                             view! { <option value=p.to_string() selected=chosen>{p.to_string()}</option> }
                         }).collect_view()}
                     </select>
-                    <FieldError message=error_for("due")/>
+                    <FieldError message=form.field("due")/>
                 </label>
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || busy.get()>"Save target"</button>
+                    <button type="submit" class="button" disabled=move || form.busy()>"Save target"</button>
                 </div>
             </form>
-            {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+            <FormFailure form/>
             {move || saved.get().map(|text| view! { <p class="notice" role="status" data-testid="target-saved">{text}</p> })}
         </section>
     }

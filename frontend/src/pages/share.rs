@@ -14,7 +14,9 @@ use shared::cohort::CohortKey;
 use shared::format::timestamp;
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, listing, load, load_once};
+use crate::components::{
+    ErrorNotice, FieldError, Form, FormFailure, Loading, RequireRole, listing, load, load_once,
+};
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -54,8 +56,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
     let days = RwSignal::new(ATTESTATION_DEFAULT_DAYS.to_string());
     let chosen = RwSignal::new(Vec::<String>::new());
     let issued = RwSignal::new(None::<AttestationIssued>);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let sending = Form::new();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let Ok(chosen_period) = period.get_untracked().parse() else {
@@ -76,22 +77,15 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 .parse()
                 .unwrap_or(ATTESTATION_DEFAULT_DAYS),
         };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::issue_attestation(&request).await {
-                Ok(attestation) => {
-                    issued.set(Some(attestation));
-                    error.set(None);
-                    audience.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
-        });
+        sending.send(
+            async move { api::issue_attestation(&request).await },
+            move |attestation| {
+                issued.set(Some(attestation));
+                audience.set(String::new());
+                version.update(|v| *v += 1);
+            },
+        );
     };
-    let fields = move || error.get().map(|e| e.fields()).unwrap_or_default();
-    let error_for = move |name: &'static str| Signal::derive(move || fields().get(name).cloned());
     let form = move |(periods, groups): (Vec<PeriodInfo>, Vec<CohortInfo>)| {
         let released: Vec<PeriodInfo> = periods
             .into_iter()
@@ -109,21 +103,21 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 <label class="field">
                     <span class="field__label">"Client (who it is for)"</span>
                     <input type="text" name="audience" required maxlength="120" placeholder="e.g. Acme Bank vendor risk" bind:value=audience/>
-                    <FieldError message=error_for("audience")/>
+                    <FieldError message=sending.field("audience")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Quarter"</span>
                     <select name="period" bind:value=period>
                         {released.into_iter().map(|p| view! { <option value=p.period.to_string()>{p.period.to_string()}</option> }).collect_view()}
                     </select>
-                    <FieldError message=error_for("period")/>
+                    <FieldError message=sending.field("period")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Peer group"</span>
                     <select name="cohort" bind:value=cohort>
                         {groups.into_iter().map(|g| view! { <option value=g.key.to_string()>{g.label}</option> }).collect_view()}
                     </select>
-                    <FieldError message=error_for("cohort")/>
+                    <FieldError message=sending.field("cohort")/>
                 </label>
                 <label class="field">
                     <span class="field__label">"Show"</span>
@@ -139,7 +133,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                         <option value="90">"90 days"</option>
                         <option value="180">"180 days"</option>
                     </select>
-                    <FieldError message=error_for("expires_in_days")/>
+                    <FieldError message=sending.field("expires_in_days")/>
                 </label>
                 <details class="field field--wide">
                     <summary>"Metrics (optional: by default those of the standard you follow, or else every metric you submitted)"</summary>
@@ -159,11 +153,11 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                             }
                         }).collect_view()}
                     </div>
-                    <FieldError message=error_for("metrics")/>
+                    <FieldError message=sending.field("metrics")/>
                 </details>
                 <div class="form-actions field--wide">
-                    <button type="submit" class="button button--primary" data-testid="issue-attestation" disabled=busy>
-                        {move || if busy.get() { "Signing…" } else { "Issue attestation" }}
+                    <button type="submit" class="button button--primary" data-testid="issue-attestation" disabled=move || sending.busy()>
+                        {move || if sending.busy() { "Signing…" } else { "Issue attestation" }}
                     </button>
                 </div>
             </form>
@@ -177,7 +171,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 Ok(options) => form(options),
             }).unwrap_or_else(|| view! { <Loading what="your released quarters"/> }.into_any())}
-            {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+            <FormFailure form=sending/>
             {move || issued.get().map(|issued| {
                 let url = share_url(&issued.share_path);
                 let id = issued.attestation.id;

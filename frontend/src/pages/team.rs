@@ -9,7 +9,7 @@ use shared::format::timestamp;
 
 use crate::api;
 use crate::components::{
-    ErrorNotice, InvitationForm, Loading, RequireRole, listing, load, load_once, use_auth,
+    ErrorNotice, Form, InvitationForm, Loading, RequireRole, listing, load, load_once, use_auth,
 };
 
 #[component]
@@ -113,37 +113,29 @@ fn Tokens() -> impl IntoView {
     let access = RwSignal::new("read,submit".to_owned());
     let days = RwSignal::new(TOKEN_DEFAULT_DAYS.to_string());
     let created = RwSignal::new(None::<ApiTokenCreated>);
-    let error = RwSignal::new(None::<api::ApiError>);
+    let form = Form::new();
     let create = move |event: SubmitEvent| {
         event.prevent_default();
-        leptos::task::spawn_local(async move {
-            let request = NewApiToken {
-                name: name.get_untracked(),
-                scopes: access
-                    .get_untracked()
-                    .split(',')
-                    .filter_map(TokenScope::from_key)
-                    .collect(),
-                expires_in_days: days.get_untracked().parse().unwrap_or(TOKEN_DEFAULT_DAYS),
-            };
-            match api::create_token(&request).await {
-                Ok(token) => {
-                    created.set(Some(token));
-                    error.set(None);
-                    name.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        let request = NewApiToken {
+            name: name.get_untracked(),
+            scopes: access
+                .get_untracked()
+                .split(',')
+                .filter_map(TokenScope::from_key)
+                .collect(),
+            expires_in_days: days.get_untracked().parse().unwrap_or(TOKEN_DEFAULT_DAYS),
+        };
+        form.send(
+            async move { api::create_token(&request).await },
+            move |token| {
+                created.set(Some(token));
+                name.set(String::new());
+                version.update(|v| *v += 1);
+            },
+        );
     };
     let revoke = move |id: i64| {
-        leptos::task::spawn_local(async move {
-            match api::revoke_token(id).await {
-                Ok(()) => version.update(|v| *v += 1),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        form.send(api::revoke_token(id), move |()| version.update(|v| *v += 1));
     };
     let list = move || {
         tokens.get().map(|result| match result {
@@ -204,7 +196,7 @@ fn Tokens() -> impl IntoView {
                         <option value="365">"365 days"</option>
                     </select>
                 </label>
-                <button type="submit" class="button button--primary" data-testid="create-token">"Create token"</button>
+                <button type="submit" class="button button--primary" data-testid="create-token" disabled=move || form.busy()>"Create token"</button>
             </form>
             {move || created.get().map(|token| view! {
                 <div class="notice notice--ok" role="status">
@@ -212,7 +204,7 @@ fn Tokens() -> impl IntoView {
                     <pre class="secret" data-testid="new-token">{token.token}</pre>
                 </div>
             })}
-            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || form.failure().map(|error| view! { <ErrorNotice error/> })}
             {move || list().unwrap_or_else(|| view! { <Loading what="tokens"/> }.into_any())}
         </section>
     }

@@ -8,7 +8,9 @@ use shared::format::timestamp;
 use shared::notify::{NewWebhook, NotificationKind, Webhook, WebhookInput};
 
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, Loading, RequireRole, listing, load};
+use crate::components::{
+    ErrorNotice, FieldError, Form, FormFailure, Loading, RequireRole, listing, load,
+};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -31,27 +33,22 @@ fn NewWebhookForm(version: RwSignal<u32>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let chosen = RwSignal::new(vec![NotificationKind::Released, NotificationKind::Deadline]);
     let created = RwSignal::new(None::<NewWebhook>);
-    let error = RwSignal::new(None::<api::ApiError>);
+    let form = Form::new();
     let create = move |event: SubmitEvent| {
         event.prevent_default();
-        leptos::task::spawn_local(async move {
-            let input = WebhookInput {
-                url: url.get_untracked(),
-                events: chosen.get_untracked(),
-            };
-            match api::create_webhook(&input).await {
-                Ok(hook) => {
-                    created.set(Some(hook));
-                    error.set(None);
-                    url.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        let input = WebhookInput {
+            url: url.get_untracked(),
+            events: chosen.get_untracked(),
+        };
+        form.send(
+            async move { api::create_webhook(&input).await },
+            move |hook| {
+                created.set(Some(hook));
+                url.set(String::new());
+                version.update(|v| *v += 1);
+            },
+        );
     };
-    let field =
-        move |name: &'static str| move || error.get().and_then(|e| e.fields().get(name).cloned());
     let kinds = NotificationKind::webhook_kinds()
         .map(|kind| {
             let checked = move || chosen.get().contains(&kind);
@@ -79,15 +76,15 @@ fn NewWebhookForm(version: RwSignal<u32>) -> impl IntoView {
                 <label class="field">
                     <span class="field__label">"HTTPS address"</span>
                     <input type="url" name="webhook-url" required maxlength="500" placeholder="https://hooks.example.com/peerposture" bind:value=url/>
-                    <FieldError message=Signal::derive(field("url"))/>
+                    <FieldError message=form.field("url")/>
                 </label>
                 <fieldset class="field">
                     <legend class="field__label">"Events"</legend>
                     {kinds}
-                    <FieldError message=Signal::derive(field("events"))/>
+                    <FieldError message=form.field("events")/>
                 </fieldset>
-                <p><button type="submit" class="button button--primary">"Add webhook"</button></p>
-                {move || error.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+                <p><button type="submit" class="button button--primary" disabled=move || form.busy()>"Add webhook"</button></p>
+                <FormFailure form/>
             </form>
             {move || created.get().map(|hook| view! {
                 <div class="notice notice--ok" role="status" data-testid="webhook-secret">

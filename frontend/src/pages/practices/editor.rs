@@ -1,8 +1,6 @@
 //! Writing a practice (member admins and publishers), or editing an own one that is not yet
 //! published, which submits it for review again.
 
-use std::collections::BTreeMap;
-
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::account::Role;
@@ -13,7 +11,8 @@ use shared::standard::Tier;
 use super::WRITERS;
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_auth, use_go, use_id_param,
+    ErrorNotice, FieldError, Form, FormFailure, Link, Loading, RequireRole, load, use_auth, use_go,
+    use_id_param,
 };
 
 #[component]
@@ -98,13 +97,11 @@ fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl Into
             .as_ref()
             .is_some_and(|p| p.summary.attribution == Attribution::Anonymous),
     );
-    let errors = RwSignal::new(BTreeMap::<String, String>::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Form::new();
     let go = use_go();
     let field = move |name: &'static str| {
         Signal::derive(move || {
-            errors.with(|e| {
+            form.with_fields(|e| {
                 e.iter()
                     .find(|(key, _)| *key == name || key.starts_with(&format!("{name}[")))
                     .map(|(_, message)| message.clone())
@@ -131,18 +128,11 @@ fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl Into
                 Attribution::Named
             },
         };
-        busy.set(true);
         let go = go.clone();
-        leptos::task::spawn_local(async move {
-            match api::save_practice(id, &draft).await {
-                Ok(saved) => go(&format!("/practices/{}", saved.summary.id)),
-                Err(error) => {
-                    errors.set(error.fields());
-                    failure.set(Some(error));
-                }
-            }
-            busy.set(false);
-        });
+        form.send(
+            async move { api::save_practice(id, &draft).await },
+            move |saved| go(&format!("/practices/{}", saved.summary.id)),
+        );
     };
     let metric_boxes = CsfFunction::ALL
         .into_iter()
@@ -214,9 +204,9 @@ fn PracticeForm(existing: Option<Practice>, catalogue: Vec<Metric>) -> impl Into
                 </label>
             })}
             <div class="form-actions">
-                <button type="submit" class="button button--primary" disabled=busy data-testid="submit-practice">"Submit for review"</button>
+                <button type="submit" class="button button--primary" disabled=move || form.busy() data-testid="submit-practice">"Submit for review"</button>
             </div>
-            {move || failure.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
+            <FormFailure form/>
         </form>
     }
 }

@@ -13,7 +13,8 @@ use shared::standard::{Comparison, Requirement, Standard, StandardDraft, Tier};
 use super::requirement_metrics;
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorNotice, FieldError, Link, Loading, RequireRole, load, use_go, use_id_param,
+    ErrorNotice, FieldError, Form, FormFailure, Link, Loading, RequireRole, load, use_go,
+    use_id_param,
 };
 
 #[component]
@@ -173,11 +174,8 @@ fn DraftForm(start: Start) -> impl IntoView {
         None => vec![new_row(None)],
     };
     let rows = RwSignal::new(initial);
-    let errors = RwSignal::new(BTreeMap::<String, String>::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Form::new();
     let go = use_go();
-    let field = move |name: String| Signal::derive(move || errors.with(|e| e.get(&name).cloned()));
 
     let save = move |event: SubmitEvent| {
         event.prevent_default();
@@ -192,7 +190,7 @@ fn DraftForm(start: Start) -> impl IntoView {
             }
         }
         if !client_errors.is_empty() {
-            errors.set(client_errors);
+            form.reject(client_errors);
             return;
         }
         let draft = StandardDraft {
@@ -201,18 +199,11 @@ fn DraftForm(start: Start) -> impl IntoView {
             change_log: change_log.get_untracked(),
             supersedes,
         };
-        busy.set(true);
         let go = go.clone();
-        leptos::task::spawn_local(async move {
-            match api::save_standard(id, &draft).await {
-                Ok(saved) => go(&format!("/standards/{}", saved.id)),
-                Err(error) => {
-                    errors.set(error.fields());
-                    failure.set(Some(error));
-                }
-            }
-            busy.set(false);
-        });
+        form.send(
+            async move { api::save_standard(id, &draft).await },
+            move |saved| go(&format!("/standards/{}", saved.id)),
+        );
     };
 
     let title = match (id, supersedes) {
@@ -224,7 +215,7 @@ fn DraftForm(start: Start) -> impl IntoView {
         let index = move || rows.with(|rs| rs.iter().position(|r| r.key == row.key).unwrap_or(0));
         let error_of = move |name: &'static str| {
             Signal::derive(move || {
-                errors.with(|e| e.get(&format!("requirements[{}].{name}", index())).cloned())
+                form.with_fields(|e| e.get(&format!("requirements[{}].{name}", index())).cloned())
             })
         };
         let remove = move |_| rows.update(|rs| rs.retain(|r| r.key != row.key));
@@ -288,25 +279,25 @@ fn DraftForm(start: Start) -> impl IntoView {
             <label class="field">
                 <span class="field__label">"Name"</span>
                 <input type="text" name="name" required maxlength="120" placeholder="BPO Security Baseline 2027" bind:value=name/>
-                <FieldError message=field("name".to_owned())/>
+                <FieldError message=form.field("name")/>
             </label>
             {supersedes.map(|_| view! {
                 <label class="field">
                     <span class="field__label">"What changed since the previous version"</span>
                     <textarea name="change_log" rows="3" bind:value=change_log></textarea>
-                    <FieldError message=field("change_log".to_owned())/>
+                    <FieldError message=form.field("change_log")/>
                 </label>
             })}
-            <FieldError message=field("requirements".to_owned())/>
+            <FieldError message=form.field("requirements")/>
             <For each=move || rows.get() key=|row| row.key children=row_view/>
             <div class="form-actions">
                 <button type="button" class="button" on:click=move |_| { let row = new_row(None); rows.update(|rs| rs.push(row)); }>
                     "Add a requirement"
                 </button>
-                <button type="submit" class="button button--primary" disabled=busy data-testid="save-standard">"Save draft"</button>
+                <button type="submit" class="button button--primary" disabled=move || form.busy() data-testid="save-standard">"Save draft"</button>
             </div>
-            {move || failure.get().filter(|e| e.fields().is_empty()).map(|error| view! { <ErrorNotice error/> })}
-            {move || (!errors.with(BTreeMap::is_empty)).then(|| view! {
+            <FormFailure form/>
+            {move || (!form.with_fields(BTreeMap::is_empty)).then(|| view! {
                 <p class="notice notice--error" role="alert">"Some fields need attention; see the messages beside them."</p>
             })}
         </form>
