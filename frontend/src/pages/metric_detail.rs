@@ -142,49 +142,7 @@ fn MetricBody(
                 let m = metric.get_value();
                 let cohort_key = cohort.get_untracked().to_string();
                 let yes_no = m.unit == Unit::Boolean;
-                let distribution = match detail.cell.clone() {
-                    // Yes/no metrics publish only the band of "yes" (anonymity policy v2).
-                    Some(cell) if !cell.suppressed && yes_no => {
-                        let you = detail.own.map_or_else(|| "not submitted".to_owned(), |v| metric_value(&m, v));
-                        view! {
-                            <p class="yes-share" data-testid="yes-share">
-                                <strong>{cell_mean(&m, None, cell.share_band.as_deref())}</strong>
-                                {format!(" in this peer group ({} organisations). You: {you}.", cell.n_band.unwrap_or_default())}
-                            </p>
-                        }
-                        .into_any()
-                    }
-                    Some(cell) if !cell.suppressed => {
-                        let (unit, own) = (unit_title.clone(), detail.own);
-                        let table_cell = cell.clone();
-                        let mean_text = cell_mean(&m, table_cell.mean, table_cell.share_band.as_deref());
-                        let fmt = move |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(&m, v));
-                        view! {
-                            <ChartCanvas id=format!("distribution-{cohort_key}") label="Published distribution of the peer group, with your value"
-                                class="chart chart--distribution" draw=move |id| draw_distribution(id, &unit, &cell, own)/>
-                            <div class="table-scroll" tabindex="0">
-                            <table class="table stats-table" data-testid="distribution-table">
-                                <thead><tr><th>"P10"</th><th>"P25"</th><th>"Median"</th><th>"P75"</th><th>"P90"</th><th>"Mean"</th><th>"Organisations"</th><th>"You"</th></tr></thead>
-                                <tbody><tr>
-                                    <td>{fmt(table_cell.p10)}</td><td>{fmt(table_cell.p25)}</td><td>{fmt(table_cell.p50)}</td>
-                                    <td>{fmt(table_cell.p75)}</td><td>{fmt(table_cell.p90)}</td><td>{mean_text}</td>
-                                    <td>{table_cell.n_band.clone().unwrap_or_default()}</td><td>{fmt(own)}</td>
-                                </tr></tbody>
-                            </table>
-                            </div>
-                        }
-                        .into_any()
-                    }
-                    Some(cell) => view! {
-                        <div class="notice suppressed" data-testid="suppressed">
-                            <strong>"Not enough peers. "</strong>
-                            {format!("This peer group's statistics are held back ({}). ", cell.reason.map_or("", |r| r.label()))}
-                            <Link href="/methodology">"Why?"</Link>
-                        </div>
-                    }
-                    .into_any(),
-                    None => view! { <p class="empty">"No statistic for this metric."</p> }.into_any(),
-                };
+                let distribution = distribution(m, detail.cell.clone(), detail.own, unit_title.clone(), &cohort_key);
                 let periods: Vec<String> = detail.trend.points.iter().map(|p| p.period.to_string()).collect();
                 let p25: Vec<Option<f64>> = detail.trend.points.iter().map(|p| p.p25).collect();
                 let p50: Vec<Option<f64>> = detail.trend.points.iter().map(|p| p.p50).collect();
@@ -227,23 +185,7 @@ fn MetricBody(
         })
     };
 
-    let header = metric.with_value(|m| {
-        let references = m.references.clone();
-        view! {
-            <header class="dashboard__head">
-                <div>
-                    <p class="breadcrumb"><Link href="/dashboard">"Dashboard"</Link>" / "{m.csf_function.name()}" · "{m.csf_category.clone()}</p>
-                    <h1 data-testid="metric-name">{m.name.clone()}</h1>
-                    <p class="page__lead">{m.definition.clone()}</p>
-                    <p class="metric-meta">
-                        <span class="badge">{m.unit.label()}</span>" "
-                        <span class="badge badge--up">{m.direction.label()}</span>" "
-                        {references.join(" · ")}
-                    </p>
-                </div>
-            </header>
-        }
-    });
+    let header = metric.with_value(metric_header);
     let your_value = move || {
         detail.get().and_then(Result::ok).filter(|_| is_member).map(|d| {
             let text = metric.with_value(|m| value_text(m, d.own.map(MetricValue::Number)));
@@ -261,6 +203,80 @@ fn MetricBody(
         {your_value}
         {move || body().unwrap_or_else(|| view! { <Loading what="the distribution"/> }.into_any())}
         <PracticesFor metric=metric.with_value(|m| m.key.clone())/>
+    }
+}
+
+/// The published distribution of the peer group with the member's value: the band of "yes"
+/// for a yes/no metric (anonymity policy v2), else a chart and its table; or why it is held back.
+fn distribution(
+    m: Metric,
+    cell: Option<BenchmarkCell>,
+    own: Option<f64>,
+    unit_title: String,
+    cohort_key: &str,
+) -> AnyView {
+    let yes_no = m.unit == Unit::Boolean;
+    match cell {
+        // Yes/no metrics publish only the band of "yes" (anonymity policy v2).
+        Some(cell) if !cell.suppressed && yes_no => {
+            let you = own.map_or_else(|| "not submitted".to_owned(), |v| metric_value(&m, v));
+            view! {
+                <p class="yes-share" data-testid="yes-share">
+                    <strong>{cell_mean(&m, None, cell.share_band.as_deref())}</strong>
+                    {format!(" in this peer group ({} organisations). You: {you}.", cell.n_band.unwrap_or_default())}
+                </p>
+            }
+            .into_any()
+        }
+        Some(cell) if !cell.suppressed => {
+            let unit = unit_title;
+            let table_cell = cell.clone();
+            let mean_text = cell_mean(&m, table_cell.mean, table_cell.share_band.as_deref());
+            let fmt = move |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| metric_value(&m, v));
+            view! {
+                <ChartCanvas id=format!("distribution-{cohort_key}") label="Published distribution of the peer group, with your value"
+                    class="chart chart--distribution" draw=move |id| draw_distribution(id, &unit, &cell, own)/>
+                <div class="table-scroll" tabindex="0">
+                <table class="table stats-table" data-testid="distribution-table">
+                    <thead><tr><th>"P10"</th><th>"P25"</th><th>"Median"</th><th>"P75"</th><th>"P90"</th><th>"Mean"</th><th>"Organisations"</th><th>"You"</th></tr></thead>
+                    <tbody><tr>
+                        <td>{fmt(table_cell.p10)}</td><td>{fmt(table_cell.p25)}</td><td>{fmt(table_cell.p50)}</td>
+                        <td>{fmt(table_cell.p75)}</td><td>{fmt(table_cell.p90)}</td><td>{mean_text}</td>
+                        <td>{table_cell.n_band.clone().unwrap_or_default()}</td><td>{fmt(own)}</td>
+                    </tr></tbody>
+                </table>
+                </div>
+            }
+            .into_any()
+        }
+        Some(cell) => view! {
+            <div class="notice suppressed" data-testid="suppressed">
+                <strong>"Not enough peers. "</strong>
+                {format!("This peer group's statistics are held back ({}). ", cell.reason.map_or("", |r| r.label()))}
+                <Link href="/methodology">"Why?"</Link>
+            </div>
+        }
+        .into_any(),
+        None => view! { <p class="empty">"No statistic for this metric."</p> }.into_any(),
+    }
+}
+
+/// The metric's name, definition, unit, direction and references.
+fn metric_header(m: &Metric) -> impl IntoView + use<> {
+    let references = m.references.clone();
+    view! {
+        <header class="dashboard__head">
+            <div>
+                <p class="breadcrumb"><Link href="/dashboard">"Dashboard"</Link>" / "{m.csf_function.name()}" · "{m.csf_category.clone()}</p>
+                <h1 data-testid="metric-name">{m.name.clone()}</h1>
+                <p class="page__lead">{m.definition.clone()}</p>
+                <p class="metric-meta">
+                    <span class="badge">{m.unit.label()}</span>" "
+                    <span class="badge badge--up">{m.direction.label()}</span>" "
+                    {references.join(" · ")}
+                </p>
+            </div>
+        </header>
     }
 }
 

@@ -12,7 +12,7 @@ use shared::standard::{Compliance, Standard, StandardStatus, Tier, requirement_t
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    CohortPicker, ComplianceTable, Downloads, ErrorNotice, Link, Loading, load, load_once,
+    CohortPicker, ComplianceTable, Downloads, ErrorNotice, Form, Link, Loading, load, load_once,
     met_summary, use_auth, use_go, use_id_param,
 };
 
@@ -226,8 +226,6 @@ fn StandardView(
 /// this standard on the dashboard.
 #[component]
 fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView {
-    let auth = use_auth();
-    let can_follow = auth.role() == Some(Role::MemberAdmin);
     let basics = load_once(|| async {
         let (periods, cohorts, followed) =
             (api::periods(), api::cohorts(), api::followed_standard());
@@ -269,15 +267,6 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
         })
     });
     let followed = RwSignal::new(None::<Option<i64>>);
-    let error = RwSignal::new(None::<ApiError>);
-    let follow = move |standard_id: Option<i64>| {
-        leptos::task::spawn_local(async move {
-            match api::follow_standard(standard_id).await {
-                Ok(answer) => followed.set(Some(answer.standard_id)),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
-    };
     let go = use_go();
     let controls = move || {
         basics.get().map(|result| match result {
@@ -311,29 +300,6 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
                 }
                 .into_any()
             }
-        })
-    };
-    let follow_line = move || {
-        let following = followed.get()?;
-        Some(if following == Some(id) {
-            view! {
-                <p class="notice notice--ok" data-testid="following">
-                    "Your dashboard shows your compliance with this standard. "
-                    {can_follow.then(|| view! { <button class="button button--small" on:click=move |_| follow(None)>"Stop following"</button> })}
-                </p>
-            }
-            .into_any()
-        } else if can_follow {
-            view! {
-                <p>
-                    <button class="button" data-testid="follow-standard" on:click=move |_| follow(Some(id))>
-                        "Follow this standard on our dashboard"
-                    </button>
-                </p>
-            }
-            .into_any()
-        } else {
-            ().into_any()
         })
     };
     let table = move || {
@@ -372,11 +338,50 @@ fn YourCompliance(id: i64, catalogue: StoredValue<Vec<Metric>>) -> impl IntoView
     view! {
         <section class="card" data-testid="your-compliance">
             <h2>"Your compliance"</h2>
-            {follow_line}
-            {move || error.get().map(|error| view! { <ErrorNotice error/> })}
+            <FollowLine id followed/>
             {move || controls().unwrap_or_else(|| view! { <Loading what="quarters"/> }.into_any())}
             {move || table().unwrap_or_else(|| view! { <Loading what="your compliance"/> }.into_any())}
         </section>
+    }
+}
+
+/// Whether the organisation follows standard `id` (once known), and for member admins the
+/// button that follows it, or stops following it.
+#[component]
+fn FollowLine(id: i64, followed: RwSignal<Option<Option<i64>>>) -> impl IntoView {
+    let can_follow = use_auth().role() == Some(Role::MemberAdmin);
+    let form = Form::new();
+    let follow = move |standard_id: Option<i64>| {
+        form.send(api::follow_standard(standard_id), move |answer| {
+            followed.set(Some(answer.standard_id));
+        });
+    };
+    let line = move || {
+        let following = followed.get()?;
+        Some(if following == Some(id) {
+            view! {
+                <p class="notice notice--ok" data-testid="following">
+                    "Your dashboard shows your compliance with this standard. "
+                    {can_follow.then(|| view! { <button class="button button--small" on:click=move |_| follow(None)>"Stop following"</button> })}
+                </p>
+            }
+            .into_any()
+        } else if can_follow {
+            view! {
+                <p>
+                    <button class="button" data-testid="follow-standard" on:click=move |_| follow(Some(id))>
+                        "Follow this standard on our dashboard"
+                    </button>
+                </p>
+            }
+            .into_any()
+        } else {
+            ().into_any()
+        })
+    };
+    view! {
+        {line}
+        {move || form.failure().map(|error| view! { <ErrorNotice error/> })}
     }
 }
 

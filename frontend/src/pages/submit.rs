@@ -177,21 +177,7 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
             match api::save_submission(chosen, values).await {
                 Ok(submission) => {
                     errors.set(BTreeMap::new());
-                    notice.set(Some((
-                        true,
-                        format!(
-                            "Saved: revision {}, {} values.{}",
-                            submission.revision,
-                            submission.values.len(),
-                            match submission.rounded.len() {
-                                0 => String::new(),
-                                n => format!(
-                                    " {n} rounded to the precision shown: {}.",
-                                    submission.rounded.join(", ")
-                                ),
-                            }
-                        ),
-                    )));
+                    notice.set(Some((true, saved_message(&submission))));
                     show(submission);
                     history_version.update(|v| *v += 1);
                 }
@@ -233,57 +219,10 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
     );
 
     view! {
-        <div class="submit-bar">
-            <label class="field field--inline">
-                <span class="field__label">"Period"</span>
-                <select on:change=move |ev| period.set(event_target_value(&ev)) prop:value=move || period.get()>
-                    {open.iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
-                </select>
-            </label>
-            <div class="progress" data-testid="filled">
-                <span class="progress__text">{move || format!("{} of {total} metrics filled in", filled())}</span>
-                <span class="progress__bar"><span style:width=move || format!("{}%", filled() * 100 / total.max(1))></span></span>
-            </div>
-            <p class="hint">"Values are stored rounded to the precision each metric is shown in."</p>
-            <p class="saved-line" data-testid="saved-line">
-                {move || saved.get().map(|s| match (s.saved_at, s.saved_by) {
-                    (Some(at), Some(by)) => format!("Last saved {} by {by} (revision {}).", timestamp(&at), s.revision),
-                    _ => "Nothing saved for this period yet.".to_owned(),
-                })}
-            </p>
-        </div>
-        {move || deadlines.get(&period.get()).map(|due| view! {
-            <p class="notice" data-testid="deadline">
-                {format!("Due by {}. Saves after it still count until the quarter is released, marked late.", timestamp(due))}
-            </p>
-        })}
-        {move || load_error.get().map(|error| view! { <ErrorNotice error/> })}
-        <Show when=move || !is_admin>
-            <p class="notice">"You can read your organisation's values; your organisation's member admins submit them."</p>
-        </Show>
-        <Show when=move || saved.with(|s| s.as_ref().is_some_and(|s| s.status == PeriodStatus::Released))>
-            <p class="notice">"This period is released: its values are frozen. Late data goes to the next period."</p>
-        </Show>
+        <SubmitBar open period total filled=Signal::derive(filled) saved/>
+        <SubmissionNotices deadlines period load_error is_admin saved/>
         <form class="submission" novalidate on:submit=save>
-            // Re-created on each load or save (never while typing), so every field starts from
-            // the stored value.
-            {move || {
-                let texts = loaded.get();
-                groups.with_value(|groups| {
-                    groups
-                        .iter()
-                        .map(|(function, metrics)| view! {
-                            <fieldset class="csf-fieldset">
-                                <legend><span class="csf-code">{function.code()}</span>{function.name()}</legend>
-                                {metrics.iter().map(|metric| {
-                                    let initial = texts.get(&metric.key).cloned().unwrap_or_default();
-                                    view! { <MetricField metric=metric.clone() initial inputs errors editable=Signal::derive(editable)/> }
-                                }).collect_view()}
-                            </fieldset>
-                        })
-                        .collect_view()
-                })
-            }}
+            <MetricGroups groups loaded inputs errors editable=Signal::derive(editable)/>
             <Show when=editable>
                 <div class="form-actions">
                     <button type="submit" class="button button--primary" disabled=busy>
@@ -300,6 +239,109 @@ fn SubmissionForm(catalogue: Catalogue, periods: Vec<PeriodInfo>) -> impl IntoVi
             <CsvUpload period show history_version/>
         </Show>
         <History version=history_version/>
+    }
+}
+
+/// The quarter's deadline, why the values cannot be read or changed, when they cannot.
+#[component]
+fn SubmissionNotices(
+    deadlines: BTreeMap<String, String>,
+    period: RwSignal<String>,
+    load_error: RwSignal<Option<api::ApiError>>,
+    is_admin: bool,
+    saved: RwSignal<Option<Submission>>,
+) -> impl IntoView {
+    view! {
+    {move || deadlines.get(&period.get()).map(|due| view! {
+        <p class="notice" data-testid="deadline">
+            {format!("Due by {}. Saves after it still count until the quarter is released, marked late.", timestamp(due))}
+        </p>
+    })}
+    {move || load_error.get().map(|error| view! { <ErrorNotice error/> })}
+    <Show when=move || !is_admin>
+        <p class="notice">"You can read your organisation's values; your organisation's member admins submit them."</p>
+    </Show>
+    <Show when=move || saved.with(|s| s.as_ref().is_some_and(|s| s.status == PeriodStatus::Released))>
+        <p class="notice">"This period is released: its values are frozen. Late data goes to the next period."</p>
+    </Show>
+    }
+}
+
+/// "Saved: revision …", with the values rounded to their precision named.
+fn saved_message(submission: &Submission) -> String {
+    format!(
+        "Saved: revision {}, {} values.{}",
+        submission.revision,
+        submission.values.len(),
+        match submission.rounded.len() {
+            0 => String::new(),
+            n => format!(
+                " {n} rounded to the precision shown: {}.",
+                submission.rounded.join(", ")
+            ),
+        }
+    )
+}
+
+/// The quarter picker, how many metrics are filled in, and the last save.
+#[component]
+fn SubmitBar(
+    open: Vec<String>,
+    period: RwSignal<String>,
+    total: usize,
+    filled: Signal<usize>,
+    saved: RwSignal<Option<Submission>>,
+) -> impl IntoView {
+    let filled = move || filled.get();
+    view! {
+    <div class="submit-bar">
+        <label class="field field--inline">
+            <span class="field__label">"Period"</span>
+            <select on:change=move |ev| period.set(event_target_value(&ev)) prop:value=move || period.get()>
+                {open.iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
+            </select>
+        </label>
+        <div class="progress" data-testid="filled">
+            <span class="progress__text">{move || format!("{} of {total} metrics filled in", filled())}</span>
+            <span class="progress__bar"><span style:width=move || format!("{}%", filled() * 100 / total.max(1))></span></span>
+        </div>
+        <p class="hint">"Values are stored rounded to the precision each metric is shown in."</p>
+        <p class="saved-line" data-testid="saved-line">
+            {move || saved.get().map(|s| match (s.saved_at, s.saved_by) {
+                (Some(at), Some(by)) => format!("Last saved {} by {by} (revision {}).", timestamp(&at), s.revision),
+                _ => "Nothing saved for this period yet.".to_owned(),
+            })}
+        </p>
+    </div>
+    }
+}
+
+/// The form's fields by CSF function, re-created on each load or save (never while typing), so
+/// every field starts from the stored value.
+#[component]
+fn MetricGroups(
+    groups: StoredValue<Vec<(CsfFunction, Vec<Metric>)>>,
+    loaded: RwSignal<BTreeMap<String, String>>,
+    inputs: RwSignal<BTreeMap<String, String>>,
+    errors: RwSignal<BTreeMap<String, String>>,
+    editable: Signal<bool>,
+) -> impl IntoView {
+    move || {
+        let texts = loaded.get();
+        groups.with_value(|groups| {
+            groups
+                .iter()
+                .map(|(function, metrics)| view! {
+                    <fieldset class="csf-fieldset">
+                        <legend><span class="csf-code">{function.code()}</span>{function.name()}</legend>
+                        {metrics.iter().map(|metric| {
+                            let initial = texts.get(&metric.key).cloned().unwrap_or_default();
+                            view! { <MetricField metric=metric.clone() initial inputs errors editable/> }
+                        }).collect_view()}
+                    </fieldset>
+                })
+                .collect_view()
+        })
     }
 }
 

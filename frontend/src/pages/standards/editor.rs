@@ -211,62 +211,6 @@ fn DraftForm(start: Start) -> impl IntoView {
         (None, Some(_)) => "Next version of a standard",
         (None, None) => "New standard",
     };
-    let row_view = move |row: Row| {
-        let index = move || rows.with(|rs| rs.iter().position(|r| r.key == row.key).unwrap_or(0));
-        let error_of = move |name: &'static str| {
-            Signal::derive(move || {
-                form.with_fields(|e| e.get(&format!("requirements[{}].{name}", index())).cloned())
-            })
-        };
-        let remove = move |_| rows.update(|rs| rs.retain(|r| r.key != row.key));
-        view! {
-            <fieldset class="card requirement-row" data-testid="requirement-row">
-                <legend>{move || format!("Requirement {}", index() + 1)}</legend>
-                <div class="form--grid">
-                    <label class="field">
-                        <span class="field__label">"Metric"</span>
-                        <select name="metric" prop:value=row.metric on:change=move |ev| row.metric.set(event_target_value(&ev))>
-                            {metrics.with_value(|c| c.iter().map(|m| {
-                                let selected = row.metric.get_untracked() == m.key;
-                                view! { <option value=m.key.clone() selected=selected>{m.name.clone()}</option> }
-                            }).collect_view())}
-                        </select>
-                        <FieldError message=error_of("metric")/>
-                    </label>
-                    <label class="field">
-                        <span class="field__label">"Comparison"</span>
-                        <select name="comparison" prop:value=move || row.comparison.get().key()
-                            on:change=move |ev| if let Some(c) = Comparison::from_key(&event_target_value(&ev)) { row.comparison.set(c) }>
-                            {Comparison::ALL.iter().map(|c| view! { <option value=c.key()>{c.label()}</option> }).collect_view()}
-                        </select>
-                        <FieldError message=error_of("comparison")/>
-                    </label>
-                    <label class="field">
-                        <span class="field__label">"Threshold"</span>
-                        <input type="text" name="threshold" inputmode="decimal" placeholder="95, or yes" bind:value=row.threshold/>
-                        <FieldError message=error_of("threshold")/>
-                    </label>
-                    <label class="field">
-                        <span class="field__label">"Tier"</span>
-                        <select name="tier" prop:value=move || row.tier.get().key()
-                            on:change=move |ev| if let Some(t) = Tier::from_key(&event_target_value(&ev)) { row.tier.set(t) }>
-                            {Tier::ALL.iter().map(|t| view! { <option value=t.key()>{t.label()}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    <label class="field field--wide">
-                        <span class="field__label">"Rationale"</span>
-                        <textarea name="rationale" rows="2" bind:value=row.rationale></textarea>
-                        <FieldError message=error_of("rationale")/>
-                    </label>
-                    <label class="field field--wide">
-                        <span class="field__label">"References (one per line: PCI DSS, NIST CSF, ISO 27001 clause)"</span>
-                        <textarea name="references" rows="2" bind:value=row.references></textarea>
-                    </label>
-                </div>
-                <button type="button" class="button button--small" on:click=remove>"Remove requirement"</button>
-            </fieldset>
-        }
-    };
 
     view! {
         <p class="breadcrumb"><Link href="/standards">"Standards"</Link></p>
@@ -289,7 +233,7 @@ fn DraftForm(start: Start) -> impl IntoView {
                 </label>
             })}
             <FieldError message=form.field("requirements")/>
-            <For each=move || rows.get() key=|row| row.key children=row_view/>
+            <For each=move || rows.get() key=|row| row.key children=move |row| view! { <RequirementRow row rows metrics form/> }/>
             <div class="form-actions">
                 <button type="button" class="button" on:click=move |_| { let row = new_row(None); rows.update(|rs| rs.push(row)); }>
                     "Add a requirement"
@@ -301,5 +245,69 @@ fn DraftForm(start: Start) -> impl IntoView {
                 <p class="notice notice--error" role="alert">"Some fields need attention; see the messages beside them."</p>
             })}
         </form>
+    }
+}
+
+/// One requirement of the draft, with its messages; removable.
+#[component]
+fn RequirementRow(
+    row: Row,
+    rows: RwSignal<Vec<Row>>,
+    metrics: StoredValue<Vec<Metric>>,
+    form: Form,
+) -> impl IntoView {
+    let index = move || rows.with(|rs| rs.iter().position(|r| r.key == row.key).unwrap_or(0));
+    let error_of = move |name: &'static str| {
+        Signal::derive(move || {
+            form.with_fields(|e| e.get(&format!("requirements[{}].{name}", index())).cloned())
+        })
+    };
+    let remove = move |_| rows.update(|rs| rs.retain(|r| r.key != row.key));
+    view! {
+        <fieldset class="card requirement-row" data-testid="requirement-row">
+            <legend>{move || format!("Requirement {}", index() + 1)}</legend>
+            <div class="form--grid">
+                <label class="field">
+                    <span class="field__label">"Metric"</span>
+                    <select name="metric" prop:value=row.metric on:change=move |ev| row.metric.set(event_target_value(&ev))>
+                        {metrics.with_value(|c| c.iter().map(|m| {
+                            let selected = row.metric.get_untracked() == m.key;
+                            view! { <option value=m.key.clone() selected=selected>{m.name.clone()}</option> }
+                        }).collect_view())}
+                    </select>
+                    <FieldError message=error_of("metric")/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Comparison"</span>
+                    <select name="comparison" prop:value=move || row.comparison.get().key()
+                        on:change=move |ev| if let Some(c) = Comparison::from_key(&event_target_value(&ev)) { row.comparison.set(c) }>
+                        {Comparison::ALL.iter().map(|c| view! { <option value=c.key()>{c.label()}</option> }).collect_view()}
+                    </select>
+                    <FieldError message=error_of("comparison")/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Threshold"</span>
+                    <input type="text" name="threshold" inputmode="decimal" placeholder="95, or yes" bind:value=row.threshold/>
+                    <FieldError message=error_of("threshold")/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Tier"</span>
+                    <select name="tier" prop:value=move || row.tier.get().key()
+                        on:change=move |ev| if let Some(t) = Tier::from_key(&event_target_value(&ev)) { row.tier.set(t) }>
+                        {Tier::ALL.iter().map(|t| view! { <option value=t.key()>{t.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="field field--wide">
+                    <span class="field__label">"Rationale"</span>
+                    <textarea name="rationale" rows="2" bind:value=row.rationale></textarea>
+                    <FieldError message=error_of("rationale")/>
+                </label>
+                <label class="field field--wide">
+                    <span class="field__label">"References (one per line: PCI DSS, NIST CSF, ISO 27001 clause)"</span>
+                    <textarea name="references" rows="2" bind:value=row.references></textarea>
+                </label>
+            </div>
+            <button type="button" class="button button--small" on:click=remove>"Remove requirement"</button>
+        </fieldset>
     }
 }
