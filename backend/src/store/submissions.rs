@@ -125,15 +125,20 @@ impl SubmissionStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let submission_id = saved.id;
-        for (metric, value) in values {
-            sqlx::query(
-                "INSERT INTO submission_values (submission_id, metric, value) VALUES ($1, $2, $3)",
-            )
-            .bind(submission_id)
-            .bind(metric)
-            .bind(value)
-            .execute(&mut *tx)
-            .await?;
+        // Every value in one statement (at most one row per catalogue metric).
+        if !values.is_empty() {
+            let rows: Vec<String> = (0..values.len())
+                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                .collect();
+            let insert = format!(
+                "INSERT INTO submission_values (submission_id, metric, value) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&insert).bind(submission_id);
+            for (metric, value) in values {
+                query = query.bind(metric).bind(value);
+            }
+            query.execute(&mut *tx).await?;
         }
         if let Some(idempotency) = idempotency {
             // Expired keys of the organisation go; a reused expired key starts afresh.
