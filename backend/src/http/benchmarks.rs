@@ -99,9 +99,7 @@ async fn release(
 
 /// The stored benchmark and its JSON; `NotFound` when the period is not released.
 pub async fn cached(state: &AppState, period: Period, cohort: CohortKey) -> Result<Served> {
-    services::benchmarks::cached(state.store.as_ref(), &state.benchmarks, period, cohort)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))
+    services::benchmarks::released(state.store.as_ref(), &state.benchmarks, period, cohort).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,7 +13,6 @@ use super::AppState;
 use super::benchmarks::cached;
 use super::extract::Caller;
 use super::params::{ApiQuery, Cohort, ExportTable, QueryPeriod, period_now, started};
-use super::plan::latest_released;
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::services;
@@ -69,7 +68,7 @@ async fn export(
     let Cohort(cohort) = query.cohort;
     let period = match query.period {
         Some(QueryPeriod(period)) => started(period, period_now(&state))?,
-        None => latest_released(&state).await?,
+        None => services::benchmarks::latest(state.store.as_ref()).await?,
     };
     if query.standard.is_some() && table != ExportTable::Compliance {
         return Err(AppError::invalid(

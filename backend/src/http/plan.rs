@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shared::Period;
 use shared::period::rfc3339;
 use shared::plan::{Roadmap, Target, TargetInput, validate_target};
 use shared::submission::stored_value;
@@ -57,13 +56,6 @@ pub fn routes() -> Vec<Route> {
         .returns(one::<Roadmap>())
         .errors(&[404]),
     ]
-}
-
-/// The latest released quarter; 404 while none is.
-pub(super) async fn latest_released(state: &AppState) -> Result<Period> {
-    services::benchmarks::latest_released(state.store.as_ref())
-        .await?
-        .ok_or_else(|| AppError::NotFound("no quarter is released yet".to_owned()))
 }
 
 async fn list(State(state): State<AppState>, reader: Reader) -> Result<Json<Vec<Target>>> {

@@ -155,9 +155,7 @@ pub async fn issue(
             format!("{period} is not released: only released quarters can be attested"),
         ));
     }
-    let (benchmark, bytes) = super::benchmarks::cached(store, cache, period, cohort)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))?;
+    let (benchmark, bytes) = super::benchmarks::released(store, cache, period, cohort).await?;
     let reader = Reader {
         org_id,
         label: issuance.by.clone(),

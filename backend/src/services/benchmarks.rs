@@ -9,6 +9,7 @@ use shared::Period;
 use shared::benchmark::Benchmark;
 use shared::cohort::CohortKey;
 
+use crate::error::AppError;
 use crate::store::{Store, StoreError};
 
 /// Released benchmarks by (period, cohort).
@@ -49,6 +50,26 @@ pub async fn cached(
         .expect("cache lock")
         .insert((period, cohort), entry.clone());
     Ok(Some(entry))
+}
+
+/// As [`cached`], for a caller that was asked for this benchmark: 404 when the period is not
+/// released.
+pub async fn released(
+    store: &dyn Store,
+    cache: &BenchmarkCache,
+    period: Period,
+    cohort: CohortKey,
+) -> crate::error::Result<Served> {
+    cached(store, cache, period, cohort)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))
+}
+
+/// As [`latest_released`], for a caller that needs one: 404 when no quarter is released.
+pub async fn latest(store: &dyn Store) -> crate::error::Result<Period> {
+    latest_released(store)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no quarter is released yet".to_owned()))
 }
 
 /// The latest released quarter, if any is.

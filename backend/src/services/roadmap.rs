@@ -8,7 +8,7 @@ use shared::standard::StandardStatus;
 
 use super::benchmarks::BenchmarkCache;
 use super::values::Reader;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::store::{PracticeSelection, Store};
 
 /// The reader's roadmap in the latest released quarter against `cohort`.
@@ -18,12 +18,8 @@ pub async fn roadmap_of(
     reader: &Reader,
     cohort: CohortKey,
 ) -> Result<Roadmap> {
-    let period = super::benchmarks::latest_released(store)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no quarter is released yet".to_owned()))?;
-    let (benchmark, _) = super::benchmarks::cached(store, cache, period, cohort)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("{period} is not released yet")))?;
+    let period = super::benchmarks::latest(store).await?;
+    let (benchmark, _) = super::benchmarks::released(store, cache, period, cohort).await?;
     let own = reader
         .own_submission(store, period, &format!("roadmap in {cohort}"))
         .await?
