@@ -15,7 +15,7 @@ use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 
 use crate::auth;
 use crate::events::Audit;
-use crate::store::{AuditRecord, Store, StoreError};
+use crate::store::{AuditRecord, Saved, Store, StoreError};
 
 /// Every demo login uses this password.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -79,15 +79,15 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     let mut verify = Vec::with_capacity(ORGANISATIONS);
     for number in 1..=ORGANISATIONS {
         let org = organisation(number, &mut rng);
-        let created = store
-            .create_org(&org, &|created| {
-                AuditRecord::new(
-                    "demo",
-                    Audit::OrganisationCreated,
-                    &created.name,
-                    "synthetic",
-                )
-            })
+        let mut write = store.write().await?;
+        let created = store.create_org(&mut write, &org).await?;
+        write
+            .commit_audited(&AuditRecord::new(
+                "demo",
+                Audit::OrganisationCreated,
+                &created.name,
+                "synthetic",
+            ))
             .await?;
         // A few stay unverified, as newly joined members are.
         verify.push(number <= 2 || rng.uniform() > 0.06);
@@ -114,22 +114,25 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
         if !verified && index % 2 == 1 {
             continue;
         }
-        store
-            .propose_verification(org_id, admin, &|org| {
-                AuditRecord::new(
-                    "demo",
-                    Audit::OrganisationVerificationProposed,
-                    &org.name,
-                    "synthetic",
-                )
-            })
-            .await?;
+        let mut write = store.write().await?;
+        if let Some(org) = store
+            .propose_verification(&mut write, org_id, admin)
+            .await?
+        {
+            let action = Audit::OrganisationVerificationProposed;
+            let audit = AuditRecord::new("demo", action, &org.name, "synthetic");
+            write.commit_audited(&audit).await?;
+        }
         if verified {
-            store
-                .confirm_verification(org_id, publisher, &|org| {
-                    AuditRecord::new("demo", Audit::OrganisationVerified, &org.name, "synthetic")
-                })
-                .await?;
+            let mut write = store.write().await?;
+            if let Some(org) = store
+                .confirm_verification(&mut write, org_id, publisher)
+                .await?
+            {
+                let audit =
+                    AuditRecord::new("demo", Audit::OrganisationVerified, &org.name, "synthetic");
+                write.commit_audited(&audit).await?;
+            }
         }
     }
 
@@ -158,13 +161,16 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
             } else {
                 "Demo seed"
             };
-            store
-                .save_submission(org_id, period, &values, saved_by, None, &|stored| {
-                    let target = format!("organisation #{org_id}, {period}");
-                    let detail = format!("revision {} (synthetic)", stored.revision);
-                    AuditRecord::new("demo", Audit::SubmissionSaved, target, detail)
-                })
-                .await?;
+            let mut write = store.write().await?;
+            if let Saved::New(stored) = store
+                .save_submission(&mut write, org_id, period, &values, saved_by, None)
+                .await?
+            {
+                let target = format!("organisation #{org_id}, {period}");
+                let detail = format!("revision {} (synthetic)", stored.revision);
+                let audit = AuditRecord::new("demo", Audit::SubmissionSaved, target, detail);
+                write.commit_audited(&audit).await?;
+            }
         }
         period = period.next();
     }

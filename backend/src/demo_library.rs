@@ -300,25 +300,19 @@ const PRACTICES: &[PracticeSeed] = &[
 
 /// Seeds the standard (followed by demo organisation 1) and the practices.
 pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError> {
+    let mut write = store.write().await?;
     let standard = store
-        .create_standard(&baseline(), authors.publisher, &|standard| {
-            AuditRecord::new("demo", Audit::StandardCreated, &standard.name, "synthetic")
-        })
+        .create_standard(&mut write, &baseline(), authors.publisher)
         .await?;
+    let created = AuditRecord::new("demo", Audit::StandardCreated, &standard.name, "synthetic");
+    write.commit_audited(&created).await?;
     crate::release::publish_standard(store, standard.id, "demo").await?;
-    let followed = AuditRecord::new("demo", Audit::StandardFollowed, "demo organisation 1", "");
+    let mut write = store.write().await?;
     store
-        .follow_standard(authors.member_1.1, Some(standard.id), &followed)
+        .follow_standard(&mut write, authors.member_1.1, Some(standard.id))
         .await?;
-    let submitted = |id: &i64| {
-        AuditRecord::new(
-            "demo",
-            Audit::PracticeSubmitted,
-            format!("practice #{id}"),
-            "",
-        )
-    };
-    let published = AuditRecord::new("demo", Audit::PracticePublished, "demo practice", "");
+    let followed = AuditRecord::new("demo", Audit::StandardFollowed, "demo organisation 1", "");
+    write.commit_audited(&followed).await?;
 
     let author = |who: Author| match who {
         Author::Publisher => PracticeAuthor {
@@ -345,12 +339,9 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
         attribution: seed.7,
     };
     for seed in PRACTICES {
-        let id = store
-            .create_practice(&draft(seed), author(seed.8), &submitted)
-            .await?;
-        store
-            .moderate_practice(id, PracticeStatus::Published, None, &published)
-            .await?;
+        let id = submit_practice(store, &draft(seed), author(seed.8)).await?;
+        let published = (PracticeStatus::Published, Audit::PracticePublished);
+        moderate_practice(store, id, published, None).await?;
     }
 
     // The moderation queue and the demo member's own list are not empty either.
@@ -368,9 +359,7 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
         tier: Tier::Baseline,
         attribution: Attribution::Anonymous,
     };
-    store
-        .create_practice(&waiting, author(Author::Member2), &submitted)
-        .await?;
+    submit_practice(store, &waiting, author(Author::Member2)).await?;
     let returned = PracticeDraft {
         title: "Encrypting laptops before they ship to agents".to_owned(),
         problem: "Laptops shipped to new agents' homes were sometimes lost in transit.".to_owned(),
@@ -383,16 +372,41 @@ pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError
         tier: Tier::Baseline,
         attribution: Attribution::Named,
     };
-    let id = store
-        .create_practice(&returned, author(Author::Member1), &submitted)
-        .await?;
+    let id = submit_practice(store, &returned, author(Author::Member1)).await?;
+    moderate_practice(
+        store,
+        id,
+        (PracticeStatus::Returned, Audit::PracticeReturned),
+        Some("Thanks! Could you add how many laptops a month and what the rollout cost?"),
+    )
+    .await
+}
+
+/// Stores a practice as submitted, audited as the demo's.
+async fn submit_practice(
+    store: &dyn Store,
+    draft: &PracticeDraft,
+    author: PracticeAuthor,
+) -> Result<i64, StoreError> {
+    let mut write = store.write().await?;
+    let id = store.create_practice(&mut write, draft, author).await?;
+    let target = format!("practice #{id}");
+    let audit = AuditRecord::new("demo", Audit::PracticeSubmitted, target, "");
+    write.commit_audited(&audit).await?;
+    Ok(id)
+}
+
+/// Publishes or returns a submitted practice, audited as the demo's.
+async fn moderate_practice(
+    store: &dyn Store,
+    id: i64,
+    (status, action): (PracticeStatus, Audit),
+    comment: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut write = store.write().await?;
     store
-        .moderate_practice(
-            id,
-            PracticeStatus::Returned,
-            Some("Thanks! Could you add how many laptops a month and what the rollout cost?"),
-            &AuditRecord::new("demo", Audit::PracticeReturned, "demo practice", ""),
-        )
+        .moderate_practice(&mut write, id, status, comment)
         .await?;
-    Ok(())
+    let audit = AuditRecord::new("demo", action, "demo practice", "");
+    write.commit_audited(&audit).await
 }

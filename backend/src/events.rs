@@ -17,6 +17,8 @@ pub struct EventRecord {
     pub key: String,
     /// The event's fields as JSON, read back by [`Event::read`].
     pub payload: String,
+    /// When it happened, on the server's clock (Unix seconds).
+    pub at: i64,
 }
 
 /// An event for the notification worker.
@@ -120,6 +122,7 @@ impl Event {
             kind: self.kind(),
             key: self.key(now),
             payload: fields.to_string(),
+            at: now,
         }
     }
 

@@ -13,7 +13,7 @@ use crate::auth;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::services::sessions::{self, blocking};
-use crate::store::AuditRecord;
+use crate::store::{AuditRecord, Write};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -41,25 +41,26 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Starts a session for `user`, recording `audit` with it: the response carries the user and
-/// the session cookie.
+/// Starts a session for `user` on `write` and commits it with what the write already holds:
+/// the response carries the user and the session cookie.
 pub async fn start_session(
     state: &AppState,
     headers: &HeaderMap,
+    mut write: Write,
     user: User,
-    audit: Option<&AuditRecord>,
 ) -> Result<Response> {
     let token = auth::random_token();
     state
         .store
         .create_session(
+            &mut write,
             &auth::token_hash(&token),
             user.id,
             state.clock.now(),
             state.clock.now() + auth::SESSION_TTL_SECONDS,
-            audit,
         )
         .await?;
+    write.commit().await?;
     let cookie = auth::session_set_cookie(headers, Some(&token));
     Ok(([(header::SET_COOKIE, cookie)], Json(user)).into_response())
 }
@@ -81,16 +82,16 @@ async fn login(
     };
     let sessions::Authenticated { user, known_device } =
         sessions::authenticate(state.store.as_ref(), attempt).await?;
+    let mut write = state.store.write().await?;
     if let Some(old) = auth::session_cookie(&headers) {
         // Rotate: a session id known before login never becomes a logged-in one.
-        state
-            .store
-            .delete_session(&auth::token_hash(old), None)
-            .await?;
+        let old = auth::token_hash(old);
+        state.store.delete_session(&mut write, &old).await?;
     }
     let audit = AuditRecord::new(&user.email, Audit::Login, &user.email, "");
+    write.audit(&audit).await?;
     let user_id = user.id;
-    let mut response = start_session(&state, &headers, user, Some(&audit)).await?;
+    let mut response = start_session(&state, &headers, write, user).await?;
     if !known_device {
         let device = auth::random_token();
         state
@@ -117,10 +118,10 @@ async fn logout(
 ) -> Result<Response> {
     let audit = AuditRecord::new(&user.email, Audit::Logout, &user.email, "");
     if let Some(token) = auth::session_cookie(&headers) {
-        state
-            .store
-            .delete_session(&auth::token_hash(token), Some(&audit))
-            .await?;
+        let mut write = state.store.write().await?;
+        let token = auth::token_hash(token);
+        state.store.delete_session(&mut write, &token).await?;
+        write.commit_audited(&audit).await?;
     }
     let cookie = auth::session_set_cookie(&headers, None);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
@@ -160,6 +161,11 @@ async fn change_password(
         &user.email,
         "all sessions ended",
     );
-    state.store.set_password(user.id, &new_hash, &audit).await?;
-    start_session(&state, &headers, user, None).await
+    let mut write = state.store.write().await?;
+    state
+        .store
+        .set_password(&mut write, user.id, &new_hash)
+        .await?;
+    write.audit(&audit).await?;
+    start_session(&state, &headers, write, user).await
 }

@@ -155,7 +155,9 @@ fn public<T: IntoResponse>(body: T) -> Response {
 async fn rotate(State(state): State<AppState>, Admin(admin): Admin) -> Result<Response> {
     let key = new_key(state.clock.now())?;
     let audit = AuditRecord::new(&admin.email, Audit::SigningKeyRotated, &key.kid, "");
-    state.store.add_signing_key(&key, Some(&audit)).await?;
+    let mut write = state.store.write().await?;
+    state.store.add_signing_key(&mut write, &key).await?;
+    write.commit_audited(&audit).await?;
     Ok((
         StatusCode::CREATED,
         Json(attest::public_jwk(&key.kid, &key.public_x)),
@@ -302,15 +304,17 @@ async fn revoke(
         org_id: Some(org_id),
         event: None,
     };
+    let mut write = state.store.write().await?;
     if !state
         .store
-        .revoke_attestation(org_id, id, state.clock.now(), &audit)
+        .revoke_attestation(&mut write, org_id, id, state.clock.now())
         .await?
     {
         return Err(AppError::NotFound(format!(
             "no unrevoked attestation #{id} in your organisation"
         )));
     }
+    write.commit_audited(&audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -120,9 +120,11 @@ async fn create(
             state.clock.now(),
         );
     }
+    let mut write = state.store.write().await?;
     state
         .store
         .create_invitation(
+            &mut write,
             &NewInvitationRecord {
                 token_hash: auth::token_hash(&token),
                 email: email.clone(),
@@ -131,9 +133,9 @@ async fn create(
                 invited_by: inviter.id,
                 expires_at,
             },
-            &audit,
         )
         .await?;
+    write.commit_audited(&audit).await?;
     if emailed {
         state.notify.wake();
         tracing::info!(
@@ -217,18 +219,20 @@ async fn accept(
     }
     let password = acceptance.password;
     let password_hash = blocking(move || auth::hash_password(&password)).await?;
+    let mut write = state.store.write().await?;
     let user = state
         .store
-        .accept_invitation(&token_hash, &name, &password_hash, now, &|user| {
-            AuditRecord::new(
-                &user.email,
-                Audit::InvitationAccepted,
-                &user.email,
-                user.role.key(),
-            )
-        })
+        .accept_invitation(&mut write, &token_hash, &name, &password_hash, now)
         .await?
         .ok_or_else(invalid_link)?;
+    let audit = AuditRecord::new(
+        &user.email,
+        Audit::InvitationAccepted,
+        &user.email,
+        user.role.key(),
+    );
+    write.audit(&audit).await?;
+    let response = start_session(&state, &headers, write, user).await?;
     state.store.forget_login_attempts(&attempts).await?;
-    start_session(&state, &headers, user, None).await
+    Ok(response)
 }

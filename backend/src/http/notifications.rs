@@ -284,10 +284,19 @@ async fn create_webhook(
     let secret = format!("whsec_{}", auth::random_token());
     let mut audit = AuditRecord::new(&user.email, Audit::WebhookCreated, &input.url, "");
     audit.org_id = Some(org_id);
+    let mut write = state.store.write().await?;
     let id = state
         .store
-        .create_webhook(org_id, &input.url, &secret, &input.events, user.id, &audit)
+        .create_webhook(
+            &mut write,
+            org_id,
+            &input.url,
+            &secret,
+            &input.events,
+            user.id,
+        )
         .await?;
+    write.commit_audited(&audit).await?;
     let webhook = state
         .store
         .webhook(id)
@@ -319,13 +328,15 @@ async fn delete_webhook(
     let hook = own_webhook(&state, org_id, id).await?;
     let mut audit = AuditRecord::new(&user.email, Audit::WebhookDeleted, &hook.url, "");
     audit.org_id = Some(org_id);
+    let mut write = state.store.write().await?;
     if !state
         .store
-        .delete_webhook(org_id, id, state.clock.now(), &audit)
+        .delete_webhook(&mut write, org_id, id, state.clock.now())
         .await?
     {
         return Err(AppError::NotFound(format!("no webhook #{id}")));
     }
+    write.commit_audited(&audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -338,7 +349,7 @@ async fn test_webhook(
     own_webhook(&state, admin.org_id, id).await?;
     let now = state.clock.now();
     let event = Event::WebhookTest { webhook_id: id }.record(now);
-    state.store.add_event(&event, now).await?;
+    state.store.add_event(&event).await?;
     state.notify.wake();
     Ok(StatusCode::ACCEPTED)
 }
@@ -351,7 +362,10 @@ async fn resume_webhook(
     let hook = own_webhook(&state, org_id, id).await?;
     let mut audit = AuditRecord::new(&user.email, Audit::WebhookResumed, &hook.url, "");
     audit.org_id = Some(org_id);
-    state.store.resume_webhook(org_id, id, &audit).await?;
+    let mut write = state.store.write().await?;
+    if state.store.resume_webhook(&mut write, org_id, id).await? {
+        write.commit_audited(&audit).await?;
+    }
     state.notify.wake();
     Ok(Json(own_webhook(&state, org_id, id).await?.info()))
 }

@@ -80,16 +80,15 @@ async fn create_org(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let created = state
-        .store
-        .create_org(&org, &|created| {
-            AuditRecord::new(
-                &admin.email,
-                Audit::OrganisationCreated,
-                org_target(created),
-                "",
-            )
-        })
+    let mut write = state.store.write().await?;
+    let created = state.store.create_org(&mut write, &org).await?;
+    write
+        .commit_audited(&AuditRecord::new(
+            &admin.email,
+            Audit::OrganisationCreated,
+            org_target(&created),
+            "",
+        ))
         .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -118,20 +117,16 @@ async fn verify_org(
             "a member of an organisation cannot take part in verifying it".to_owned(),
         ));
     }
-    let step = match org.proposed_by {
-        None if user.role == Role::Admin => {
+    let mut write = state.store.write().await?;
+    let (step, action, detail) = match org.proposed_by {
+        None if user.role == Role::Admin => (
             state
                 .store
-                .propose_verification(id, user.id, &|org| {
-                    AuditRecord::new(
-                        &user.email,
-                        Audit::OrganisationVerificationProposed,
-                        org_target(org),
-                        "awaiting a second admin or a publisher",
-                    )
-                })
-                .await?
-        }
+                .propose_verification(&mut write, id, user.id)
+                .await?,
+            Audit::OrganisationVerificationProposed,
+            "awaiting a second admin or a publisher",
+        ),
         None => {
             return Err(AppError::Conflict(
                 "a platform admin must propose verifying this organisation first".to_owned(),
@@ -143,24 +138,26 @@ async fn verify_org(
                     .to_owned(),
             ));
         }
-        Some(_) => {
+        Some(_) => (
             state
                 .store
-                .confirm_verification(id, user.id, &|org| {
-                    AuditRecord::new(
-                        &user.email,
-                        Audit::OrganisationVerified,
-                        org_target(org),
-                        "confirmed a proposal by another person",
-                    )
-                })
-                .await?
-        }
+                .confirm_verification(&mut write, id, user.id)
+                .await?,
+            Audit::OrganisationVerified,
+            "confirmed a proposal by another person",
+        ),
     };
-    // Nothing changed: another request took the same step first.
     let org = match step {
-        Some(org) => org,
-        None => state.store.org(id).await?.ok_or_else(not_found)?,
+        Some(org) => {
+            let audit = AuditRecord::new(&user.email, action, org_target(&org), detail);
+            write.commit_audited(&audit).await?;
+            org
+        }
+        // Nothing changed: another request took the same step first.
+        None => {
+            drop(write);
+            state.store.org(id).await?.ok_or_else(not_found)?
+        }
     };
     Ok(Json(org))
 }
@@ -180,14 +177,21 @@ async fn change_role(
             "you cannot change your own role; ask another admin".to_owned(),
         ));
     }
+    let mut write = state.store.write().await?;
     let user = state
         .store
-        .set_role(id, change.role, &|user| {
-            let detail = format!("now {}", change.role.key());
-            AuditRecord::new(&admin.email, Audit::RoleChanged, &user.email, detail)
-        })
+        .set_role(&mut write, id, change.role)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no user #{id}")))?;
+    let detail = format!("now {}", change.role.key());
+    write
+        .commit_audited(&AuditRecord::new(
+            &admin.email,
+            Audit::RoleChanged,
+            &user.email,
+            detail,
+        ))
+        .await?;
     Ok(Json(user))
 }
 

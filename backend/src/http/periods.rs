@@ -141,10 +141,12 @@ async fn set_deadline(
         org_id: None,
         event: None,
     };
+    let mut write = state.store.write().await?;
     state
         .store
-        .set_deadline(period, &due_at, &user.email, &audit)
+        .set_deadline(&mut write, period, &due_at, &user.email)
         .await?;
+    write.commit_audited(&audit).await?;
     Ok(Json(Deadline {
         period,
         due_at,

@@ -111,7 +111,9 @@ async fn save(
         org_id: Some(org_id),
         event: None,
     };
-    state.store.save_target(org_id, &record, &audit).await?;
+    let mut write = state.store.write().await?;
+    state.store.save_target(&mut write, org_id, &record).await?;
+    write.commit_audited(&audit).await?;
     Ok(Json(Target {
         value: stored_value(&metric, value),
         baseline: baseline.map(|b| stored_value(&metric, b)),
@@ -137,7 +139,13 @@ async fn remove(
         org_id: Some(org_id),
         event: None,
     };
-    if state.store.delete_target(org_id, &metric, &audit).await? {
+    let mut write = state.store.write().await?;
+    if state
+        .store
+        .delete_target(&mut write, org_id, &metric)
+        .await?
+    {
+        write.commit_audited(&audit).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!(

@@ -288,17 +288,14 @@ async fn create(
     ApiJson(draft): ApiJson<PracticeDraft>,
 ) -> Result<(StatusCode, Json<Practice>)> {
     validate_practice(&draft).map_err(AppError::validation)?;
+    let mut write = state.store.write().await?;
     let id = state
         .store
-        .create_practice(&draft, author_of(&user), &|id| {
-            AuditRecord::new(
-                &user.email,
-                Audit::PracticeSubmitted,
-                format!("practice #{id}"),
-                "",
-            )
-        })
+        .create_practice(&mut write, &draft, author_of(&user))
         .await?;
+    let target = format!("practice #{id}");
+    let audit = AuditRecord::new(&user.email, Audit::PracticeSubmitted, target, "");
+    write.commit_audited(&audit).await?;
     Ok((StatusCode::CREATED, Json(reload(&state, &user, id).await?)))
 }
 
@@ -321,7 +318,9 @@ async fn update(
         format!("practice #{id}"),
         "",
     );
-    state.store.update_practice(id, &draft, &audit).await?;
+    let mut write = state.store.write().await?;
+    state.store.update_practice(&mut write, id, &draft).await?;
+    write.commit_audited(&audit).await?;
     Ok(Json(reload(&state, &user, id).await?))
 }
 
@@ -361,10 +360,12 @@ async fn moderate(
         },
         state.clock.now(),
     );
+    let mut write = state.store.write().await?;
     state
         .store
-        .moderate_practice(id, status, comment, &audit)
+        .moderate_practice(&mut write, id, status, comment)
         .await?;
+    write.commit_audited(&audit).await?;
     Ok(Json(reload(&state, &user, id).await?))
 }
 

@@ -140,16 +140,17 @@ async fn create(
 ) -> Result<(StatusCode, Json<Standard>)> {
     validate_draft(&draft).map_err(AppError::validation)?;
     let draft = draft.snapped();
+    let mut write = state.store.write().await?;
     let standard = state
         .store
-        .create_standard(&draft, user.id, &|standard| {
-            let target = format!(
-                "standard #{} ({} v{})",
-                standard.id, standard.name, standard.version
-            );
-            AuditRecord::new(&user.email, Audit::StandardCreated, target, "draft")
-        })
+        .create_standard(&mut write, &draft, user.id)
         .await?;
+    let target = format!(
+        "standard #{} ({} v{})",
+        standard.id, standard.name, standard.version
+    );
+    let audit = AuditRecord::new(&user.email, Audit::StandardCreated, target, "draft");
+    write.commit_audited(&audit).await?;
     Ok((StatusCode::CREATED, Json(standard)))
 }
 
@@ -250,9 +251,11 @@ async fn follow(
         format!("organisation #{}", admin.org_id),
         detail,
     );
+    let mut write = state.store.write().await?;
     state
         .store
-        .follow_standard(admin.org_id, body.standard_id, &audit)
+        .follow_standard(&mut write, admin.org_id, body.standard_id)
         .await?;
+    write.commit_audited(&audit).await?;
     Ok(Json(body))
 }

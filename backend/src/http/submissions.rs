@@ -21,7 +21,7 @@ use super::params::{OpenPeriod, StartedPeriod};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
-use crate::store::{AuditRecord, IdempotencyKey, StoredSubmission};
+use crate::store::{AuditRecord, IdempotencyKey, Saved, StoredSubmission};
 
 /// CSV uploads may be larger than JSON bodies (comments, spreadsheets' padding).
 const CSV_LIMIT_BYTES: usize = 256 * 1024;
@@ -136,24 +136,31 @@ async fn save(
     let Submitter { caller, org_id } = submitter;
     let actor = caller.label();
     let target = format!("organisation #{org_id}, {period}");
-    let stored = state
+    let mut write = state.store.write().await?;
+    let saved = state
         .store
         .save_submission(
+            &mut write,
             *org_id,
             period,
             values,
             &caller.display_name(),
             idempotency,
-            &|stored| {
-                let detail = format!(
-                    "revision {} with {} values ({how})",
-                    stored.revision,
-                    stored.values.len()
-                );
-                AuditRecord::new(&actor, Audit::SubmissionSaved, &target, detail)
-            },
         )
         .await?;
+    let stored = match saved {
+        Saved::New(stored) => {
+            let detail = format!(
+                "revision {} with {} values ({how})",
+                stored.revision,
+                stored.values.len()
+            );
+            let audit = AuditRecord::new(&actor, Audit::SubmissionSaved, &target, detail);
+            write.commit_audited(&audit).await?;
+            stored
+        }
+        Saved::Replayed(stored) => stored,
+    };
     Ok(to_api(period, false, Some(stored)))
 }
 

@@ -97,16 +97,15 @@ async fn create(
         scope_list.join(" and "),
         request.expires_in_days
     );
-    let id = state
-        .store
-        .create_api_token(&record, &|id| {
-            AuditRecord::new(
-                &user.email,
-                Audit::TokenCreated,
-                format!("API token #{id} ({name})"),
-                &detail,
-            )
-        })
+    let mut write = state.store.write().await?;
+    let id = state.store.create_api_token(&mut write, &record).await?;
+    write
+        .commit_audited(&AuditRecord::new(
+            &user.email,
+            Audit::TokenCreated,
+            format!("API token #{id} ({name})"),
+            detail,
+        ))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -131,10 +130,12 @@ async fn revoke(
         format!("API token #{id}"),
         "",
     );
-    if !state.store.revoke_api_token(org_id, id, &audit).await? {
+    let mut write = state.store.write().await?;
+    if !state.store.revoke_api_token(&mut write, org_id, id).await? {
         return Err(AppError::NotFound(format!(
             "no active API token #{id} in your organisation"
         )));
     }
+    write.commit_audited(&audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -182,7 +182,7 @@ async fn deadline_reminders(
         if reminded.contains(&event.key) || worker.store.period_released(period).await? {
             continue;
         }
-        worker.store.add_event(&event, now).await?;
+        worker.store.add_event(&event).await?;
         reminded.insert(event.key);
     }
     Ok(())

@@ -39,7 +39,9 @@ pub async fn ensure_signing_key(
     let keys = store.signing_keys().await?;
     if keys.iter().all(|key| key.retired_at.is_some()) {
         let key = new_key(now)?;
-        store.add_signing_key(&key, None).await?;
+        let mut write = store.write().await?;
+        store.add_signing_key(&mut write, &key).await?;
+        write.commit().await?;
         tracing::info!(kid = %key.kid, "created the attestation signing key");
     }
     Ok(())
@@ -281,12 +283,14 @@ pub async fn issue(
         claims.metrics.len(),
         request.expires_in_days
     );
-    let (id, log_index) = store
-        .issue_attestation(&record, &|id| AuditRecord {
+    let mut write = store.write().await?;
+    let (id, log_index) = store.issue_attestation(&mut write, &record).await?;
+    write
+        .commit_audited(&AuditRecord {
             actor: issuance.by.clone(),
             action: Audit::AttestationIssued,
             target: format!("attestation #{id} for {audience}"),
-            detail: detail.clone(),
+            detail,
             org_id: Some(org_id),
             event: None,
         })

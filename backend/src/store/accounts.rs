@@ -6,7 +6,7 @@ use shared::account::{
 use sqlx::AnyConnection;
 
 use super::SqlStore;
-use super::audit::insert_audit;
+use super::Write;
 use super::dialect::Turn;
 use crate::store::rows::{
     API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, Flag, InvitationRow,
@@ -15,8 +15,7 @@ use crate::store::rows::{
     propose_verification_sql, role, role_conflict, scopes_text, token_owner_sql, try_all,
 };
 use crate::store::{
-    AuditOf, AuditRecord, Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord,
-    StoreError, TokenOwner,
+    Credentials, LoginAttempt, NewInvitationRecord, NewTokenRecord, StoreError, TokenOwner,
 };
 
 /// Organisations, users, sessions, login throttling, invitations and API tokens.
@@ -32,8 +31,8 @@ pub trait AccountStore {
     // Organisations.
     async fn create_org(
         &self,
+        write: &mut Write,
         org: &NewOrganisation,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Organisation, StoreError>;
     async fn org(&self, id: i64) -> Result<Option<Organisation>, StoreError>;
     async fn orgs(&self) -> Result<Vec<Organisation>, StoreError>;
@@ -41,17 +40,17 @@ pub trait AccountStore {
     /// exist, is verified, or has a proposal already.
     async fn propose_verification(
         &self,
+        write: &mut Write,
         id: i64,
         by: i64,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError>;
     /// Confirms the pending proposal as user `by`, who did not propose it: the organisation is
     /// verified. `None` when there is no such pending proposal.
     async fn confirm_verification(
         &self,
+        write: &mut Write,
         id: i64,
         by: i64,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError>;
 
     // Users and sessions.
@@ -69,25 +68,25 @@ pub trait AccountStore {
     async fn users(&self) -> Result<Vec<User>, StoreError>;
     async fn set_role(
         &self,
+        write: &mut Write,
         user_id: i64,
         role: Role,
-        audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError>;
     /// Replaces the password and ends every session of the user.
     async fn set_password(
         &self,
+        write: &mut Write,
         user_id: i64,
         password_hash: &str,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// Stores a session, sweeping away those expired by `now`.
     async fn create_session(
         &self,
+        write: &mut Write,
         token_hash: &[u8; 32],
         user_id: i64,
         now: i64,
         expires_at: i64,
-        audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError>;
     async fn session_user(
         &self,
@@ -96,8 +95,8 @@ pub trait AccountStore {
     ) -> Result<Option<User>, StoreError>;
     async fn delete_session(
         &self,
+        write: &mut Write,
         token_hash: &[u8; 32],
-        audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError>;
 
     // Login throttling: an attempt is counted and recorded before the password is checked,
@@ -134,8 +133,8 @@ pub trait AccountStore {
     // Invitations.
     async fn create_invitation(
         &self,
+        write: &mut Write,
         invitation: &NewInvitationRecord,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// An invitation that is neither used nor expired.
     async fn invitation(
@@ -147,11 +146,11 @@ pub trait AccountStore {
     /// invitation is unknown, used or expired.
     async fn accept_invitation(
         &self,
+        write: &mut Write,
         token_hash: &[u8; 32],
         name: &str,
         password_hash: &str,
         now: i64,
-        audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError>;
     /// Every account of an organisation and every invitation into it, with who created each.
     async fn team(
@@ -163,17 +162,17 @@ pub trait AccountStore {
     /// Stores a token that expires at `expires_at` (Unix seconds).
     async fn create_api_token(
         &self,
+        write: &mut Write,
         token: &NewTokenRecord,
-        audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError>;
     /// Every token of the organisation, newest first, with whether it works at `now`.
     async fn api_tokens(&self, org_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
     /// Revokes a token of the organisation; false when there is no such active token.
     async fn revoke_api_token(
         &self,
+        write: &mut Write,
         org_id: i64,
         token_id: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError>;
     /// The owner of a token that works at `now` (not revoked, not expired, its creator still a
     /// member admin of its organisation), recording its use.
@@ -214,11 +213,11 @@ impl AccountStore for SqlStore {
 
     async fn create_org(
         &self,
+        write: &mut Write,
         org: &NewOrganisation,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Organisation, StoreError> {
         let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let row: OrgRow = sqlx::query_as(&format!(
             "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ORG_COLUMNS}"
@@ -233,8 +232,6 @@ impl AccountStore for SqlStore {
         .await
         .map_err(|error| org_conflict(error, &org.name))?;
         let created = Organisation::try_from(row)?;
-        insert_audit(&mut tx, &audit(&created)).await?;
-        tx.commit().await?;
         Ok(created)
     }
 
@@ -260,21 +257,21 @@ impl AccountStore for SqlStore {
 
     async fn propose_verification(
         &self,
+        write: &mut Write,
         id: i64,
         by: i64,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        self.verification_step(&propose_verification_sql(self.dialect.now()), id, by, audit)
+        self.verification_step(write, &propose_verification_sql(self.dialect.now()), id, by)
             .await
     }
 
     async fn confirm_verification(
         &self,
+        write: &mut Write,
         id: i64,
         by: i64,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        self.verification_step(&confirm_verification_sql(self.dialect.now()), id, by, audit)
+        self.verification_step(write, &confirm_verification_sql(self.dialect.now()), id, by)
             .await
     }
 
@@ -334,11 +331,11 @@ impl AccountStore for SqlStore {
 
     async fn set_role(
         &self,
+        write: &mut Write,
         user_id: i64,
         role: Role,
-        audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let updated = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role.key())
             .bind(user_id)
@@ -365,18 +362,16 @@ impl AccountStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         let user = User::try_from(row)?;
-        insert_audit(&mut tx, &audit(&user)).await?;
-        tx.commit().await?;
         Ok(Some(user))
     }
 
     async fn set_password(
         &self,
+        write: &mut Write,
         user_id: i64,
         password_hash: &str,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -386,20 +381,18 @@ impl AccountStore for SqlStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 
     async fn create_session(
         &self,
+        write: &mut Write,
         token_hash: &[u8; 32],
         user_id: i64,
         now: i64,
         expires_at: i64,
-        audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         // Logins are rare enough to sweep expired sessions away here.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
@@ -411,10 +404,6 @@ impl AccountStore for SqlStore {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-        if let Some(audit) = audit {
-            insert_audit(&mut tx, audit).await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -436,18 +425,14 @@ impl AccountStore for SqlStore {
 
     async fn delete_session(
         &self,
+        write: &mut Write,
         token_hash: &[u8; 32],
-        audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash[..])
             .execute(&mut *tx)
             .await?;
-        if let Some(audit) = audit {
-            insert_audit(&mut tx, audit).await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -556,10 +541,10 @@ impl AccountStore for SqlStore {
 
     async fn create_invitation(
         &self,
+        write: &mut Write,
         invitation: &NewInvitationRecord,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         sqlx::query(
             "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -572,8 +557,6 @@ impl AccountStore for SqlStore {
         .bind(invitation.expires_at)
         .execute(&mut *tx)
         .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -596,13 +579,13 @@ impl AccountStore for SqlStore {
 
     async fn accept_invitation(
         &self,
+        write: &mut Write,
         token_hash: &[u8; 32],
         name: &str,
         password_hash: &str,
         now: i64,
-        audit: AuditOf<'_, User>,
     ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         // Using the invitation first takes the write lock, so a token works exactly once.
         let row: Option<AcceptedInvitationRow> = sqlx::query_as(&format!(
             "UPDATE invitations SET accepted_at = {now} \
@@ -619,7 +602,7 @@ impl AccountStore for SqlStore {
         };
         let role = role(&invitation.role)?;
         let user = insert_user(
-            &mut tx,
+            tx,
             &invitation.email,
             name,
             role,
@@ -632,8 +615,6 @@ impl AccountStore for SqlStore {
             .bind(user.id)
             .execute(&mut *tx)
             .await?;
-        insert_audit(&mut tx, &audit(&user)).await?;
-        tx.commit().await?;
         Ok(Some(user))
     }
 
@@ -667,10 +648,10 @@ impl AccountStore for SqlStore {
 
     async fn create_api_token(
         &self,
+        write: &mut Write,
         token: &NewTokenRecord,
-        audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -683,8 +664,6 @@ impl AccountStore for SqlStore {
         .bind(token.expires_at)
         .fetch_one(&mut *tx)
         .await?;
-        insert_audit(&mut tx, &audit(&id)).await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -699,11 +678,11 @@ impl AccountStore for SqlStore {
 
     async fn revoke_api_token(
         &self,
+        write: &mut Write,
         org_id: i64,
         token_id: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let result = sqlx::query(&format!(
             "UPDATE api_tokens SET revoked_at = {now} \
              WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
@@ -716,8 +695,6 @@ impl AccountStore for SqlStore {
         if result.rows_affected() != 1 {
             return Ok(false);
         }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(true)
     }
 
@@ -773,16 +750,15 @@ async fn insert_user(
 }
 
 impl SqlStore {
-    /// One step of a verification (`sql`: `$1` the organisation, `$2` the user), audited in
-    /// the same transaction.
+    /// One step of a verification (`sql`: `$1` the organisation, `$2` the user).
     async fn verification_step(
         &self,
+        write: &mut Write,
         sql: &str,
         id: i64,
         by: i64,
-        audit: AuditOf<'_, Organisation>,
     ) -> Result<Option<Organisation>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let row: Option<OrgRow> = sqlx::query_as(sql)
             .bind(id)
             .bind(by)
@@ -792,8 +768,6 @@ impl SqlStore {
             return Ok(None);
         };
         let org = Organisation::try_from(row)?;
-        insert_audit(&mut tx, &audit(&org)).await?;
-        tx.commit().await?;
         Ok(Some(org))
     }
 }

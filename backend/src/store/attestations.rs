@@ -7,10 +7,10 @@ use shared::attestation::{AttestationInfo, AttestationStatus, Disclosure};
 use shared::period::rfc3339;
 
 use super::SqlStore;
-use super::audit::insert_audit;
+use super::StoreError;
+use super::Write;
 use super::dialect::Turn;
 use super::notify::insert_event;
-use super::{AuditOf, AuditRecord, StoreError};
 
 /// A signing key as stored. The seed never leaves the server and is never printed.
 #[derive(Clone, sqlx::FromRow)]
@@ -54,17 +54,13 @@ pub trait AttestationStore {
     /// Every signing key, oldest first.
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
     /// Stores a key that signs from now on and retires the others (which stay published).
-    async fn add_signing_key(
-        &self,
-        key: &StoredKey,
-        audit: Option<&AuditRecord>,
-    ) -> Result<(), StoreError>;
+    async fn add_signing_key(&self, write: &mut Write, key: &StoredKey) -> Result<(), StoreError>;
     /// Stores an attestation and appends its leaf to the transparency log, with its audit
     /// entry, in one transaction; returns its id and log index.
     async fn issue_attestation(
         &self,
+        write: &mut Write,
         record: &NewAttestationRecord,
-        audit: AuditOf<'_, i64>,
     ) -> Result<(i64, i64), StoreError>;
     /// An organisation's attestations, newest first.
     async fn attestations(&self, org_id: i64) -> Result<Vec<AttestationInfo>, StoreError>;
@@ -77,10 +73,10 @@ pub trait AttestationStore {
     /// Revokes an organisation's attestation; false when there is no such unrevoked one.
     async fn revoke_attestation(
         &self,
+        write: &mut Write,
         org_id: i64,
         id: i64,
         now: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError>;
     /// What a share link opens, counting the opening; `None` for an unknown link.
     async fn open_shared(
@@ -191,12 +187,8 @@ impl AttestationStore for SqlStore {
         .await?)
     }
 
-    async fn add_signing_key(
-        &self,
-        key: &StoredKey,
-        audit: Option<&AuditRecord>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+    async fn add_signing_key(&self, write: &mut Write, key: &StoredKey) -> Result<(), StoreError> {
+        let tx = &mut *write.tx;
         sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
             .bind(key.created_at)
             .execute(&mut *tx)
@@ -211,19 +203,16 @@ impl AttestationStore for SqlStore {
         .bind(key.created_at)
         .execute(&mut *tx)
         .await?;
-        if let Some(audit) = audit {
-            insert_audit(&mut tx, audit).await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
     async fn issue_attestation(
         &self,
+        write: &mut Write,
         record: &NewAttestationRecord,
-        audit: AuditOf<'_, i64>,
     ) -> Result<(i64, i64), StoreError> {
-        let mut tx = self.begin_turn(Turn::Log).await?;
+        write.take_turn(Turn::Log).await?;
+        let tx = &mut *write.tx;
         let index: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM transparency_log")
                 .fetch_one(&mut *tx)
@@ -254,8 +243,6 @@ impl AttestationStore for SqlStore {
         .bind(index)
         .fetch_one(&mut *tx)
         .await?;
-        insert_audit(&mut tx, &audit(&id)).await?;
-        tx.commit().await?;
         Ok((id, index))
     }
 
@@ -298,12 +285,12 @@ impl AttestationStore for SqlStore {
 
     async fn revoke_attestation(
         &self,
+        write: &mut Write,
         org_id: i64,
         id: i64,
         now: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let revoked = sqlx::query(
             "UPDATE attestations SET revoked_at = $1 \
              WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
@@ -315,10 +302,6 @@ impl AttestationStore for SqlStore {
         .await?
         .rows_affected()
             == 1;
-        if revoked {
-            insert_audit(&mut tx, audit).await?;
-            tx.commit().await?;
-        }
         Ok(revoked)
     }
 
@@ -345,7 +328,7 @@ impl AttestationStore for SqlStore {
             audience: audience.clone(),
         }
         .record(now);
-        insert_event(&mut tx, &opened, now).await?;
+        insert_event(&mut tx, &opened).await?;
         if count <= OPENINGS_KEPT {
             sqlx::query(
                 "INSERT INTO attestation_opens (attestation_id, opened_at) VALUES ($1, $2)",

@@ -84,7 +84,7 @@ pub(super) async fn insert_audit(
     .execute(&mut *connection)
     .await?;
     if let Some(event) = &record.event {
-        super::notify::insert_event(&mut *connection, event, crate::auth::now_unix()).await?;
+        super::notify::insert_event(&mut *connection, event).await?;
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use shared::Period;
 
 use super::SqlStore;
-use super::audit::insert_audit;
-use super::{AuditRecord, StoreError};
+use super::StoreError;
+use super::Write;
 
 /// An organisation's latest save of a quarter.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -23,10 +23,10 @@ pub trait DeadlineStore {
     /// Sets (or moves) a quarter's deadline, with its audit entry.
     async fn set_deadline(
         &self,
+        write: &mut Write,
         period: Period,
         due_at: &str,
         set_by: &str,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// Each organisation's latest save of `period`.
     async fn latest_saves(&self, period: Period) -> Result<Vec<LatestSave>, StoreError>;
@@ -51,12 +51,12 @@ impl DeadlineStore for SqlStore {
 
     async fn set_deadline(
         &self,
+        write: &mut Write,
         period: Period,
         due_at: &str,
         set_by: &str,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         sqlx::query(
             "INSERT INTO deadlines (period, due_at, set_by, set_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (period) DO UPDATE SET due_at = excluded.due_at, \
@@ -68,8 +68,6 @@ impl DeadlineStore for SqlStore {
         .bind(shared::period::rfc3339(crate::auth::now_unix()))
         .execute(&mut *tx)
         .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -18,6 +18,7 @@ mod sql;
 mod standards;
 mod submissions;
 pub mod targets;
+mod write;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,8 +38,9 @@ pub use practices::PracticeStore;
 pub use releases::{ReleaseStore, ReleaseTx};
 pub use sql::{SqlStore, schema_url};
 pub use standards::StandardStore;
-pub use submissions::SubmissionStore;
+pub use submissions::{Saved, SubmissionStore};
 pub use targets::{TargetRecord, TargetStore};
+pub use write::{Write, WriteStore};
 
 /// A failure inside the store. Never shown to clients: the HTTP layer logs it and answers 500.
 #[derive(Debug, thiserror::Error)]
@@ -178,11 +180,6 @@ impl AuditRecord {
     }
 }
 
-/// The audit entry of a write that creates something, made from what it created (its id, the
-/// new user or revision), so that it can name it and still be written in the write's own
-/// transaction: an action and its entry are stored together or not at all.
-pub type AuditOf<'a, T> = &'a (dyn Fn(&T) -> AuditRecord + Send + Sync);
-
 /// Audit entries keep at most this many characters of each text, without control characters:
 /// what a client sends (an email at login) never fills the log.
 pub const AUDIT_TEXT_LIMIT: usize = 200;
@@ -263,6 +260,7 @@ pub trait Store:
     + TargetStore
     + DeadlineStore
     + NotifyStore
+    + WriteStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -280,6 +278,7 @@ impl<T> Store for T where
         + TargetStore
         + DeadlineStore
         + NotifyStore
+        + WriteStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -7,8 +7,8 @@ use shared::notify::{Notification, NotificationKind, NotificationSetting, Webhoo
 use sqlx::AnyConnection;
 
 use super::SqlStore;
-use super::audit::insert_audit;
-use super::{AuditRecord, StoreError};
+use super::StoreError;
+use super::Write;
 
 pub use crate::events::EventRecord;
 
@@ -17,7 +17,6 @@ pub use crate::events::EventRecord;
 pub(super) async fn insert_event(
     connection: &mut AnyConnection,
     event: &EventRecord,
-    now: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO events (kind, key, payload, created_at) \
@@ -26,7 +25,7 @@ pub(super) async fn insert_event(
     .bind(event.kind)
     .bind(&event.key)
     .bind(&event.payload)
-    .bind(now)
+    .bind(event.at)
     .execute(connection)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -160,7 +159,7 @@ impl WebhookRow {
 #[async_trait]
 pub trait NotifyStore {
     /// Writes an event unless one with its key exists; whether it was written.
-    async fn add_event(&self, event: &EventRecord, now: i64) -> Result<bool, StoreError>;
+    async fn add_event(&self, event: &EventRecord) -> Result<bool, StoreError>;
     /// Events not expanded yet, oldest first.
     async fn pending_events(&self, limit: i64) -> Result<Vec<EventRow>, StoreError>;
     /// Writes an event's notifications and deliveries and marks it expanded, in one
@@ -234,12 +233,12 @@ pub trait NotifyStore {
     ) -> Result<bool, StoreError>;
     async fn create_webhook(
         &self,
+        write: &mut Write,
         org_id: i64,
         url: &str,
         secret: &str,
         events: &[NotificationKind],
         created_by: i64,
-        audit: &AuditRecord,
     ) -> Result<i64, StoreError>;
     /// A webhook (also deleted ones, for the worker).
     async fn webhook(&self, id: i64) -> Result<Option<WebhookRow>, StoreError>;
@@ -248,16 +247,16 @@ pub trait NotifyStore {
     /// Deletes (keeping its log) or resumes an organisation's webhook; whether it existed.
     async fn delete_webhook(
         &self,
+        write: &mut Write,
         org_id: i64,
         id: i64,
         now: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError>;
     async fn resume_webhook(
         &self,
+        write: &mut Write,
         org_id: i64,
         id: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError>;
     /// A webhook's latest attempts, newest first.
     async fn webhook_attempts(
@@ -311,9 +310,9 @@ pub const WEBHOOK_SELECT: &str = "SELECT w.id, w.org_id, w.url, w.secret, w.even
 
 #[async_trait]
 impl NotifyStore for SqlStore {
-    async fn add_event(&self, event: &EventRecord, now: i64) -> Result<bool, StoreError> {
+    async fn add_event(&self, event: &EventRecord) -> Result<bool, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        insert_event(&mut connection, event, now).await
+        insert_event(&mut connection, event).await
     }
 
     async fn pending_events(&self, limit: i64) -> Result<Vec<EventRow>, StoreError> {
@@ -662,7 +661,7 @@ impl NotifyStore for SqlStore {
                     .await?;
                     paused = done.rows_affected() == 1;
                     if let (true, Some(event)) = (paused, paused_event) {
-                        insert_event(&mut tx, event, now).await?;
+                        insert_event(&mut tx, event).await?;
                     }
                 }
             }
@@ -673,14 +672,14 @@ impl NotifyStore for SqlStore {
 
     async fn create_webhook(
         &self,
+        write: &mut Write,
         org_id: i64,
         url: &str,
         secret: &str,
         events: &[NotificationKind],
         created_by: i64,
-        audit: &AuditRecord,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let events: Vec<&str> = events.iter().map(|k| k.key()).collect();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO webhooks (org_id, url, secret, events, created_by, created_at) \
@@ -694,8 +693,6 @@ impl NotifyStore for SqlStore {
         .bind(crate::auth::now_unix())
         .fetch_one(&mut *tx)
         .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -717,12 +714,12 @@ impl NotifyStore for SqlStore {
 
     async fn delete_webhook(
         &self,
+        write: &mut Write,
         org_id: i64,
         id: i64,
         now: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let done = sqlx::query(
             "UPDATE webhooks SET deleted_at = $1 \
              WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
@@ -742,18 +739,16 @@ impl NotifyStore for SqlStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(true)
     }
 
     async fn resume_webhook(
         &self,
+        write: &mut Write,
         org_id: i64,
         id: i64,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let done = sqlx::query(
             "UPDATE webhooks SET paused_at = NULL, failures = 0 \
              WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
@@ -762,12 +757,7 @@ impl NotifyStore for SqlStore {
         .bind(org_id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        Ok(done.rows_affected() > 0)
     }
 
     async fn webhook_attempts(

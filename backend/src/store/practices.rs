@@ -2,14 +2,12 @@ use async_trait::async_trait;
 use shared::practice::{PracticeDraft, PracticeStatus};
 
 use super::SqlStore;
-use super::audit::insert_audit;
+use super::Write;
 use crate::store::rows::{
     DraftColumns, PRACTICE_ORDER, PRACTICE_SELECT, PracticeParam, PracticeRow, practice_filter,
     try_all,
 };
-use crate::store::{
-    AuditOf, AuditRecord, PracticeAuthor, PracticeSelection, StoreError, StoredPractice,
-};
+use crate::store::{PracticeAuthor, PracticeSelection, StoreError, StoredPractice};
 
 /// The best-practice library.
 #[async_trait]
@@ -17,24 +15,24 @@ pub trait PracticeStore {
     /// Stores a new practice as submitted and returns its id.
     async fn create_practice(
         &self,
+        write: &mut Write,
         draft: &PracticeDraft,
         author: PracticeAuthor,
-        audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError>;
     /// Replaces a practice's content and submits it again; `Conflict` once published.
     async fn update_practice(
         &self,
+        write: &mut Write,
         id: i64,
         draft: &PracticeDraft,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// Publishes or returns a submitted practice; `Conflict` unless it is submitted.
     async fn moderate_practice(
         &self,
+        write: &mut Write,
         id: i64,
         status: PracticeStatus,
         comment: Option<&str>,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// Newest first; `viewer_org` decides `adopted_by_viewer`.
     async fn practices(
@@ -54,11 +52,11 @@ pub trait PracticeStore {
 impl PracticeStore for SqlStore {
     async fn create_practice(
         &self,
+        write: &mut Write,
         draft: &PracticeDraft,
         author: PracticeAuthor,
-        audit: AuditOf<'_, i64>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let d = DraftColumns::try_from(draft)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
@@ -77,18 +75,16 @@ impl PracticeStore for SqlStore {
         .bind(author.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        insert_audit(&mut tx, &audit(&id)).await?;
-        tx.commit().await?;
         Ok(id)
     }
 
     async fn update_practice(
         &self,
+        write: &mut Write,
         id: i64,
         draft: &PracticeDraft,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let d = DraftColumns::try_from(draft)?;
         let updated = sqlx::query(&format!(
             "UPDATE practices SET title = $1, problem = $2, solution = $3, result = $4, \
@@ -113,19 +109,17 @@ impl PracticeStore for SqlStore {
                 "practice #{id} is published and can no longer be edited"
             )));
         }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 
     async fn moderate_practice(
         &self,
+        write: &mut Write,
         id: i64,
         status: PracticeStatus,
         comment: Option<&str>,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let updated = sqlx::query(&format!(
             "UPDATE practices SET status = $1, moderation_comment = $2, \
              published_at = CASE WHEN $1 = 'published' THEN {now} END \
@@ -142,8 +136,6 @@ impl PracticeStore for SqlStore {
                 "practice #{id} is not waiting for review"
             )));
         }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -5,13 +5,13 @@ use shared::standard::{ShareMeeting, Standard, StandardDraft};
 use sqlx::AnyConnection;
 
 use super::SqlStore;
-use super::audit::insert_audit;
+use super::Write;
 use super::dialect::{Dialect, RowLock};
+use crate::store::StoreError;
 use crate::store::rows::{
     STANDARD_COLUMNS, ShareRow, StandardRow, StandardStateRow, check_draft, next_version,
     requirements_json, try_all,
 };
-use crate::store::{AuditOf, AuditRecord, StoreError};
 
 /// Industry standards (publishing one goes through [`ReleaseTx`]).
 #[async_trait]
@@ -20,9 +20,9 @@ pub trait StandardStore {
     /// published: `Conflict` otherwise).
     async fn create_standard(
         &self,
+        write: &mut Write,
         draft: &StandardDraft,
         created_by: i64,
-        audit: AuditOf<'_, Standard>,
     ) -> Result<Standard, StoreError>;
     /// Replaces a draft's content; `Conflict` once published; `None` when there is no such standard.
     async fn update_standard(
@@ -44,9 +44,9 @@ pub trait StandardStore {
     async fn followed_standard(&self, org_id: i64) -> Result<Option<i64>, StoreError>;
     async fn follow_standard(
         &self,
+        write: &mut Write,
         org_id: i64,
         standard_id: Option<i64>,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
 }
 
@@ -54,13 +54,13 @@ pub trait StandardStore {
 impl StandardStore for SqlStore {
     async fn create_standard(
         &self,
+        write: &mut Write,
         draft: &StandardDraft,
         created_by: i64,
-        audit: AuditOf<'_, Standard>,
     ) -> Result<Standard, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let superseded = match draft.supersedes {
-            Some(previous) => standard_state(&mut tx, self.dialect, previous).await?,
+            Some(previous) => standard_state(tx, self.dialect, previous).await?,
             None => None,
         };
         let version = next_version(draft, superseded)?;
@@ -78,8 +78,6 @@ impl StandardStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let standard = Standard::try_from(row)?;
-        insert_audit(&mut tx, &audit(&standard)).await?;
-        tx.commit().await?;
         Ok(standard)
     }
 
@@ -160,18 +158,16 @@ impl StandardStore for SqlStore {
 
     async fn follow_standard(
         &self,
+        write: &mut Write,
         org_id: i64,
         standard_id: Option<i64>,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         sqlx::query("UPDATE organisations SET standard_id = $1 WHERE id = $2")
             .bind(standard_id)
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -6,14 +6,23 @@ use shared::submission::RevisionInfo;
 use sqlx::AnyConnection;
 
 use super::SqlStore;
-use super::audit::insert_audit;
+use super::Write;
 use super::dialect::RowLock;
 use crate::store::rows::{
     IdempotencyRow, MetricValueRow, PeriodRow, RevisionRow, SavedRow, SubmissionRow, try_all,
 };
 use crate::store::{
-    AuditOf, IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
+    IDEMPOTENCY_TTL_SECONDS, IdempotencyKey, PeriodRecord, StoreError, StoredSubmission,
 };
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    /// A new revision, to be audited and committed with the write.
+    New(StoredSubmission),
+    /// A retry of an earlier save with the same idempotency key: its revision, nothing written.
+    Replayed(StoredSubmission),
+}
 
 /// Members' quarterly submissions.
 #[async_trait]
@@ -22,16 +31,17 @@ pub trait SubmissionStore {
     async fn periods(&self) -> Result<Vec<PeriodRecord>, StoreError>;
     async fn period_released(&self, period: Period) -> Result<bool, StoreError>;
     /// Saves a new revision (or, for a known idempotency key with the same body, returns the
-    /// revision that key created). Fails with `PeriodReleased` once the period is released.
+    /// revision that key created, writing nothing). Fails with `PeriodReleased` once the period
+    /// is released.
     async fn save_submission(
         &self,
+        write: &mut Write,
         org_id: i64,
         period: Period,
         values: &BTreeMap<String, f64>,
         saved_by: &str,
         idempotency: Option<&IdempotencyKey>,
-        audit: AuditOf<'_, StoredSubmission>,
-    ) -> Result<StoredSubmission, StoreError>;
+    ) -> Result<Saved, StoreError>;
     async fn submission(
         &self,
         org_id: i64,
@@ -62,15 +72,15 @@ impl SubmissionStore for SqlStore {
 
     async fn save_submission(
         &self,
+        write: &mut Write,
         org_id: i64,
         period: Period,
         values: &BTreeMap<String, f64>,
         saved_by: &str,
         idempotency: Option<&IdempotencyKey>,
-        audit: AuditOf<'_, StoredSubmission>,
-    ) -> Result<StoredSubmission, StoreError> {
+    ) -> Result<Saved, StoreError> {
         let period = period.to_string();
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         // One save per organisation at a time (revision numbers and idempotency keys), and
         // the period's row shared-locked: a release (which updates it) waits for this save to
         // commit and then counts it, or this save waits for the release and is refused.
@@ -107,7 +117,9 @@ impl SubmissionStore for SqlStore {
                         "this Idempotency-Key was already used with a different request".to_owned(),
                     ));
                 }
-                return load_submission(&mut tx, earlier.submission_id).await;
+                return Ok(Saved::Replayed(
+                    load_submission(tx, earlier.submission_id).await?,
+                ));
             }
         }
         if released_at.is_some() {
@@ -159,10 +171,7 @@ impl SubmissionStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        let stored = saved.submission.with_values(values.clone());
-        insert_audit(&mut tx, &audit(&stored)).await?;
-        tx.commit().await?;
-        Ok(stored)
+        Ok(Saved::New(saved.submission.with_values(values.clone())))
     }
 
     async fn submission(

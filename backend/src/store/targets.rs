@@ -8,9 +8,9 @@ use shared::plan::Target;
 use shared::submission::stored_value;
 
 use super::SqlStore;
-use super::audit::insert_audit;
+use super::StoreError;
+use super::Write;
 use super::rows::Number;
-use super::{AuditRecord, StoreError};
 
 /// A target to save: the stored number of its value and of its baseline.
 #[derive(Debug, Clone)]
@@ -32,16 +32,16 @@ pub trait TargetStore {
     /// Saves (or replaces) an organisation's target for a metric, with its audit entry.
     async fn save_target(
         &self,
+        write: &mut Write,
         org_id: i64,
         target: &TargetRecord,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError>;
     /// Deletes an organisation's target; false when there was none.
     async fn delete_target(
         &self,
+        write: &mut Write,
         org_id: i64,
         metric: &str,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError>;
 }
 
@@ -93,11 +93,11 @@ impl TargetStore for SqlStore {
 
     async fn save_target(
         &self,
+        write: &mut Write,
         org_id: i64,
         target: &TargetRecord,
-        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         sqlx::query(&format!(
             "INSERT INTO targets (org_id, {TARGET_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -117,18 +117,16 @@ impl TargetStore for SqlStore {
         .bind(target.updated_at)
         .execute(&mut *tx)
         .await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
         Ok(())
     }
 
     async fn delete_target(
         &self,
+        write: &mut Write,
         org_id: i64,
         metric: &str,
-        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = &mut *write.tx;
         let deleted = sqlx::query("DELETE FROM targets WHERE org_id = $1 AND metric = $2")
             .bind(org_id)
             .bind(metric)
@@ -136,10 +134,6 @@ impl TargetStore for SqlStore {
             .await?
             .rows_affected()
             == 1;
-        if deleted {
-            insert_audit(&mut tx, audit).await?;
-            tx.commit().await?;
-        }
         Ok(deleted)
     }
 }
