@@ -91,6 +91,14 @@ pub fn rfc3339(seconds: i64) -> String {
     )
 }
 
+/// RFC 3339 UTC text of a Unix time in milliseconds, to the millisecond
+/// (`2026-12-07T19:45:21.123Z`).
+pub fn rfc3339_ms(milliseconds: i64) -> String {
+    let seconds = rfc3339(milliseconds.div_euclid(1000));
+    let fraction = milliseconds.rem_euclid(1000);
+    format!("{}.{fraction:03}Z", &seconds[..seconds.len() - 1])
+}
+
 /// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day); the algorithm
 /// is Howard Hinnant's `civil_from_days`.
 fn civil_date(days: i64) -> (i64, i64, i64) {
@@ -198,6 +206,9 @@ mod tests {
         assert_eq!(rfc3339(1_795_636_800), "2026-11-25T20:00:00Z");
         assert_eq!(rfc3339(954_547_199), "2000-03-31T23:59:59Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_ms(1_795_636_800_007), "2026-11-25T20:00:00.007Z");
+        assert_eq!(rfc3339_ms(999), "1970-01-01T00:00:00.999Z");
+        assert_eq!(rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

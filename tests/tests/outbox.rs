@@ -107,8 +107,8 @@ impl Stand {
         .unwrap();
         for n in 0..EXTRA_MEMBERS {
             sqlx::query(
-                "INSERT INTO users (email, name, role, org_id, password_hash) \
-                 VALUES ($1, $2, 'member_viewer', $3, 'never-logs-in')",
+                "INSERT INTO users (email, name, role, org_id, password_hash, created_at) \
+                 VALUES ($1, $2, 'member_viewer', $3, 'never-logs-in', 0)",
             )
             .bind(format!("viewer-{n}@burst.test"))
             .bind(format!("Burst viewer {n}"))

@@ -53,7 +53,7 @@ pub fn routes() -> Vec<Route> {
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
     let records = state.store.periods().await?;
-    let deadlines: BTreeMap<Period, String> = state.store.deadlines().await?.into_iter().collect();
+    let deadlines: BTreeMap<Period, i64> = state.store.deadlines().await?.into_iter().collect();
     // How many releases existed when each organisation was verified.
     let verified: Vec<i64> = state
         .store
@@ -91,7 +91,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
                 PeriodStatus::Open
             },
             released_at: record.released_at.clone(),
-            deadline: deadlines.get(&record.period).cloned(),
+            deadline: deadlines.get(&record.period).copied().map(rfc3339),
             newly_verified: newly_verified(record.period),
         })
         .collect();
@@ -100,7 +100,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<PeriodInfo>>> {
             period: current,
             status: PeriodStatus::Open,
             released_at: None,
-            deadline: deadlines.get(&current).cloned(),
+            deadline: deadlines.get(&current).copied().map(rfc3339),
             newly_verified: newly_verified(current),
         });
         periods.sort_by_key(|info| info.period);
@@ -144,7 +144,7 @@ async fn set_deadline(
     let mut write = state.store.write().await?;
     state
         .store
-        .set_deadline(&mut write, period, &due_at, &user.email)
+        .set_deadline(&mut write, period, due, &user.email)
         .await?;
     write.commit_audited(&audit).await?;
     Ok(Json(Deadline {

@@ -163,10 +163,7 @@ async fn deadline_reminders(
 ) -> Result<(), StoreError> {
     let now = worker.clock.now();
     for (period, due_at) in worker.store.deadlines().await? {
-        let Some(due) = due_at.get(..10).and_then(shared::participation::end_of_day) else {
-            continue;
-        };
-        let left = due - now;
+        let left = due_at - now;
         let days = match left {
             l if l <= 0 => continue,
             l if l <= 2 * 86_400 => 2,
@@ -175,7 +172,7 @@ async fn deadline_reminders(
         };
         let event = Event::Deadline {
             period,
-            due_at,
+            due_at: shared::period::rfc3339(due_at),
             days,
         }
         .record(now);

@@ -11,6 +11,7 @@ use shared::cohort::CohortKey;
 use shared::participation::{
     OrgParticipation, Participation, ParticipationCount, ParticipationStatus,
 };
+use shared::period::rfc3339;
 
 use crate::engine::Attributes;
 use crate::store::{Store, StoreError};
@@ -27,7 +28,7 @@ pub async fn participation(
         .into_iter()
         .find(|(p, _)| *p == period)
         .map(|(_, due_at)| due_at);
-    let saves: BTreeMap<i64, (usize, String)> = store
+    let saves: BTreeMap<i64, (usize, i64)> = store
         .latest_saves(period)
         .await?
         .into_iter()
@@ -54,15 +55,14 @@ pub async fn participation(
         .map(|org| {
             let save = saves.get(&org.id);
             let metrics = save.map_or(0, |(n, _)| *n);
-            let last_saved_at = save.map(|(_, at)| at.clone());
+            let last_saved_at = save.map(|&(_, at)| at);
             OrgParticipation {
                 org_id: org.id,
                 name: org.name.clone(),
                 status: status_of(metrics),
                 metrics,
-                // RFC 3339 UTC text of one format on both sides: it compares as text.
-                late: matches!((&last_saved_at, &deadline), (Some(at), Some(due)) if at > due),
-                last_saved_at,
+                late: matches!((last_saved_at, deadline), (Some(at), Some(due)) if at > due),
+                last_saved_at: last_saved_at.map(rfc3339),
             }
         })
         .collect();
@@ -101,7 +101,7 @@ pub async fn participation(
     });
     Ok(Participation {
         period,
-        deadline,
+        deadline: deadline.map(rfc3339),
         counts,
         organisations,
     })

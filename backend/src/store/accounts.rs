@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::SqlStore;
 use super::Write;
-use super::dialect::Turn;
+use super::dialect::{Dialect, Turn};
 use crate::store::rows::{
     API_TOKENS_SELECT, AcceptedInvitationRow, ApiTokenRow, CredentialRow, Flag, InvitationRow,
     KNOWN_DEVICE_SELECT, ORG_COLUMNS, OrgRow, TeamAccountRow, TeamInvitationRow, TokenOwnerRow,
@@ -219,8 +219,10 @@ impl AccountStore for SqlStore {
         let verticals: Vec<&str> = org.verticals.iter().map(|v| v.key()).collect();
         let tx = &mut *write.tx;
         let row: OrgRow = sqlx::query_as(&format!(
-            "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ORG_COLUMNS}"
+            "INSERT INTO organisations \
+                 (name, seat_band, region, verticals, delivery, wfh_band, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, {now}) RETURNING {ORG_COLUMNS}",
+            now = self.dialect.now()
         ))
         .bind(&org.name)
         .bind(org.seat_band.key())
@@ -290,7 +292,16 @@ impl AccountStore for SqlStore {
         password_hash: &str,
     ) -> Result<User, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        insert_user(&mut connection, email, name, role, org_id, password_hash).await
+        insert_user(
+            &mut connection,
+            self.dialect,
+            email,
+            name,
+            role,
+            org_id,
+            password_hash,
+        )
+        .await
     }
 
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
@@ -603,6 +614,7 @@ impl AccountStore for SqlStore {
         let role = role(&invitation.role)?;
         let user = insert_user(
             tx,
+            self.dialect,
             &invitation.email,
             name,
             role,
@@ -652,10 +664,12 @@ impl AccountStore for SqlStore {
         token: &NewTokenRecord,
     ) -> Result<i64, StoreError> {
         let tx = &mut *write.tx;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (org_id, created_by, name, token_hash, scopes, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+        let id: i64 = sqlx::query_scalar(&format!(
+            "INSERT INTO api_tokens \
+                     (org_id, created_by, name, token_hash, scopes, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, {now}) RETURNING id",
+            now = self.dialect.now()
+        ))
         .bind(token.org_id)
         .bind(token.created_by)
         .bind(&token.name)
@@ -724,16 +738,18 @@ impl SqlStore {
 
 async fn insert_user(
     connection: &mut AnyConnection,
+    dialect: Dialect,
     email: &str,
     name: &str,
     role: Role,
     org_id: Option<i64>,
     password_hash: &str,
 ) -> Result<User, StoreError> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, name, role, org_id, password_hash) VALUES ($1, $2, $3, $4, $5) \
-         RETURNING id",
-    )
+    let id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO users (email, name, role, org_id, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, {now}) RETURNING id",
+        now = dialect.now()
+    ))
     .bind(email)
     .bind(name)
     .bind(role.key())

@@ -3,6 +3,7 @@ use shared::account::AuditEntry;
 use sqlx::AnyConnection;
 
 use super::SqlStore;
+use super::dialect::Dialect;
 use crate::store::rows::{AuditRow, bounded};
 use crate::store::{AuditRecord, StoreError};
 
@@ -29,7 +30,7 @@ pub trait AuditStore {
 impl AuditStore for SqlStore {
     async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
         let mut connection = self.pool.acquire().await?;
-        insert_audit(&mut connection, &record).await
+        insert_audit(&mut connection, self.dialect, &record).await
     }
 
     async fn org_audit_log(
@@ -39,7 +40,7 @@ impl AuditStore for SqlStore {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT id, at, actor, action, target, detail FROM audit_log \
+            "SELECT id, at_ms, actor, action, target, detail FROM audit_log \
              WHERE org_id = $1 AND action = $2 ORDER BY id DESC LIMIT $3",
         )
         .bind(org_id)
@@ -56,7 +57,7 @@ impl AuditStore for SqlStore {
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT id, at, actor, action, target, detail FROM audit_log \
+            "SELECT id, at_ms, actor, action, target, detail FROM audit_log \
              WHERE $1 IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(before)
@@ -71,11 +72,14 @@ impl AuditStore for SqlStore {
 /// records, so that both are stored or neither is.
 pub(super) async fn insert_audit(
     connection: &mut AnyConnection,
+    dialect: Dialect,
     record: &AuditRecord,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (actor, action, target, detail, org_id) VALUES ($1, $2, $3, $4, $5)",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO audit_log (actor, action, target, detail, org_id, at_ms) \
+         VALUES ($1, $2, $3, $4, $5, {now})",
+        now = dialect.now_ms()
+    ))
     .bind(bounded(&record.actor))
     .bind(record.action.as_str())
     .bind(bounded(&record.target))

@@ -13,19 +13,20 @@ use super::Write;
 pub struct LatestSave {
     pub org_id: i64,
     pub metrics: i64,
-    pub saved_at: String,
+    /// Unix seconds.
+    pub saved_at: i64,
 }
 
 #[async_trait]
 pub trait DeadlineStore {
-    /// Every deadline: (quarter, RFC 3339 instant).
-    async fn deadlines(&self) -> Result<Vec<(Period, String)>, StoreError>;
+    /// Every deadline: (quarter, Unix seconds).
+    async fn deadlines(&self) -> Result<Vec<(Period, i64)>, StoreError>;
     /// Sets (or moves) a quarter's deadline, with its audit entry.
     async fn set_deadline(
         &self,
         write: &mut Write,
         period: Period,
-        due_at: &str,
+        due_at: i64,
         set_by: &str,
     ) -> Result<(), StoreError>;
     /// Each organisation's latest save of `period`.
@@ -34,8 +35,8 @@ pub trait DeadlineStore {
 
 #[async_trait]
 impl DeadlineStore for SqlStore {
-    async fn deadlines(&self) -> Result<Vec<(Period, String)>, StoreError> {
-        let rows: Vec<(String, String)> =
+    async fn deadlines(&self) -> Result<Vec<(Period, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT period, due_at FROM deadlines ORDER BY period")
                 .fetch_all(&self.pool)
                 .await?;
@@ -53,19 +54,19 @@ impl DeadlineStore for SqlStore {
         &self,
         write: &mut Write,
         period: Period,
-        due_at: &str,
+        due_at: i64,
         set_by: &str,
     ) -> Result<(), StoreError> {
         let tx = &mut *write.tx;
-        sqlx::query(
-            "INSERT INTO deadlines (period, due_at, set_by, set_at) VALUES ($1, $2, $3, $4) \
+        sqlx::query(&format!(
+            "INSERT INTO deadlines (period, due_at, set_by, set_at) VALUES ($1, $2, $3, {now}) \
              ON CONFLICT (period) DO UPDATE SET due_at = excluded.due_at, \
              set_by = excluded.set_by, set_at = excluded.set_at",
-        )
+            now = self.dialect.now()
+        ))
         .bind(period.to_string())
         .bind(due_at)
         .bind(set_by)
-        .bind(shared::period::rfc3339(crate::auth::now_unix()))
         .execute(&mut *tx)
         .await?;
         Ok(())

@@ -52,12 +52,23 @@ impl Dialect {
         }
     }
 
-    /// The current time as the store writes timestamps: RFC 3339 UTC to the second.
+    /// The database's current time as the store keeps times: Unix seconds.
     pub const fn now(self) -> &'static str {
         match self {
-            Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            // A function of the migrations, formatting `now()` the same way.
-            Dialect::Postgres => "pp_now()",
+            Dialect::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
+            Dialect::Postgres => "CAST(floor(extract(epoch FROM now())) AS BIGINT)",
+        }
+    }
+
+    /// The database's current time in Unix milliseconds (the audit log's `at_ms`).
+    pub const fn now_ms(self) -> &'static str {
+        match self {
+            // 'now' is one instant within a statement, so the seconds and their fraction agree.
+            Dialect::Sqlite => {
+                "(CAST(strftime('%s', 'now') AS INTEGER) * 1000 \
+                 + CAST(substr(strftime('%f', 'now'), 4, 3) AS INTEGER))"
+            }
+            Dialect::Postgres => "CAST(floor(extract(epoch FROM now()) * 1000) AS BIGINT)",
         }
     }
 

@@ -246,9 +246,10 @@ pub enum PracticeSelection {
 }
 
 /// Everything the server persists, in one seam: every area's trait.
-/// Timestamps passed in are Unix seconds. The older tables store RFC 3339 UTC text made by the
-/// database (the dialect's `now`), the newer ones Unix seconds; either way every backend
-/// answers with the same bytes.
+/// Every time the store keeps, and every time passed in, is an integer of Unix time: seconds,
+/// or milliseconds where the column's name ends in `_ms` (the audit log's `at_ms`). The records
+/// handed out carry RFC 3339 UTC text where the API shows a time, so every backend answers with
+/// the same bytes.
 pub trait Store:
     AccountStore
     + SubmissionStore

@@ -58,11 +58,12 @@ impl PracticeStore for SqlStore {
     ) -> Result<i64, StoreError> {
         let tx = &mut *write.tx;
         let d = DraftColumns::try_from(draft)?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(&format!(
             "INSERT INTO practices (title, problem, solution, result, metrics, csf_categories, \
-             tier, attribution, status, author_org_id, author_user_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10) RETURNING id",
-        )
+             tier, attribution, status, author_org_id, author_user_id, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, {now}) RETURNING id",
+            now = self.dialect.now()
+        ))
         .bind(d.title)
         .bind(d.problem)
         .bind(d.solution)
@@ -162,12 +163,15 @@ impl PracticeStore for SqlStore {
         adopted: bool,
     ) -> Result<(), StoreError> {
         let query = if adopted {
-            "INSERT INTO practice_adoptions (practice_id, org_id) VALUES ($1, $2) \
-             ON CONFLICT DO NOTHING"
+            format!(
+                "INSERT INTO practice_adoptions (practice_id, org_id, adopted_at) \
+                 VALUES ($1, $2, {now}) ON CONFLICT DO NOTHING",
+                now = self.dialect.now()
+            )
         } else {
-            "DELETE FROM practice_adoptions WHERE practice_id = $1 AND org_id = $2"
+            "DELETE FROM practice_adoptions WHERE practice_id = $1 AND org_id = $2".to_owned()
         };
-        sqlx::query(query)
+        sqlx::query(&query)
             .bind(practice_id)
             .bind(org_id)
             .execute(&self.pool)

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shared::Period;
 use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::cohort::CohortKey;
+use shared::period::rfc3339;
 use shared::standard::Standard;
 use sqlx::{Any, Transaction};
 
@@ -182,11 +183,14 @@ impl ReleaseTx for SqlReleaseTx {
     ) -> Result<ReleaseRecord, StoreError> {
         let period_text = period.to_string();
         let tx = &mut self.tx;
-        sqlx::query("INSERT INTO periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(&period_text)
-            .execute(&mut **tx)
-            .await?;
-        let released_at: String = sqlx::query_scalar(&format!(
+        sqlx::query(&format!(
+            "INSERT INTO periods (period, created_at) VALUES ($1, {now}) ON CONFLICT DO NOTHING",
+            now = self.dialect.now()
+        ))
+        .bind(&period_text)
+        .execute(&mut **tx)
+        .await?;
+        let released_at: i64 = sqlx::query_scalar(&format!(
             "UPDATE periods SET released_at = {now} \
              WHERE period = $1 AND released_at IS NULL RETURNING released_at",
             now = self.dialect.now()
@@ -201,7 +205,7 @@ impl ReleaseTx for SqlReleaseTx {
         .bind(&period_text)
         .bind(policy)
         .bind(i64::from(k))
-        .bind(&released_at)
+        .bind(released_at)
         .execute(&mut **tx)
         .await?;
         sqlx::query(
@@ -220,7 +224,7 @@ impl ReleaseTx for SqlReleaseTx {
             period,
             policy: policy.to_owned(),
             k,
-            released_at,
+            released_at: rfc3339(released_at),
         })
     }
 
@@ -393,7 +397,7 @@ impl ReleaseTx for SqlReleaseTx {
     }
 
     async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
-        insert_audit(&mut self.tx, record).await
+        insert_audit(&mut self.tx, self.dialect, record).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

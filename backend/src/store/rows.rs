@@ -10,6 +10,7 @@ use shared::account::{
 use shared::benchmark::{BenchmarkCell, SuppressionReason};
 use shared::catalogue::CATALOGUE;
 use shared::cohort::{CohortKey, Delivery, Region, SeatBand, Vertical, WfhBand};
+use shared::period::{rfc3339, rfc3339_ms};
 use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
 use shared::standard::{ShareMeeting, Standard, StandardDraft, StandardStatus, Tier};
 use shared::submission::RevisionInfo;
@@ -173,8 +174,8 @@ pub(super) struct OrgRow {
     name: String,
     #[sqlx(flatten)]
     attributes: AttributeColumns,
-    verified_at: Option<String>,
-    created_at: String,
+    verified_at: Option<i64>,
+    created_at: i64,
     verification_proposed_by: Option<i64>,
     verified_after_releases: Option<i64>,
 }
@@ -193,10 +194,10 @@ impl TryFrom<OrgRow> for Organisation {
             delivery: attributes.delivery,
             wfh_band: attributes.wfh_band,
             verified: row.verified_at.is_some(),
-            verified_at: row.verified_at,
+            verified_at: row.verified_at.map(rfc3339),
             proposed_by: row.verification_proposed_by,
             verified_after_releases: row.verified_after_releases,
-            created_at: row.created_at,
+            created_at: rfc3339(row.created_at),
         })
     }
 }
@@ -275,10 +276,10 @@ pub(super) struct ApiTokenRow {
     id: i64,
     name: String,
     scopes: String,
-    created_at: String,
+    created_at: i64,
     expires_at: i64,
-    last_used_at: Option<String>,
-    revoked_at: Option<String>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
     active: Flag,
 }
 
@@ -290,10 +291,10 @@ impl TryFrom<ApiTokenRow> for ApiTokenInfo {
             id: row.id,
             name: row.name,
             scopes: token_scopes(&row.scopes)?,
-            created_at: row.created_at,
+            created_at: rfc3339(row.created_at),
             expires_at: shared::period::rfc3339(row.expires_at),
-            last_used_at: row.last_used_at,
-            revoked_at: row.revoked_at,
+            last_used_at: row.last_used_at.map(rfc3339),
+            revoked_at: row.revoked_at.map(rfc3339),
             active: row.active.0,
         })
     }
@@ -368,7 +369,7 @@ pub(super) struct TeamAccountRow {
     name: String,
     email: String,
     role: String,
-    created_at: String,
+    created_at: i64,
     invited_by: Option<String>,
     invited_from_outside: Flag,
 }
@@ -381,7 +382,7 @@ impl TryFrom<TeamAccountRow> for TeamAccount {
             role: role(&row.role)?,
             name: row.name,
             email: row.email,
-            created_at: row.created_at,
+            created_at: rfc3339(row.created_at),
             invited_by: row.invited_by,
             invited_from_outside: row.invited_from_outside.0,
         })
@@ -395,7 +396,7 @@ pub(super) struct TeamInvitationRow {
     invited_by: String,
     invited_from_outside: Flag,
     expires_at: i64,
-    accepted_at: Option<String>,
+    accepted_at: Option<i64>,
 }
 
 impl TryFrom<TeamInvitationRow> for TeamInvitation {
@@ -408,7 +409,7 @@ impl TryFrom<TeamInvitationRow> for TeamInvitation {
             invited_by: row.invited_by,
             invited_from_outside: row.invited_from_outside.0,
             expires_at: shared::period::rfc3339(row.expires_at),
-            accepted_at: row.accepted_at,
+            accepted_at: row.accepted_at.map(rfc3339),
         })
     }
 }
@@ -423,7 +424,7 @@ where
 #[derive(sqlx::FromRow)]
 pub(super) struct PeriodRow {
     period: String,
-    released_at: Option<String>,
+    released_at: Option<i64>,
 }
 
 impl TryFrom<PeriodRow> for super::PeriodRecord {
@@ -432,7 +433,7 @@ impl TryFrom<PeriodRow> for super::PeriodRecord {
     fn try_from(row: PeriodRow) -> Result<Self, StoreError> {
         Ok(super::PeriodRecord {
             period: parse_period(&row.period)?,
-            released_at: row.released_at,
+            released_at: row.released_at.map(rfc3339),
         })
     }
 }
@@ -441,7 +442,7 @@ impl TryFrom<PeriodRow> for super::PeriodRecord {
 #[derive(sqlx::FromRow)]
 pub(super) struct SubmissionRow {
     pub revision: i64,
-    pub saved_at: String,
+    pub saved_at: i64,
     pub saved_by: String,
 }
 
@@ -449,7 +450,7 @@ impl SubmissionRow {
     pub(super) fn with_values(self, values: BTreeMap<String, f64>) -> StoredSubmission {
         StoredSubmission {
             revision: self.revision,
-            saved_at: self.saved_at,
+            saved_at: rfc3339(self.saved_at),
             saved_by: self.saved_by,
             values,
         }
@@ -489,7 +490,7 @@ pub(super) struct CredentialRow {
 pub(super) struct RevisionRow {
     period: String,
     revision: i64,
-    saved_at: String,
+    saved_at: i64,
     saved_by: String,
     value_count: i64,
 }
@@ -501,7 +502,7 @@ impl TryFrom<RevisionRow> for RevisionInfo {
         Ok(RevisionInfo {
             period: parse_period(&row.period)?,
             revision: row.revision,
-            saved_at: row.saved_at,
+            saved_at: rfc3339(row.saved_at),
             saved_by: row.saved_by,
             value_count: row.value_count,
         })
@@ -511,7 +512,7 @@ impl TryFrom<RevisionRow> for RevisionInfo {
 #[derive(sqlx::FromRow)]
 pub(super) struct AuditRow {
     id: i64,
-    at: String,
+    at_ms: i64,
     actor: String,
     action: String,
     target: String,
@@ -522,7 +523,7 @@ impl From<AuditRow> for AuditEntry {
     fn from(row: AuditRow) -> Self {
         AuditEntry {
             id: row.id,
-            at: row.at,
+            at: rfc3339_ms(row.at_ms),
             actor: row.actor,
             action: row.action,
             target: row.target,
@@ -536,7 +537,7 @@ pub(super) struct ReleaseRow {
     period: String,
     policy: String,
     k: i64,
-    released_at: String,
+    released_at: i64,
 }
 
 impl TryFrom<ReleaseRow> for ReleaseRecord {
@@ -547,7 +548,7 @@ impl TryFrom<ReleaseRow> for ReleaseRecord {
             period: parse_period(&row.period)?,
             policy: row.policy,
             k: u32::try_from(row.k).map_err(|_| corrupt("k", &row.k.to_string()))?,
-            released_at: row.released_at,
+            released_at: rfc3339(row.released_at),
         })
     }
 }
@@ -845,7 +846,7 @@ pub(super) struct StandardRow {
     requirements: String,
     change_log: String,
     supersedes: Option<i64>,
-    published_at: Option<String>,
+    published_at: Option<i64>,
 }
 
 impl TryFrom<StandardRow> for Standard {
@@ -865,7 +866,7 @@ impl TryFrom<StandardRow> for Standard {
             requirements,
             change_log: row.change_log,
             supersedes: row.supersedes,
-            published_at: row.published_at,
+            published_at: row.published_at.map(rfc3339),
         })
     }
 }
@@ -1014,8 +1015,8 @@ pub(super) struct PracticeRow {
     author_user_id: i64,
     author_name: String,
     moderation_comment: Option<String>,
-    updated_at: String,
-    published_at: Option<String>,
+    updated_at: i64,
+    published_at: Option<i64>,
     adoptions: i64,
     adopted_by_viewer: Flag,
 }
@@ -1052,8 +1053,8 @@ impl TryFrom<PracticeRow> for StoredPractice {
             moderation_comment: row.moderation_comment,
             adoptions: row.adoptions,
             adopted_by_viewer: row.adopted_by_viewer.0,
-            updated_at: row.updated_at,
-            published_at: row.published_at,
+            updated_at: rfc3339(row.updated_at),
+            published_at: row.published_at.map(rfc3339),
         })
     }
 }

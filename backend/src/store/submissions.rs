@@ -62,7 +62,7 @@ impl SubmissionStore for SqlStore {
     }
 
     async fn period_released(&self, period: Period) -> Result<bool, StoreError> {
-        let released_at: Option<Option<String>> =
+        let released_at: Option<Option<i64>> =
             sqlx::query_scalar("SELECT released_at FROM periods WHERE period = $1")
                 .bind(period.to_string())
                 .fetch_optional(&self.pool)
@@ -89,12 +89,15 @@ impl SubmissionStore for SqlStore {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(&period)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO periods (period, created_at) VALUES ($1, {now}) ON CONFLICT DO NOTHING",
+            now = self.dialect.now()
+        ))
+        .bind(&period)
+        .execute(&mut *tx)
+        .await?;
         let lock = self.dialect.row_lock(RowLock::Share);
-        let released_at: Option<String> = sqlx::query_scalar(&format!(
+        let released_at: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT released_at FROM periods WHERE period = $1{lock}"
         ))
         .bind(&period)
@@ -125,12 +128,13 @@ impl SubmissionStore for SqlStore {
         if released_at.is_some() {
             return Err(StoreError::PeriodReleased);
         }
-        let saved: SavedRow = sqlx::query_as(
-            "INSERT INTO submissions (org_id, period, revision, saved_by) \
+        let saved: SavedRow = sqlx::query_as(&format!(
+            "INSERT INTO submissions (org_id, period, revision, saved_by, saved_at) \
              VALUES ($1, $2, (SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions \
-                              WHERE org_id = $1 AND period = $2), $3) \
+                              WHERE org_id = $1 AND period = $2), $3, {now}) \
              RETURNING id, revision, saved_at, saved_by",
-        )
+            now = self.dialect.now()
+        ))
         .bind(org_id)
         .bind(&period)
         .bind(saved_by)

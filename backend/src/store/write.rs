@@ -29,7 +29,7 @@ impl Write {
     /// Appends `record` to the audit log (with the event it carries for the notification
     /// worker), to be committed with the write.
     pub async fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
-        insert_audit(&mut self.tx, record).await
+        insert_audit(&mut self.tx, self.dialect, record).await
     }
 
     /// Commits everything written on it.

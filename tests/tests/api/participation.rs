@@ -181,7 +181,7 @@ async fn publishers_see_who_has_submitted_and_who_is_late_and_members_do_not() {
         .fetch()
         .await;
     let db = app.database().await;
-    sqlx::query("UPDATE deadlines SET due_at = '2000-01-01T00:00:00Z' WHERE period = $1")
+    sqlx::query("UPDATE deadlines SET due_at = 946684800 WHERE period = $1")
         .bind(current.to_string())
         .execute(&db)
         .await

@@ -299,3 +299,90 @@ async fn a_demo_store_moved_to_postgresql_answers_every_read_with_the_same_bytes
     postgres.stop().await;
     sqlite.stop().await;
 }
+
+/// A store written before every time was a Unix integer (RFC 3339 text then, to the second, and
+/// to the millisecond in the audit log) is converted by the migration: each time reads exactly
+/// as it was written.
+#[tokio::test]
+async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, dialect) = match postgres_under_test() {
+        Some(base) => (
+            peerposture_tests::fresh_postgres_schema(&base).await,
+            "postgres",
+        ),
+        None => (
+            format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
+            "sqlite",
+        ),
+    };
+    // The schema as the release before the conversion left it.
+    let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(&format!(
+        "{}/../backend/migrations/{dialect}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .await
+    .unwrap();
+    let older: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.description != "unix time")
+        .cloned()
+        .collect();
+    assert_eq!(older.len() + 1, migrator.migrations.len());
+    migrator.migrations = older.into();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&database_url).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    for statement in [
+        "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band, \
+             verified_at, created_at) \
+         VALUES ('Old Center', 'lt250', 'europe', 'banking', 'onshore', '0', \
+             '2025-03-04T05:06:07Z', '2025-01-02T03:04:05Z')",
+        "INSERT INTO periods (period, created_at, released_at) \
+         VALUES ('2025-Q1', '2025-01-02T03:04:05Z', '2025-04-10T11:12:13Z')",
+        "INSERT INTO deadlines (period, due_at, set_by, set_at) \
+         VALUES ('2025-Q1', '2025-03-31T23:59:59Z', 'publisher@old.test', '2025-01-05T00:00:00Z')",
+        "INSERT INTO audit_log (at, actor, action, target, detail) \
+         VALUES ('2025-01-02T03:04:05.678Z', 'admin@old.test', 'organisation_created', \
+             'Old Center', '')",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let app = TestApp::spawn_on(database_url, false).await;
+    let admin = app.admin().await;
+    let orgs: Value = admin.client.get(app.url("/api/v1/orgs")).fetch().await;
+    let old = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|org| org["name"] == "Old Center")
+        .unwrap();
+    assert_eq!(old["verified_at"], "2025-03-04T05:06:07Z");
+    assert_eq!(old["created_at"], "2025-01-02T03:04:05Z");
+    let periods: Value = admin.client.get(app.url("/api/v1/periods")).fetch().await;
+    let q1 = periods
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["period"] == "2025-Q1")
+        .unwrap();
+    assert_eq!(q1["released_at"], "2025-04-10T11:12:13Z");
+    assert_eq!(q1["deadline"], "2025-03-31T23:59:59Z");
+    let log: Value = admin.client.get(app.url("/api/v1/audit")).fetch().await;
+    let created = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["actor"] == "admin@old.test")
+        .unwrap();
+    assert_eq!(created["at"], "2025-01-02T03:04:05.678Z");
+    // What the new release writes reads the same way: the admin's login just now.
+    let login = &log[0];
+    assert_eq!(login["action"], "login");
+    let at = login["at"].as_str().unwrap();
+    assert_eq!(at.len(), "2025-01-02T03:04:05.678Z".len(), "{at}");
+    app.stop().await;
+}

@@ -221,7 +221,7 @@ async fn a_released_period_refuses_submissions_with_409() {
 
     // Release the period the way the engine will: by stamping the period row.
     let pool = app.database().await;
-    sqlx::query("UPDATE periods SET released_at = '2026-01-15T00:00:00Z' WHERE period = $1")
+    sqlx::query("UPDATE periods SET released_at = 1768435200 WHERE period = $1")
         .bind(&previous)
         .execute(&pool)
         .await
