@@ -23,6 +23,8 @@ use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 const ADMIN_EMAIL: &str = "bench-admin@bench.local";
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 const WRITERS: usize = 64;
+/// When the fixture's organisations joined and its rows were written: 2026-01-01T00:00:00Z.
+const JOINED_AT: i64 = 1_767_225_600;
 const SCHEMA: &str = "pp_bench";
 /// Rows per INSERT (three parameters each, within SQLite's limit).
 const BATCH: usize = 1_000;
@@ -50,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (chunk_start, chunk) in orgs.chunks(BATCH).enumerate() {
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO organisations \
-             (id, name, seat_band, region, verticals, delivery, wfh_band, verified_at) ",
+             (id, name, seat_band, region, verticals, delivery, wfh_band, verified_at, created_at) ",
         );
         insert.push_values(chunk.iter().enumerate(), |mut row, (n, org)| {
             let id = (chunk_start * BATCH + n + 1) as i64;
@@ -63,18 +65,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .push_bind(verticals.join(","))
                 .push_bind(a.delivery.key())
                 .push_bind(a.wfh_band.key())
-                .push_bind("2026-01-01T00:00:00Z");
+                .push_bind(JOINED_AT)
+                .push_bind(JOINED_AT);
         });
         insert.build().execute(&mut *tx).await?;
     }
     for (p, period) in periods.iter().enumerate() {
-        sqlx::query("INSERT INTO periods (period) VALUES (?)")
+        sqlx::query("INSERT INTO periods (period, created_at) VALUES (?, ?)")
             .bind(period.to_string())
+            .bind(JOINED_AT)
             .execute(&mut *tx)
             .await?;
         let first = p * orgs.len();
         let mut submissions = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO submissions (id, org_id, period, revision, saved_by) ",
+            "INSERT INTO submissions (id, org_id, period, revision, saved_by, saved_at) ",
         );
         for chunk in (0..orgs.len()).collect::<Vec<_>>().chunks(BATCH) {
             submissions.reset();
@@ -83,7 +87,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .push_bind((n + 1) as i64)
                     .push_bind(period.to_string())
                     .push_bind(1_i64)
-                    .push_bind("bench");
+                    .push_bind("bench")
+                    .push_bind(JOINED_AT);
             });
             submissions.build().execute(&mut *tx).await?;
         }
