@@ -60,9 +60,11 @@ pub fn org_name(number: usize) -> String {
     format!("Demo Contact Center {number:03}")
 }
 
-/// Seeds the demo consortium when the store is empty; returns whether the store is a demo
-/// store (seeded now or before).
-pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result<bool, StoreError> {
+/// Seeds the demo consortium when the store is empty, up to the quarter holding `now` (Unix
+/// seconds, the server's clock); returns whether the store is a demo store (seeded now or
+/// before).
+pub async fn seed_if_empty(store: &dyn Store, now: i64, k: u32) -> Result<bool, StoreError> {
+    let current = Period::containing_unix_seconds(now);
     if store.setting(DEMO_SETTING).await?.is_some() {
         return Ok(true);
     }
@@ -177,7 +179,7 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
     // Every quarter but the open one is released, as the industry group would have done.
     let mut period = first;
     while period < current {
-        crate::release::release_period(store, period, k, "demo").await?;
+        crate::release::release_period(store, period, k, "demo", now).await?;
         period = period.next();
     }
     // Positions in DEMO_LOGINS: publisher, member admins of organisations 1 and 2.
@@ -186,15 +188,13 @@ pub async fn seed_if_empty(store: &dyn Store, current: Period, k: u32) -> Result
         member_1: (user_ids[2], org_ids[0]),
         member_2: (user_ids[4], org_ids[1]),
     };
-    crate::demo_library::seed(store, &authors).await?;
+    crate::demo_library::seed(store, &authors, now).await?;
     // The seeded history is not news: only the latest release is announced.
     let latest = current.previous().to_string();
     for event in store.pending_events(10_000).await? {
         let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
         if event.kind != "released" || payload["period"] != latest.as_str() {
-            store
-                .expand_event(event.id, &[], &[], crate::auth::now_unix())
-                .await?;
+            store.expand_event(event.id, &[], &[], now).await?;
         }
     }
     store.set_setting(DEMO_SETTING, "true").await?;

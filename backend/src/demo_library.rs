@@ -298,15 +298,15 @@ const PRACTICES: &[PracticeSeed] = &[
     ),
 ];
 
-/// Seeds the standard (followed by demo organisation 1) and the practices.
-pub async fn seed(store: &dyn Store, authors: &Authors) -> Result<(), StoreError> {
+/// Seeds the standard (followed by demo organisation 1, published at `now`) and the practices.
+pub async fn seed(store: &dyn Store, authors: &Authors, now: i64) -> Result<(), StoreError> {
     let mut write = store.write().await?;
     let standard = store
         .create_standard(&mut write, &baseline(), authors.publisher)
         .await?;
     let created = AuditRecord::new("demo", Audit::StandardCreated, &standard.name, "synthetic");
     write.commit_audited(&created).await?;
-    crate::release::publish_standard(store, standard.id, "demo").await?;
+    crate::release::publish_standard(store, standard.id, "demo", now).await?;
     let mut write = store.write().await?;
     store
         .follow_standard(&mut write, authors.member_1.1, Some(standard.id))

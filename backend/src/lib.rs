@@ -54,8 +54,9 @@ pub async fn serve(
             "recomputed a release under the current anonymity policy"
         );
     }
+    let clock = app::Clock::new(config.clock_file.clone());
     let demo = if config.demo {
-        demo::seed_if_empty(store.as_ref(), http::current_period(), config.k).await?
+        demo::seed_if_empty(store.as_ref(), clock.now(), config.k).await?
     } else {
         store.setting(demo::DEMO_SETTING).await?.is_some()
     };
@@ -73,7 +74,6 @@ pub async fn serve(
         }
     }
     create_first_admin(store.as_ref(), &config).await?;
-    let clock = app::Clock::new(config.clock_file.clone());
     services::attestations::ensure_signing_key(store.as_ref(), clock.now()).await?;
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(

@@ -19,13 +19,14 @@ use crate::engine::{self, EngineOrg, ReleaseResult, ShareCell};
 use crate::events::{Audit, Event};
 use crate::store::{AuditRecord, ReleaseRecord, ReleaseTx, Store, StoreError};
 
-/// Releases `period` under the current policy with threshold `k`, recording that `actor` did.
-/// `Conflict` when it is already released.
+/// Releases `period` under the current policy with threshold `k`, recording that `actor` did
+/// at `now` (Unix seconds, the server's clock). `Conflict` when it is already released.
 pub async fn release_period(
     store: &dyn Store,
     period: Period,
     k: u32,
     actor: &str,
+    now: i64,
 ) -> Result<(ReleaseRecord, ReleaseResult), StoreError> {
     let mut tx = store.begin_release().await?;
     let record = tx.stamp_release(period, POLICY_VERSION, k).await?;
@@ -38,7 +39,7 @@ pub async fn release_period(
         result.cells.len()
     );
     let audit = AuditRecord::new(actor, Audit::PeriodReleased, period.to_string(), detail)
-        .with_event(&Event::Released { period }, crate::auth::now_unix());
+        .with_event(&Event::Released { period }, now);
     tx.audit(&audit).await?;
     tx.commit().await?;
     Ok((record, result))
@@ -82,6 +83,7 @@ pub async fn publish_standard(
     store: &dyn Store,
     id: i64,
     actor: &str,
+    now: i64,
 ) -> Result<Option<Standard>, StoreError> {
     let mut precomputed = HashMap::new();
     let draft = store.standard(id).await?;
@@ -113,7 +115,7 @@ pub async fn publish_standard(
         &Event::StandardVersion {
             standard_id: standard.id,
         },
-        crate::auth::now_unix(),
+        now,
     );
     tx.audit(&audit).await?;
     tx.commit().await?;

@@ -82,9 +82,14 @@ async fn release(
     Releaser(user): Releaser,
     OpenPeriod(period): OpenPeriod,
 ) -> Result<Json<ReleaseSummary>> {
-    let (record, result) =
-        crate::release::release_period(state.store.as_ref(), period, state.config.k, &user.email)
-            .await?;
+    let (record, result) = crate::release::release_period(
+        state.store.as_ref(),
+        period,
+        state.config.k,
+        &user.email,
+        state.clock.now(),
+    )
+    .await?;
     let published = result.published_count();
     let summary = ReleaseSummary {
         period,

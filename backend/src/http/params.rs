@@ -18,7 +18,8 @@ use crate::error::AppError;
 /// How many quarters before the current one still take submissions and releases.
 pub const LATE_QUARTERS: usize = 4;
 
-/// The quarter that contains now (UTC), on the system clock.
+/// The quarter that contains now (UTC), on the system clock: for tests, which name quarters
+/// relative to the machine's time. The server uses [`period_now`].
 pub fn current_period() -> Period {
     Period::containing_unix_seconds(crate::auth::now_unix())
 }

@@ -186,9 +186,10 @@ async fn publish(
     Releaser(user): Releaser,
     Path(id): Path<i64>,
 ) -> Result<Json<Standard>> {
-    let standard = crate::release::publish_standard(state.store.as_ref(), id, &user.email)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let standard =
+        crate::release::publish_standard(state.store.as_ref(), id, &user.email, state.clock.now())
+            .await?
+            .ok_or_else(|| not_found(id))?;
     Ok(Json(standard))
 }
 

@@ -681,16 +681,16 @@ impl NotifyStore for SqlStore {
     ) -> Result<i64, StoreError> {
         let tx = &mut *write.tx;
         let events: Vec<&str> = events.iter().map(|k| k.key()).collect();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(&format!(
             "INSERT INTO webhooks (org_id, url, secret, events, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, {now}) RETURNING id",
+            now = self.dialect.now()
+        ))
         .bind(org_id)
         .bind(url)
         .bind(secret)
         .bind(events.join(","))
         .bind(created_by)
-        .bind(crate::auth::now_unix())
         .fetch_one(&mut *tx)
         .await?;
         Ok(id)
