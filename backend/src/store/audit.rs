@@ -1,3 +1,6 @@
+//! The audit log: appended to inside the write it records, read by admins and (for their
+//! organisation's reads of values) member admins.
+
 use async_trait::async_trait;
 use shared::account::AuditEntry;
 use sqlx::AnyConnection;

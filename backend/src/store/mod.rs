@@ -1,23 +1,29 @@
-//! Storage: each area (accounts, submissions, releases, standards, practices, audit,
-//! attestations, targets, deadlines, the outbox) is a trait with its one implementation for
+//! Storage: each area (settings, organisations, users, sessions, invitations, API tokens,
+//! submissions, releases, standards, practices, audit, attestations, targets, deadlines, the
+//! outbox) is a trait with its one implementation for
 //! [`SqlStore`] in its own file, whose SQL runs on the embedded SQLite file and on PostgreSQL
 //! alike; what the two dialects do differently is named in `dialect.rs`. The handlers see only
 //! the traits, through [`Store`].
 
-mod accounts;
 pub mod attestations;
 mod audit;
 pub mod deadlines;
 mod dialect;
+mod invitations;
 mod migrate;
 pub mod notify;
+mod orgs;
 mod practices;
 mod releases;
 mod rows;
+mod sessions;
+mod settings;
 mod sql;
 mod standards;
 mod submissions;
 pub mod targets;
+mod tokens;
+mod users;
 mod write;
 
 use std::collections::BTreeMap;
@@ -28,18 +34,23 @@ use shared::account::{Role, TokenScope, User};
 use shared::benchmark::BenchmarkCell;
 use shared::practice::{PracticeDraft, PracticeStatus};
 
-pub use accounts::AccountStore;
 pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
 pub use audit::AuditStore;
 pub use deadlines::{DeadlineStore, LatestSave};
+pub use invitations::InvitationStore;
 pub use migrate::migrate_store;
 pub use notify::{EventRecord, NotifyStore};
+pub use orgs::OrgStore;
 pub use practices::PracticeStore;
 pub use releases::{ReleaseStore, ReleaseTx};
+pub use sessions::SessionStore;
+pub use settings::SettingStore;
 pub use sql::{SqlStore, schema_url};
 pub use standards::StandardStore;
 pub use submissions::{Saved, SubmissionStore};
 pub use targets::{TargetRecord, TargetStore};
+pub use tokens::TokenStore;
+pub use users::UserStore;
 pub use write::{Write, WriteStore};
 
 /// A failure inside the store. Never shown to clients: the HTTP layer logs it and answers 500.
@@ -251,7 +262,12 @@ pub enum PracticeSelection {
 /// handed out carry RFC 3339 UTC text where the API shows a time, so every backend answers with
 /// the same bytes.
 pub trait Store:
-    AccountStore
+    SettingStore
+    + OrgStore
+    + UserStore
+    + SessionStore
+    + InvitationStore
+    + TokenStore
     + SubmissionStore
     + ReleaseStore
     + StandardStore
@@ -269,7 +285,12 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: AccountStore
+    T: SettingStore
+        + OrgStore
+        + UserStore
+        + SessionStore
+        + InvitationStore
+        + TokenStore
         + SubmissionStore
         + ReleaseStore
         + StandardStore

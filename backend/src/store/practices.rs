@@ -1,3 +1,5 @@
+//! The best-practice library: practices as submitted, moderated and adopted.
+
 use async_trait::async_trait;
 use shared::practice::{PracticeDraft, PracticeStatus};
 

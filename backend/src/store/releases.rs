@@ -1,3 +1,6 @@
+//! Released benchmarks: the release transaction that freezes and stores a quarter, and the
+//! reads of the stored cells.
+
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -15,9 +18,9 @@ use crate::engine::{EngineOrg, ReleaseResult, ShareCell};
 use crate::store::rows::{
     CELL_COLUMNS, CONTRIBUTED_VALUES_SELECT, CONTRIBUTORS_SELECT, CellRow, CellValues,
     ContributorRow, HeldBackRow, Number, PUBLISHED_CELLS_SELECT, PublishedRow, ReleaseRow,
-    STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow, check_draft, engine_orgs, share_values,
-    superseded_once, try_all,
+    STANDARD_COLUMNS, StandardRow, TrendRow, ValueRow, engine_orgs, share_values, try_all,
 };
+use crate::store::standards::{check_draft, superseded_once};
 use crate::store::{AuditRecord, ReleaseRecord, StoreError, StoredBenchmark};
 
 /// Released benchmarks: the reads, and the transaction the release service writes them in.

@@ -12,7 +12,7 @@ use shared::catalogue::CATALOGUE;
 use shared::cohort::{CohortKey, Delivery, Region, SeatBand, Vertical, WfhBand};
 use shared::period::{rfc3339, rfc3339_ms};
 use shared::practice::{Attribution, PracticeDraft, PracticeStatus};
-use shared::standard::{ShareMeeting, Standard, StandardDraft, StandardStatus, Tier};
+use shared::standard::{ShareMeeting, Standard, StandardStatus, Tier};
 use shared::submission::RevisionInfo;
 
 use super::{
@@ -313,7 +313,7 @@ pub(super) const API_TOKENS_SELECT: &str = "SELECT t.id, t.name, t.scopes, t.cre
      FROM api_tokens t JOIN users u ON u.id = t.created_by \
      WHERE t.org_id = $2 ORDER BY t.id DESC";
 
-/// Records the use of token `$1` if it works at `$2` (see `AccountStore::api_token_owner`);
+/// Records the use of token `$1` if it works at `$2` (see `TokenStore::api_token_owner`);
 /// `{now}` is the backend's timestamp expression.
 pub(super) fn token_owner_sql(now: &str) -> String {
     format!(
@@ -869,61 +869,6 @@ impl TryFrom<StandardRow> for Standard {
             published_at: row.published_at.map(rfc3339),
         })
     }
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct StandardStateRow {
-    pub status: String,
-    pub version: i64,
-}
-
-/// Refuses to change a standard that is not a draft. False when there is no such standard.
-pub(super) fn check_draft(
-    id: i64,
-    state: Option<StandardStateRow>,
-    refusal: &str,
-) -> Result<bool, StoreError> {
-    match state {
-        None => Ok(false),
-        Some(state) if state.status != "draft" => Err(StoreError::Conflict(format!(
-            "standard #{id} is {}: {refusal}",
-            state.status
-        ))),
-        Some(_) => Ok(true),
-    }
-}
-
-/// Publishing a new version retires the published one it supersedes; when that one is no
-/// longer published (another draft of it was published first), the publication is refused,
-/// so that no two versions of a standard ever share a number.
-pub(super) fn superseded_once(rows_affected: u64, previous: i64) -> Result<(), StoreError> {
-    if rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
-            "standard #{previous} was already superseded by another version: \
-             create a new version of the current one instead"
-        )))
-    }
-}
-
-/// The version a new draft takes: 1, or one more than the published standard it supersedes.
-pub(super) fn next_version(
-    draft: &StandardDraft,
-    superseded: Option<StandardStateRow>,
-) -> Result<i64, StoreError> {
-    match (draft.supersedes, superseded) {
-        (None, _) => Ok(1),
-        (Some(_), Some(state)) if state.status == "published" => Ok(state.version + 1),
-        (Some(previous), _) => Err(StoreError::Conflict(format!(
-            "standard #{previous} is not a published standard to supersede"
-        ))),
-    }
-}
-
-pub(super) fn requirements_json(draft: &StandardDraft) -> Result<String, StoreError> {
-    serde_json::to_string(&draft.requirements)
-        .map_err(|e| StoreError::Corrupt(format!("cannot encode requirements: {e}")))
 }
 
 /// The practice columns `PracticeRow` reads, with `$1` the viewing organisation.

@@ -1,3 +1,6 @@
+//! Industry standards: drafts, published versions, the shares of members meeting each
+//! requirement, and which standard an organisation follows.
+
 use async_trait::async_trait;
 use shared::Period;
 use shared::cohort::CohortKey;
@@ -8,10 +11,7 @@ use super::SqlStore;
 use super::Write;
 use super::dialect::{Dialect, RowLock};
 use crate::store::StoreError;
-use crate::store::rows::{
-    STANDARD_COLUMNS, ShareRow, StandardRow, StandardStateRow, check_draft, next_version,
-    requirements_json, try_all,
-};
+use crate::store::rows::{STANDARD_COLUMNS, ShareRow, StandardRow, try_all};
 
 /// Industry standards (publishing one goes through [`ReleaseTx`]).
 #[async_trait]
@@ -185,4 +185,62 @@ pub(super) async fn standard_state(
     .bind(id)
     .fetch_optional(&mut *connection)
     .await?)
+}
+
+// The versioning rules of standards: a draft changes until published, each version's number
+// is one more than the published one it supersedes, and a version is superseded once.
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StandardStateRow {
+    pub status: String,
+    pub version: i64,
+}
+
+/// Refuses to change a standard that is not a draft. False when there is no such standard.
+pub(super) fn check_draft(
+    id: i64,
+    state: Option<StandardStateRow>,
+    refusal: &str,
+) -> Result<bool, StoreError> {
+    match state {
+        None => Ok(false),
+        Some(state) if state.status != "draft" => Err(StoreError::Conflict(format!(
+            "standard #{id} is {}: {refusal}",
+            state.status
+        ))),
+        Some(_) => Ok(true),
+    }
+}
+
+/// Publishing a new version retires the published one it supersedes; when that one is no
+/// longer published (another draft of it was published first), the publication is refused,
+/// so that no two versions of a standard ever share a number.
+pub(super) fn superseded_once(rows_affected: u64, previous: i64) -> Result<(), StoreError> {
+    if rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "standard #{previous} was already superseded by another version: \
+             create a new version of the current one instead"
+        )))
+    }
+}
+
+/// The version a new draft takes: 1, or one more than the published standard it supersedes.
+pub(super) fn next_version(
+    draft: &StandardDraft,
+    superseded: Option<StandardStateRow>,
+) -> Result<i64, StoreError> {
+    match (draft.supersedes, superseded) {
+        (None, _) => Ok(1),
+        (Some(_), Some(state)) if state.status == "published" => Ok(state.version + 1),
+        (Some(previous), _) => Err(StoreError::Conflict(format!(
+            "standard #{previous} is not a published standard to supersede"
+        ))),
+    }
+}
+
+pub(super) fn requirements_json(draft: &StandardDraft) -> Result<String, StoreError> {
+    serde_json::to_string(&draft.requirements)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode requirements: {e}")))
 }

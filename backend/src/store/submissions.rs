@@ -1,3 +1,5 @@
+//! Members' quarterly submissions, every revision kept, with their idempotency keys.
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;

@@ -353,32 +353,20 @@ async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migra
 
     let app = TestApp::spawn_on(database_url, false).await;
     let admin = app.admin().await;
-    let orgs: Value = admin.client.get(app.url("/api/v1/orgs")).fetch().await;
-    let old = orgs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|org| org["name"] == "Old Center")
-        .unwrap();
+    // The item of the list at `path` whose `field` is `value`.
+    let item = async |path: &str, field: &str, value: &str| -> Value {
+        let list: Vec<Value> = admin.client.get(app.url(path)).fetch().await;
+        list.into_iter().find(|item| item[field] == value).unwrap()
+    };
+    let old = item("/api/v1/orgs", "name", "Old Center").await;
     assert_eq!(old["verified_at"], "2025-03-04T05:06:07Z");
     assert_eq!(old["created_at"], "2025-01-02T03:04:05Z");
-    let periods: Value = admin.client.get(app.url("/api/v1/periods")).fetch().await;
-    let q1 = periods
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["period"] == "2025-Q1")
-        .unwrap();
+    let q1 = item("/api/v1/periods", "period", "2025-Q1").await;
     assert_eq!(q1["released_at"], "2025-04-10T11:12:13Z");
     assert_eq!(q1["deadline"], "2025-03-31T23:59:59Z");
-    let log: Value = admin.client.get(app.url("/api/v1/audit")).fetch().await;
-    let created = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|entry| entry["actor"] == "admin@old.test")
-        .unwrap();
+    let created = item("/api/v1/audit", "actor", "admin@old.test").await;
     assert_eq!(created["at"], "2025-01-02T03:04:05.678Z");
+    let log: Vec<Value> = admin.client.get(app.url("/api/v1/audit")).fetch().await;
     // What the new release writes reads the same way: the admin's login just now.
     let login = &log[0];
     assert_eq!(login["action"], "login");
