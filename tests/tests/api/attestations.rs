@@ -538,3 +538,57 @@ async fn node_verify(app: &TestApp, file: &std::path::Path) -> (bool, String) {
         ),
     )
 }
+
+/// Whoever writes to the database with plain SQL cannot rewrite or empty the transparency log:
+/// besides updates and deletes, SQLite's `INSERT OR REPLACE` and PostgreSQL's `TRUNCATE` (and an
+/// upsert on either) are refused, and the leaf stays as it was appended.
+#[tokio::test]
+async fn the_transparency_log_refuses_replacing_and_emptying_as_well_as_updates_and_deletes() {
+    let app = TestApp::spawn().await;
+    let db = app.database().await;
+    let leaf = vec![7_u8; 32];
+    sqlx::query("INSERT INTO transparency_log (idx, leaf, logged_at) VALUES (0, $1, 0)")
+        .bind(leaf.clone())
+        .execute(&db)
+        .await
+        .unwrap();
+    let mut attempts = vec![
+        "UPDATE transparency_log SET leaf = $1 WHERE idx = 0",
+        "DELETE FROM transparency_log WHERE idx = 0",
+        "INSERT INTO transparency_log (idx, leaf, logged_at) VALUES (0, $1, 1) \
+         ON CONFLICT (idx) DO UPDATE SET leaf = excluded.leaf",
+    ];
+    attempts.extend(if app.on_postgres() {
+        [
+            "TRUNCATE transparency_log CASCADE",
+            "TRUNCATE transparency_log, attestations, attestation_opens",
+        ]
+    } else {
+        [
+            "INSERT OR REPLACE INTO transparency_log (idx, leaf, logged_at) VALUES (0, $1, 1)",
+            "REPLACE INTO transparency_log (idx, leaf, logged_at) VALUES (0, $1, 1)",
+        ]
+    });
+    for statement in attempts {
+        let query = sqlx::query(statement);
+        let query = if statement.contains("$1") {
+            query.bind(vec![9_u8; 32])
+        } else {
+            query
+        };
+        let refused = query.execute(&db).await.unwrap_err().to_string();
+        assert!(refused.contains("append-only"), "{statement}: {refused}");
+    }
+    let kept: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, leaf FROM transparency_log")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(kept, vec![(0, leaf)]);
+    // Appending goes on.
+    sqlx::query("INSERT INTO transparency_log (idx, leaf, logged_at) VALUES (1, $1, 0)")
+        .bind(vec![8_u8; 32])
+        .execute(&db)
+        .await
+        .unwrap();
+    app.stop().await;
+}
