@@ -90,7 +90,8 @@ fn SharedLink(token: String) -> impl IntoView {
                     let _ = root.set_attribute("data-verify-ms", &format!("{took:.3}"));
                 }
             }
-            view! { <Attestation checked status=Some(shared.status) jws=shared.jws printable=true/> }.into_any()
+            let record = Record::Issued(shared.status);
+            view! { <Attestation checked record jws=shared.jws printable=true/> }.into_any()
         }
     }
 }
@@ -99,7 +100,7 @@ fn SharedLink(token: String) -> impl IntoView {
 #[component]
 fn CheckACopy() -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let result = RwSignal::new(None::<(Checked, Option<AttestationStatus>, String)>);
+    let result = RwSignal::new(None::<(Checked, Record, String)>);
     let error = RwSignal::new(None::<String>);
     let check = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -113,14 +114,19 @@ fn CheckACopy() -> impl IntoView {
                 }
             };
             let checked = verify_attestation(&jws, &keys, now());
-            let status = match &checked.claims {
-                Some(claims) => api::get(&format!("/api/v1/attestation-status/{}", claims.jti))
-                    .await
-                    .ok(),
-                None => None,
+            let record = match &checked.claims {
+                Some(claims) => {
+                    let path = format!("/api/v1/attestation-status/{}", claims.jti);
+                    match api::get::<AttestationStatus>(&path).await {
+                        Ok(status) => Record::Issued(status),
+                        Err(failure) if failure.status() == Some(404) => Record::NotIssued,
+                        Err(_) => Record::Unchecked,
+                    }
+                }
+                None => Record::Unchecked,
             };
             error.set(None);
-            result.set(Some((checked, status, jws)));
+            result.set(Some((checked, record, jws)));
         });
     };
     view! {
@@ -139,18 +145,41 @@ fn CheckACopy() -> impl IntoView {
             </form>
             {move || error.get().map(|e| view! { <div class="notice notice--error" role="alert">{e}</div> })}
         </section>
-        {move || result.get().map(|(checked, status, jws)| view! {
+        {move || result.get().map(|(checked, record, jws)| view! {
             <section class="checked-copy" data-testid="checked-copy">
-                <Attestation checked status jws printable=false/>
+                <Attestation checked record jws printable=false/>
             </section>
         })}
     }
 }
 
+/// What this deployment's status endpoint says of an attestation.
+#[derive(Debug, Clone)]
+enum Record {
+    /// Issued here: whether and when it was revoked.
+    Issued(AttestationStatus),
+    /// No record of it here: whatever its signature says, this deployment did not issue it (a
+    /// copy of the signing key, taken from the database, signs as well as the deployment does).
+    NotIssued,
+    /// The status could not be read (the network, a server error).
+    Unchecked,
+}
+
 /// The verdict in words, and whether it is good news.
-fn verdict(checked: &Checked, status: Option<&AttestationStatus>) -> (bool, String) {
+fn verdict(checked: &Checked, record: &Record) -> (bool, String) {
     let claims = checked.claims.as_ref();
-    let revoked = status.and_then(|s| s.revoked_at.clone());
+    let signed = matches!(checked.problem, None | Some(Problem::Expired(_)));
+    if signed && claims.is_some() && matches!(record, Record::NotIssued) {
+        return (
+            false,
+            "Invalid — not issued by this deployment: it has no record of this attestation."
+                .to_owned(),
+        );
+    }
+    let revoked = match record {
+        Record::Issued(status) => status.revoked_at.clone(),
+        Record::NotIssued | Record::Unchecked => None,
+    };
     match (&checked.problem, claims, revoked) {
         (_, Some(claims), Some(at)) => (
             false,
@@ -167,7 +196,7 @@ fn verdict(checked: &Checked, status: Option<&AttestationStatus>) -> (bool, Stri
                 claims.iss,
                 claims.aud,
                 timestamp(&rfc3339(claims.exp)),
-                if status.is_some() {
+                if matches!(record, Record::Issued(_)) {
                     "not revoked"
                 } else {
                     "revocation could not be checked"
@@ -188,13 +217,8 @@ fn verdict(checked: &Checked, status: Option<&AttestationStatus>) -> (bool, Stri
 
 /// One attestation: the verdict, then its content with the peer context.
 #[component]
-fn Attestation(
-    checked: Checked,
-    status: Option<AttestationStatus>,
-    jws: String,
-    printable: bool,
-) -> impl IntoView {
-    let (good, words) = verdict(&checked, status.as_ref());
+fn Attestation(checked: Checked, record: Record, jws: String, printable: bool) -> impl IntoView {
+    let (good, words) = verdict(&checked, &record);
     let class = if good {
         "verdict verdict--valid"
     } else {

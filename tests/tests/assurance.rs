@@ -140,6 +140,27 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
         .await;
     client.save_screenshot("attestation-tampered.png").await;
 
+    // A copy signed with the key read from a stolen database, under a jti never issued here:
+    // the signature checks, the deployment has no record of it.
+    let forged = forged_by_a_database_thief(&app, &jws).await;
+    client.type_into("[data-testid=jws-input]", &forged).await;
+    client.click("form button[type=submit]").await;
+    client
+        .wait_until(
+            "the forged copy's verdict",
+            &format!("return !!({checked} && {checked}.innerText.includes('not issued'));"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    let copy = client
+        .text("[data-testid=checked-copy] [data-testid=verdict]")
+        .await;
+    assert!(
+        copy.starts_with("Invalid — not issued by this deployment"),
+        "{copy}"
+    );
+    client.save_screenshot("attestation-forged.png").await;
+
     // Revoked: the same link says so at once.
     let revoked = member
         .client
@@ -170,4 +191,24 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
         "!!document.querySelector('[data-testid=attestation-row]')?.innerText.includes('revoked')";
     check_page(&app, &driver, &member, "/share", rows, "share-revoked").await;
     app.stop().await;
+}
+
+/// `jws` signed again, under a jti this deployment never issued, by whoever holds a copy of its
+/// database: the signing seed is in `signing_keys`.
+async fn forged_by_a_database_thief(app: &TestApp, jws: &str) -> String {
+    use base64::Engine;
+    let db = app.database().await;
+    let seed: Vec<u8> =
+        sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = jws.split('.').nth(1).expect("a compact JWS");
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&engine.decode(payload).unwrap()).unwrap();
+    claims["jti"] = "forged-0000000000000000".into();
+    attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
+        .sign(attest::ATTESTATION_TYP, &claims)
+        .unwrap()
 }
