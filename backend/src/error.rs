@@ -50,6 +50,12 @@ pub enum AppError {
     },
     #[error("too many attempts; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: i64 },
+    /// A quota is used up until `retry_after_seconds` from now; `message` says which.
+    #[error("{message}")]
+    QuotaUsed {
+        message: String,
+        retry_after_seconds: i64,
+    },
     /// The store stayed locked by other writes for longer than its busy timeout.
     #[error("the server is busy; try again in {retry_after_seconds} seconds")]
     Busy { retry_after_seconds: i64 },
@@ -101,7 +107,9 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::ValidationFailed,
             ),
-            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            AppError::RateLimited { .. } | AppError::QuotaUsed { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+            }
             AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             AppError::Internal(_) | AppError::Store(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
@@ -157,6 +165,10 @@ impl IntoResponse for AppError {
         let retry_after = match &self {
             AppError::RateLimited {
                 retry_after_seconds,
+            }
+            | AppError::QuotaUsed {
+                retry_after_seconds,
+                ..
             }
             | AppError::Busy {
                 retry_after_seconds,

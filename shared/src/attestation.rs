@@ -11,6 +11,9 @@ use crate::period::Period;
 /// The default and the longest term of an attestation, in days.
 pub const ATTESTATION_DEFAULT_DAYS: u32 = 90;
 pub const ATTESTATION_MAX_DAYS: u32 = 180;
+/// How many attestations one organisation may issue in any 24 hours: each is a leaf of the
+/// transparency log for good, so issuance is bounded.
+pub const ATTESTATIONS_PER_DAY: usize = 50;
 /// The longest client name.
 pub const AUDIENCE_MAX_CHARS: usize = 120;
 

@@ -62,7 +62,7 @@ pub fn routes() -> Vec<Route> {
         )
         .takes(one::<NewAttestation>())
         .returns(one::<AttestationIssued>())
-        .errors(&[404]),
+        .errors(&[404, 429]),
         delete(
             "/v1/attestations/{id}",
             revoke,

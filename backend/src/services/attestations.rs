@@ -9,8 +9,8 @@ use shared::attestation::SignedTreeHead;
 
 use sha2::{Digest, Sha256};
 use shared::attestation::{
-    AttestationClaims, AttestationInfo, AttestationIssued, AttestedMetric, AttestedRequirement,
-    AttestedStandard, Disclosure, NewAttestation, PolicyRef,
+    ATTESTATIONS_PER_DAY, AttestationClaims, AttestationInfo, AttestationIssued, AttestedMetric,
+    AttestedRequirement, AttestedStandard, Disclosure, NewAttestation, PolicyRef,
 };
 use shared::catalogue::{self, CATALOGUE};
 use shared::format::hex;
@@ -25,6 +25,9 @@ use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
+
+/// A day in seconds: the window of the issuance quota.
+const DAY_SECONDS: i64 = 24 * 60 * 60;
 
 /// The transparency log as this instance last read it from the store (hashes only). Other
 /// instances append too, so every read first catches up with the store.
@@ -284,6 +287,20 @@ pub async fn issue(
         request.expires_in_days
     );
     let mut write = store.write().await?;
+    let recent = store
+        .issued_since(&mut write, org_id, now - DAY_SECONDS)
+        .await?;
+    if recent.len() >= ATTESTATIONS_PER_DAY {
+        // Free again once the issuance that fills the window is a day old.
+        let frees = recent[recent.len() - ATTESTATIONS_PER_DAY] + DAY_SECONDS;
+        return Err(AppError::QuotaUsed {
+            message: format!(
+                "your organisation has issued {ATTESTATIONS_PER_DAY} attestations in the last \
+                 24 hours, the most it may"
+            ),
+            retry_after_seconds: (frees - now).max(1),
+        });
+    }
     let (id, log_index) = store.issue_attestation(&mut write, &record).await?;
     write
         .commit_audited(&AuditRecord {

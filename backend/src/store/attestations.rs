@@ -71,6 +71,14 @@ pub trait AttestationStore {
         id: i64,
     ) -> Result<Option<(String, String)>, StoreError>;
     /// Revokes an organisation's attestation; false when there is no such unrevoked one.
+    /// When the organisation issued attestations after `since` (Unix seconds, oldest first),
+    /// read in its turn at the log: an issuance on the same write after it counts them all.
+    async fn issued_since(
+        &self,
+        write: &mut Write,
+        org_id: i64,
+        since: i64,
+    ) -> Result<Vec<i64>, StoreError>;
     async fn revoke_attestation(
         &self,
         write: &mut Write,
@@ -281,6 +289,25 @@ impl AttestationStore for SqlStore {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    async fn issued_since(
+        &self,
+        write: &mut Write,
+        org_id: i64,
+        since: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        // Issuances take turns at the log on every instance: no other one can slip in between
+        // this count and the append that follows it on the same write.
+        write.take_turn(Turn::Log).await?;
+        Ok(sqlx::query_scalar(
+            "SELECT issued_at FROM attestations WHERE org_id = $1 AND issued_at > $2 \
+             ORDER BY issued_at",
+        )
+        .bind(org_id)
+        .bind(since)
+        .fetch_all(&mut *write.tx)
+        .await?)
     }
 
     async fn revoke_attestation(

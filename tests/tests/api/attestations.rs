@@ -592,3 +592,69 @@ async fn the_transparency_log_refuses_replacing_and_emptying_as_well_as_updates_
         .unwrap();
     app.stop().await;
 }
+
+/// Every attestation is a leaf of the log for good, so an organisation issues at most
+/// `ATTESTATIONS_PER_DAY` in any 24 hours, also when the requests race: the next is refused
+/// with 429 and a Retry-After, and another organisation is not affected.
+#[tokio::test]
+async fn an_organisation_issues_at_most_its_daily_quota_and_then_hears_when_it_may_again() {
+    let app = TestApp::spawn_demo().await;
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let body = |n: usize| {
+        json!({
+            "period": released(), "cohort": "all", "disclosure": "bands",
+            "audience": format!("Client {n}"),
+        })
+    };
+    // Five more than the quota at once, each on its own task so that they race.
+    let quota = shared::attestation::ATTESTATIONS_PER_DAY;
+    let racing: Vec<_> = (0..quota + 5)
+        .map(|n| {
+            let request = member
+                .client
+                .post(app.url("/api/v1/attestations"))
+                .json(&body(n));
+            tokio::spawn(request.sent())
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for request in racing {
+        statuses.push(request.await.unwrap().status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        quota,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        5,
+        "{statuses:?}"
+    );
+    let refused = issue(&app, &member, body(0)).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: i64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((86_000..=86_400).contains(&retry_after), "{retry_after}");
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "rate_limited");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("50 attestations in the last 24 hours"),
+        "{error}"
+    );
+    let listed: Vec<AttestationInfo> = member
+        .client
+        .get(app.url("/api/v1/attestations"))
+        .fetch()
+        .await;
+    assert_eq!(listed.len(), shared::attestation::ATTESTATIONS_PER_DAY);
+    let other = app.login("member-admin-2@demo.local", PASSWORD).await;
+    issued(&app, &other, body(0)).await;
+    app.stop().await;
+}
