@@ -600,15 +600,22 @@ pub async fn check_as(
     }
 }
 
+/// The payload of a compact JWS, as text (the claims' JSON).
+pub fn jws_payload(jws: &str) -> String {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = jws.split('.').collect();
+    assert_eq!(parts.len(), 3, "a compact JWS");
+    String::from_utf8(engine.decode(parts[1]).expect("base64url payload")).expect("a UTF-8 payload")
+}
+
 /// A compact JWS with `from` replaced by `to` in its payload, header and signature kept: what
 /// a forger would hand over.
 pub fn tampered(jws: &str, from: &str, to: &str) -> String {
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let parts: Vec<&str> = jws.split('.').collect();
-    assert_eq!(parts.len(), 3, "a compact JWS");
-    let payload = String::from_utf8(engine.decode(parts[1]).expect("base64url payload"))
-        .expect("a UTF-8 payload");
+    let payload = jws_payload(jws);
     assert!(payload.contains(from), "{from} is in the payload");
     let payload = payload.replace(from, to);
     format!("{}.{}.{}", parts[0], engine.encode(payload), parts[2])

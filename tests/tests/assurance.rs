@@ -4,10 +4,10 @@
 //! is refused; after revocation the link says "Revoked". Screenshots and the printed page go to
 //! target/test-output/. Run by `cargo xtask test`, which builds dist/ and installs Chromium.
 
-use peerposture_tests::webdriver::ChromeDriver;
+use peerposture_tests::webdriver::{ChromeDriver, Session};
 use peerposture_tests::{
-    Fetch, LOAD_TIMEOUT, TestApp, built_dist, check_as, check_page, first_load, open_logged_in,
-    tampered, test_output_dir,
+    Fetch, LOAD_TIMEOUT, TestApp, built_dist, check_as, check_page, first_load, jws_payload,
+    open_logged_in, tampered, test_output_dir,
 };
 use shared::attestation::AttestationInfo;
 
@@ -115,19 +115,7 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
         .await
         .unwrap();
     let tampered = tampered(&jws, "Acme Bank vendor risk", "Evil Corp procurement");
-    client.type_into("[data-testid=jws-input]", &tampered).await;
-    client.click("form button[type=submit]").await;
-    let checked = "document.querySelector('[data-testid=checked-copy] [data-testid=verdict]')";
-    client
-        .wait_until(
-            "the copy's verdict",
-            &format!("return !!{checked};"),
-            LOAD_TIMEOUT,
-        )
-        .await;
-    let copy = client
-        .text("[data-testid=checked-copy] [data-testid=verdict]")
-        .await;
+    let copy = check_copy(&client, &tampered, "changed after signing").await;
     assert!(
         copy.starts_with("Invalid") && copy.contains("changed after signing"),
         "{copy}"
@@ -143,18 +131,7 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
     // A copy signed with the key read from a stolen database, under a jti never issued here:
     // the signature checks, the deployment has no record of it.
     let forged = forged_by_a_database_thief(&app, &jws).await;
-    client.type_into("[data-testid=jws-input]", &forged).await;
-    client.click("form button[type=submit]").await;
-    client
-        .wait_until(
-            "the forged copy's verdict",
-            &format!("return !!({checked} && {checked}.innerText.includes('not issued'));"),
-            LOAD_TIMEOUT,
-        )
-        .await;
-    let copy = client
-        .text("[data-testid=checked-copy] [data-testid=verdict]")
-        .await;
+    let copy = check_copy(&client, &forged, "not issued").await;
     assert!(
         copy.starts_with("Invalid — not issued by this deployment"),
         "{copy}"
@@ -193,20 +170,35 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
     app.stop().await;
 }
 
+/// Pastes `jws` into "Check a copy you received" and returns the copy's verdict once it says
+/// `expected`.
+async fn check_copy(client: &Session, jws: &str, expected: &str) -> String {
+    const CHECKED: &str =
+        "document.querySelector('[data-testid=checked-copy] [data-testid=verdict]')";
+    client.type_into("[data-testid=jws-input]", jws).await;
+    client.click("form button[type=submit]").await;
+    client
+        .wait_until(
+            "the copy's verdict",
+            &format!("return !!({CHECKED} && {CHECKED}.innerText.includes({expected:?}));"),
+            LOAD_TIMEOUT,
+        )
+        .await;
+    client
+        .text("[data-testid=checked-copy] [data-testid=verdict]")
+        .await
+}
+
 /// `jws` signed again, under a jti this deployment never issued, by whoever holds a copy of its
 /// database: the signing seed is in `signing_keys`.
 async fn forged_by_a_database_thief(app: &TestApp, jws: &str) -> String {
-    use base64::Engine;
     let db = app.database().await;
     let seed: Vec<u8> =
         sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
             .fetch_one(&db)
             .await
             .unwrap();
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let payload = jws.split('.').nth(1).expect("a compact JWS");
-    let mut claims: serde_json::Value =
-        serde_json::from_slice(&engine.decode(payload).unwrap()).unwrap();
+    let mut claims: serde_json::Value = serde_json::from_str(&jws_payload(jws)).unwrap();
     claims["jti"] = "forged-0000000000000000".into();
     attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
         .sign(attest::ATTESTATION_TYP, &claims)
