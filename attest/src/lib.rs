@@ -6,7 +6,8 @@
 //! process-wide provider; [`PROVIDER`] offers Ed25519 only (ed25519-dalek), so that nothing
 //! else (RSA, ECDSA, HMAC) is linked into the bundle or can be chosen by a forged header.
 //!
-//! Every issued attestation's hash is a leaf of an append-only RFC 6962 Merkle tree ([`log`]).
+//! Every issued attestation's hash, and every signed revocation's, is a leaf of an append-only
+//! RFC 6962 Merkle tree ([`log`]).
 
 pub mod log;
 
@@ -21,7 +22,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::Digest;
-use shared::attestation::{AttestationClaims, TreeHead};
+use shared::attestation::{AttestationClaims, RevocationClaims, TreeHead};
 
 pub use jsonwebtoken::jwk::JwkSet as Jwks;
 
@@ -29,6 +30,8 @@ pub use jsonwebtoken::jwk::JwkSet as Jwks;
 pub const ATTESTATION_TYP: &str = "peerposture-attestation+jwt";
 /// The `typ` header of a signed tree head: a signature over a tree head is never an attestation.
 pub const TREE_HEAD_TYP: &str = "peerposture-tree-head+jwt";
+/// The `typ` header of a signed revocation.
+pub const REVOCATION_TYP: &str = "peerposture-revocation+jwt";
 
 /// The only cryptography jsonwebtoken may use here: Ed25519. An [`EncodingKey`] holds the
 /// 32-byte private seed; a [`DecodingKey`] the 32-byte public key.
@@ -245,6 +248,13 @@ pub fn verify_attestation(jws: &str, keys: &JwkSet, now: i64) -> Checked {
 pub fn verify_tree_head(jws: &str, keys: &JwkSet) -> Result<TreeHead, Problem> {
     verify_typed::<TreeHead>(jws.trim(), keys, TREE_HEAD_TYP)
         .map(|(_, head)| head)
+        .map_err(|(_, problem)| problem)
+}
+
+/// Checks a signed revocation.
+pub fn verify_revocation(jws: &str, keys: &JwkSet) -> Result<RevocationClaims, Problem> {
+    verify_typed::<RevocationClaims>(jws.trim(), keys, REVOCATION_TYP)
+        .map(|(_, claims)| claims)
         .map_err(|(_, problem)| problem)
 }
 

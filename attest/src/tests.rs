@@ -72,11 +72,17 @@ fn the_published_test_vectors_are_what_this_code_signs_and_verifies() {
     let jws = key.sign(ATTESTATION_TYP, &claims).unwrap();
     let jwks = serde_json::to_string_pretty(&keys_of(&[&key])).unwrap() + "\n";
     let claims_json = serde_json::to_string_pretty(&claims).unwrap() + "\n";
+    let inclusion = serde_json::to_string_pretty(&vector_inclusion(&key, &jws)).unwrap() + "\n";
     if std::env::var_os("UPDATE_VECTORS").is_some() {
         std::fs::write(dir.join("attestation.jws"), format!("{jws}\n")).unwrap();
         std::fs::write(dir.join("jwks.json"), &jwks).unwrap();
         std::fs::write(dir.join("claims.json"), &claims_json).unwrap();
+        std::fs::write(dir.join("inclusion.json"), &inclusion).unwrap();
     }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("inclusion.json")).unwrap(),
+        inclusion
+    );
     // Ed25519 signatures are deterministic: the same key and claims give the same bytes.
     let stored = std::fs::read_to_string(dir.join("attestation.jws")).unwrap();
     assert_eq!(stored.trim(), jws);
@@ -93,6 +99,25 @@ fn the_published_test_vectors_are_what_this_code_signs_and_verifies() {
     assert!(checked.is_valid(), "{checked:?}");
     assert_eq!(checked.claims, Some(claims));
     assert_eq!(checked.kid.as_deref(), Some(key.kid()));
+}
+
+/// The vector attestation's inclusion proof, as `GET /api/v1/transparency/inclusion/{leaf}`
+/// answers it: entry 1 of a log of three, under a head signed with the vector key.
+fn vector_inclusion(key: &SigningKey, jws: &str) -> shared::attestation::InclusionProof {
+    let mut log = Log::new();
+    for entry in ["an earlier attestation", jws, "a later attestation"] {
+        log.push(leaf(entry));
+    }
+    let head = log.head(NOW);
+    shared::attestation::InclusionProof {
+        leaf_index: 1,
+        tree_size: log.len(),
+        path: log.inclusion(1).unwrap(),
+        head: shared::attestation::SignedTreeHead {
+            jws: key.sign(TREE_HEAD_TYP, &head).unwrap(),
+            head,
+        },
+    }
 }
 
 #[test]
@@ -162,6 +187,27 @@ fn tampering_a_wrong_key_expiry_and_a_tree_head_each_fail_with_their_reason() {
     );
     assert_eq!(verify_tree_head(&jws, &keys), Err(Problem::WrongKind));
     assert_eq!(verify_tree_head(&head, &keys).unwrap().tree_size, 0);
+
+    // A revocation is neither, and neither of them is a revocation.
+    let withdrawn = shared::attestation::RevocationClaims {
+        iss: "https://peerposture.example".to_owned(),
+        jti: vector_claims().jti,
+        leaf: shared::format::hex(&leaf(&jws)),
+        revoked_at: NOW,
+    };
+    let revocation = key.sign(REVOCATION_TYP, &withdrawn).unwrap();
+    assert_eq!(verify_revocation(&revocation, &keys), Ok(withdrawn));
+    assert_eq!(
+        verify_attestation(&revocation, &keys, NOW).problem,
+        Some(Problem::WrongKind)
+    );
+    assert_eq!(
+        verify_tree_head(&revocation, &keys),
+        Err(Problem::WrongKind)
+    );
+    for other in [&jws, &head] {
+        assert_eq!(verify_revocation(other, &keys), Err(Problem::WrongKind));
+    }
 
     // alg "none", and garbage.
     let none_header = URL_SAFE_NO_PAD.encode(format!(

@@ -2,15 +2,18 @@
 //! check a `.jws` file (`/verify`), without an account. The signature is checked here, in the
 //! browser, by the same Rust code as the server's (`attest`, compiled to WebAssembly), against
 //! the keys the deployment publishes at `/.well-known/jwks.json`; revocation comes from the
-//! server's status endpoint. A small bundle of its own: a client opens it once.
+//! server's status endpoint, and the copy's entry in the transparency log is checked here
+//! against a signed tree head. A small bundle of its own: a client opens it once.
 
-use attest::{Checked, Jwks, Problem, verify_attestation};
+use attest::log::{leaf, verify_inclusion};
+use attest::{Checked, Jwks, Problem, verify_attestation, verify_revocation, verify_tree_head};
 use leptos::prelude::*;
 use shared::attestation::{
-    AttestationClaims, AttestationStatus, AttestedMetric, Disclosure, SharedAttestation,
+    AttestationClaims, AttestationStatus, AttestedMetric, Disclosure, InclusionProof,
+    SharedAttestation,
 };
 use shared::catalogue::{self, Direction, Unit};
-use shared::format::{metric_value, timestamp};
+use shared::format::{hex, metric_value, timestamp};
 use shared::period::rfc3339;
 
 use crate::api::{self, ApiError};
@@ -52,6 +55,46 @@ async fn keys() -> Result<Jwks, ApiError> {
     api::get("/.well-known/jwks.json").await
 }
 
+/// Where the transparency log holds a copy, checked here: the audit path of its leaf (the
+/// SHA-256 of the compact JWS) must lead to the root of a tree head signed by the deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Logged {
+    /// Entry `index` of a signed log of `size` entries.
+    At { index: u64, size: u64 },
+    /// The log does not hold it (or its proof does not hold).
+    Missing,
+    /// The log could not be read (the network, a server error).
+    Unchecked,
+}
+
+async fn logged(jws: &str, keys: &Jwks) -> Logged {
+    let leaf = leaf(jws);
+    let path = format!("/api/v1/transparency/inclusion/{}", hex(&leaf));
+    match api::get::<InclusionProof>(&path).await {
+        Ok(proof) => match verify_tree_head(&proof.head.jws, keys) {
+            Ok(head) if verify_inclusion(&head, &leaf, proof.leaf_index, &proof.path) => {
+                Logged::At {
+                    index: proof.leaf_index,
+                    size: head.tree_size,
+                }
+            }
+            _ => Logged::Missing,
+        },
+        Err(failure) if failure.status() == Some(404) => Logged::Missing,
+        Err(_) => Logged::Unchecked,
+    }
+}
+
+/// What the deployment says of a copy, from its status answer.
+fn record_of(status: Result<AttestationStatus, ApiError>, jws: &str) -> Record {
+    match status {
+        Ok(status) if status.leaf != hex(&leaf(jws)) => Record::OtherCopy,
+        Ok(status) => Record::Issued(status),
+        Err(failure) if failure.status() == Some(404) => Record::NotIssued,
+        Err(_) => Record::Unchecked,
+    }
+}
+
 /// A share link: the attestation the server holds for it, checked here.
 #[component]
 fn SharedLink(token: String) -> impl IntoView {
@@ -60,7 +103,11 @@ fn SharedLink(token: String) -> impl IntoView {
         async move {
             let shared: SharedAttestation = api::get(&format!("/api/v1/shared/{token}")).await?;
             let keys = keys().await?;
-            Ok::<_, ApiError>((shared, keys))
+            let logged = match &shared.jws {
+                Some(jws) => logged(jws, &keys).await,
+                None => Logged::Unchecked,
+            };
+            Ok::<_, ApiError>((shared, keys, logged))
         }
     });
     move || match loaded.get() {
@@ -78,11 +125,21 @@ fn SharedLink(token: String) -> impl IntoView {
             <div class="notice notice--error" role="alert">{error.to_string()}</div>
         }
         .into_any(),
-        Some(Ok((shared, keys))) => {
+        Some(Ok((SharedAttestation { jws: None, status }, keys, _))) => {
+            view! { <Withheld status keys/> }.into_any()
+        }
+        Some(Ok((
+            SharedAttestation {
+                jws: Some(jws),
+                status,
+            },
+            keys,
+            logged,
+        ))) => {
             // Timed with the Performance API, for the record (the tests read it).
             let performance = window().performance();
             let started = performance.as_ref().map(|p| p.now());
-            let checked = verify_attestation(&shared.jws, &keys, now());
+            let checked = verify_attestation(&jws, &keys, now());
             if let (Some(performance), Some(started)) = (&performance, started) {
                 let took = performance.now() - started;
                 let _ = performance.mark("pp-verified");
@@ -90,9 +147,59 @@ fn SharedLink(token: String) -> impl IntoView {
                     let _ = root.set_attribute("data-verify-ms", &format!("{took:.3}"));
                 }
             }
-            let record = Record::Issued(shared.status);
-            view! { <Attestation checked record jws=shared.jws printable=true/> }.into_any()
+            let record = record_of(Ok(status), &jws);
+            view! { <Attestation checked record logged jws printable=true/> }.into_any()
         }
+    }
+}
+
+/// A link whose attestation is no longer shared: revoked, or expired and not kept readable by
+/// the contact center. Its status and dates only, with the signed revocation checked here.
+#[component]
+fn Withheld(status: AttestationStatus, keys: Jwks) -> impl IntoView {
+    let (title, words) = match &status.revoked_at {
+        Some(at) => (
+            "Attestation revoked",
+            format!(
+                "Revoked — the contact center withdrew this attestation on {}. Its content is no longer shared.",
+                timestamp(at)
+            ),
+        ),
+        None => (
+            "Attestation expired",
+            format!(
+                "Expired — this attestation ended on {}. The contact center did not keep it readable after its expiry: ask them for a fresh one.",
+                timestamp(&status.expires_at)
+            ),
+        ),
+    };
+    // The revocation is signed by the deployment and names this attestation by id and hash.
+    let revocation = status
+        .revocation
+        .as_deref()
+        .map(|jws| match verify_revocation(jws, &keys) {
+            Ok(claims) if claims.jti == status.jti && claims.leaf == status.leaf => format!(
+                "signed by the deployment; entry {} of the transparency log",
+                status
+                    .revocation_log_index
+                    .map_or("?".to_owned(), |i| i.to_string())
+            ),
+            Ok(_) => "signed, but for another attestation".to_owned(),
+            Err(problem) => format!("its signature does not verify: {problem}"),
+        });
+    view! {
+        <h1>{title}</h1>
+        <div class="verdict verdict--invalid" role="status" data-testid="verdict">
+            <strong>{words}</strong>
+        </div>
+        <dl class="attestation__facts" data-testid="withheld">
+            <dt>"Issued"</dt><dd>{timestamp(&status.issued_at)}</dd>
+            <dt>"Expires"</dt><dd>{timestamp(&status.expires_at)}</dd>
+            {status.revoked_at.clone().map(|at| view! { <dt>"Revoked"</dt><dd>{timestamp(&at)}</dd> })}
+            {revocation.map(|words| view! { <dt>"Revocation"</dt><dd>{words}</dd> })}
+            <dt>"Attestation id"</dt><dd><code>{status.jti.clone()}</code></dd>
+            <dt>"Transparency log"</dt><dd>{format!("issued as entry {}", status.log_index)}</dd>
+        </dl>
     }
 }
 
@@ -100,7 +207,7 @@ fn SharedLink(token: String) -> impl IntoView {
 #[component]
 fn CheckACopy() -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let result = RwSignal::new(None::<(Checked, Record, String)>);
+    let result = RwSignal::new(None::<(Checked, Record, Logged, String)>);
     let error = RwSignal::new(None::<String>);
     let check = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -114,19 +221,16 @@ fn CheckACopy() -> impl IntoView {
                 }
             };
             let checked = verify_attestation(&jws, &keys, now());
-            let record = match &checked.claims {
+            let (record, logged) = match &checked.claims {
                 Some(claims) => {
                     let path = format!("/api/v1/attestation-status/{}", claims.jti);
-                    match api::get::<AttestationStatus>(&path).await {
-                        Ok(status) => Record::Issued(status),
-                        Err(failure) if failure.status() == Some(404) => Record::NotIssued,
-                        Err(_) => Record::Unchecked,
-                    }
+                    let status = api::get::<AttestationStatus>(&path).await;
+                    (record_of(status, &jws), logged(&jws, &keys).await)
                 }
-                None => Record::Unchecked,
+                None => (Record::Unchecked, Logged::Unchecked),
             };
             error.set(None);
-            result.set(Some((checked, record, jws)));
+            result.set(Some((checked, record, logged, jws)));
         });
     };
     view! {
@@ -145,9 +249,9 @@ fn CheckACopy() -> impl IntoView {
             </form>
             {move || error.get().map(|e| view! { <div class="notice notice--error" role="alert">{e}</div> })}
         </section>
-        {move || result.get().map(|(checked, record, jws)| view! {
+        {move || result.get().map(|(checked, record, logged, jws)| view! {
             <section class="checked-copy" data-testid="checked-copy">
-                <Attestation checked record jws printable=false/>
+                <Attestation checked record logged jws printable=false/>
             </section>
         })}
     }
@@ -158,6 +262,9 @@ fn CheckACopy() -> impl IntoView {
 enum Record {
     /// Issued here: whether and when it was revoked.
     Issued(AttestationStatus),
+    /// An id issued here, but the copy differs from the one issued under it (whose hash the
+    /// status names): signed with a copy of the key, or a replayed id.
+    OtherCopy,
     /// No record of it here: whatever its signature says, this deployment did not issue it (a
     /// copy of the signing key, taken from the database, signs as well as the deployment does).
     NotIssued,
@@ -166,19 +273,27 @@ enum Record {
 }
 
 /// The verdict in words, and whether it is good news.
-fn verdict(checked: &Checked, record: &Record) -> (bool, String) {
+fn verdict(checked: &Checked, record: &Record, logged: Logged) -> (bool, String) {
     let claims = checked.claims.as_ref();
     let signed = matches!(checked.problem, None | Some(Problem::Expired(_)));
-    if signed && claims.is_some() && matches!(record, Record::NotIssued) {
-        return (
-            false,
-            "Invalid — not issued by this deployment: it has no record of this attestation."
-                .to_owned(),
-        );
+    if signed && claims.is_some() {
+        let refused = match (record, logged) {
+            (Record::NotIssued, _) => {
+                Some("not issued by this deployment: it has no record of this attestation")
+            }
+            (Record::OtherCopy, _) => Some(
+                "not the attestation this deployment issued under this id: its content differs from the copy it signed and logged",
+            ),
+            (_, Logged::Missing) => Some("not in this deployment's transparency log"),
+            _ => None,
+        };
+        if let Some(why) = refused {
+            return (false, format!("Invalid — {why}."));
+        }
     }
     let revoked = match record {
         Record::Issued(status) => status.revoked_at.clone(),
-        Record::NotIssued | Record::Unchecked => None,
+        Record::OtherCopy | Record::NotIssued | Record::Unchecked => None,
     };
     match (&checked.problem, claims, revoked) {
         (_, Some(claims), Some(at)) => (
@@ -217,8 +332,21 @@ fn verdict(checked: &Checked, record: &Record) -> (bool, String) {
 
 /// One attestation: the verdict, then its content with the peer context.
 #[component]
-fn Attestation(checked: Checked, record: Record, jws: String, printable: bool) -> impl IntoView {
-    let (good, words) = verdict(&checked, &record);
+fn Attestation(
+    checked: Checked,
+    record: Record,
+    logged: Logged,
+    jws: String,
+    printable: bool,
+) -> impl IntoView {
+    let (good, words) = verdict(&checked, &record, logged);
+    let log_line = match logged {
+        Logged::At { index, size } => Some(format!(
+            "In the transparency log: entry {index} of {size}, proven against a signed tree head."
+        )),
+        Logged::Unchecked => Some("The transparency log could not be read.".to_owned()),
+        Logged::Missing => None,
+    };
     let class = if good {
         "verdict verdict--valid"
     } else {
@@ -229,6 +357,7 @@ fn Attestation(checked: Checked, record: Record, jws: String, printable: bool) -
         <div class=class role="status" data-testid="verdict">
             <strong>{words}</strong>
             {checked.kid.clone().map(|kid| view! { <span class="verdict__key">"Key "{kid}</span> })}
+            {log_line.filter(|_| checked.claims.is_some()).map(|line| view! { <span class="verdict__log" data-testid="log-entry">{line}</span> })}
         </div>
         {checked.claims.map(|claims| content(claims, good))}
         <p class="report__actions no-print">

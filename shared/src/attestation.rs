@@ -47,6 +47,10 @@ pub struct NewAttestation {
     /// 1 to 180; 90 when left out.
     #[serde(default = "default_days")]
     pub expires_in_days: u32,
+    /// Whether the share link still opens the attestation once it has expired (marked
+    /// expired); by default an expired link answers with its dates only.
+    #[serde(default)]
+    pub readable_after_expiry: bool,
 }
 
 fn default_days() -> u32 {
@@ -152,6 +156,8 @@ pub struct AttestationInfo {
     pub opened_at: Vec<String>,
     /// Its entry in the transparency log.
     pub log_index: i64,
+    /// Whether its share link opens it after it expired.
+    pub readable_after_expiry: bool,
 }
 
 /// The answer to `POST /api/v1/attestations`. `share_path` is the capability link, shown this
@@ -173,16 +179,42 @@ pub struct AttestationStatus {
     pub jti: String,
     pub revoked: bool,
     pub revoked_at: Option<String>,
+    pub issued_at: String,
     pub expires_at: String,
+    /// Its entry in the transparency log.
     pub log_index: i64,
+    /// The leaf of the copy issued under this id: the hex SHA-256 of its compact JWS. A copy
+    /// with another hash is not the one this deployment issued.
+    pub leaf: String,
+    /// The signed revocation (a compact JWS of [`RevocationClaims`]), once revoked.
+    pub revocation: Option<String>,
+    /// The revocation's entry in the transparency log.
+    pub revocation_log_index: Option<i64>,
 }
 
-/// `GET /api/v1/shared/{token}`: what a share link opens, for anyone who has it.
+/// `GET /api/v1/shared/{token}`: what a share link opens, for anyone who has it. The
+/// attestation itself (`jws`) is there while it stands, and after its expiry only when the
+/// member chose to keep it readable; a revoked one answers with its status and dates only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SharedAttestation {
-    pub jws: String,
+    pub jws: Option<String>,
     pub status: AttestationStatus,
+}
+
+/// The claims of a revocation: the issuer withdrew attestation `jti` at `revoked_at`. Signed
+/// like an attestation (`typ` `peerposture-revocation+jwt`) and appended to the transparency
+/// log, so a client can prove the withdrawal happened and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevocationClaims {
+    pub iss: String,
+    /// The attestation withdrawn.
+    pub jti: String,
+    /// Its leaf in the log (hex SHA-256 of its compact JWS).
+    pub leaf: String,
+    /// Unix seconds.
+    pub revoked_at: i64,
 }
 
 /// A signed tree head of the transparency log: `GET /api/v1/transparency/head`.

@@ -1,12 +1,13 @@
 // An outside verifier for PeerPosture attestations, written from RFC 7515/8037 (through the
 // `jose` package, pinned in package-lock.json) and RFC 9162 §2.1.3.2, sharing no code with the
-// server. Usage: node tests/js/verify-attestation.mjs BASE_URL FILE.jws
-// Prints one JSON line; exits 0 when the attestation verifies and its inclusion proof holds.
+// server. Usage: node tests/js/verify-attestation.mjs BASE_URL FILE.jws [revocation]
+// Prints one JSON line; exits 0 when the attestation (or, with `revocation`, the signed
+// revocation) verifies and its inclusion proof holds.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { compactVerify, createRemoteJWKSet, jwtVerify } from "jose";
 
-const [base, file] = process.argv.slice(2);
+const [base, file, kind = "attestation"] = process.argv.slice(2);
 const jws = readFileSync(file, "utf8").trim();
 const keys = createRemoteJWKSet(new URL("/.well-known/jwks.json", base));
 const sha256 = (...parts) => {
@@ -42,7 +43,7 @@ const result = { valid: false };
 try {
   const { payload, protectedHeader } = await jwtVerify(jws, keys, {
     algorithms: ["EdDSA"],
-    typ: "peerposture-attestation+jwt",
+    typ: `peerposture-${kind}+jwt`,
   });
   Object.assign(result, {
     valid: true,
@@ -50,7 +51,10 @@ try {
     iss: payload.iss,
     sub: payload.sub,
     aud: payload.aud,
-    metrics: payload.metrics.length,
+    jti: payload.jti,
+    metrics: payload.metrics?.length,
+    leaf: payload.leaf,
+    revoked_at: payload.revoked_at,
   });
 } catch (error) {
   result.problem = error.code ?? String(error);

@@ -9,6 +9,7 @@
 
 use shared::attestation::SignedTreeHead;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -32,7 +33,9 @@ use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
 use crate::services;
-use crate::services::attestations::{Issuance, key_set, new_key, signed_head, synced_log};
+use crate::services::attestations::{
+    Issuance, Withdrawal, disclosed, key_set, new_key, off_runtime, signed_head, synced_log,
+};
 use crate::store::AuditRecord;
 
 pub fn routes() -> Vec<Route> {
@@ -296,25 +299,14 @@ async fn revoke(
     OrgAdmin { user, org_id }: OrgAdmin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
-    let audit = AuditRecord {
-        actor: user.email.clone(),
-        action: Audit::AttestationRevoked,
-        target: format!("attestation #{id}"),
-        detail: String::new(),
-        org_id: Some(org_id),
-        event: None,
+    let withdrawal = Withdrawal {
+        org_id,
+        id,
+        by: user.email,
+        issuer: state.config.issuer(),
+        now: state.clock.now(),
     };
-    let mut write = state.store.write().await?;
-    if !state
-        .store
-        .revoke_attestation(&mut write, org_id, id, state.clock.now())
-        .await?
-    {
-        return Err(AppError::NotFound(format!(
-            "no unrevoked attestation #{id} in your organisation"
-        )));
-    }
-    write.commit_audited(&audit).await?;
+    services::attestations::revoke(state.store.as_ref(), &withdrawal).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -343,16 +335,17 @@ fn no_store<T: IntoResponse>(body: T) -> Response {
         .into_response()
 }
 
-/// What a share link opens, for anyone who has the link; revoked ones still answer, so the
-/// page can say so.
+/// What a share link opens, for anyone who has the link; revoked and expired ones still
+/// answer with their status and dates, so the page can say so.
 async fn shared(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
     let token = share_token(&token)?;
-    let (jws, status) = state
+    let now = state.clock.now();
+    let record = state
         .store
-        .open_shared(&auth::token_hash(token), state.clock.now())
+        .open_shared(&auth::token_hash(token), now)
         .await?
         .ok_or_else(unknown_link)?;
-    Ok(no_store(Json(SharedAttestation { jws, status })))
+    Ok(no_store(Json(disclosed(record, now))))
 }
 
 async fn status(State(state): State<AppState>, Path(jti): Path<String>) -> Result<Response> {
@@ -390,8 +383,9 @@ async fn inclusion(State(state): State<AppState>, Path(leaf): Path<String>) -> R
             AppError::NotFound("no such entry in the transparency log".to_owned())
         })?;
     let log = synced_log(state.store.as_ref(), &state.log).await?;
-    let path = log
-        .inclusion(index as u64)
+    let snapshot = Arc::clone(&log);
+    let path = off_runtime(move || snapshot.inclusion(index as u64))
+        .await?
         .ok_or_else(|| AppError::Internal(format!("log entry {index} is not in memory")))?;
     let head = signed_head(state.store.as_ref(), &log, state.clock.now()).await?;
     Ok(public(no_store(Json(InclusionProof {
@@ -414,17 +408,20 @@ async fn consistency(
     Query(query): Query<ConsistencyQuery>,
 ) -> Result<Response> {
     let log = synced_log(state.store.as_ref(), &state.log).await?;
-    let to = query.to.unwrap_or(log.len());
-    let path = log.consistency(query.from, to).ok_or_else(|| {
-        AppError::invalid(
-            "from",
-            format!(
-                "need 0 < from ≤ to ≤ {} (the log's size); got from = {}, to = {to}",
-                log.len(),
-                query.from
-            ),
-        )
-    })?;
+    let (size, from) = (log.len(), query.from);
+    let to = query.to.unwrap_or(size);
+    // Far back in a long log the proof rebuilds a prefix of the tree: off the runtime, with
+    // the log's lock long released.
+    let path = off_runtime(move || log.consistency(from, to))
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "from",
+                format!(
+                    "need 0 < from ≤ to ≤ {size} (the log's size); got from = {from}, to = {to}"
+                ),
+            )
+        })?;
     Ok(public(no_store(Json(ConsistencyProof {
         from: query.from,
         to,

@@ -1,16 +1,18 @@
 //! Attestations' keys and the transparency log: the signing key in use, the published key
-//! set, and the log as stored (every instance appends, so each read first catches up).
+//! set, issuance and revocation, and the log as stored (every instance appends, so each read
+//! first catches up).
 
 use std::sync::Arc;
 
 use attest::log::Log;
-use attest::{ATTESTATION_TYP, Jwks, SigningKey, TREE_HEAD_TYP};
+use attest::{ATTESTATION_TYP, Jwks, REVOCATION_TYP, SigningKey, TREE_HEAD_TYP};
 use shared::attestation::SignedTreeHead;
 
 use sha2::{Digest, Sha256};
 use shared::attestation::{
     ATTESTATIONS_PER_DAY, AttestationClaims, AttestationInfo, AttestationIssued, AttestedMetric,
-    AttestedRequirement, AttestedStandard, Disclosure, NewAttestation, PolicyRef,
+    AttestedRequirement, AttestedStandard, Disclosure, NewAttestation, PolicyRef, RevocationClaims,
+    SharedAttestation,
 };
 use shared::catalogue::{self, CATALOGUE};
 use shared::format::hex;
@@ -24,15 +26,19 @@ use crate::auth;
 use crate::engine::Attributes;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
-use crate::store::{AuditRecord, NewAttestationRecord, Store, StoreError, StoredKey};
+use crate::store::{
+    AuditRecord, NewAttestationRecord, RevocationRecord, SharedRecord, Store, StoreError, StoredKey,
+};
 
 /// A day in seconds: the window of the issuance quota.
 const DAY_SECONDS: i64 = 24 * 60 * 60;
 
 /// The transparency log as this instance last read it from the store (hashes only). Other
-/// instances append too, so every read first catches up with the store.
+/// instances append too, so every read first catches up with the store. Readers take a
+/// snapshot (an `Arc`) and let go of the lock at once: a proof over a long log is computed
+/// without holding it, and an append while a snapshot is out copies the hashes.
 #[derive(Debug, Default)]
-pub struct LogCache(tokio::sync::Mutex<Log>);
+pub struct LogCache(tokio::sync::Mutex<Arc<Log>>);
 
 /// Makes sure a signing key exists; the first start of a deployment creates one.
 pub async fn ensure_signing_key(
@@ -90,17 +96,27 @@ pub async fn key_set(store: &dyn Store) -> Result<Jwks> {
     })
 }
 
-/// The log as stored now.
-pub async fn synced_log<'a>(
-    store: &dyn Store,
-    cache: &'a LogCache,
-) -> Result<tokio::sync::MutexGuard<'a, Log>> {
+/// The log as stored now (a snapshot).
+pub async fn synced_log(store: &dyn Store, cache: &LogCache) -> Result<Arc<Log>> {
     let mut log = cache.0.lock().await;
     let from = i64::try_from(log.len()).map_err(|e| AppError::Internal(e.to_string()))?;
-    for leaf in store.log_leaves(from).await? {
-        log.push(leaf);
+    let leaves = store.log_leaves(from).await?;
+    if !leaves.is_empty() {
+        let log = Arc::make_mut(&mut log);
+        for leaf in leaves {
+            log.push(leaf);
+        }
     }
-    Ok(log)
+    Ok(Arc::clone(&log))
+}
+
+/// Runs a proof's computation (hashing up to the whole log) off the async runtime.
+pub async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("a log proof failed: {e}")))
 }
 
 /// The log's head at `now`, signed with the current key.
@@ -278,6 +294,7 @@ pub async fn issue(
         issued_by: issuance.by.clone(),
         issued_at: now,
         expires_at: claims.exp,
+        readable_after_expiry: request.readable_after_expiry,
         leaf: attest::log::leaf(&jws),
     };
     let detail = format!(
@@ -328,10 +345,82 @@ pub async fn issue(
         open_count: 0,
         opened_at: Vec::new(),
         log_index,
+        readable_after_expiry: request.readable_after_expiry,
     };
     Ok(AttestationIssued {
         attestation,
         share_path: format!("/a/{token}"),
         jws,
     })
+}
+
+/// Who revokes which attestation, and when.
+#[derive(Debug)]
+pub struct Withdrawal {
+    pub org_id: i64,
+    pub id: i64,
+    /// The member admin, as the audit log names them.
+    pub by: String,
+    /// This deployment, as the `iss` of what it signs.
+    pub issuer: String,
+    pub now: i64,
+}
+
+/// Revokes an organisation's attestation: signs a revocation of it and appends that to the
+/// transparency log with the revocation itself, in one write. `NotFound` when the organisation
+/// has no such unrevoked attestation.
+pub async fn revoke(store: &dyn Store, withdrawal: &Withdrawal) -> Result<()> {
+    let Withdrawal {
+        org_id, id, now, ..
+    } = *withdrawal;
+    let gone = || {
+        AppError::NotFound(format!(
+            "no unrevoked attestation #{id} in your organisation"
+        ))
+    };
+    let (jti, jws) = store.attestation_jws(org_id, id).await?.ok_or_else(gone)?;
+    let claims = RevocationClaims {
+        iss: withdrawal.issuer.clone(),
+        jti,
+        leaf: hex(&attest::log::leaf(&jws)),
+        revoked_at: now,
+    };
+    let signed = current_key(store)
+        .await?
+        .sign(REVOCATION_TYP, &claims)
+        .map_err(AppError::Internal)?;
+    let revocation = RevocationRecord {
+        leaf: attest::log::leaf(&signed),
+        jws: signed,
+        revoked_at: now,
+    };
+    let mut write = store.write().await?;
+    if !store
+        .revoke_attestation(&mut write, org_id, id, &revocation)
+        .await?
+    {
+        return Err(gone());
+    }
+    write
+        .commit_audited(&AuditRecord {
+            actor: withdrawal.by.clone(),
+            action: Audit::AttestationRevoked,
+            target: format!("attestation #{id}"),
+            detail: String::new(),
+            org_id: Some(org_id),
+            event: None,
+        })
+        .await?;
+    Ok(())
+}
+
+/// What a share link shows at `now`: the attestation while it stands, and after its expiry
+/// only when the member kept it readable; once revoked, its status and dates only.
+pub fn disclosed(record: SharedRecord, now: i64) -> SharedAttestation {
+    let readable =
+        !record.status.revoked && (record.expires_at > now || record.readable_after_expiry);
+    SharedAttestation {
+        jws: readable.then_some(record.jws),
+        status: record.status,
+    }
 }

@@ -1,9 +1,10 @@
-//! Client assurance in the store: signing keys, attestations with their share links and
-//! openings, and the transparency log's leaves (appended one at a time, in commit order, on
-//! every instance). Times are Unix seconds.
+//! Client assurance in the store: signing keys, attestations with their share links, openings
+//! and signed revocations, and the transparency log's leaves (appended one at a time, in commit
+//! order, on every instance). Times are Unix seconds.
 
 use async_trait::async_trait;
 use shared::attestation::{AttestationInfo, AttestationStatus, Disclosure};
+use shared::format::hex;
 use shared::period::rfc3339;
 
 use super::SqlStore;
@@ -46,7 +47,26 @@ pub struct NewAttestationRecord {
     pub issued_by: String,
     pub issued_at: i64,
     pub expires_at: i64,
+    pub readable_after_expiry: bool,
     pub leaf: [u8; 32],
+}
+
+/// A signed revocation to store and append to the log.
+#[derive(Debug, Clone)]
+pub struct RevocationRecord {
+    pub jws: String,
+    pub leaf: [u8; 32],
+    pub revoked_at: i64,
+}
+
+/// What a share link opens, as stored; what of it is shown is the caller's decision.
+#[derive(Debug, Clone)]
+pub struct SharedRecord {
+    pub jws: String,
+    pub status: AttestationStatus,
+    pub readable_after_expiry: bool,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 #[async_trait]
@@ -70,7 +90,6 @@ pub trait AttestationStore {
         org_id: i64,
         id: i64,
     ) -> Result<Option<(String, String)>, StoreError>;
-    /// Revokes an organisation's attestation; false when there is no such unrevoked one.
     /// When the organisation issued attestations after `since` (Unix seconds, oldest first),
     /// read in its turn at the log: an issuance on the same write after it counts them all.
     async fn issued_since(
@@ -79,19 +98,21 @@ pub trait AttestationStore {
         org_id: i64,
         since: i64,
     ) -> Result<Vec<i64>, StoreError>;
+    /// Revokes an organisation's attestation and appends the signed revocation to the log;
+    /// false when there is no such unrevoked one (the write is then to be dropped unused).
     async fn revoke_attestation(
         &self,
         write: &mut Write,
         org_id: i64,
         id: i64,
-        now: i64,
+        revocation: &RevocationRecord,
     ) -> Result<bool, StoreError>;
     /// What a share link opens, counting the opening; `None` for an unknown link.
     async fn open_shared(
         &self,
         share_hash: &[u8; 32],
         now: i64,
-    ) -> Result<Option<(String, AttestationStatus)>, StoreError>;
+    ) -> Result<Option<SharedRecord>, StoreError>;
     async fn attestation_status(&self, jti: &str) -> Result<Option<AttestationStatus>, StoreError>;
     /// The log's leaves from index `from` on, in order.
     async fn log_leaves(&self, from: i64) -> Result<Vec<[u8; 32]>, StoreError>;
@@ -103,10 +124,12 @@ pub const OPENINGS_KEPT: i64 = 100;
 /// Openings listed per attestation.
 pub const OPENINGS_LISTED: i64 = 20;
 
-pub const STATUS_SELECT: &str = "SELECT jti, revoked_at, expires_at, log_index FROM attestations";
+pub const STATUS_SELECT: &str = "SELECT a.jti, a.revoked_at, a.issued_at, a.expires_at, \
+    a.log_index, l.leaf, a.revocation_jws, a.revocation_index, a.readable_after_expiry \
+    FROM attestations a JOIN transparency_log l ON l.idx = a.log_index";
 
 pub const ATTESTATION_COLUMNS: &str = "id, jti, audience, period, cohort, disclosure, metrics, \
-    issued_by, issued_at, expires_at, revoked_at, open_count, log_index";
+    issued_by, issued_at, expires_at, revoked_at, open_count, log_index, readable_after_expiry";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct AttestationRow {
@@ -123,6 +146,7 @@ pub struct AttestationRow {
     pub revoked_at: Option<i64>,
     pub open_count: i64,
     pub log_index: i64,
+    pub readable_after_expiry: i64,
 }
 
 pub fn disclosure_key(disclosure: Disclosure) -> &'static str {
@@ -154,6 +178,7 @@ impl AttestationRow {
             open_count: self.open_count,
             opened_at: opened_at.into_iter().map(rfc3339).collect(),
             log_index: self.log_index,
+            readable_after_expiry: self.readable_after_expiry != 0,
         })
     }
 }
@@ -162,8 +187,13 @@ impl AttestationRow {
 pub struct StatusRow {
     pub jti: String,
     pub revoked_at: Option<i64>,
+    pub issued_at: i64,
     pub expires_at: i64,
     pub log_index: i64,
+    pub leaf: Vec<u8>,
+    pub revocation_jws: Option<String>,
+    pub revocation_index: Option<i64>,
+    pub readable_after_expiry: i64,
 }
 
 impl From<StatusRow> for AttestationStatus {
@@ -172,10 +202,30 @@ impl From<StatusRow> for AttestationStatus {
             jti: row.jti,
             revoked: row.revoked_at.is_some(),
             revoked_at: row.revoked_at.map(rfc3339),
+            issued_at: rfc3339(row.issued_at),
             expires_at: rfc3339(row.expires_at),
             log_index: row.log_index,
+            leaf: hex(&row.leaf),
+            revocation: row.revocation_jws,
+            revocation_log_index: row.revocation_index,
         }
     }
+}
+
+/// Appends a leaf to the log in the write's turn at it; returns its index.
+async fn append_leaf(write: &mut Write, leaf: &[u8; 32], at: i64) -> Result<i64, StoreError> {
+    write.take_turn(Turn::Log).await?;
+    let tx = &mut *write.tx;
+    let index: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM transparency_log")
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO transparency_log (idx, leaf, logged_at) VALUES ($1, $2, $3)")
+        .bind(index)
+        .bind(leaf.to_vec())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    Ok(index)
 }
 
 pub fn leaf_of(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
@@ -219,22 +269,12 @@ impl AttestationStore for SqlStore {
         write: &mut Write,
         record: &NewAttestationRecord,
     ) -> Result<(i64, i64), StoreError> {
-        write.take_turn(Turn::Log).await?;
-        let tx = &mut *write.tx;
-        let index: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM transparency_log")
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query("INSERT INTO transparency_log (idx, leaf, logged_at) VALUES ($1, $2, $3)")
-            .bind(index)
-            .bind(record.leaf.to_vec())
-            .bind(record.issued_at)
-            .execute(&mut *tx)
-            .await?;
+        let index = append_leaf(write, &record.leaf, record.issued_at).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO attestations (org_id, jti, share_hash, jws, audience, period, \
-             cohort, disclosure, metrics, issued_by, issued_at, expires_at, log_index) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             cohort, disclosure, metrics, issued_by, issued_at, expires_at, log_index, \
+             readable_after_expiry) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(record.org_id)
         .bind(&record.jti)
@@ -249,7 +289,8 @@ impl AttestationStore for SqlStore {
         .bind(record.issued_at)
         .bind(record.expires_at)
         .bind(index)
-        .fetch_one(&mut *tx)
+        .bind(i64::from(record.readable_after_expiry))
+        .fetch_one(&mut *write.tx)
         .await?;
         Ok((id, index))
     }
@@ -315,28 +356,37 @@ impl AttestationStore for SqlStore {
         write: &mut Write,
         org_id: i64,
         id: i64,
-        now: i64,
+        revocation: &RevocationRecord,
     ) -> Result<bool, StoreError> {
-        let tx = &mut *write.tx;
         let revoked = sqlx::query(
-            "UPDATE attestations SET revoked_at = $1 \
-             WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
+            "UPDATE attestations SET revoked_at = $1, revocation_jws = $2 \
+             WHERE org_id = $3 AND id = $4 AND revoked_at IS NULL",
         )
-        .bind(now)
+        .bind(revocation.revoked_at)
+        .bind(&revocation.jws)
         .bind(org_id)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *write.tx)
         .await?
         .rows_affected()
             == 1;
-        Ok(revoked)
+        if !revoked {
+            return Ok(false);
+        }
+        let index = append_leaf(write, &revocation.leaf, revocation.revoked_at).await?;
+        sqlx::query("UPDATE attestations SET revocation_index = $1 WHERE id = $2")
+            .bind(index)
+            .bind(id)
+            .execute(&mut *write.tx)
+            .await?;
+        Ok(true)
     }
 
     async fn open_shared(
         &self,
         share_hash: &[u8; 32],
         now: i64,
-    ) -> Result<Option<(String, AttestationStatus)>, StoreError> {
+    ) -> Result<Option<SharedRecord>, StoreError> {
         let mut tx = self.begin_write().await?;
         let found: Option<(i64, i64, String, i64, String)> = sqlx::query_as(
             "UPDATE attestations SET open_count = open_count + 1 WHERE share_hash = $1 \
@@ -365,16 +415,21 @@ impl AttestationStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        let status: StatusRow = sqlx::query_as(&format!("{STATUS_SELECT} WHERE id = $1"))
+        let status: StatusRow = sqlx::query_as(&format!("{STATUS_SELECT} WHERE a.id = $1"))
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some((jws, status.into())))
+        Ok(Some(SharedRecord {
+            jws,
+            readable_after_expiry: status.readable_after_expiry != 0,
+            expires_at: status.expires_at,
+            status: status.into(),
+        }))
     }
 
     async fn attestation_status(&self, jti: &str) -> Result<Option<AttestationStatus>, StoreError> {
-        let row: Option<StatusRow> = sqlx::query_as(&format!("{STATUS_SELECT} WHERE jti = $1"))
+        let row: Option<StatusRow> = sqlx::query_as(&format!("{STATUS_SELECT} WHERE a.jti = $1"))
             .bind(jti)
             .fetch_optional(&self.pool)
             .await?;

@@ -280,6 +280,9 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("revoked_at", Integer),
             ("open_count", Integer),
             ("log_index", Integer),
+            ("readable_after_expiry", Integer),
+            ("revocation_jws", Text),
+            ("revocation_index", Integer),
         ],
     ),
     (

@@ -34,7 +34,9 @@ use shared::account::{Role, TokenScope, User};
 use shared::benchmark::BenchmarkCell;
 use shared::practice::{PracticeDraft, PracticeStatus};
 
-pub use attestations::{AttestationStore, NewAttestationRecord, StoredKey};
+pub use attestations::{
+    AttestationStore, NewAttestationRecord, RevocationRecord, SharedRecord, StoredKey,
+};
 pub use audit::AuditStore;
 pub use deadlines::{DeadlineStore, LatestSave};
 pub use invitations::InvitationStore;

@@ -54,6 +54,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
     let disclosure = RwSignal::new("values".to_owned());
     let audience = RwSignal::new(String::new());
     let days = RwSignal::new(ATTESTATION_DEFAULT_DAYS.to_string());
+    let readable_after_expiry = RwSignal::new(false);
     let chosen = RwSignal::new(Vec::<String>::new());
     let issued = RwSignal::new(None::<AttestationIssued>);
     let sending = Form::new();
@@ -76,6 +77,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 .get_untracked()
                 .parse()
                 .unwrap_or(ATTESTATION_DEFAULT_DAYS),
+            readable_after_expiry: readable_after_expiry.get_untracked(),
         };
         sending.send(
             async move { api::issue_attestation(&request).await },
@@ -121,10 +123,17 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 </label>
                 <label class="field">
                     <span class="field__label">"Show"</span>
-                    <select name="disclosure" bind:value=disclosure>
+                    <select name="disclosure" bind:value=disclosure aria-describedby="disclosure-hint">
                         <option value="values">"values and bands"</option>
                         <option value="bands">"bands only"</option>
                     </select>
+                    <span class="field__hint" id="disclosure-hint">
+                        {move || if disclosure.get() == "bands" {
+                            "Your values are left out, but each metric's band and, for the standard you follow, whether each requirement is met or missed are shown: a requirement's threshold with met or missed tells the client on which side of it your value lies."
+                        } else {
+                            "Your values, their bands among peers and, for the standard you follow, each requirement met or missed."
+                        }}
+                    </span>
                 </label>
                 <label class="field">
                     <span class="field__label">"Expires after"</span>
@@ -134,6 +143,10 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                         <option value="180">"180 days"</option>
                     </select>
                     <FieldError message=sending.field("expires_in_days")/>
+                </label>
+                <label class="checkbox field--wide">
+                    <input type="checkbox" name="readable_after_expiry" bind:checked=readable_after_expiry/>
+                    "Keep it readable after it expires (marked expired). Otherwise the link then shows only its dates; a revoked one never shows its content."
                 </label>
                 <details class="field field--wide">
                     <summary>"Metrics (optional: by default those of the standard you follow, or else every metric you submitted)"</summary>
@@ -177,7 +190,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 let id = issued.attestation.id;
                 view! {
                     <div class="notice notice--ok" role="status" data-testid="issued">
-                        <p>{format!("Signed for {}. Send them this link (it is shown once; anyone with it can open the attestation until it expires or you revoke it):", issued.attestation.audience)}</p>
+                        <p>{format!("Signed for {}. Send them this link (it is shown once; anyone with it can open the attestation {}):", issued.attestation.audience, if issued.attestation.readable_after_expiry { "until you revoke it, marked expired once it expires" } else { "until it expires or you revoke it" })}</p>
                         <input class="secret share-link" type="text" readonly aria-label="Share link" data-testid="share-link" value=url.clone()/>
                         <p>
                             <a class="button button--small" href=url target="_blank" rel="noopener">"Open the client's page"</a>
@@ -263,7 +276,7 @@ fn Issued(version: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Shared so far"</h2>
-            <p class="hint">"Every attestation is also recorded in PeerPosture's public transparency log (hashes only), so none can be quietly changed or backdated. Revoking one makes its link and the status check say so at once."</p>
+            <p class="hint">"Every attestation is also recorded in PeerPosture's public transparency log (hashes only), so none can be quietly changed or backdated. Revoking one signs a revocation into the same log: its link and the status check say so at once, and the link no longer shows its content."</p>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
             {move || list().unwrap_or_else(|| view! { <Loading what="your attestations"/> }.into_any())}
         </section>

@@ -4,7 +4,7 @@
 
 use attest::log::{verify_consistency, verify_inclusion};
 use attest::{Jwks, Problem, verify_attestation, verify_tree_head};
-use peerposture_tests::{Fetch, Session, TestApp, node, tampered};
+use peerposture_tests::{Fetch, Session, TestApp, TestClock, node, tampered};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shared::Period;
@@ -263,7 +263,7 @@ async fn only_member_admins_issue_and_only_for_their_own_organisation_and_releas
             .get(app.url(&format!("/api/v1/shared/{}", link_token(&issued))))
             .fetch()
             .await;
-        assert_eq!(shared.jws, issued.jws);
+        assert_eq!(shared.jws, Some(issued.jws.clone()));
         assert!(!shared.status.revoked);
     }
     for token in [
@@ -304,16 +304,40 @@ async fn issued_claims(
         .unwrap()
 }
 
+async fn open_link(app: &TestApp, issued: &AttestationIssued) -> SharedAttestation {
+    app.client
+        .get(app.url(&format!("/api/v1/shared/{}", link_token(issued))))
+        .fetch()
+        .await
+}
+
+async fn log_inclusion(app: &TestApp, jws: &str) -> InclusionProof {
+    app.client
+        .get(app.url(&format!(
+            "/api/v1/transparency/inclusion/{}",
+            hex(&attest::log::leaf(jws))
+        )))
+        .fetch()
+        .await
+}
+
 #[tokio::test]
 async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_rotation_keeps_old_ones_valid()
  {
-    let app = TestApp::spawn_demo().await;
+    let clock = TestClock::new();
+    let clock_file = clock.path.clone();
+    let app =
+        TestApp::spawn_demo_configured(move |config| config.clock_file = Some(clock_file)).await;
     let member = app.login("member-admin@demo.local", PASSWORD).await;
     let body = json!({
         "period": released(), "cohort": "all", "disclosure": "bands", "audience": "Acme Bank",
         "expires_in_days": 1,
     });
     let first = issued(&app, &member, body.clone()).await;
+    let mut kept_body = body.clone();
+    kept_body["readable_after_expiry"] = json!(true);
+    let kept = issued(&app, &member, kept_body).await;
+    assert!(kept.attestation.readable_after_expiry && !first.attestation.readable_after_expiry);
     let keys = jwks(&app).await;
     assert_eq!(keys.keys.len(), 1);
     assert!(verify_attestation(&first.jws, &keys, now()).is_valid());
@@ -339,7 +363,8 @@ async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_
     );
     elsewhere.stop().await;
 
-    // Revoked: the share link and the status endpoint say so at once, for anyone.
+    // Revoked: the share link and the status endpoint say so at once, for anyone, and the link
+    // no longer opens the attestation itself: its status and dates only.
     let id = first.attestation.id;
     let revoke = member
         .client
@@ -347,12 +372,10 @@ async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_
         .sent()
         .await;
     assert_eq!(revoke.status(), 204);
-    let shared: SharedAttestation = app
-        .client
-        .get(app.url(&format!("/api/v1/shared/{}", link_token(&first))))
-        .fetch()
-        .await;
+    let shared = open_link(&app, &first).await;
     assert!(shared.status.revoked && shared.status.revoked_at.is_some());
+    assert_eq!(shared.jws, None);
+    assert_eq!(shared.status.issued_at, first.attestation.issued_at);
     let status: AttestationStatus = app
         .client
         .get(app.url(&format!(
@@ -362,6 +385,41 @@ async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_
         .fetch()
         .await;
     assert!(status.revoked);
+    assert_eq!(status.leaf, hex(&attest::log::leaf(&first.jws)));
+
+    // The revocation is signed, names the attestation by id and leaf, and is in the log after
+    // it: the withdrawal can be proven, and when.
+    let revocation = status.revocation.clone().expect("a signed revocation");
+    let withdrawn = attest::verify_revocation(&revocation, &keys).unwrap();
+    assert_eq!(withdrawn.jti, first.attestation.jti);
+    assert_eq!(withdrawn.leaf, status.leaf);
+    assert_eq!(
+        Some(shared::period::rfc3339(withdrawn.revoked_at)),
+        status.revoked_at
+    );
+    let proof = log_inclusion(&app, &revocation).await;
+    assert_eq!(Some(proof.leaf_index as i64), status.revocation_log_index);
+    assert!(proof.leaf_index as i64 > first.attestation.log_index);
+    let head = verify_tree_head(&proof.head.jws, &keys).unwrap();
+    assert!(verify_inclusion(
+        &head,
+        &attest::log::leaf(&revocation),
+        proof.leaf_index,
+        &proof.path
+    ));
+    // So does the outside verifier (npm `jose` and its own RFC 9162 check).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("revocation.jws");
+    std::fs::write(&file, &revocation).unwrap();
+    let (ok, out) = node_verify_kind(&app, &file, "revocation").await;
+    assert!(ok, "{out}");
+    let outside: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(outside["jti"], first.attestation.jti);
+    assert_eq!(outside["inclusion"], true);
+    // An attestation is not a revocation there either.
+    std::fs::write(&file, &kept.jws).unwrap();
+    let (ok, out) = node_verify_kind(&app, &file, "revocation").await;
+    assert!(!ok, "{out}");
     let again = member
         .client
         .delete(app.url(&format!("/api/v1/attestations/{id}")))
@@ -392,6 +450,14 @@ async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_
     assert!(old.is_valid() && new.is_valid());
     assert_ne!(old.kid, new.kid);
     assert_eq!(old.kid.as_deref(), Some(kid.as_str()));
+
+    // A day later both unrevoked ones have expired: the link opens the one its member kept
+    // readable, and of the other only its status and dates.
+    clock.set(now() + 86_401);
+    let expired = open_link(&app, &second).await;
+    assert_eq!(expired.jws, None);
+    assert!(!expired.status.revoked);
+    assert_eq!(open_link(&app, &kept).await.jws, Some(kept.jws.clone()));
     app.stop().await;
 }
 
@@ -527,8 +593,17 @@ async fn the_transparency_log_proves_inclusion_and_consistency_and_an_outside_ve
 }
 
 async fn node_verify(app: &TestApp, file: &std::path::Path) -> (bool, String) {
+    node_verify_kind(app, file, "attestation").await
+}
+
+/// The outside verifier on an attestation or (`kind` "revocation") a signed revocation.
+async fn node_verify_kind(app: &TestApp, file: &std::path::Path, kind: &str) -> (bool, String) {
     let base = app.url("");
-    let output = node("verify-attestation.mjs", &[base.as_ref(), file.as_os_str()]).await;
+    let output = node(
+        "verify-attestation.mjs",
+        &[base.as_ref(), file.as_os_str(), kind.as_ref()],
+    )
+    .await;
     (
         output.status.success(),
         format!(
