@@ -1,7 +1,9 @@
 //! Browser test of client assurance against the real server with the demo data: the demo member
 //! admin issues an attestation in the back office; a fresh anonymous browser opens the share
 //! link and sees it verified (in WebAssembly, by the same code as the server's); a tampered copy
-//! is refused; after revocation the link says "Revoked". Screenshots and the printed page go to
+//! is refused, and so are copies signed with a stolen key, under an id never issued or under a
+//! real one; after revocation the link says "Revoked" and shows only its status, dates and the
+//! signed revocation. Screenshots and the printed page go to
 //! target/test-output/. Run by `cargo xtask test`, which builds dist/ and installs Chromium.
 
 use peerposture_tests::webdriver::{ChromeDriver, Session};
@@ -90,6 +92,13 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
         )) && verdict.contains("not revoked"),
         "{verdict}"
     );
+    // Its log entry, proven in the page against a signed tree head.
+    let logged = client.text("[data-testid=log-entry]").await;
+    assert!(
+        logged.starts_with("In the transparency log: entry ")
+            && logged.ends_with("proven against a signed tree head."),
+        "{logged}"
+    );
     let page = client.text("main").await;
     assert!(
         page.contains(&backend::demo::org_name(1)) && page.to_lowercase().contains("median"),
@@ -130,13 +139,21 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
 
     // A copy signed with the key read from a stolen database, under a jti never issued here:
     // the signature checks, the deployment has no record of it.
-    let forged = forged_by_a_database_thief(&app, &jws).await;
+    let forged = forged_by_a_database_thief(&app, &jws, "forged-0000000000000000").await;
     let copy = check_copy(&client, &forged, "not issued").await;
     assert!(
         copy.starts_with("Invalid — not issued by this deployment"),
         "{copy}"
     );
     client.save_screenshot("attestation-forged.png").await;
+    // The same thief, re-signing under the real id for another client: the status names the
+    // hash of the copy issued under it, and this one differs.
+    let forged = forged_by_a_database_thief(&app, &jws, &listed[0].jti).await;
+    let copy = check_copy(&client, &forged, "issued under this id").await;
+    assert!(
+        copy.starts_with("Invalid — not the attestation this deployment issued under this id"),
+        "{copy}"
+    );
 
     // Revoked: the same link says so at once.
     let revoked = member
@@ -145,16 +162,38 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
         .sent()
         .await;
     assert_eq!(revoked.status(), 204);
+    // The link shows its status and dates, and the signed revocation checked in the page, never
+    // the content.
+    let withheld = format!(
+        "!!({VERDICT} && {VERDICT}.innerText.startsWith('Revoked') \
+         && document.querySelector('[data-testid=withheld]'))"
+    );
     client.goto(&link).await;
     client
         .wait_until(
             "the revoked verdict",
-            &format!("return !!({VERDICT} && {VERDICT}.innerText.startsWith('Revoked'));"),
+            &format!("return {withheld};"),
             LOAD_TIMEOUT,
         )
         .await;
+    let facts = client.text("[data-testid=withheld]").await;
+    assert!(
+        facts.contains("signed by the deployment; entry ") && facts.contains(&listed[0].jti),
+        "{facts}"
+    );
+    let shown: bool = client
+        .execute(
+            "return !!document.querySelector('[data-testid=attested-metrics]');",
+            vec![],
+        )
+        .await;
+    assert!(
+        !shown,
+        "a revoked link still shows the attestation's content"
+    );
     client.save_screenshot("attestation-revoked.png").await;
     client.close().await;
+    check_as(&app, &driver, None, &path, &withheld, "attestation-revoked").await;
 
     // The member admin sees the openings and the revocation.
     let listed: Vec<AttestationInfo> = member
@@ -189,9 +228,9 @@ async fn check_copy(client: &Session, jws: &str, expected: &str) -> String {
         .await
 }
 
-/// `jws` signed again, under a jti this deployment never issued, by whoever holds a copy of its
-/// database: the signing seed is in `signing_keys`.
-async fn forged_by_a_database_thief(app: &TestApp, jws: &str) -> String {
+/// `jws` signed again under `jti`, for another client, by whoever holds a copy of the
+/// deployment's database: the signing seed is in `signing_keys`.
+async fn forged_by_a_database_thief(app: &TestApp, jws: &str, jti: &str) -> String {
     let db = app.database().await;
     let seed: Vec<u8> =
         sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
@@ -199,7 +238,8 @@ async fn forged_by_a_database_thief(app: &TestApp, jws: &str) -> String {
             .await
             .unwrap();
     let mut claims: serde_json::Value = serde_json::from_str(&jws_payload(jws)).unwrap();
-    claims["jti"] = "forged-0000000000000000".into();
+    claims["jti"] = jti.into();
+    claims["aud"] = "Victim Bank".into();
     attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
         .sign(attest::ATTESTATION_TYP, &claims)
         .unwrap()
