@@ -2,7 +2,7 @@
 //! at 100,000 entries: `cargo bench -p attest`.
 
 use attest::log::{Log, leaf, verify_inclusion};
-use attest::{ATTESTATION_TYP, Jwks, SigningKey, public_jwk, verify_attestation};
+use attest::{ATTESTATION_TYP, Jwks, PublishedKey, SigningKey, public_jwk, verify_attestation};
 use criterion::{Criterion, criterion_group, criterion_main};
 use shared::attestation::{AttestationClaims, AttestedMetric, Disclosure, PolicyRef};
 use shared::{CATALOGUE, CohortKey, MetricValue, Period};
@@ -46,7 +46,7 @@ fn claims() -> AttestationClaims {
 fn attestations(c: &mut Criterion) {
     let key = SigningKey::from_seed([7; 32]);
     let keys = Jwks {
-        keys: vec![public_jwk(key.kid(), &key.public_x())],
+        keys: vec![PublishedKey::new(public_jwk(key.kid(), &key.public_x()))],
     };
     let claims = claims();
     let jws = key.sign(ATTESTATION_TYP, &claims).unwrap();

@@ -16,15 +16,102 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signature;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::jwk::{Jwk, JwkSet, ThumbprintHash};
+use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use jsonwebtoken::signature;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use shared::attestation::{AttestationClaims, RevocationClaims, TreeHead};
 
-pub use jsonwebtoken::jwk::JwkSet as Jwks;
+/// A published key set (`/.well-known/jwks.json`, RFC 7517): each key with the span of time it
+/// signs in. RFC 7517 lets a JWK carry members its reader does not understand, so a JOSE library
+/// reads the set as it is; this crate refuses anything signed outside a key's span.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Jwks {
+    pub keys: Vec<PublishedKey>,
+}
+
+/// One key of the set: the JWK and when it signs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedKey {
+    #[serde(flatten)]
+    pub jwk: Jwk,
+    /// From when it signs (Unix seconds): its creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signs_from: Option<i64>,
+    /// Until when it signed (Unix seconds, inclusive): its retirement, or the stated start of
+    /// its compromise, whichever is earlier. Anything signed later is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signs_until: Option<i64>,
+    /// Reported compromised: whoever holds its private seed may have signed with it since
+    /// `signs_until`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compromised: bool,
+}
+
+impl PublishedKey {
+    /// A key that signs from now on, with no span stated.
+    pub fn new(jwk: Jwk) -> Self {
+        Self {
+            jwk,
+            signs_from: None,
+            signs_until: None,
+            compromised: false,
+        }
+    }
+
+    /// Why something signed at `at` must not be trusted, if it must not.
+    fn refuses(&self, at: i64) -> Option<String> {
+        let date = shared::period::rfc3339;
+        match (self.signs_from, self.signs_until) {
+            (Some(from), _) if at < from => Some(format!(
+                "before the key existed (it signs from {})",
+                date(from)
+            )),
+            (_, Some(until)) if at > until && self.compromised => Some(format!(
+                "after the key was reported compromised (from {})",
+                date(until)
+            )),
+            (_, Some(until)) if at > until => {
+                Some(format!("after the key was retired on {}", date(until)))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Jwks {
+    /// The key with id `kid`, if the set holds it.
+    pub fn find(&self, kid: &str) -> Option<&PublishedKey> {
+        self.keys
+            .iter()
+            .find(|key| key.jwk.common.key_id.as_deref() == Some(kid))
+    }
+}
+
+/// What a signed document says of when it was signed.
+trait SignedAt {
+    fn signed_at(&self) -> i64;
+}
+
+impl SignedAt for AttestationClaims {
+    fn signed_at(&self) -> i64 {
+        self.iat
+    }
+}
+
+impl SignedAt for RevocationClaims {
+    fn signed_at(&self) -> i64 {
+        self.revoked_at
+    }
+}
+
+impl SignedAt for TreeHead {
+    fn signed_at(&self) -> i64 {
+        self.timestamp
+    }
+}
 
 /// The `typ` header of an attestation.
 pub const ATTESTATION_TYP: &str = "peerposture-attestation+jwt";
@@ -190,6 +277,9 @@ pub enum Problem {
     WrongKind,
     /// Authentic but past its expiry (Unix seconds).
     Expired(i64),
+    /// Signed at a time its key did not sign: retired, compromised or not yet created. Whoever
+    /// holds a retired or stolen key can sign, so such a signature proves nothing.
+    OutsideKeySpan { kid: String, why: String },
 }
 
 impl std::fmt::Display for Problem {
@@ -205,6 +295,12 @@ impl std::fmt::Display for Problem {
             ),
             Problem::WrongKind => f.write_str("this is not an attestation"),
             Problem::Expired(at) => write!(f, "expired on {}", shared::period::rfc3339(*at)),
+            Problem::OutsideKeySpan { kid, why } => {
+                write!(
+                    f,
+                    "signed with key {kid} {why}, so its signature proves nothing"
+                )
+            }
         }
     }
 }
@@ -226,7 +322,7 @@ impl Checked {
 
 /// Checks a compact JWS attestation against a key set at `now` (Unix seconds). Revocation is
 /// not in the JWS: ask the issuer's status endpoint.
-pub fn verify_attestation(jws: &str, keys: &JwkSet, now: i64) -> Checked {
+pub fn verify_attestation(jws: &str, keys: &Jwks, now: i64) -> Checked {
     match verify_typed::<AttestationClaims>(jws.trim(), keys, ATTESTATION_TYP) {
         Ok((kid, claims)) => {
             let problem = (claims.exp <= now).then_some(Problem::Expired(claims.exp));
@@ -245,14 +341,14 @@ pub fn verify_attestation(jws: &str, keys: &JwkSet, now: i64) -> Checked {
 }
 
 /// Checks a signed tree head.
-pub fn verify_tree_head(jws: &str, keys: &JwkSet) -> Result<TreeHead, Problem> {
+pub fn verify_tree_head(jws: &str, keys: &Jwks) -> Result<TreeHead, Problem> {
     verify_typed::<TreeHead>(jws.trim(), keys, TREE_HEAD_TYP)
         .map(|(_, head)| head)
         .map_err(|(_, problem)| problem)
 }
 
 /// Checks a signed revocation.
-pub fn verify_revocation(jws: &str, keys: &JwkSet) -> Result<RevocationClaims, Problem> {
+pub fn verify_revocation(jws: &str, keys: &Jwks) -> Result<RevocationClaims, Problem> {
     verify_typed::<RevocationClaims>(jws.trim(), keys, REVOCATION_TYP)
         .map(|(_, claims)| claims)
         .map_err(|(_, problem)| problem)
@@ -260,7 +356,7 @@ pub fn verify_revocation(jws: &str, keys: &JwkSet) -> Result<RevocationClaims, P
 
 type Verified<T> = Result<(String, T), (Option<String>, Problem)>;
 
-fn verify_typed<T: DeserializeOwned>(jws: &str, keys: &JwkSet, typ: &str) -> Verified<T> {
+fn verify_typed<T: DeserializeOwned + SignedAt>(jws: &str, keys: &Jwks, typ: &str) -> Verified<T> {
     install_provider();
     let header =
         jsonwebtoken::decode_header(jws).map_err(|e| (None, Problem::Malformed(e.to_string())))?;
@@ -272,10 +368,10 @@ fn verify_typed<T: DeserializeOwned>(jws: &str, keys: &JwkSet, typ: &str) -> Ver
     if header.alg != Algorithm::EdDSA || header.typ.as_deref() != Some(typ) {
         return Err(fail(Problem::WrongKind));
     }
-    let jwk = keys
+    let published = keys
         .find(&kid)
         .ok_or_else(|| fail(Problem::UnknownKey(kid.clone())))?;
-    let key = DecodingKey::from_jwk(jwk)
+    let key = DecodingKey::from_jwk(&published.jwk)
         .map_err(|e| fail(Problem::Malformed(format!("key {kid}: {e}"))))?;
     let mut validation = Validation::new(Algorithm::EdDSA);
     // Expiry is judged by the caller's clock ([`verify_attestation`]), so that an expired
@@ -284,7 +380,13 @@ fn verify_typed<T: DeserializeOwned>(jws: &str, keys: &JwkSet, typ: &str) -> Ver
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
     match jsonwebtoken::decode::<T>(jws, &key, &validation) {
-        Ok(data) => Ok((kid, data.claims)),
+        Ok(data) => match published.refuses(data.claims.signed_at()) {
+            Some(why) => Err(fail(Problem::OutsideKeySpan {
+                kid: kid.clone(),
+                why,
+            })),
+            None => Ok((kid, data.claims)),
+        },
         Err(error) => Err(fail(match error.kind() {
             ErrorKind::InvalidSignature => Problem::Tampered,
             ErrorKind::InvalidAlgorithm | ErrorKind::UnsupportedAlgorithm => Problem::WrongKind,

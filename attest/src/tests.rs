@@ -53,11 +53,11 @@ fn vector_claims() -> AttestationClaims {
     }
 }
 
-fn keys_of(keys: &[&SigningKey]) -> JwkSet {
-    JwkSet {
+fn keys_of(keys: &[&SigningKey]) -> Jwks {
+    Jwks {
         keys: keys
             .iter()
-            .map(|key| public_jwk(key.kid(), &key.public_x()))
+            .map(|key| PublishedKey::new(public_jwk(key.kid(), &key.public_x())))
             .collect(),
     }
 }
@@ -94,7 +94,7 @@ fn the_published_test_vectors_are_what_this_code_signs_and_verifies() {
         std::fs::read_to_string(dir.join("claims.json")).unwrap(),
         claims_json
     );
-    let stored_keys: JwkSet = serde_json::from_str(&jwks).unwrap();
+    let stored_keys: Jwks = serde_json::from_str(&jwks).unwrap();
     let checked = verify_attestation(&stored, &stored_keys, NOW);
     assert!(checked.is_valid(), "{checked:?}");
     assert_eq!(checked.claims, Some(claims));
@@ -168,7 +168,7 @@ fn tampering_a_wrong_key_expiry_and_a_tree_head_each_fail_with_their_reason() {
     );
     // Another key published under this key's id.
     let mut impostor = keys_of(&[&other]);
-    impostor.keys[0] = public_jwk(key.kid(), &other.public_x());
+    impostor.keys[0] = PublishedKey::new(public_jwk(key.kid(), &other.public_x()));
     assert_eq!(
         verify_attestation(&jws, &impostor, NOW).problem,
         Some(Problem::Tampered)
@@ -284,4 +284,60 @@ fn the_log_matches_rfc_6962_and_its_proofs_verify() {
     assert_eq!(log.consistency(0, 3), None);
     assert_eq!(log.consistency(4, 3), None);
     assert_eq!(log.consistency(3, 22), None);
+}
+
+#[test]
+fn a_signature_outside_its_keys_span_is_refused_and_the_set_reads_as_plain_jwks() {
+    let key = vector_key();
+    let claims = vector_claims();
+    let jws = key.sign(ATTESTATION_TYP, &claims).unwrap();
+    let span = |from: Option<i64>, until: Option<i64>, compromised: bool| Jwks {
+        keys: vec![PublishedKey {
+            signs_from: from,
+            signs_until: until,
+            compromised,
+            ..keys_of(&[&key]).keys.remove(0)
+        }],
+    };
+    let outside = |keys: &Jwks| match verify_attestation(&jws, keys, NOW).problem {
+        Some(Problem::OutsideKeySpan { why, .. }) => why,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // Inside its span, at either end: valid.
+    for (from, until) in [(claims.iat, claims.iat), (claims.iat - 1, claims.iat + 1)] {
+        assert!(verify_attestation(&jws, &span(Some(from), Some(until), false), NOW).is_valid());
+    }
+    // Signed after the key's retirement, after the stated start of its compromise, or before
+    // the key existed.
+    assert!(
+        outside(&span(None, Some(claims.iat - 1), false)).starts_with("after the key was retired")
+    );
+    let stolen = outside(&span(None, Some(claims.iat - 1), true));
+    assert!(
+        stolen.starts_with("after the key was reported compromised"),
+        "{stolen}"
+    );
+    assert!(
+        outside(&span(Some(claims.iat + 1), None, false)).starts_with("before the key existed")
+    );
+    // What was signed before a compromise still verifies.
+    assert!(verify_attestation(&jws, &span(None, Some(claims.iat), true), NOW).is_valid());
+    // Tree heads and revocations are held to the same span.
+    let head = key.sign(TREE_HEAD_TYP, &Log::new().head(NOW)).unwrap();
+    assert!(matches!(
+        verify_tree_head(&head, &span(None, Some(NOW - 1), true)),
+        Err(Problem::OutsideKeySpan { .. })
+    ));
+
+    // The set's extra members are JWK members a JOSE library ignores; it reads back the same.
+    let keys = span(Some(1), Some(2), true);
+    let text = serde_json::to_string(&keys).unwrap();
+    assert!(
+        text.contains(r#""signs_until":2"#) && text.contains(r#""kty":"OKP""#),
+        "{text}"
+    );
+    assert_eq!(serde_json::from_str::<Jwks>(&text).unwrap(), keys);
+    let plain: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&text).unwrap();
+    assert_eq!(plain.keys[0], keys.keys[0].jwk);
 }

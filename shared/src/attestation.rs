@@ -217,6 +217,16 @@ pub struct RevocationClaims {
     pub revoked_at: i64,
 }
 
+/// `POST /api/v1/signing-keys/{kid}/compromised` (platform admin): the key's seed may have been
+/// read by someone else since `from`, an RFC 3339 UTC time (`2026-12-01T08:00:00Z`). From then
+/// on nothing it signed is trusted; it stops signing at once if it still did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KeyCompromise {
+    pub from: String,
+}
+
 /// A signed tree head of the transparency log: `GET /api/v1/transparency/head`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

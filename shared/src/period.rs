@@ -91,6 +91,28 @@ pub fn rfc3339(seconds: i64) -> String {
     )
 }
 
+/// The Unix time of an RFC 3339 UTC timestamp in the form [`rfc3339`] writes
+/// (`2026-12-01T08:00:00Z`); `None` for anything else.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let bytes = time.as_bytes();
+    if bytes.len() != 8 || bytes[2] != b':' || bytes[5] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = time.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (hour, minute, second) = (number(0..2)?, number(3..5)?, number(6..8)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let day_start = crate::participation::end_of_day(date)? - 86_399;
+    Some(day_start + hour * 3600 + minute * 60 + second)
+}
+
 /// RFC 3339 UTC text of a Unix time in milliseconds, to the millisecond
 /// (`2026-12-07T19:45:21.123Z`).
 pub fn rfc3339_ms(milliseconds: i64) -> String {
@@ -155,6 +177,25 @@ impl<'de> Deserialize<'de> for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_rfc_3339_time_reads_back_as_written() {
+        for seconds in [0, 1_767_225_600, 1_796_083_199, 951_782_400] {
+            assert_eq!(parse_rfc3339(&rfc3339(seconds)), Some(seconds));
+        }
+        for text in [
+            "",
+            "2026-12-01",
+            "2026-12-01T08:00:00",
+            "2026-12-01T24:00:00Z",
+            "2026-02-30T08:00:00Z",
+            "2026-12-01T8:00:00Z",
+            "2026-12-01T08:00:00.5Z",
+            "2026-12-01T08:00:00+01:00",
+        ] {
+            assert_eq!(parse_rfc3339(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn parses_and_prints_a_quarter() {

@@ -19,7 +19,8 @@ use serde::Deserialize;
 use shared::api::CohortInfo;
 use shared::attestation::{
     ATTESTATION_MAX_DAYS, AUDIENCE_MAX_CHARS, AttestationInfo, AttestationIssued,
-    AttestationStatus, ConsistencyProof, InclusionProof, NewAttestation, SharedAttestation,
+    AttestationStatus, ConsistencyProof, InclusionProof, KeyCompromise, NewAttestation,
+    SharedAttestation,
 };
 use shared::catalogue::{self};
 use shared::cohort::CohortKey;
@@ -105,6 +106,16 @@ pub fn routes() -> Vec<Route> {
             "Sign with a new key from now on; the old one stays published (admin)",
         )
         .returns(Body::Json(any_object)),
+        post(
+            "/v1/signing-keys/{kid}/compromised",
+            compromised,
+            200,
+            Session,
+            "Report a key compromised from a time on: nothing it signed since is trusted, and a new key signs if it still did (admin)",
+        )
+        .takes(one::<KeyCompromise>())
+        .returns(Body::Json(any_object))
+        .errors(&[404]),
         get(
             "/v1/transparency/head",
             head,
@@ -166,6 +177,27 @@ async fn rotate(State(state): State<AppState>, Admin(admin): Admin) -> Result<Re
         Json(attest::public_jwk(&key.kid, &key.public_x)),
     )
         .into_response())
+}
+
+/// A platform admin reports a key's seed exposed from a stated time on.
+async fn compromised(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(kid): Path<String>,
+    ApiJson(report): ApiJson<KeyCompromise>,
+) -> Result<Response> {
+    let from = shared::period::parse_rfc3339(report.from.trim()).ok_or_else(|| {
+        AppError::invalid("from", "an RFC 3339 UTC time such as 2026-12-01T08:00:00Z")
+    })?;
+    let key = services::attestations::compromise(
+        state.store.as_ref(),
+        &kid,
+        from,
+        state.clock.now(),
+        &admin.email,
+    )
+    .await?;
+    Ok(Json(key).into_response())
 }
 
 async fn list(

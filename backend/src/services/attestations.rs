@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use attest::log::Log;
-use attest::{ATTESTATION_TYP, Jwks, REVOCATION_TYP, SigningKey, TREE_HEAD_TYP};
+use attest::{ATTESTATION_TYP, Jwks, PublishedKey, REVOCATION_TYP, SigningKey, TREE_HEAD_TYP};
 use shared::attestation::SignedTreeHead;
 
 use sha2::{Digest, Sha256};
@@ -67,6 +67,7 @@ pub fn new_key(now: i64) -> std::result::Result<StoredKey, StoreError> {
         public_x: key.public_x(),
         created_at: now,
         retired_at: None,
+        compromised_from: None,
     })
 }
 
@@ -86,14 +87,82 @@ pub async fn current_key(store: &dyn Store) -> Result<SigningKey> {
     Ok(SigningKey::from_seed(seed))
 }
 
+/// Every key this deployment ever signed with, each with the span it signed in: from its
+/// creation until its retirement or the stated start of its compromise.
 pub async fn key_set(store: &dyn Store) -> Result<Jwks> {
     let keys = store.signing_keys().await?;
     Ok(Jwks {
-        keys: keys
-            .iter()
-            .map(|key| attest::public_jwk(&key.kid, &key.public_x))
-            .collect(),
+        keys: keys.iter().map(published).collect(),
     })
+}
+
+fn published(key: &StoredKey) -> PublishedKey {
+    let until = match (key.retired_at, key.compromised_from) {
+        (Some(retired), Some(compromised)) => Some(retired.min(compromised)),
+        (retired, compromised) => retired.or(compromised),
+    };
+    PublishedKey {
+        jwk: attest::public_jwk(&key.kid, &key.public_x),
+        signs_from: Some(key.created_at),
+        signs_until: until,
+        compromised: key.compromised_from.is_some(),
+    }
+}
+
+/// Marks a key compromised from `from` (Unix seconds, not before the key existed nor after
+/// `now`): nothing it signed since is trusted, and if it still signed, a new key takes over in
+/// the same write. Returns the key as now published.
+pub async fn compromise(
+    store: &dyn Store,
+    kid: &str,
+    from: i64,
+    now: i64,
+    by: &str,
+) -> Result<PublishedKey> {
+    let keys = store.signing_keys().await?;
+    let key = keys
+        .iter()
+        .find(|key| key.kid == kid)
+        .ok_or_else(|| AppError::NotFound(format!("no signing key {kid}")))?;
+    if from < key.created_at || from > now {
+        return Err(AppError::invalid(
+            "from",
+            format!(
+                "between the key's creation ({}) and now ({})",
+                rfc3339(key.created_at),
+                rfc3339(now)
+            ),
+        ));
+    }
+    let mut write = store.write().await?;
+    store
+        .mark_key_compromised(&mut write, kid, from, now)
+        .await?;
+    let replacement = if key.retired_at.is_none() {
+        let fresh = new_key(now)?;
+        store.add_signing_key(&mut write, &fresh).await?;
+        Some(fresh.kid)
+    } else {
+        None
+    };
+    let detail = match &replacement {
+        Some(fresh) => format!("from {}; key {fresh} signs from now on", rfc3339(from)),
+        None => format!("from {}", rfc3339(from)),
+    };
+    write
+        .commit_audited(&AuditRecord::new(
+            by,
+            Audit::SigningKeyCompromised,
+            kid,
+            &detail,
+        ))
+        .await?;
+    let keys = store.signing_keys().await?;
+    let key = keys
+        .iter()
+        .find(|key| key.kid == kid)
+        .ok_or_else(|| AppError::Internal(format!("signing key {kid} vanished")))?;
+    Ok(published(key))
 }
 
 /// The log as stored now (a snapshot).

@@ -21,6 +21,8 @@ pub struct StoredKey {
     pub public_x: String,
     pub created_at: i64,
     pub retired_at: Option<i64>,
+    /// Reported compromised from this time on.
+    pub compromised_from: Option<i64>,
 }
 
 impl std::fmt::Debug for StoredKey {
@@ -28,6 +30,7 @@ impl std::fmt::Debug for StoredKey {
         f.debug_struct("StoredKey")
             .field("kid", &self.kid)
             .field("retired_at", &self.retired_at)
+            .field("compromised_from", &self.compromised_from)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +78,15 @@ pub trait AttestationStore {
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
     /// Stores a key that signs from now on and retires the others (which stay published).
     async fn add_signing_key(&self, write: &mut Write, key: &StoredKey) -> Result<(), StoreError>;
+    /// Marks a key compromised from `from` (an earlier time stated later wins) and retires it
+    /// at `now` if it still signed; false when there is no such key.
+    async fn mark_key_compromised(
+        &self,
+        write: &mut Write,
+        kid: &str,
+        from: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
     /// Stores an attestation and appends its leaf to the transparency log, with its audit
     /// entry, in one transaction; returns its id and log index.
     async fn issue_attestation(
@@ -238,7 +250,7 @@ pub fn leaf_of(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
 impl AttestationStore for SqlStore {
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT kid, private_seed, public_x, created_at, retired_at \
+            "SELECT kid, private_seed, public_x, created_at, retired_at, compromised_from \
              FROM signing_keys ORDER BY created_at, kid",
         )
         .fetch_all(&self.pool)
@@ -262,6 +274,28 @@ impl AttestationStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         Ok(())
+    }
+
+    async fn mark_key_compromised(
+        &self,
+        write: &mut Write,
+        kid: &str,
+        from: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let marked = sqlx::query(
+            "UPDATE signing_keys SET \
+             compromised_from = CASE WHEN compromised_from IS NULL OR compromised_from > $1 \
+             THEN $1 ELSE compromised_from END, \
+             retired_at = COALESCE(retired_at, $2) WHERE kid = $3",
+        )
+        .bind(from)
+        .bind(now)
+        .bind(kid)
+        .execute(&mut *write.tx)
+        .await?
+        .rows_affected();
+        Ok(marked == 1)
     }
 
     async fn issue_attestation(

@@ -255,6 +255,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("public_x", Text),
             ("created_at", Integer),
             ("retired_at", Integer),
+            ("compromised_from", Integer),
         ],
     ),
     (

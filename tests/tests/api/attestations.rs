@@ -733,3 +733,148 @@ async fn an_organisation_issues_at_most_its_daily_quota_and_then_hears_when_it_m
     issued(&app, &other, body(0)).await;
     app.stop().await;
 }
+
+/// The signing seed of the key that signs now, as a thief with a copy of the database reads it.
+async fn stolen_seed(app: &TestApp) -> attest::SigningKey {
+    let seed: Vec<u8> =
+        sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+    attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
+}
+
+fn problem(jws: &str, keys: &Jwks) -> String {
+    match verify_attestation(jws, keys, now()).problem {
+        Some(Problem::OutsideKeySpan { why, .. }) => why,
+        other => panic!("expected a refusal for the key's span, got {other:?}"),
+    }
+}
+
+/// Rotation and a reported compromise both end a key's span in the published set: whatever a
+/// thief signs with its seed afterwards is refused, what it signed before still verifies, and
+/// a compromised key that still signed is replaced at once. Only the platform admin reports.
+#[tokio::test]
+async fn a_retired_or_compromised_key_vouches_for_nothing_signed_after_its_span() {
+    let clock = TestClock::new();
+    let clock_file = clock.path.clone();
+    let app =
+        TestApp::spawn_demo_configured(move |config| config.clock_file = Some(clock_file)).await;
+    let started = clock.now();
+    // Issued a minute after the key was created.
+    clock.set(started + 60);
+    let member = app.login("member-admin@demo.local", PASSWORD).await;
+    let admin = app.login("admin@demo.local", PASSWORD).await;
+    let body = json!({
+        "period": released(), "cohort": "all", "disclosure": "bands", "audience": "Acme Bank",
+    });
+    let genuine = issued(&app, &member, body.clone()).await;
+    let claims = verify_attestation(&genuine.jws, &jwks(&app).await, now())
+        .claims
+        .unwrap();
+    let thief = stolen_seed(&app).await;
+    let mut forged_claims = claims.clone();
+    forged_claims.aud = "Victim Bank".to_owned();
+    // Before anything is reported, a forgery verifies on its signature alone (the log and the
+    // status endpoint are what refuse it online).
+    forged_claims.iat = clock.now() + 5;
+    let forged = thief.sign(attest::ATTESTATION_TYP, &forged_claims).unwrap();
+    assert!(verify_attestation(&forged, &jwks(&app).await, now()).is_valid());
+    let keys = jwks(&app).await;
+    assert_eq!(keys.keys[0].signs_from, Some(started));
+    assert_eq!(keys.keys[0].signs_until, None);
+
+    // Hostile reports: not the admin, an unknown key, a malformed or impossible time.
+    let kid = thief.kid().to_owned();
+    let report = |from: &str| json!({ "from": from });
+    let path = format!("/api/v1/signing-keys/{kid}/compromised");
+    let refused = member
+        .client
+        .post(app.url(&path))
+        .json(&report(&shared::period::rfc3339(now())))
+        .sent()
+        .await;
+    assert_eq!(refused.status(), 403);
+    let unknown = admin
+        .client
+        .post(app.url("/api/v1/signing-keys/no-such-key/compromised"))
+        .json(&report(&shared::period::rfc3339(now())))
+        .sent()
+        .await;
+    assert_eq!(unknown.status(), 404);
+    for from in [
+        "yesterday".to_owned(),
+        "2026-12-01".to_owned(),
+        shared::period::rfc3339(now() + 86_400),
+        shared::period::rfc3339(keys.keys[0].signs_from.unwrap() - 1),
+    ] {
+        let response = admin
+            .client
+            .post(app.url(&path))
+            .json(&report(&from))
+            .sent()
+            .await;
+        assert_eq!(response.status(), 422, "{from}");
+    }
+
+    // Reported compromised from just after the genuine one was issued.
+    let from = claims.iat;
+    let marked: Value = admin
+        .client
+        .post(app.url(&path))
+        .json(&report(&shared::period::rfc3339(from)))
+        .fetch()
+        .await;
+    assert_eq!(marked["kid"], kid);
+    assert_eq!(marked["signs_until"], from);
+    assert_eq!(marked["compromised"], true);
+    let keys = jwks(&app).await;
+    assert_eq!(keys.keys.len(), 2, "a new key took over");
+    assert!(verify_attestation(&genuine.jws, &keys, now()).is_valid());
+    let why = problem(&forged, &keys);
+    assert!(
+        why.starts_with("after the key was reported compromised"),
+        "{why}"
+    );
+    // The new key signs what is issued now, and a JOSE library that knows nothing of spans
+    // (npm `jose`) reads the set as plain JWKS and verifies it too.
+    let fresh = issued(&app, &member, body).await;
+    let checked = verify_attestation(&fresh.jws, &keys, now());
+    assert!(checked.is_valid());
+    assert_ne!(checked.kid.as_deref(), Some(kid.as_str()));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fresh.jws");
+    std::fs::write(&file, &fresh.jws).unwrap();
+    let (ok, out) = node_verify(&app, &file).await;
+    assert!(ok, "{out}");
+
+    // A later report never moves the span's end forward; an earlier one moves it back (and
+    // then the genuine one, signed after it, is refused as well).
+    clock.set(started + 120);
+    for (reported, until) in [(from + 30, from), (from - 30, from - 30)] {
+        let marked: Value = admin
+            .client
+            .post(app.url(&path))
+            .json(&report(&shared::period::rfc3339(reported)))
+            .fetch()
+            .await;
+        assert_eq!(marked["signs_until"], until);
+    }
+    assert!(!verify_attestation(&genuine.jws, &jwks(&app).await, now()).is_valid());
+
+    // Rotation ends the new key's span too: the next thief's forgery is refused offline.
+    let second_thief = stolen_seed(&app).await;
+    let rotated = admin
+        .client
+        .post(app.url("/api/v1/signing-keys/rotate"))
+        .sent()
+        .await;
+    assert_eq!(rotated.status(), 201);
+    let mut later = claims;
+    later.iat = clock.now() + 5;
+    let forged = second_thief.sign(attest::ATTESTATION_TYP, &later).unwrap();
+    let why = problem(&forged, &jwks(&app).await);
+    assert!(why.starts_with("after the key was retired"), "{why}");
+    assert!(verify_attestation(&fresh.jws, &jwks(&app).await, now()).is_valid());
+    app.stop().await;
+}

@@ -83,6 +83,7 @@ const TABLE: &[(&str, &str, [Outcome; 7])] = &[
     ("GET", "/api/v1/shared/{token}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/attestation-status/{jti}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("POST", "/api/v1/signing-keys/rotate", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("POST", "/api/v1/signing-keys/{kid}/compromised", [Login, Deny, Deny, Deny, Deny, Pass, Login]),
     ("GET", "/api/v1/transparency/head", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/transparency/inclusion/{leaf}", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
     ("GET", "/api/v1/transparency/consistency", [Pass, Pass, Pass, Pass, Pass, Pass, Pass]),
