@@ -347,6 +347,15 @@ fn Attestation(
         Logged::Unchecked => Some("The transparency log could not be read.".to_owned()),
         Logged::Missing => None,
     };
+    let compared = checked
+        .claims
+        .as_ref()
+        .and_then(|claims| against_served(claims, &record));
+    let matches = compared
+        .clone()
+        .filter(|(same, _)| *same)
+        .map(|(_, line)| line);
+    let differs = compared.filter(|(same, _)| !*same).map(|(_, line)| line);
     let class = if good {
         "verdict verdict--valid"
     } else {
@@ -358,13 +367,62 @@ fn Attestation(
             <strong>{words}</strong>
             {checked.kid.clone().map(|kid| view! { <span class="verdict__key">"Key "{kid}</span> })}
             {log_line.filter(|_| checked.claims.is_some()).map(|line| view! { <span class="verdict__log" data-testid="log-entry">{line}</span> })}
+            {matches.map(|line| view! { <span class="verdict__log" data-testid="served">{line}</span> })}
         </div>
+        {differs.map(|line| view! { <div class="notice notice--error" role="alert" data-testid="served">{line}</div> })}
         {checked.claims.map(|claims| content(claims, good))}
         <p class="report__actions no-print">
             {printable.then(|| view! { <button type="button" class="button" on:click=move |_| { let _ = window().print(); }>"Print or save as PDF"</button> })}
             {download.map(|href| view! { <a class="button" href=href download="attestation.jws">"Download the .jws file"</a> })}
         </p>
     }
+}
+
+/// How the attestation's peer figures compare with the benchmark the deployment serves now for
+/// its quarter and peer group: (whether they all match, in words). `None` when the status
+/// carries no served benchmark (revoked, unknown, or not read).
+fn against_served(claims: &AttestationClaims, record: &Record) -> Option<(bool, String)> {
+    let Record::Issued(status) = record else {
+        return None;
+    };
+    let served = status.served.as_ref()?;
+    let differing: Vec<String> = claims
+        .metrics
+        .iter()
+        .filter(|attested| {
+            !served
+                .metrics
+                .iter()
+                .any(|now| now.same_peer_figures(attested))
+        })
+        .map(|attested| {
+            catalogue::find(&attested.metric).map_or(attested.metric.clone(), |m| m.name.clone())
+        })
+        .collect();
+    let peers = format!("{}, {}", claims.period, claims.cohort.label());
+    Some(if !differing.is_empty() {
+        (
+            false,
+            format!(
+                "The peer figures of {} differ from the benchmark this deployment publishes now for {peers}: either the benchmark was recomputed since, or the attestation misstates it. Ask the contact center for a fresh attestation.",
+                differing.join(", ")
+            ),
+        )
+    } else if served.digest == claims.benchmark_digest {
+        (
+            true,
+            format!(
+                "Its peer figures and benchmark digest match what this deployment publishes for {peers}."
+            ),
+        )
+    } else {
+        (
+            true,
+            format!(
+                "Its peer figures match what this deployment publishes for {peers}; the benchmark was recomputed since it was issued (its digest changed) without changing them."
+            ),
+        )
+    })
 }
 
 fn content(claims: AttestationClaims, valid: bool) -> impl IntoView {

@@ -80,6 +80,29 @@ pub struct AttestedMetric {
     pub share_band: Option<String>,
 }
 
+impl AttestedMetric {
+    /// Whether two carry the same peer statistics (the member's value and band aside).
+    pub fn same_peer_figures(&self, other: &AttestedMetric) -> bool {
+        self.metric == other.metric
+            && self.suppressed == other.suppressed
+            && self.n_band == other.n_band
+            && [self.p10, self.p25, self.p50, self.p75, self.p90]
+                == [other.p10, other.p25, other.p50, other.p75, other.p90]
+            && self.share_band == other.share_band
+    }
+}
+
+/// The released benchmark of an attestation's quarter and peer group as the deployment serves
+/// it now: the SHA-256 of the body (as `benchmark_digest` names it) and the peer statistics of
+/// the metrics the attestation names (their `value` and `band` are null). A client compares
+/// them with what the attestation says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServedBenchmark {
+    pub digest: String,
+    pub metrics: Vec<AttestedMetric>,
+}
+
 /// One requirement of the followed standard, met or missed by the member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -173,7 +196,7 @@ pub struct AttestationIssued {
 
 /// Whether an attestation still stands, for anyone who holds it:
 /// `GET /api/v1/attestation-status/{jti}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttestationStatus {
     pub jti: String,
@@ -190,12 +213,15 @@ pub struct AttestationStatus {
     pub revocation: Option<String>,
     /// The revocation's entry in the transparency log.
     pub revocation_log_index: Option<i64>,
+    /// The benchmark it rests on as served now; null once revoked.
+    #[serde(default)]
+    pub served: Option<ServedBenchmark>,
 }
 
 /// `GET /api/v1/shared/{token}`: what a share link opens, for anyone who has it. The
 /// attestation itself (`jws`) is there while it stands, and after its expiry only when the
 /// member chose to keep it readable; a revoked one answers with its status and dates only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SharedAttestation {
     pub jws: Option<String>,

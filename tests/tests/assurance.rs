@@ -92,6 +92,14 @@ async fn a_member_admin_shares_an_attestation_that_a_client_checks_without_an_ac
         )) && verdict.contains("not revoked"),
         "{verdict}"
     );
+    // Its peer figures compared with the benchmark the deployment serves now.
+    let served = client.text("[data-testid=served]").await;
+    assert!(
+        served.starts_with(
+            "Its peer figures and benchmark digest match what this deployment publishes for"
+        ),
+        "{served}"
+    );
     // Its log entry, proven in the page against a signed tree head.
     let logged = client.text("[data-testid=log-entry]").await;
     assert!(

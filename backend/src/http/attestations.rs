@@ -377,12 +377,13 @@ async fn shared(State(state): State<AppState>, Path(token): Path<String>) -> Res
         .open_shared(&auth::token_hash(token), now)
         .await?
         .ok_or_else(unknown_link)?;
-    Ok(no_store(Json(disclosed(record, now))))
+    let shared = disclosed(state.store.as_ref(), &state.benchmarks, record, now).await?;
+    Ok(no_store(Json(shared)))
 }
 
 async fn status(State(state): State<AppState>, Path(jti): Path<String>) -> Result<Response> {
     let known = jti.len() == 32 && unhex(&jti).is_some();
-    let status: Option<AttestationStatus> = if known {
+    let record = if known {
         state
             .store
             .attestation_status(&jti.to_ascii_lowercase())
@@ -390,7 +391,14 @@ async fn status(State(state): State<AppState>, Path(jti): Path<String>) -> Resul
     } else {
         None
     };
-    let status = status.ok_or_else(|| AppError::NotFound("no such attestation".to_owned()))?;
+    let record = record.ok_or_else(|| AppError::NotFound("no such attestation".to_owned()))?;
+    let status = services::attestations::status(
+        state.store.as_ref(),
+        &state.benchmarks,
+        &record,
+        state.clock.now(),
+    )
+    .await?;
     Ok(public(no_store(Json(status))))
 }
 

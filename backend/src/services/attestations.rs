@@ -10,10 +10,11 @@ use shared::attestation::SignedTreeHead;
 
 use sha2::{Digest, Sha256};
 use shared::attestation::{
-    ATTESTATIONS_PER_DAY, AttestationClaims, AttestationInfo, AttestationIssued, AttestedMetric,
-    AttestedRequirement, AttestedStandard, Disclosure, NewAttestation, PolicyRef, RevocationClaims,
-    SharedAttestation,
+    ATTESTATIONS_PER_DAY, AttestationClaims, AttestationInfo, AttestationIssued, AttestationStatus,
+    AttestedMetric, AttestedRequirement, AttestedStandard, Disclosure, NewAttestation, PolicyRef,
+    RevocationClaims, ServedBenchmark, SharedAttestation,
 };
+use shared::benchmark::Benchmark;
 use shared::catalogue::{self, CATALOGUE};
 use shared::format::hex;
 use shared::period::rfc3339;
@@ -280,30 +281,8 @@ pub async fn issue(
     let metrics: Vec<AttestedMetric> = keys
         .iter()
         .map(|key| {
-            let cell = benchmark.cells.iter().find(|cell| &cell.metric == key);
             let value = own.get(key).copied();
-            let band = match (cell, value) {
-                (Some(cell), Some(value)) if !cell.suppressed => {
-                    shared::benchmark::place(cell, value).map(|(band, _)| band)
-                }
-                _ => None,
-            };
-            AttestedMetric {
-                metric: key.clone(),
-                value: match request.disclosure {
-                    Disclosure::Values => value.map(|v| stored_value(key, v)),
-                    Disclosure::Bands => None,
-                },
-                band,
-                suppressed: cell.is_none_or(|cell| cell.suppressed),
-                n_band: cell.and_then(|c| c.n_band.clone()),
-                p10: cell.and_then(|c| c.p10),
-                p25: cell.and_then(|c| c.p25),
-                p50: cell.and_then(|c| c.p50),
-                p75: cell.and_then(|c| c.p75),
-                p90: cell.and_then(|c| c.p90),
-                share_band: cell.and_then(|c| c.share_band.clone()),
-            }
+            attested_metric(key, &benchmark, value, request.disclosure)
         })
         .collect();
     let standard = followed.map(|standard| AttestedStandard {
@@ -423,6 +402,68 @@ pub async fn issue(
     })
 }
 
+/// One metric of `benchmark` as an attestation states it: the peer statistics of its cell, and
+/// the member's `value` (shown only when disclosed) placed among them.
+fn attested_metric(
+    key: &str,
+    benchmark: &Benchmark,
+    value: Option<f64>,
+    disclosure: Disclosure,
+) -> AttestedMetric {
+    let cell = benchmark.cells.iter().find(|cell| cell.metric == key);
+    let band = match (cell, value) {
+        (Some(cell), Some(value)) if !cell.suppressed => {
+            shared::benchmark::place(cell, value).map(|(band, _)| band)
+        }
+        _ => None,
+    };
+    AttestedMetric {
+        metric: key.to_owned(),
+        value: match disclosure {
+            Disclosure::Values => value.map(|v| stored_value(key, v)),
+            Disclosure::Bands => None,
+        },
+        band,
+        suppressed: cell.is_none_or(|cell| cell.suppressed),
+        n_band: cell.and_then(|c| c.n_band.clone()),
+        p10: cell.and_then(|c| c.p10),
+        p25: cell.and_then(|c| c.p25),
+        p50: cell.and_then(|c| c.p50),
+        p75: cell.and_then(|c| c.p75),
+        p90: cell.and_then(|c| c.p90),
+        share_band: cell.and_then(|c| c.share_band.clone()),
+    }
+}
+
+/// The benchmark an attestation (as stored: `jws`) rests on, as the read path serves it now:
+/// its digest and the peer statistics of the metrics it names. `None` when the stored copy no
+/// longer verifies with the published keys (its key was reported compromised before it) or
+/// the quarter is not released.
+pub async fn served(
+    store: &dyn Store,
+    cache: &BenchmarkCache,
+    jws: &str,
+    now: i64,
+) -> Result<Option<ServedBenchmark>> {
+    let keys = key_set(store).await?;
+    let Some(claims) = attest::verify_attestation(jws, &keys, now).claims else {
+        return Ok(None);
+    };
+    let Some((benchmark, bytes)) =
+        super::benchmarks::cached(store, cache, claims.period, claims.cohort).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ServedBenchmark {
+        digest: format!("sha256:{}", hex(&Sha256::digest(&bytes))),
+        metrics: claims
+            .metrics
+            .iter()
+            .map(|metric| attested_metric(&metric.metric, &benchmark, None, Disclosure::Bands))
+            .collect(),
+    }))
+}
+
 /// Who revokes which attestation, and when.
 #[derive(Debug)]
 pub struct Withdrawal {
@@ -483,13 +524,33 @@ pub async fn revoke(store: &dyn Store, withdrawal: &Withdrawal) -> Result<()> {
     Ok(())
 }
 
+/// The status of an attestation as stored, with the benchmark it rests on as served now
+/// (left out once it is revoked).
+pub async fn status(
+    store: &dyn Store,
+    cache: &BenchmarkCache,
+    record: &SharedRecord,
+    now: i64,
+) -> Result<AttestationStatus> {
+    let mut status = record.status.clone();
+    if !status.revoked {
+        status.served = served(store, cache, &record.jws, now).await?;
+    }
+    Ok(status)
+}
+
 /// What a share link shows at `now`: the attestation while it stands, and after its expiry
 /// only when the member kept it readable; once revoked, its status and dates only.
-pub fn disclosed(record: SharedRecord, now: i64) -> SharedAttestation {
+pub async fn disclosed(
+    store: &dyn Store,
+    cache: &BenchmarkCache,
+    record: SharedRecord,
+    now: i64,
+) -> Result<SharedAttestation> {
     let readable =
         !record.status.revoked && (record.expires_at > now || record.readable_after_expiry);
-    SharedAttestation {
+    Ok(SharedAttestation {
+        status: status(store, cache, &record, now).await?,
         jws: readable.then_some(record.jws),
-        status: record.status,
-    }
+    })
 }

@@ -62,7 +62,8 @@ pub struct RevocationRecord {
     pub revoked_at: i64,
 }
 
-/// What a share link opens, as stored; what of it is shown is the caller's decision.
+/// An attestation as stored, with its status: what a share link or a status request finds.
+/// What of it is shown is the caller's decision.
 #[derive(Debug, Clone)]
 pub struct SharedRecord {
     pub jws: String,
@@ -125,7 +126,7 @@ pub trait AttestationStore {
         share_hash: &[u8; 32],
         now: i64,
     ) -> Result<Option<SharedRecord>, StoreError>;
-    async fn attestation_status(&self, jti: &str) -> Result<Option<AttestationStatus>, StoreError>;
+    async fn attestation_status(&self, jti: &str) -> Result<Option<SharedRecord>, StoreError>;
     /// The log's leaves from index `from` on, in order.
     async fn log_leaves(&self, from: i64) -> Result<Vec<[u8; 32]>, StoreError>;
     async fn log_index_of(&self, leaf: &[u8; 32]) -> Result<Option<i64>, StoreError>;
@@ -136,7 +137,7 @@ pub const OPENINGS_KEPT: i64 = 100;
 /// Openings listed per attestation.
 pub const OPENINGS_LISTED: i64 = 20;
 
-pub const STATUS_SELECT: &str = "SELECT a.jti, a.revoked_at, a.issued_at, a.expires_at, \
+pub const STATUS_SELECT: &str = "SELECT a.jti, a.jws, a.revoked_at, a.issued_at, a.expires_at, \
     a.log_index, l.leaf, a.revocation_jws, a.revocation_index, a.readable_after_expiry \
     FROM attestations a JOIN transparency_log l ON l.idx = a.log_index";
 
@@ -198,6 +199,7 @@ impl AttestationRow {
 #[derive(Debug, sqlx::FromRow)]
 pub struct StatusRow {
     pub jti: String,
+    pub jws: String,
     pub revoked_at: Option<i64>,
     pub issued_at: i64,
     pub expires_at: i64,
@@ -208,9 +210,9 @@ pub struct StatusRow {
     pub readable_after_expiry: i64,
 }
 
-impl From<StatusRow> for AttestationStatus {
+impl From<StatusRow> for SharedRecord {
     fn from(row: StatusRow) -> Self {
-        AttestationStatus {
+        let status = AttestationStatus {
             jti: row.jti,
             revoked: row.revoked_at.is_some(),
             revoked_at: row.revoked_at.map(rfc3339),
@@ -220,6 +222,13 @@ impl From<StatusRow> for AttestationStatus {
             leaf: hex(&row.leaf),
             revocation: row.revocation_jws,
             revocation_log_index: row.revocation_index,
+            served: None,
+        };
+        SharedRecord {
+            jws: row.jws,
+            status,
+            readable_after_expiry: row.readable_after_expiry != 0,
+            expires_at: row.expires_at,
         }
     }
 }
@@ -422,14 +431,14 @@ impl AttestationStore for SqlStore {
         now: i64,
     ) -> Result<Option<SharedRecord>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(i64, i64, String, i64, String)> = sqlx::query_as(
+        let found: Option<(i64, i64, i64, String)> = sqlx::query_as(
             "UPDATE attestations SET open_count = open_count + 1 WHERE share_hash = $1 \
-             RETURNING id, open_count, jws, org_id, audience",
+             RETURNING id, open_count, org_id, audience",
         )
         .bind(share_hash.to_vec())
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((id, count, jws, org_id, audience)) = found else {
+        let Some((id, count, org_id, audience)) = found else {
             return Ok(None);
         };
         // The organisation hears of openings at most once a day per attestation.
@@ -454,20 +463,15 @@ impl AttestationStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some(SharedRecord {
-            jws,
-            readable_after_expiry: status.readable_after_expiry != 0,
-            expires_at: status.expires_at,
-            status: status.into(),
-        }))
+        Ok(Some(status.into()))
     }
 
-    async fn attestation_status(&self, jti: &str) -> Result<Option<AttestationStatus>, StoreError> {
+    async fn attestation_status(&self, jti: &str) -> Result<Option<SharedRecord>, StoreError> {
         let row: Option<StatusRow> = sqlx::query_as(&format!("{STATUS_SELECT} WHERE a.jti = $1"))
             .bind(jti)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(AttestationStatus::from))
+        Ok(row.map(SharedRecord::from))
     }
 
     async fn log_leaves(&self, from: i64) -> Result<Vec<[u8; 32]>, StoreError> {

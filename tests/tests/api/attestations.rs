@@ -266,6 +266,29 @@ async fn only_member_admins_issue_and_only_for_their_own_organisation_and_releas
         assert_eq!(shared.jws, Some(issued.jws.clone()));
         assert!(!shared.status.revoked);
     }
+    // Its status carries the benchmark as served now, for the client to compare: the same
+    // digest, and the same peer figures for each metric it names (no member value).
+    let status: AttestationStatus = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/attestation-status/{}",
+            issued.attestation.jti
+        )))
+        .fetch()
+        .await;
+    let served = status.served.unwrap();
+    let claims = verify_attestation(&issued.jws, &jwks(&app).await, now())
+        .claims
+        .unwrap();
+    assert_eq!(served.digest, claims.benchmark_digest);
+    assert_eq!(served.metrics.len(), claims.metrics.len());
+    for (attested, now_served) in claims.metrics.iter().zip(&served.metrics) {
+        assert!(
+            attested.same_peer_figures(now_served),
+            "{attested:?} {now_served:?}"
+        );
+        assert!(now_served.value.is_none() && now_served.band.is_none());
+    }
     for token in [
         backend::auth::random_token(),
         "short".to_owned(),
@@ -385,6 +408,7 @@ async fn expiry_revocation_tampering_and_a_wrong_key_fail_with_their_reason_and_
         .fetch()
         .await;
     assert!(status.revoked);
+    assert!(status.served.is_none());
     assert_eq!(status.leaf, hex(&attest::log::leaf(&first.jws)));
 
     // The revocation is signed, names the attestation by id and leaf, and is in the log after
