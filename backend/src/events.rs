@@ -142,6 +142,7 @@ impl Event {
 pub enum Audit {
     AttestationIssued,
     AttestationRevoked,
+    ClientOrgCreated,
     DeadlineSet,
     InvitationAccepted,
     InvitationCreated,
@@ -165,6 +166,7 @@ pub enum Audit {
     StandardFollowed,
     StandardPublished,
     SubmissionSaved,
+    SupplierDecided,
     TargetDeleted,
     TargetSaved,
     TokenCreated,
@@ -181,6 +183,7 @@ impl Audit {
         match self {
             Audit::AttestationIssued => "attestation_issued",
             Audit::AttestationRevoked => "attestation_revoked",
+            Audit::ClientOrgCreated => "client_org_created",
             Audit::DeadlineSet => "deadline_set",
             Audit::InvitationAccepted => "invitation_accepted",
             Audit::InvitationCreated => "invitation_created",
@@ -204,6 +207,7 @@ impl Audit {
             Audit::StandardFollowed => "standard_followed",
             Audit::StandardPublished => "standard_published",
             Audit::SubmissionSaved => "submission_saved",
+            Audit::SupplierDecided => "supplier_decided",
             Audit::TargetDeleted => "target_deleted",
             Audit::TargetSaved => "target_saved",
             Audit::TokenCreated => "token_created",

@@ -228,6 +228,31 @@ pub async fn create_org(org: &NewOrganisation) -> Result<Organisation, ApiError>
     json(with_body(Request::post("/api/v1/orgs"), org)).await
 }
 
+pub async fn client_orgs() -> Result<Vec<shared::client::ClientOrg>, ApiError> {
+    get("/api/v1/clients").await
+}
+
+pub async fn create_client_org(
+    client: &shared::client::NewClientOrg,
+) -> Result<shared::client::ClientOrg, ApiError> {
+    json(with_body(Request::post("/api/v1/clients"), client)).await
+}
+
+pub async fn portfolio() -> Result<shared::client::Portfolio, ApiError> {
+    get("/api/v1/portfolio").await
+}
+
+pub async fn decide_supplier(
+    org_id: i64,
+    accept: bool,
+) -> Result<shared::client::Portfolio, ApiError> {
+    json(with_body(
+        Request::put(&format!("/api/v1/portfolio/suppliers/{org_id}")),
+        &shared::client::SupplierDecision { accept },
+    ))
+    .await
+}
+
 pub async fn verify_org(id: i64) -> Result<Organisation, ApiError> {
     json(Request::post(&format!("/api/v1/orgs/{id}/verify")).build()).await
 }

@@ -3,8 +3,8 @@
 //! Four bundles share this library: `App` (home, catalogue, login, the dashboard's overview
 //! with its what-if), which executives load first; `Insights` (a metric's detail, the
 //! industry table, the print report), the deeper analysis with charts; `BackOffice`
-//! (submission form, roadmap and targets, team and tokens, sharing with clients,
-//! administration, releases, invitations, standards, practices, methodology); and `Verify`
+//! (submission form, roadmap and targets, team and tokens, sharing with clients, the client's
+//! portfolio, administration, releases, invitations, standards, practices, methodology); and `Verify`
 //! (the attestation check a client opens from a share link). Each binary mounts one, so each
 //! wasm holds only its own pages.
 
@@ -27,7 +27,7 @@ use pages::{
     PracticesPage, ReleasesPage, ReportPage, ReviewPage, RoadmapPage, SharePage,
     StandardEditorPage, StandardPage, StandardsPage, SubmitPage, TeamPage,
 };
-use pages::{NotificationsPage, UnsubscribePage, WebhooksPage};
+use pages::{NotificationsPage, PortfolioPage, UnsubscribePage, WebhooksPage};
 
 /// The page around the routes of either bundle: header, demo banner, footer, and the session,
 /// server health and bundle shared by every page through context.
@@ -88,6 +88,7 @@ pub fn BackOffice() -> impl IntoView {
                 <Route path=path!("/team") view=TeamPage/>
                 <Route path=path!("/roadmap") view=RoadmapPage/>
                 <Route path=path!("/share") view=SharePage/>
+                <Route path=path!("/portfolio") view=PortfolioPage/>
                 <Route path=path!("/admin") view=AdminPage/>
                 <Route path=path!("/releases") view=ReleasesPage/>
                 <Route path=path!("/invite/:token") view=AcceptInvitationPage/>

@@ -17,10 +17,22 @@ pub enum Role {
     Publisher,
     /// The platform operator: organisations, users, invitations, audit log.
     Admin,
+    /// A client of BPOs (a bank's vendor-risk reviewer): reads the attestations its suppliers
+    /// address to its client organisation, and nothing of any member's data beyond them.
+    ClientReviewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
+        Role::MemberViewer,
+        Role::MemberAdmin,
+        Role::Publisher,
+        Role::Admin,
+        Role::ClientReviewer,
+    ];
+
+    /// The consortium's own roles: everyone but client reviewers.
+    pub const INSIDERS: [Role; 4] = [
         Role::MemberViewer,
         Role::MemberAdmin,
         Role::Publisher,
@@ -33,6 +45,7 @@ impl Role {
             Role::MemberAdmin => "member_admin",
             Role::Publisher => "publisher",
             Role::Admin => "admin",
+            Role::ClientReviewer => "client_reviewer",
         }
     }
 
@@ -46,6 +59,7 @@ impl Role {
             Role::MemberAdmin => "Member (admin)",
             Role::Publisher => "Publisher",
             Role::Admin => "Platform admin",
+            Role::ClientReviewer => "Client reviewer",
         }
     }
 
@@ -90,6 +104,9 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub org: Option<OrgRef>,
+    /// The client organisation of a client reviewer.
+    #[serde(default)]
+    pub client: Option<OrgRef>,
 }
 
 /// `PUT /api/v1/users/{id}/role`.
@@ -146,9 +163,12 @@ pub struct Organisation {
 pub struct NewInvitation {
     pub email: String,
     pub role: Role,
-    /// Required for member roles; must be absent for publishers and admins.
+    /// Required for member roles; must be absent for the others.
     #[serde(default)]
     pub org_id: Option<i64>,
+    /// Required for client reviewers (a client organisation); must be absent for the others.
+    #[serde(default)]
+    pub client_id: Option<i64>,
 }
 
 /// The answer to `POST /api/v1/invitations`: the one-time link, shown once.
@@ -168,6 +188,8 @@ pub struct InvitationInfo {
     pub email: String,
     pub role: Role,
     pub org: Option<OrgRef>,
+    #[serde(default)]
+    pub client: Option<OrgRef>,
     pub expires_at: String,
 }
 

@@ -75,8 +75,9 @@ pub struct PeriodInfo {
 /// App routes served by the second (back office) bundle: submission form, team, administration,
 /// releases, invitations, standards, practices. The server answers them with that bundle's
 /// index.html; the main bundle's links to them load the page instead of routing in place.
-pub const BACK_OFFICE_PATHS: [&str; 13] = [
+pub const BACK_OFFICE_PATHS: [&str; 14] = [
     "/methodology",
+    "/portfolio",
     "/notifications",
     "/webhooks",
     "/unsubscribe",

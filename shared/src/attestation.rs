@@ -47,6 +47,11 @@ pub struct NewAttestation {
     /// 1 to 180; 90 when left out.
     #[serde(default = "default_days")]
     pub expires_in_days: u32,
+    /// Also share it with a client organisation on this deployment, by the address it gave
+    /// (`vendor-risk@acmebank.example`): its reviewers see it in their portfolio once they
+    /// accept the organisation as a supplier.
+    #[serde(default)]
+    pub client_address: Option<String>,
     /// Whether the share link still opens the attestation once it has expired (marked
     /// expired); by default an expired link answers with its dates only.
     #[serde(default)]
@@ -181,6 +186,9 @@ pub struct AttestationInfo {
     pub log_index: i64,
     /// Whether its share link opens it after it expired.
     pub readable_after_expiry: bool,
+    /// The client organisation it is shared with on this deployment, if any.
+    #[serde(default)]
+    pub shared_with: Option<String>,
 }
 
 /// The answer to `POST /api/v1/attestations`. `share_path` is the capability link, shown this

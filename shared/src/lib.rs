@@ -9,6 +9,7 @@ pub mod api;
 pub mod attestation;
 pub mod benchmark;
 pub mod catalogue;
+pub mod client;
 pub mod cohort;
 pub mod error;
 pub mod format;

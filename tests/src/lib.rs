@@ -416,10 +416,39 @@ impl TestApp {
         role: Role,
         org_id: Option<i64>,
     ) -> Session {
+        self.accept_invitation(
+            inviter,
+            email,
+            json!({ "email": email, "role": role, "org_id": org_id }),
+        )
+        .await
+    }
+
+    /// Creates a client organisation as the platform admin `admin` and invites `email` as its
+    /// reviewer; returns the reviewer's session and the client organisation's id.
+    pub async fn client_reviewer(
+        &self,
+        admin: &Session,
+        client: &str,
+        email: &str,
+    ) -> (Session, i64) {
+        let domain = client.to_lowercase().replace(' ', "");
+        let created: Value = admin
+            .client
+            .post(self.url("/api/v1/clients"))
+            .json(&json!({ "name": client, "address": format!("vendor-risk@{domain}.example") }))
+            .fetch()
+            .await;
+        let id = created["id"].as_i64().expect("a client organisation");
+        let body = json!({ "email": email, "role": "client_reviewer", "client_id": id });
+        (self.accept_invitation(admin, email, body).await, id)
+    }
+
+    async fn accept_invitation(&self, inviter: &Session, email: &str, body: Value) -> Session {
         let response = inviter
             .client
             .post(self.url("/api/v1/invitations"))
-            .json(&json!({ "email": email, "role": role, "org_id": org_id }))
+            .json(&body)
             .sent()
             .await;
         assert_eq!(response.status(), 201, "invite {email}");

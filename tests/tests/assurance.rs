@@ -252,3 +252,101 @@ async fn forged_by_a_database_thief(app: &TestApp, jws: &str, jti: &str) -> Stri
         .sign(attest::ATTESTATION_TYP, &claims)
         .unwrap()
 }
+
+/// A client reviewer's portfolio in the browser: three suppliers share with the client's
+/// address (one for 20 days); the reviewer accepts each from the page and sees them side by
+/// side, the short one flagged as expiring. The page passes axe and fits a phone.
+#[tokio::test]
+#[ignore = "needs the trunk build and Chromium: run through `cargo xtask test`"]
+async fn a_client_reviewer_accepts_suppliers_and_sees_their_attestations_side_by_side() {
+    let app = TestApp::spawn_with(Some(&built_dist()), true).await;
+    let admin = app.login("admin@demo.local", PASSWORD).await;
+    let (reviewer, _) = app
+        .client_reviewer(&admin, "Acme Bank", "reviewer@acmebank.example")
+        .await;
+    let orgs: Vec<shared::account::Organisation> =
+        admin.client.get(app.url("/api/v1/orgs")).fetch().await;
+    let third = orgs
+        .iter()
+        .find(|o| o.name == backend::demo::org_name(3))
+        .expect("demo organisation 3");
+    let third_admin = app
+        .invite(
+            &admin,
+            "member-admin-3@demo.local",
+            shared::account::Role::MemberAdmin,
+            Some(third.id),
+        )
+        .await;
+    let period = backend::http::current_period().previous();
+    let suppliers = [
+        (app.login("member-admin@demo.local", PASSWORD).await, 90),
+        (app.login("member-admin-2@demo.local", PASSWORD).await, 20),
+        (third_admin, 90),
+    ];
+    for (member, days) in &suppliers {
+        let response = member
+            .client
+            .post(app.url("/api/v1/attestations"))
+            .json(&serde_json::json!({
+                "period": period, "cohort": "all", "disclosure": "bands",
+                "audience": "Acme Bank vendor risk", "expires_in_days": days,
+                "client_address": "vendor-risk@acmebank.example",
+            }))
+            .sent()
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+
+    let driver = ChromeDriver::start().await;
+    let browser = driver.session(1280, 1100).await;
+    open_logged_in(&app, &browser, &reviewer, "/portfolio").await;
+    browser
+        .wait_until(
+            "three suppliers waiting",
+            "return document.querySelectorAll('[data-testid=supplier-decision]').length === 3;",
+            LOAD_TIMEOUT,
+        )
+        .await;
+    browser.save_screenshot("portfolio-waiting.png").await;
+    for left in [2, 1, 0] {
+        browser
+            .click("[data-testid=pending-suppliers] [data-testid=supplier-decision] button.button--primary")
+            .await;
+        browser
+            .wait_until(
+                "the supplier accepted",
+                &format!(
+                    "return document.querySelectorAll('[data-testid=pending-suppliers] \
+                     [data-testid=supplier-decision]').length === {left};"
+                ),
+                LOAD_TIMEOUT,
+            )
+            .await;
+    }
+    let ready = "document.querySelectorAll('[data-testid=supplier-row]').length === 3 \
+         && !!document.querySelector('[data-testid=positions] tbody tr')";
+    browser
+        .wait_until("the portfolio", &format!("return {ready};"), LOAD_TIMEOUT)
+        .await;
+    let states: Vec<String> = browser
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=attestation-state]')].map(e => e.innerText);",
+            vec![],
+        )
+        .await;
+    let mut sorted = states.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["expiring", "valid", "valid"], "{states:?}");
+    let table = browser.text("[data-testid=portfolio]").await;
+    for n in 1..=3 {
+        assert!(table.contains(&backend::demo::org_name(n)), "{table}");
+    }
+    browser.save_screenshot("portfolio.png").await;
+    browser.close().await;
+    check_page(&app, &driver, &reviewer, "/portfolio", ready, "portfolio").await;
+    // The platform admin's page with its client organisations and the reviewer's invitation.
+    let clients = "!!document.querySelector('[data-testid=client-orgs] tbody tr')";
+    check_page(&app, &driver, &admin, "/admin", clients, "admin-clients").await;
+    app.stop().await;
+}

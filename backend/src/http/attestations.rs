@@ -241,6 +241,11 @@ fn validate(request: &NewAttestation) -> Result<String> {
             "may not contain control characters".to_owned(),
         );
     }
+    if let Some(address) = &request.client_address
+        && let Err(problem) = shared::account::check_email(address.trim())
+    {
+        fields.insert("client_address".to_owned(), problem);
+    }
     if !(1..=ATTESTATION_MAX_DAYS).contains(&request.expires_in_days) {
         fields.insert(
             "expires_in_days".to_owned(),

@@ -8,12 +8,13 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use shared::Period;
+use shared::account::Role;
 use shared::benchmark::Benchmark;
 use shared::benchmark::{Policy, Position, ReleaseSummary, Trend, TrendPoint};
 use shared::cohort::CohortKey;
 
 use super::AppState;
-use super::extract::{CurrentUser, Reader, Releaser, session_user};
+use super::extract::{Insider, Reader, Releaser, session_user};
 use super::params::{ApiQuery, Cohort, MetricKey, OpenPeriod, StartedPeriod};
 use super::routes::*;
 use crate::error::{AppError, Result};
@@ -44,11 +45,11 @@ pub fn routes() -> Vec<Route> {
             read,
             200,
             AnyoneMore,
-            "Stored cells of a cohort (all is public, other cohorts need a login)",
+            "Stored cells of a cohort (all is public, other cohorts need a login as a member, publisher or admin)",
         )
         .query(COHORT)
         .returns(one::<Benchmark>())
-        .errors(&[401]),
+        .errors(&[401, 403]),
         get(
             "/v1/benchmarks/{period}/position",
             position,
@@ -124,10 +125,21 @@ async fn read(
     period: Result<StartedPeriod>,
     request: Request,
 ) -> Result<Response> {
-    if cohort != CohortKey::All && session_user(&state, request.headers()).await?.is_none() {
-        return Err(AppError::Unauthorized(
-            "log in to see cohorts other than `all`".to_owned(),
-        ));
+    if cohort != CohortKey::All {
+        match session_user(&state, request.headers()).await? {
+            None => {
+                return Err(AppError::Unauthorized(
+                    "log in to see cohorts other than `all`".to_owned(),
+                ));
+            }
+            Some(user) if user.role == Role::ClientReviewer => {
+                return Err(AppError::Forbidden(
+                    "client reviewers see cohorts through the attestations shared with them"
+                        .to_owned(),
+                ));
+            }
+            Some(_) => {}
+        }
     }
     let StartedPeriod(period) = period?;
     let (_, bytes) = cached(&state, period, cohort).await?;
@@ -173,7 +185,7 @@ struct TrendQuery {
 
 async fn trend(
     State(state): State<AppState>,
-    _: CurrentUser,
+    _: Insider,
     ApiQuery(TrendQuery {
         metric: MetricKey(metric),
         cohort: Cohort(cohort),

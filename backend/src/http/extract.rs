@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use shared::account::{Role, TokenScope, User};
+use shared::account::{OrgRef, Role, TokenScope, User};
 
 use super::AppState;
 use crate::auth;
@@ -162,8 +162,42 @@ role_extractor! {
 }
 
 role_extractor! {
+    /// Anyone of the consortium: members, publishers and admins. Client reviewers are not: they
+    /// read what their suppliers share with them and what anyone may read.
+    Insider: Role::MemberViewer | Role::MemberAdmin | Role::Publisher | Role::Admin
+        => "client reviewers read the attestations shared with them, not the consortium's pages"
+}
+
+role_extractor! {
     /// A user of a member organisation (admin or viewer).
     Member: Role::MemberViewer | Role::MemberAdmin => "only members may do this"
+}
+
+role_extractor! {
+    /// A client organisation's reviewer.
+    ClientReviewerUser: Role::ClientReviewer => "only client reviewers have a portfolio"
+}
+
+/// A logged-in client reviewer and their client organisation.
+#[derive(Debug, Clone)]
+pub struct Reviewer {
+    pub user: User,
+    pub client: OrgRef,
+}
+
+impl FromRequestParts<AppState> for Reviewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ClientReviewerUser(user) = ClientReviewerUser::from_request_parts(parts, state).await?;
+        let client = user.client.clone().ok_or_else(|| {
+            AppError::Internal(format!("client reviewer #{} has no client", user.id))
+        })?;
+        Ok(Reviewer { user, client })
+    }
 }
 
 /// A logged-in member admin and their organisation.
@@ -274,7 +308,7 @@ impl FromRequestParts<AppState> for Caller {
                 .map(Caller::Token)
                 .ok_or_else(|| AppError::Unauthorized("the API token is not valid".to_owned()));
         }
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let Insider(user) = Insider::from_request_parts(parts, state).await?;
         Ok(Caller::User(user))
     }
 }

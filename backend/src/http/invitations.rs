@@ -75,7 +75,7 @@ async fn create(
         (false, Some(_)) => {
             return Err(AppError::invalid(
                 "org_id",
-                "publishers and admins belong to no organisation",
+                "only members belong to a member organisation",
             ));
         }
         (true, Some(org_id)) if state.store.org(org_id).await?.is_none() => {
@@ -86,6 +86,27 @@ async fn create(
         }
         _ => {}
     }
+    let client = match (
+        invitation.role == Role::ClientReviewer,
+        invitation.client_id,
+    ) {
+        (true, None) => {
+            return Err(AppError::invalid(
+                "client_id",
+                "client reviewers need a client organisation",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(AppError::invalid(
+                "client_id",
+                "only client reviewers belong to a client organisation",
+            ));
+        }
+        (true, Some(id)) => Some(state.store.client_org(id).await?.ok_or_else(|| {
+            AppError::invalid("client_id", format!("no client organisation #{id}"))
+        })?),
+        (false, None) => None,
+    };
     // Admins see every account anyway; a member admin must not learn whether an address
     // (say, a competitor's CISO) has an account here, so their invitation is created either
     // way and only its acceptance fails (409) for an address that already has one.
@@ -97,9 +118,14 @@ async fn create(
 
     let token = auth::random_token();
     let expires_at = state.clock.now() + auth::INVITATION_TTL_SECONDS;
-    let detail = match invitation.org_id {
-        Some(org_id) => format!("{} of organisation #{org_id}", invitation.role.key()),
-        None => invitation.role.key().to_owned(),
+    let detail = match (invitation.org_id, &client) {
+        (Some(org_id), _) => format!("{} of organisation #{org_id}", invitation.role.key()),
+        (None, Some(client)) => format!(
+            "{} of client organisation #{}",
+            invitation.role.key(),
+            client.id
+        ),
+        (None, None) => invitation.role.key().to_owned(),
     };
     let url = format!("/invite/{token}");
     let mut audit = AuditRecord::new(&inviter.email, Audit::InvitationCreated, &email, detail);
@@ -108,7 +134,7 @@ async fn create(
         // The link goes into the event for its email; the event forgets it once expanded.
         let org = match invitation.org_id {
             Some(id) => state.store.org(id).await?.map(|o| o.name),
-            None => None,
+            None => client.as_ref().map(|client| client.name.clone()),
         };
         audit = audit.with_event(
             &Event::Invitation {
@@ -130,6 +156,7 @@ async fn create(
                 email: email.clone(),
                 role: invitation.role,
                 org_id: invitation.org_id,
+                client_id: invitation.client_id,
                 invited_by: inviter.id,
                 expires_at,
             },

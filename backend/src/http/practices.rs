@@ -17,7 +17,7 @@ use shared::practice::{
 use shared::standard::Tier;
 
 use super::AppState;
-use super::extract::{ApiJson, CurrentUser, Member, Moderator, PracticeAuthorUser, PracticeWriter};
+use super::extract::{ApiJson, Insider, Member, Moderator, PracticeAuthorUser, PracticeWriter};
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::{Audit, Event};
@@ -216,7 +216,7 @@ async fn visible(state: &AppState, user: &User, id: i64) -> Result<StoredPractic
 
 async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Insider(user): Insider,
     Query(filter): Query<PracticeFilter>,
 ) -> Result<Json<Vec<PracticeSummary>>> {
     if let Some(metric) = &filter.metric
@@ -270,7 +270,7 @@ async fn queue(
 
 async fn read(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Insider(user): Insider,
     Path(id): Path<i64>,
 ) -> Result<Json<Practice>> {
     let practice = visible(&state, &user, id).await?;

@@ -246,6 +246,19 @@ pub async fn issue(
             format!("{period} is not released: only released quarters can be attested"),
         ));
     }
+    let client =
+        match &request.client_address {
+            Some(address) => Some(store.client_by_address(address.trim()).await?.ok_or_else(
+                || {
+                    AppError::invalid(
+                        "client_address",
+                        "no client organisation on this deployment has this address: check it with \
+                 your client, or share the link instead",
+                    )
+                },
+            )?),
+            None => None,
+        };
     let (benchmark, bytes) = super::benchmarks::released(store, cache, period, cohort).await?;
     let reader = Reader {
         org_id,
@@ -344,6 +357,7 @@ pub async fn issue(
         expires_at: claims.exp,
         readable_after_expiry: request.readable_after_expiry,
         leaf: attest::log::leaf(&jws),
+        client_id: client.as_ref().map(|client| client.id),
     };
     let detail = format!(
         "{period}, {}, {} metrics, expires in {} days",
@@ -394,6 +408,7 @@ pub async fn issue(
         opened_at: Vec::new(),
         log_index,
         readable_after_expiry: request.readable_after_expiry,
+        shared_with: client.map(|client| client.name),
     };
     Ok(AttestationIssued {
         attestation,
@@ -539,6 +554,12 @@ pub async fn status(
     Ok(status)
 }
 
+/// Whether an attestation's content is shown at `now`: while it stands, and after its expiry
+/// only when the member kept it readable; never once revoked.
+pub fn readable(record: &SharedRecord, now: i64) -> bool {
+    !record.status.revoked && (record.expires_at > now || record.readable_after_expiry)
+}
+
 /// What a share link shows at `now`: the attestation while it stands, and after its expiry
 /// only when the member kept it readable; once revoked, its status and dates only.
 pub async fn disclosed(
@@ -547,10 +568,9 @@ pub async fn disclosed(
     record: SharedRecord,
     now: i64,
 ) -> Result<SharedAttestation> {
-    let readable =
-        !record.status.revoked && (record.expires_at > now || record.readable_after_expiry);
+    let shown = readable(&record, now);
     Ok(SharedAttestation {
         status: status(store, cache, &record, now).await?,
-        jws: readable.then_some(record.jws),
+        jws: shown.then_some(record.jws),
     })
 }

@@ -7,6 +7,7 @@ pub mod benchmarks;
 pub mod compliance;
 pub mod exports;
 pub mod participation;
+pub mod portfolio;
 pub mod roadmap;
 pub mod sessions;
 pub mod values;

@@ -52,6 +52,8 @@ pub struct NewAttestationRecord {
     pub expires_at: i64,
     pub readable_after_expiry: bool,
     pub leaf: [u8; 32],
+    /// The client organisation it is shared with, if any.
+    pub client_id: Option<i64>,
 }
 
 /// A signed revocation to store and append to the log.
@@ -67,6 +69,8 @@ pub struct RevocationRecord {
 #[derive(Debug, Clone)]
 pub struct SharedRecord {
     pub jws: String,
+    pub period: String,
+    pub cohort: String,
     pub status: AttestationStatus,
     pub readable_after_expiry: bool,
     /// Unix seconds.
@@ -137,12 +141,13 @@ pub const OPENINGS_KEPT: i64 = 100;
 /// Openings listed per attestation.
 pub const OPENINGS_LISTED: i64 = 20;
 
-pub const STATUS_SELECT: &str = "SELECT a.jti, a.jws, a.revoked_at, a.issued_at, a.expires_at, \
+pub const STATUS_SELECT: &str = "SELECT a.jti, a.jws, a.period, a.cohort, a.revoked_at, a.issued_at, a.expires_at, \
     a.log_index, l.leaf, a.revocation_jws, a.revocation_index, a.readable_after_expiry \
     FROM attestations a JOIN transparency_log l ON l.idx = a.log_index";
 
 pub const ATTESTATION_COLUMNS: &str = "id, jti, audience, period, cohort, disclosure, metrics, \
-    issued_by, issued_at, expires_at, revoked_at, open_count, log_index, readable_after_expiry";
+    issued_by, issued_at, expires_at, revoked_at, open_count, log_index, readable_after_expiry, \
+    (SELECT c.name FROM client_orgs c WHERE c.id = attestations.client_id) AS client_name";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct AttestationRow {
@@ -160,6 +165,7 @@ pub struct AttestationRow {
     pub open_count: i64,
     pub log_index: i64,
     pub readable_after_expiry: i64,
+    pub client_name: Option<String>,
 }
 
 pub fn disclosure_key(disclosure: Disclosure) -> &'static str {
@@ -192,6 +198,7 @@ impl AttestationRow {
             opened_at: opened_at.into_iter().map(rfc3339).collect(),
             log_index: self.log_index,
             readable_after_expiry: self.readable_after_expiry != 0,
+            shared_with: self.client_name,
         })
     }
 }
@@ -200,6 +207,8 @@ impl AttestationRow {
 pub struct StatusRow {
     pub jti: String,
     pub jws: String,
+    pub period: String,
+    pub cohort: String,
     pub revoked_at: Option<i64>,
     pub issued_at: i64,
     pub expires_at: i64,
@@ -226,6 +235,8 @@ impl From<StatusRow> for SharedRecord {
         };
         SharedRecord {
             jws: row.jws,
+            period: row.period,
+            cohort: row.cohort,
             status,
             readable_after_expiry: row.readable_after_expiry != 0,
             expires_at: row.expires_at,
@@ -316,8 +327,9 @@ impl AttestationStore for SqlStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO attestations (org_id, jti, share_hash, jws, audience, period, \
              cohort, disclosure, metrics, issued_by, issued_at, expires_at, log_index, \
-             readable_after_expiry) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             readable_after_expiry, client_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             RETURNING id",
         )
         .bind(record.org_id)
         .bind(&record.jti)
@@ -333,8 +345,21 @@ impl AttestationStore for SqlStore {
         .bind(record.expires_at)
         .bind(index)
         .bind(i64::from(record.readable_after_expiry))
+        .bind(record.client_id)
         .fetch_one(&mut *write.tx)
         .await?;
+        // The client hears of a supplier once; its reviewers decide whether to follow it.
+        if let Some(client_id) = record.client_id {
+            sqlx::query(
+                "INSERT INTO client_suppliers (client_id, org_id, status, first_shared_at) \
+                 VALUES ($1, $2, 'pending', $3) ON CONFLICT (client_id, org_id) DO NOTHING",
+            )
+            .bind(client_id)
+            .bind(record.org_id)
+            .bind(record.issued_at)
+            .execute(&mut *write.tx)
+            .await?;
+        }
         Ok((id, index))
     }
 

@@ -51,13 +51,14 @@ impl InvitationStore for SqlStore {
     ) -> Result<(), StoreError> {
         let tx = &mut *write.tx;
         sqlx::query(
-            "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO invitations (token_hash, email, role, org_id, client_id, invited_by, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&invitation.token_hash[..])
         .bind(&invitation.email)
         .bind(invitation.role.key())
         .bind(invitation.org_id)
+        .bind(invitation.client_id)
         .bind(invitation.invited_by)
         .bind(invitation.expires_at)
         .execute(&mut *tx)
@@ -71,8 +72,10 @@ impl InvitationStore for SqlStore {
         now: i64,
     ) -> Result<Option<InvitationInfo>, StoreError> {
         let row: Option<InvitationRow> = sqlx::query_as(
-            "SELECT i.email, i.role, i.org_id, o.name AS org_name, i.expires_at \
+            "SELECT i.email, i.role, i.org_id, o.name AS org_name, i.client_id, \
+             c.name AS client_name, i.expires_at \
              FROM invitations i LEFT JOIN organisations o ON o.id = i.org_id \
+             LEFT JOIN client_orgs c ON c.id = i.client_id \
              WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
         )
         .bind(&token_hash[..])
@@ -95,7 +98,7 @@ impl InvitationStore for SqlStore {
         let row: Option<AcceptedInvitationRow> = sqlx::query_as(&format!(
             "UPDATE invitations SET accepted_at = {now} \
              WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
-             RETURNING email, role, org_id, invited_by",
+             RETURNING email, role, org_id, client_id, invited_by",
             now = self.dialect.now()
         ))
         .bind(&token_hash[..])
@@ -112,7 +115,7 @@ impl InvitationStore for SqlStore {
             &invitation.email,
             name,
             role,
-            invitation.org_id,
+            (invitation.org_id, invitation.client_id),
             password_hash,
         )
         .await?;

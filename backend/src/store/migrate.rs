@@ -51,6 +51,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "client_orgs",
+        &[
+            ("id", Integer),
+            ("name", Text),
+            ("address", Text),
+            ("created_at", Integer),
+        ],
+    ),
+    (
         "users",
         &[
             ("id", Integer),
@@ -58,6 +67,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("name", Text),
             ("role", Text),
             ("org_id", Integer),
+            ("client_id", Integer),
             ("password_hash", Text),
             ("created_at", Integer),
             ("invited_by", Integer),
@@ -78,6 +88,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("email", Text),
             ("role", Text),
             ("org_id", Integer),
+            ("client_id", Integer),
             ("invited_by", Integer),
             ("expires_at", Integer),
             ("accepted_at", Integer),
@@ -284,6 +295,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("readable_after_expiry", Integer),
             ("revocation_jws", Text),
             ("revocation_index", Integer),
+            ("client_id", Integer),
+        ],
+    ),
+    (
+        "client_suppliers",
+        &[
+            ("client_id", Integer),
+            ("org_id", Integer),
+            ("status", Text),
+            ("first_shared_at", Integer),
+            ("decided_at", Integer),
+            ("decided_by", Integer),
         ],
     ),
     (

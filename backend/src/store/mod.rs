@@ -7,6 +7,7 @@
 
 pub mod attestations;
 mod audit;
+mod clients;
 pub mod deadlines;
 mod dialect;
 mod invitations;
@@ -38,6 +39,7 @@ pub use attestations::{
     AttestationStore, NewAttestationRecord, RevocationRecord, SharedRecord, StoredKey,
 };
 pub use audit::AuditStore;
+pub use clients::{ClientStore, SupplierRecord};
 pub use deadlines::{DeadlineStore, LatestSave};
 pub use invitations::InvitationStore;
 pub use migrate::migrate_store;
@@ -129,6 +131,7 @@ pub struct NewInvitationRecord {
     pub email: String,
     pub role: Role,
     pub org_id: Option<i64>,
+    pub client_id: Option<i64>,
     pub invited_by: i64,
     pub expires_at: i64,
 }
@@ -276,6 +279,7 @@ pub trait Store:
     + PracticeStore
     + AuditStore
     + AttestationStore
+    + ClientStore
     + TargetStore
     + DeadlineStore
     + NotifyStore
@@ -299,6 +303,7 @@ impl<T> Store for T where
         + PracticeStore
         + AuditStore
         + AttestationStore
+        + ClientStore
         + TargetStore
         + DeadlineStore
         + NotifyStore

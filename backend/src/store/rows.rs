@@ -92,7 +92,9 @@ pub(super) fn org_conflict(error: sqlx::Error, name: &str) -> StoreError {
 pub(super) fn role_conflict(error: sqlx::Error) -> StoreError {
     match error.as_database_error() {
         Some(e) if e.is_check_violation() => StoreError::Conflict(
-            "a member role needs an organisation; this user has none".to_owned(),
+            "that role does not fit this account: member roles need a member organisation, \
+             and client reviewers belong to a client organisation and keep that role"
+                .to_owned(),
         ),
         _ => error.into(),
     }
@@ -202,8 +204,10 @@ impl TryFrom<OrgRow> for Organisation {
     }
 }
 
-pub(super) const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.org_id, o.name AS org_name \
-     FROM users u LEFT JOIN organisations o ON o.id = u.org_id";
+pub(super) const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.org_id, \
+     o.name AS org_name, u.client_id, c.name AS client_name \
+     FROM users u LEFT JOIN organisations o ON o.id = u.org_id \
+     LEFT JOIN client_orgs c ON c.id = u.client_id";
 
 /// `USER_SELECT`.
 #[derive(sqlx::FromRow)]
@@ -214,6 +218,8 @@ pub(super) struct UserRow {
     role: String,
     org_id: Option<i64>,
     org_name: Option<String>,
+    client_id: Option<i64>,
+    client_name: Option<String>,
 }
 
 pub(super) fn role(key: &str) -> Result<Role, StoreError> {
@@ -233,6 +239,10 @@ impl TryFrom<UserRow> for User {
                 .org_id
                 .zip(row.org_name)
                 .map(|(id, name)| OrgRef { id, name }),
+            client: row
+                .client_id
+                .zip(row.client_name)
+                .map(|(id, name)| OrgRef { id, name }),
         })
     }
 }
@@ -243,6 +253,7 @@ pub(super) struct AcceptedInvitationRow {
     pub email: String,
     pub role: String,
     pub org_id: Option<i64>,
+    pub client_id: Option<i64>,
     pub invited_by: i64,
 }
 
@@ -252,6 +263,8 @@ pub(super) struct InvitationRow {
     role: String,
     org_id: Option<i64>,
     org_name: Option<String>,
+    client_id: Option<i64>,
+    client_name: Option<String>,
     expires_at: i64,
 }
 
@@ -265,6 +278,10 @@ impl TryFrom<InvitationRow> for shared::account::InvitationInfo {
             org: row
                 .org_id
                 .zip(row.org_name)
+                .map(|(id, name)| OrgRef { id, name }),
+            client: row
+                .client_id
+                .zip(row.client_name)
                 .map(|(id, name)| OrgRef { id, name }),
             expires_at: shared::period::rfc3339(row.expires_at),
         })

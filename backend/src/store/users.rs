@@ -65,7 +65,7 @@ impl UserStore for SqlStore {
             email,
             name,
             role,
-            org_id,
+            (org_id, None),
             password_hash,
         )
         .await
@@ -179,18 +179,19 @@ pub(super) async fn insert_user(
     email: &str,
     name: &str,
     role: Role,
-    org_id: Option<i64>,
+    (org_id, client_id): (Option<i64>, Option<i64>),
     password_hash: &str,
 ) -> Result<User, StoreError> {
     let id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO users (email, name, role, org_id, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, {now}) RETURNING id",
+        "INSERT INTO users (email, name, role, org_id, client_id, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, {now}) RETURNING id",
         now = dialect.now()
     ))
     .bind(email)
     .bind(name)
     .bind(role.key())
     .bind(org_id)
+    .bind(client_id)
     .bind(password_hash)
     .fetch_one(&mut *connection)
     .await

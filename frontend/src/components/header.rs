@@ -40,6 +40,9 @@ pub fn Header() -> impl IntoView {
                             <li><Link href="/metrics">"Metrics"</Link></li>
                             <li><Link href="/methodology">"Methodology"</Link></li>
                         </Show>
+                        <Show when=is(&[Role::ClientReviewer])>
+                            <li><Link href="/portfolio">"Portfolio"</Link></li>
+                        </Show>
                         <Show when=is(&[Role::MemberAdmin, Role::MemberViewer])>
                             <li><Link href="/dashboard">"Dashboard"</Link></li>
                             <li><Link href="/roadmap">"Roadmap"</Link></li>
@@ -47,7 +50,7 @@ pub fn Header() -> impl IntoView {
                         </Show>
                         <li><Link href="/industry">"Industry"</Link></li>
                         <li><Link href="/standards">"Standards"</Link></li>
-                        <Show when=move || role().is_some()>
+                        <Show when=is(&[Role::MemberAdmin, Role::MemberViewer, Role::Publisher, Role::Admin])>
                             <li><Link href="/practices">"Practices"</Link></li>
                         </Show>
                         <Show when=is(&[Role::MemberAdmin])>
@@ -71,7 +74,7 @@ pub fn Header() -> impl IntoView {
                             <span class="session__who" data-testid="session-user">
                                 <strong>{user.name.clone()}</strong>
                                 <span class="session__org">
-                                    {user.org.as_ref().map_or_else(|| user.role.label().to_owned(), |org| org.name.clone())}
+                                    {user.org.as_ref().or(user.client.as_ref()).map_or_else(|| user.role.label().to_owned(), |org| org.name.clone())}
                                 </span>
                             </span>
                             <button class="button button--ghost" on:click=logout.clone()>"Log out"</button>

@@ -9,12 +9,14 @@ use crate::api;
 use crate::components::{FieldError, Form, FormFailure, load_once};
 
 /// Invites by email with a role; shows the one-time link. Member admins get their own
-/// organisation fixed (`fixed_org`); admins choose one for member roles.
+/// organisation fixed (`fixed_org`); admins choose one for member roles, and a client
+/// organisation for client reviewers.
 #[component]
 pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(roles[0]);
     let org = RwSignal::new(fixed_org);
+    let client = RwSignal::new(None::<i64>);
     let created = RwSignal::new(None::<InvitationCreated>);
     let form = Form::new();
     let orgs = load_once(move || async move {
@@ -22,6 +24,14 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
             Ok(Vec::new())
         } else {
             api::orgs().await
+        }
+    });
+    let invites_clients = roles.contains(&Role::ClientReviewer);
+    let clients = load_once(move || async move {
+        if invites_clients {
+            api::client_orgs().await
+        } else {
+            Ok(Vec::new())
         }
     });
 
@@ -33,6 +43,11 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
             role: chosen_role,
             org_id: if chosen_role.is_member() {
                 org.get_untracked()
+            } else {
+                None
+            },
+            client_id: if chosen_role == Role::ClientReviewer {
+                client.get_untracked()
             } else {
                 None
             },
@@ -73,6 +88,17 @@ pub fn InvitationForm(roles: &'static [Role], fixed_org: Option<i64>) -> impl In
                             .map(|o| view! { <option value=o.id.to_string()>{o.name}</option> }).collect_view()}
                     </select>
                     <FieldError message=form.field("org_id")/>
+                </label>
+            </Show>
+            <Show when=move || role.get() == Role::ClientReviewer>
+                <label class="field">
+                    <span class="field__label">"Client organisation"</span>
+                    <select name="client_id" on:change=move |ev| client.set(event_target_value(&ev).parse().ok())>
+                        <option value="">"Choose…"</option>
+                        {move || clients.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                            .map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
+                    </select>
+                    <FieldError message=form.field("client_id")/>
                 </label>
             </Show>
             <div class="form-actions field--wide">

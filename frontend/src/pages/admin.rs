@@ -1,16 +1,19 @@
-//! "Administration", for platform admins: organisations, invitations, users and roles, and
-//! the audit log. Nothing here shows a member's values.
+//! "Administration", for platform admins: organisations, client organisations, invitations,
+//! users and roles, and the audit log. Nothing here shows a member's values.
 
 use std::collections::BTreeMap;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::account::{NewOrganisation, Organisation, Role};
+use shared::client::NewClientOrg;
 use shared::cohort::{Delivery, Region, SeatBand, Vertical, WfhBand};
 use shared::format::timestamp;
 
 use crate::api;
-use crate::components::{ErrorNotice, FieldError, InvitationForm, Loading, RequireRole, load};
+use crate::components::{
+    ErrorNotice, FieldError, Form, FormFailure, InvitationForm, Loading, RequireRole, load,
+};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -20,6 +23,7 @@ pub fn AdminPage() -> impl IntoView {
             <section class="page">
                 <h1>"Administration"</h1>
                 <Organisations version=orgs_version/>
+                <ClientOrganisations/>
                 <section class="card">
                     <h2>"Invite someone"</h2>
                     <p class="hint">"The invitee sets a password through a one-time link, valid for 7 days. No email is sent: pass the link on."</p>
@@ -162,6 +166,79 @@ fn Organisations(version: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// Client organisations: banks, insurers and retailers whose reviewers read what their
+/// suppliers share with them. They submit nothing and are in no cohort.
+#[component]
+fn ClientOrganisations() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let clients = load(move || version.get(), |_| api::client_orgs());
+    let name = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
+    let form = Form::new();
+    let create = move |event: SubmitEvent| {
+        event.prevent_default();
+        let client = NewClientOrg {
+            name: name.get_untracked(),
+            address: address.get_untracked(),
+        };
+        form.send(
+            async move { api::create_client_org(&client).await },
+            move |_| {
+                name.set(String::new());
+                address.set(String::new());
+                version.update(|v| *v += 1);
+            },
+        );
+    };
+    let table = move || {
+        clients.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(clients) if clients.is_empty() => {
+                view! { <p class="empty">"No client organisations yet."</p> }.into_any()
+            }
+            Ok(clients) => view! {
+                <div class="table-scroll" tabindex="0">
+                    <table class="table" data-testid="client-orgs">
+                        <thead><tr><th>"Name"</th><th>"Address suppliers share with"</th><th class="num">"Reviewers"</th><th>"Created"</th></tr></thead>
+                        <tbody>{clients.into_iter().map(|client| view! {
+                            <tr>
+                                <td>{client.name}</td>
+                                <td><code>{client.address}</code></td>
+                                <td class="num">{client.reviewers}</td>
+                                <td>{timestamp(&client.created_at)}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"Client organisations"</h2>
+            <p class="hint">"The banks, insurers and retailers that outsource to members. Their reviewers (invite them below as client reviewers) read the attestations members share with the client's address, and nothing else of any member's data; a client organisation submits nothing and is in no cohort."</p>
+            <form class="form form--grid" on:submit=create data-testid="client-form">
+                <label class="field">
+                    <span class="field__label">"Name"</span>
+                    <input type="text" name="client_name" required maxlength="120" placeholder="e.g. Acme Bank" bind:value=name/>
+                    <FieldError message=form.field("name")/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"Address suppliers share with"</span>
+                    <input type="email" name="client_address" required placeholder="vendor-risk@acmebank.example" bind:value=address/>
+                    <FieldError message=form.field("address")/>
+                </label>
+                <div class="form-actions field--wide">
+                    <button type="submit" class="button button--primary" disabled=move || form.busy()>"Create client organisation"</button>
+                </div>
+            </form>
+            <FormFailure form/>
+            {move || table().unwrap_or_else(|| view! { <Loading what="client organisations"/> }.into_any())}
+        </section>
+    }
+}
+
 /// An organisation's verification, as the caller may move it on: verifying takes two people
 /// (an admin proposes, another admin or a publisher confirms).
 pub fn verification_status(
@@ -237,15 +314,22 @@ fn Users() -> impl IntoView {
                                     <tr>
                                         <td>{user.name}</td>
                                         <td>{user.email}</td>
-                                        <td>{user.org.map(|o| o.name).unwrap_or_else(|| "—".to_owned())}</td>
+                                        <td>{user.org.or(user.client).map(|o| o.name).unwrap_or_else(|| "—".to_owned())}</td>
                                         <td>
-                                            <select aria-label="Role" on:change=move |ev| {
-                                                if let Some(role) = Role::from_key(&event_target_value(&ev)) { change(id, role) }
-                                            }>
-                                                {Role::ALL.iter().map(|r| view! {
-                                                    <option value=r.key() selected=*r == current>{r.label()}</option>
-                                                }).collect_view()}
-                                            </select>
+                                            // A client reviewer stays one: that role belongs to a client organisation.
+                                            {if current == Role::ClientReviewer {
+                                                view! { <span>{current.label()}</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <select aria-label="Role" on:change=move |ev| {
+                                                        if let Some(role) = Role::from_key(&event_target_value(&ev)) { change(id, role) }
+                                                    }>
+                                                        {Role::INSIDERS.iter().map(|r| view! {
+                                                            <option value=r.key() selected=*r == current>{r.label()}</option>
+                                                        }).collect_view()}
+                                                    </select>
+                                                }.into_any()
+                                            }}
                                         </td>
                                     </tr>
                                 }

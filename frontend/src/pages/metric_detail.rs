@@ -25,7 +25,7 @@ use shared::format::value_text;
 #[component]
 pub fn MetricDetailPage() -> impl IntoView {
     view! {
-        <RequireRole roles=&Role::ALL>
+        <RequireRole roles=&Role::INSIDERS>
             <MetricDetail/>
         </RequireRole>
     }

@@ -11,6 +11,7 @@ mod metric_detail;
 mod metrics;
 mod not_found;
 mod notifications;
+mod portfolio;
 mod practices;
 mod releases;
 mod report;
@@ -32,6 +33,7 @@ pub use metric_detail::MetricDetailPage;
 pub use metrics::MetricsPage;
 pub use not_found::NotFound;
 pub use notifications::{NotificationsPage, UnsubscribePage};
+pub use portfolio::PortfolioPage;
 pub use practices::{MyPracticesPage, PracticeEditorPage, PracticePage, PracticesPage, ReviewPage};
 pub use releases::ReleasesPage;
 pub use report::ReportPage;
@@ -50,5 +52,6 @@ pub fn landing(role: Role) -> &'static str {
         Role::MemberAdmin | Role::MemberViewer => "/dashboard",
         Role::Admin => "/admin",
         Role::Publisher => "/releases",
+        Role::ClientReviewer => "/portfolio",
     }
 }

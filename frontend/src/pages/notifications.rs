@@ -12,12 +12,7 @@ use crate::components::{
     ErrorNotice, Form, Link, Loading, RequireRole, Unread, load, use_auth, use_go,
 };
 
-const EVERYONE: &[Role] = &[
-    Role::MemberViewer,
-    Role::MemberAdmin,
-    Role::Publisher,
-    Role::Admin,
-];
+const EVERYONE: &[Role] = &Role::ALL;
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {

@@ -55,7 +55,7 @@ fn adoption_text(adoptions: i64, by_us: bool) -> String {
 #[component]
 pub fn PracticesPage() -> impl IntoView {
     view! {
-        <RequireRole roles=&Role::ALL>
+        <RequireRole roles=&Role::INSIDERS>
             <Library/>
         </RequireRole>
     }
@@ -225,7 +225,7 @@ pub fn PracticePage() -> impl IntoView {
         },
     );
     view! {
-        <RequireRole roles=&Role::ALL>
+        <RequireRole roles=&Role::INSIDERS>
             <section class="page page--reading">
                 {move || match data.get() {
                     None => view! { <Loading what="the practice"/> }.into_any(),

@@ -55,6 +55,7 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
     let audience = RwSignal::new(String::new());
     let days = RwSignal::new(ATTESTATION_DEFAULT_DAYS.to_string());
     let readable_after_expiry = RwSignal::new(false);
+    let client_address = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
     let issued = RwSignal::new(None::<AttestationIssued>);
     let sending = Form::new();
@@ -78,12 +79,15 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                 .parse()
                 .unwrap_or(ATTESTATION_DEFAULT_DAYS),
             readable_after_expiry: readable_after_expiry.get_untracked(),
+            client_address: Some(client_address.get_untracked().trim().to_owned())
+                .filter(|address| !address.is_empty()),
         };
         sending.send(
             async move { api::issue_attestation(&request).await },
             move |attestation| {
                 issued.set(Some(attestation));
                 audience.set(String::new());
+                client_address.set(String::new());
                 version.update(|v| *v += 1);
             },
         );
@@ -143,6 +147,12 @@ fn IssueForm(version: RwSignal<u32>) -> impl IntoView {
                         <option value="180">"180 days"</option>
                     </select>
                     <FieldError message=sending.field("expires_in_days")/>
+                </label>
+                <label class="field field--wide">
+                    <span class="field__label">"Also send it to the client's portfolio (optional)"</span>
+                    <input type="email" name="client_address" placeholder="the address your client gave you, e.g. vendor-risk@acmebank.example" bind:value=client_address aria-describedby="client-address-hint"/>
+                    <span class="field__hint" id="client-address-hint">"If your client reviews its suppliers on PeerPosture, it sees this attestation in its portfolio once it accepts your organisation, and every later one you send to the same address."</span>
+                    <FieldError message=sending.field("client_address")/>
                 </label>
                 <label class="checkbox field--wide">
                     <input type="checkbox" name="readable_after_expiry" bind:checked=readable_after_expiry/>
@@ -247,7 +257,7 @@ fn Issued(version: RwSignal<u32>) -> impl IntoView {
                         };
                         view! {
                             <tr data-testid="attestation-row">
-                                <td>{a.audience}</td>
+                                <td>{a.audience}{a.shared_with.map(|client| view! { <br/><span class="hint">{format!("in {client}'s portfolio")}</span> })}</td>
                                 <td>{a.period.to_string()}</td>
                                 <td>{a.cohort.label()}</td>
                                 <td>{format!("{} metrics, {shows}", a.metrics)}</td>

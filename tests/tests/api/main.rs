@@ -6,6 +6,7 @@ mod anonymity;
 mod attestations;
 mod authorization;
 mod benchmarks;
+mod clients;
 mod composition;
 mod demo;
 mod foundation;

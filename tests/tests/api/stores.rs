@@ -374,3 +374,117 @@ async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migra
     assert_eq!(at.len(), "2025-01-02T03:04:05.678Z".len(), "{at}");
     app.stop().await;
 }
+
+/// The client organisations' migration rebuilds SQLite's `users` table (a new role needs a new
+/// CHECK). Accounts made before it keep their ids, passwords, sessions' references and
+/// invitations, and the database's foreign keys all hold afterwards.
+#[tokio::test]
+async fn accounts_made_before_the_client_organisations_keep_working_after_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, dialect) = match postgres_under_test() {
+        Some(base) => (
+            peerposture_tests::fresh_postgres_schema(&base).await,
+            "postgres",
+        ),
+        None => (
+            format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
+            "sqlite",
+        ),
+    };
+    let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(&format!(
+        "{}/../backend/migrations/{dialect}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .await
+    .unwrap();
+    let older: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.description != "client orgs")
+        .cloned()
+        .collect();
+    assert_eq!(older.len() + 1, migrator.migrations.len());
+    migrator.migrations = older.into();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&database_url).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    let hash = backend::auth::hash_password("an old password 123");
+    sqlx::query(
+        "INSERT INTO organisations (id, name, seat_band, region, verticals, delivery, wfh_band, \
+             created_at) VALUES (7, 'Old Center', 'lt250', 'europe', 'banking', 'onshore', '0', 1)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, email, name, role, org_id, password_hash, created_at) \
+         VALUES (41, 'old@center.example', 'Old Admin', 'member_admin', 7, $1, 1735700000)",
+    )
+    .bind(&hash)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO invitations (token_hash, email, role, org_id, invited_by, expires_at) \
+         VALUES ($1, 'new@center.example', 'member_viewer', 7, 41, 4102444800)",
+    )
+    .bind(vec![9_u8; 32])
+    .execute(&pool)
+    .await
+    .unwrap();
+    // A session and a known device (SQLite's rebuild deletes them by cascade and puts them back).
+    for table in ["sessions", "known_devices"] {
+        sqlx::query(&format!(
+            "INSERT INTO {table} (token_hash, user_id, expires_at) VALUES ($1, 41, 4102444800)"
+        ))
+        .bind(vec![7_u8; 32])
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let app = TestApp::spawn_on(database_url, false).await;
+    let old = app.login("old@center.example", "an old password 123").await;
+    let me: shared::account::User = old.client.get(app.url("/api/v1/auth/me")).fetch().await;
+    assert_eq!(me.id, 41);
+    assert_eq!(me.org.map(|o| o.name).as_deref(), Some("Old Center"));
+    assert_eq!(me.client, None);
+    let db = app.database().await;
+    let invited_by: i64 = sqlx::query_scalar("SELECT invited_by FROM invitations")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(invited_by, 41);
+    for table in ["sessions", "known_devices"] {
+        let kept: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} WHERE user_id = 41 AND expires_at = 4102444800"
+        ))
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(kept, 1, "{table}");
+    }
+    if !app.on_postgres() {
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(enforced, 1);
+    }
+    // The rebuilt table still refuses a member without an organisation.
+    let refused = sqlx::query(
+        "INSERT INTO users (email, name, role, password_hash, created_at) \
+         VALUES ('x@y.example', 'X', 'member_viewer', 'x', 0)",
+    )
+    .execute(&db)
+    .await;
+    assert!(refused.is_err());
+    app.stop().await;
+}
