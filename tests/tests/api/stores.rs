@@ -300,23 +300,20 @@ async fn a_demo_store_moved_to_postgresql_answers_every_read_with_the_same_bytes
     sqlite.stop().await;
 }
 
-/// A store written before every time was a Unix integer (RFC 3339 text then, to the second, and
-/// to the millisecond in the audit log) is converted by the migration: each time reads exactly
-/// as it was written.
-#[tokio::test]
-async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migration() {
-    let dir = tempfile::tempdir().unwrap();
+/// A fresh store (a SQLite file in `dir`, or a PostgreSQL schema under test) migrated as an
+/// older release left it: every migration but the one described `skipped`, which the server
+/// applies when it starts on it. Returns its URL and a pool on it.
+async fn store_without(dir: &std::path::Path, skipped: &str) -> (String, sqlx::AnyPool) {
     let (database_url, dialect) = match postgres_under_test() {
         Some(base) => (
             peerposture_tests::fresh_postgres_schema(&base).await,
             "postgres",
         ),
         None => (
-            format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
+            format!("sqlite://{}?mode=rwc", dir.join("old.db").display()),
             "sqlite",
         ),
     };
-    // The schema as the release before the conversion left it.
     let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(&format!(
         "{}/../backend/migrations/{dialect}",
         env!("CARGO_MANIFEST_DIR")
@@ -326,14 +323,29 @@ async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migra
     let older: Vec<_> = migrator
         .migrations
         .iter()
-        .filter(|m| m.description != "unix time")
+        .filter(|m| m.description != skipped)
         .cloned()
         .collect();
-    assert_eq!(older.len() + 1, migrator.migrations.len());
+    assert_eq!(
+        older.len() + 1,
+        migrator.migrations.len(),
+        "no migration `{skipped}`"
+    );
     migrator.migrations = older.into();
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&database_url).await.unwrap();
     migrator.run(&pool).await.unwrap();
+    (database_url, pool)
+}
+
+/// A store written before every time was a Unix integer (RFC 3339 text then, to the second, and
+/// to the millisecond in the audit log) is converted by the migration: each time reads exactly
+/// as it was written.
+#[tokio::test]
+async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    // The schema as the release before the conversion left it.
+    let (database_url, pool) = store_without(dir.path(), "unix time").await;
     for statement in [
         "INSERT INTO organisations (name, seat_band, region, verticals, delivery, wfh_band, \
              verified_at, created_at) \
@@ -381,33 +393,7 @@ async fn times_written_as_text_by_an_older_release_read_the_same_after_the_migra
 #[tokio::test]
 async fn accounts_made_before_the_client_organisations_keep_working_after_them() {
     let dir = tempfile::tempdir().unwrap();
-    let (database_url, dialect) = match postgres_under_test() {
-        Some(base) => (
-            peerposture_tests::fresh_postgres_schema(&base).await,
-            "postgres",
-        ),
-        None => (
-            format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
-            "sqlite",
-        ),
-    };
-    let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(&format!(
-        "{}/../backend/migrations/{dialect}",
-        env!("CARGO_MANIFEST_DIR")
-    )))
-    .await
-    .unwrap();
-    let older: Vec<_> = migrator
-        .migrations
-        .iter()
-        .filter(|m| m.description != "client orgs")
-        .cloned()
-        .collect();
-    assert_eq!(older.len() + 1, migrator.migrations.len());
-    migrator.migrations = older.into();
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&database_url).await.unwrap();
-    migrator.run(&pool).await.unwrap();
+    let (database_url, pool) = store_without(dir.path(), "client orgs").await;
     let hash = backend::auth::hash_password("an old password 123");
     sqlx::query(
         "INSERT INTO organisations (id, name, seat_band, region, verticals, delivery, wfh_band, \
