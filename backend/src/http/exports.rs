@@ -60,9 +60,9 @@ async fn export(
         ExportTable::Industry => caller.may_read_benchmarks()?,
         _ => drop(caller.reader()?),
     }
-    let csv = match query.format.as_deref() {
-        None | Some("csv") => true,
-        Some("xlsx") => false,
+    let format = match query.format.as_deref() {
+        None | Some("csv") => ExportFormat::Csv,
+        Some("xlsx") => ExportFormat::Xlsx,
         Some(_) => return Err(AppError::invalid("format", "choose `csv` or `xlsx`")),
     };
     let Cohort(cohort) = query.cohort;
@@ -148,26 +148,37 @@ async fn export(
             }
         })
         .collect();
-    let (body, content_type, ext) = if csv {
-        (
-            exports::to_csv(&sheet).into_bytes(),
+    let filename = format!("peerposture-{}-{period}-{cohort_part}", table.key());
+    download(&sheet, format, &filename)
+}
+
+/// How an export is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// A sheet as a download named `stem` plus its extension, never cached.
+pub fn download(sheet: &exports::Sheet, format: ExportFormat, stem: &str) -> Result<Response> {
+    let (body, content_type, ext) = match format {
+        ExportFormat::Csv => (
+            exports::to_csv(sheet).into_bytes(),
             "text/csv; charset=utf-8",
             "csv",
-        )
-    } else {
-        (
-            exports::to_xlsx(&sheet).map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
+        ExportFormat::Xlsx => (
+            exports::to_xlsx(sheet).map_err(|e| AppError::Internal(e.to_string()))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
-        )
+        ),
     };
-    let filename = format!("peerposture-{}-{period}-{cohort_part}.{ext}", table.key());
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+                HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{ext}\""))
                     .map_err(|e| AppError::Internal(e.to_string()))?,
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),

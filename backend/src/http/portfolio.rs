@@ -1,16 +1,21 @@
-//! The client's workspace: `/api/v1/portfolio` (client reviewers). A member admin shares an
+//! The client's workspace: `/api/v1/portfolio` (client reviewers), also as CSV or Excel. A member admin shares an
 //! attestation with a client organisation by its address; the client's reviewers accept the
 //! supplier once and from then on see what it addresses to them.
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
 use shared::client::{Portfolio, SupplierDecision, SupplierStatus};
 
 use super::AppState;
+use super::exports::{ExportFormat, download};
 use super::extract::{ApiJson, Reviewer};
+use super::params::ApiQuery;
 use super::routes::*;
 use crate::error::{AppError, Result};
 use crate::events::Audit;
+use crate::services::exports;
 use crate::services::portfolio::portfolio;
 use crate::store::AuditRecord;
 
@@ -34,7 +39,39 @@ pub fn routes() -> Vec<Route> {
         .takes(one::<SupplierDecision>())
         .returns(one::<Portfolio>())
         .errors(&[404]),
+        get(
+            "/v1/portfolio/export",
+            export,
+            200,
+            Session,
+            "The portfolio as CSV or Excel: each accepted supplier's latest attestation, a row per metric (client reviewer)",
+        )
+        .query(&[("format", false, export_format)])
+        .returns(Body::Export),
     ]
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    reviewer: Reviewer,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response> {
+    let format = match query.format.as_deref() {
+        None | Some("csv") => ExportFormat::Csv,
+        Some("xlsx") => ExportFormat::Xlsx,
+        Some(_) => return Err(AppError::invalid("format", "choose `csv` or `xlsx`")),
+    };
+    let now = state.clock.now();
+    let sheet =
+        exports::portfolio(&portfolio(state.store.as_ref(), reviewer.client.id, now).await?);
+    let day = &shared::period::rfc3339(now)[..10];
+    download(&sheet, format, &format!("peerposture-portfolio-{day}"))
 }
 
 async fn read(State(state): State<AppState>, reviewer: Reviewer) -> Result<Json<Portfolio>> {

@@ -1,6 +1,6 @@
 //! Exports of the tables users see, as CSV and as Excel workbooks: the industry table of a peer
-//! group, an organisation's position per metric, its compliance with a standard and its
-//! roadmap. Each is built from the same data as the JSON API answers, so an export holds
+//! group, an organisation's position per metric, its compliance with a standard, its roadmap,
+//! and a client's portfolio. Each is built from the same data as the JSON API answers, so an export holds
 //! nothing the API does not already publish to the same caller. Each table is a list of
 //! columns, every header beside the cell it heads.
 
@@ -529,6 +529,112 @@ pub fn roadmap(roadmap: &Roadmap, benchmark: &Benchmark) -> Sheet {
         format!("Improvement roadmap, {}, {period}", cohort.label()),
         notes,
         &roadmap_columns(),
+        rows,
+    )
+}
+
+/// One row of the portfolio export: a supplier's latest attestation and one metric it attests
+/// (none when the attestation shows no content).
+struct PortfolioRow<'a> {
+    supplier: &'a str,
+    attestation: &'a shared::client::PortfolioAttestation,
+    metric: Option<&'a shared::attestation::AttestedMetric>,
+}
+
+impl PortfolioRow<'_> {
+    fn requirements(&self) -> Option<(usize, usize, String)> {
+        let standard = self.attestation.claims.as_ref()?.standard.as_ref()?;
+        let met = standard
+            .requirements
+            .iter()
+            .filter(|r| r.met == Some(true))
+            .count();
+        Some((
+            met,
+            standard.requirements.len(),
+            format!("{} v{}", standard.name, standard.version),
+        ))
+    }
+
+    fn metric_unit(&self) -> Option<&'static Metric> {
+        catalogue::find(&self.metric?.metric)
+    }
+}
+
+fn portfolio_columns<'a>() -> [Column<PortfolioRow<'a>>; 13] {
+    [
+        column("Supplier", |r| Cell::from(r.supplier)),
+        column("Quarter", |r| Cell::from(r.attestation.period.to_string())),
+        column("Peer group", |r| Cell::from(r.attestation.cohort.label())),
+        column("Status", |r| Cell::from(r.attestation.state.label())),
+        column("Expires (UTC)", |r| {
+            Cell::from(r.attestation.expires_at.as_str())
+        }),
+        column("Standard", |r| {
+            text_or_empty(r.requirements().map(|(_, _, name)| name))
+        }),
+        column("Requirements met", |r| {
+            Cell::from(r.requirements().map(|(met, _, _)| met as f64))
+        }),
+        column("Requirements", |r| {
+            Cell::from(r.requirements().map(|(_, all, _)| all as f64))
+        }),
+        column("Metric", |r| {
+            text_or_empty(r.metric_unit().map(|metric| metric.name.clone()))
+        }),
+        column("Unit", |r| {
+            text_or_empty(r.metric_unit().map(|metric| metric.unit.label().to_owned()))
+        }),
+        column("Value (unit, when shown)", |r| {
+            value_cell(r.metric.and_then(|m| m.value))
+        }),
+        column("Position among peers", |r| {
+            text_or_empty(r.metric.and_then(|m| {
+                if m.suppressed {
+                    Some("peers held back".to_owned())
+                } else {
+                    m.band.clone()
+                }
+            }))
+        }),
+        column("Peer median (unit)", |r| {
+            Cell::from(r.metric.and_then(|m| m.p50))
+        }),
+    ]
+}
+
+/// A client's portfolio: for each accepted supplier, its latest attestation (the newest that
+/// shows its content, else the newest), one row per metric it attests.
+pub fn portfolio(portfolio: &shared::client::Portfolio) -> Sheet {
+    let mut rows = Vec::new();
+    for supplier in &portfolio.suppliers {
+        let latest = supplier
+            .attestations
+            .iter()
+            .find(|a| a.claims.is_some())
+            .or(supplier.attestations.first());
+        let Some(attestation) = latest else { continue };
+        let metrics: Vec<Option<&shared::attestation::AttestedMetric>> = match &attestation.claims {
+            Some(claims) if !claims.metrics.is_empty() => claims.metrics.iter().map(Some).collect(),
+            _ => vec![None],
+        };
+        rows.extend(metrics.into_iter().map(|metric| PortfolioRow {
+            supplier: &supplier.org.name,
+            attestation,
+            metric,
+        }));
+    }
+    Sheet::of(
+        "Portfolio",
+        format!("Supplier portfolio of {}", portfolio.client.name),
+        vec![
+            "Each accepted supplier's latest attestation, one row per metric it attests."
+                .to_owned(),
+            "Peer figures are statistics PeerPosture publishes under its anonymity policy; \
+             values appear only where the supplier chose to show them."
+                .to_owned(),
+        ],
+        &portfolio_columns(),
         rows,
     )
 }

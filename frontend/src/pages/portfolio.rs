@@ -86,6 +86,12 @@ fn PortfolioView(
         {(!accepted.is_empty()).then(|| view! {
             <Suppliers suppliers=accepted.clone()/>
             <Positions suppliers=accepted/>
+            <p class="downloads" data-testid="downloads-portfolio">
+                "This portfolio, a row per supplier and metric: "
+                <a href="/api/v1/portfolio/export?format=csv" download rel="external">"CSV"</a>
+                " · "
+                <a href="/api/v1/portfolio/export?format=xlsx" download rel="external">"Excel"</a>
+            </p>
         })}
         {(!declined.is_empty()).then(|| view! {
             <section class="card card--muted">

@@ -37,6 +37,7 @@ const TABLE: &[(&str, &str, [Outcome; 8])] = &[
     ("POST", "/api/v1/orgs", [Login, Deny, Deny, Deny, Deny, Pass, Deny, Login]),
     ("GET", "/api/v1/clients", [Login, Deny, Deny, Deny, Deny, Pass, Deny, Login]),
     ("GET", "/api/v1/portfolio", [Login, Deny, Deny, Deny, Deny, Deny, Pass, Login]),
+    ("GET", "/api/v1/portfolio/export", [Login, Deny, Deny, Deny, Deny, Deny, Pass, Login]),
     ("PUT", "/api/v1/portfolio/suppliers/{org_id}", [Login, Deny, Deny, Deny, Deny, Deny, Pass, Login]),
     ("POST", "/api/v1/clients", [Login, Deny, Deny, Deny, Deny, Pass, Deny, Login]),
     ("POST", "/api/v1/orgs/{id}/verify", [Login, Deny, Deny, Deny, Pass, Pass, Deny, Login]),

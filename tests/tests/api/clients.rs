@@ -305,6 +305,67 @@ async fn a_supplier_shares_by_address_and_the_clients_reviewers_accept_it_once()
         Some(first.jws.as_str())
     );
 
+    // The same as CSV and as an Excel workbook (read by ExcelJS, which the project does not
+    // otherwise use): one row per metric of the latest attestation, the state beside each.
+    let csv = reviewer
+        .client
+        .get(app.url("/api/v1/portfolio/export?format=csv"))
+        .sent()
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"peerposture-portfolio-")
+    );
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("Supplier,Quarter,Peer group,Status,"),
+        "{csv}"
+    );
+    let latest_metrics = supplier.attestations[0]
+        .claims
+        .as_ref()
+        .unwrap()
+        .metrics
+        .len();
+    assert_eq!(lines.len(), 1 + latest_metrics, "{csv}");
+    assert!(lines[1..].iter().all(|l| l.contains(",expiring,")), "{csv}");
+    let xlsx = reviewer
+        .client
+        .get(app.url("/api/v1/portfolio/export?format=xlsx"))
+        .sent()
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("portfolio.xlsx");
+    std::fs::write(&file, &xlsx).unwrap();
+    let (rows, frozen) = peerposture_tests::read_workbook(&file).await;
+    assert!(frozen);
+    assert_eq!(rows[0][0], "Supplier portfolio of Acme Bank");
+    let header = rows
+        .iter()
+        .position(|r| r.first() == Some(&json!("Supplier")))
+        .unwrap();
+    assert_eq!(rows.len() - header - 1, latest_metrics);
+    assert_eq!(rows[header + 1][0], json!(backend::demo::org_name(1)));
+    for (query, status) in [("format=pdf", 422), ("format=csv&x=1", 400)] {
+        let refused = reviewer
+            .client
+            .get(app.url(&format!("/api/v1/portfolio/export?{query}")))
+            .sent()
+            .await;
+        assert!(
+            matches!(refused.status().as_u16(), 400 | 422),
+            "{query}: {} (expected about {status})",
+            refused.status()
+        );
+    }
+
     // Revoked: the state says so and the content is gone, as from its share link.
     let revoked = member
         .client
