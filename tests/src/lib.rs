@@ -251,6 +251,17 @@ impl TestApp {
             .expect("connect to the test server's database")
     }
 
+    /// The key that signs now, as whoever holds a copy of the database reads it: the private
+    /// seed is in `signing_keys`.
+    pub async fn stolen_signing_key(&self) -> attest::SigningKey {
+        let seed: Vec<u8> =
+            sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
+                .fetch_one(&self.database().await)
+                .await
+                .expect("the signing key's seed");
+        attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
+    }
+
     /// Whether this server's store is PostgreSQL.
     pub fn on_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")

@@ -239,16 +239,11 @@ async fn check_copy(client: &Session, jws: &str, expected: &str) -> String {
 /// `jws` signed again under `jti`, for another client, by whoever holds a copy of the
 /// deployment's database: the signing seed is in `signing_keys`.
 async fn forged_by_a_database_thief(app: &TestApp, jws: &str, jti: &str) -> String {
-    let db = app.database().await;
-    let seed: Vec<u8> =
-        sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
-            .fetch_one(&db)
-            .await
-            .unwrap();
     let mut claims: serde_json::Value = serde_json::from_str(&jws_payload(jws)).unwrap();
     claims["jti"] = jti.into();
     claims["aud"] = "Victim Bank".into();
-    attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
+    app.stolen_signing_key()
+        .await
         .sign(attest::ATTESTATION_TYP, &claims)
         .unwrap()
 }

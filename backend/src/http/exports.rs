@@ -60,11 +60,7 @@ async fn export(
         ExportTable::Industry => caller.may_read_benchmarks()?,
         _ => drop(caller.reader()?),
     }
-    let format = match query.format.as_deref() {
-        None | Some("csv") => ExportFormat::Csv,
-        Some("xlsx") => ExportFormat::Xlsx,
-        Some(_) => return Err(AppError::invalid("format", "choose `csv` or `xlsx`")),
-    };
+    let format = ExportFormat::asked(query.format.as_deref())?;
     let Cohort(cohort) = query.cohort;
     let period = match query.period {
         Some(QueryPeriod(period)) => started(period, period_now(&state))?,
@@ -157,6 +153,17 @@ async fn export(
 pub enum ExportFormat {
     Csv,
     Xlsx,
+}
+
+impl ExportFormat {
+    /// The `format` query parameter: CSV when left out.
+    pub fn asked(format: Option<&str>) -> Result<Self> {
+        match format {
+            None | Some("csv") => Ok(ExportFormat::Csv),
+            Some("xlsx") => Ok(ExportFormat::Xlsx),
+            Some(_) => Err(AppError::invalid("format", "choose `csv` or `xlsx`")),
+        }
+    }
 }
 
 /// A sheet as a download named `stem` plus its extension, never cached.

@@ -62,11 +62,7 @@ async fn export(
     reviewer: Reviewer,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response> {
-    let format = match query.format.as_deref() {
-        None | Some("csv") => ExportFormat::Csv,
-        Some("xlsx") => ExportFormat::Xlsx,
-        Some(_) => return Err(AppError::invalid("format", "choose `csv` or `xlsx`")),
-    };
+    let format = ExportFormat::asked(query.format.as_deref())?;
     let now = state.clock.now();
     let sheet =
         exports::portfolio(&portfolio(state.store.as_ref(), reviewer.client.id, now).await?);

@@ -246,19 +246,19 @@ pub async fn issue(
             format!("{period} is not released: only released quarters can be attested"),
         ));
     }
-    let client =
-        match &request.client_address {
-            Some(address) => Some(store.client_by_address(address.trim()).await?.ok_or_else(
-                || {
-                    AppError::invalid(
-                        "client_address",
-                        "no client organisation on this deployment has this address: check it with \
-                 your client, or share the link instead",
-                    )
-                },
-            )?),
-            None => None,
-        };
+    let client = match &request.client_address {
+        Some(address) => {
+            let found = store.client_by_address(address.trim()).await?;
+            Some(found.ok_or_else(|| {
+                AppError::invalid(
+                    "client_address",
+                    "no client organisation on this deployment has this address: check it with \
+                     your client, or share the link instead",
+                )
+            })?)
+        }
+        None => None,
+    };
     let (benchmark, bytes) = super::benchmarks::released(store, cache, period, cohort).await?;
     let reader = Reader {
         org_id,

@@ -758,16 +758,6 @@ async fn an_organisation_issues_at_most_its_daily_quota_and_then_hears_when_it_m
     app.stop().await;
 }
 
-/// The signing seed of the key that signs now, as a thief with a copy of the database reads it.
-async fn stolen_seed(app: &TestApp) -> attest::SigningKey {
-    let seed: Vec<u8> =
-        sqlx::query_scalar("SELECT private_seed FROM signing_keys WHERE retired_at IS NULL")
-            .fetch_one(&app.database().await)
-            .await
-            .unwrap();
-    attest::SigningKey::from_seed(seed.try_into().expect("a 32-byte seed"))
-}
-
 fn problem(jws: &str, keys: &Jwks) -> String {
     match verify_attestation(jws, keys, now()).problem {
         Some(Problem::OutsideKeySpan { why, .. }) => why,
@@ -796,7 +786,7 @@ async fn a_retired_or_compromised_key_vouches_for_nothing_signed_after_its_span(
     let claims = verify_attestation(&genuine.jws, &jwks(&app).await, now())
         .claims
         .unwrap();
-    let thief = stolen_seed(&app).await;
+    let thief = app.stolen_signing_key().await;
     let mut forged_claims = claims.clone();
     forged_claims.aud = "Victim Bank".to_owned();
     // Before anything is reported, a forgery verifies on its signature alone (the log and the
@@ -887,7 +877,7 @@ async fn a_retired_or_compromised_key_vouches_for_nothing_signed_after_its_span(
     assert!(!verify_attestation(&genuine.jws, &jwks(&app).await, now()).is_valid());
 
     // Rotation ends the new key's span too: the next thief's forgery is refused offline.
-    let second_thief = stolen_seed(&app).await;
+    let second_thief = app.stolen_signing_key().await;
     let rotated = admin
         .client
         .post(app.url("/api/v1/signing-keys/rotate"))
